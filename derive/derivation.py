@@ -1,0 +1,146 @@
+"""The derivation model: a chain of steps, each with a justification and a source.
+
+A :class:`Derivation` starts from an expression and moves through :class:`Step` s.  Each step
+claims a relation between the previous expression (or its own ``lhs``) and its ``expr``:
+
+- ``"="``: equal as functions of the free symbols on the assumptions' domain;
+- ``"propto"``: proportional as functions of the variables in ``wrt`` (the log-ratio does not
+  depend on them), as in "q(x_{t-1} | x_t, x_0) ∝ exp(...)";
+- ``">="`` / ``"<="``: an inequality on the whole domain.
+
+A step may carry extra ``checks``: objects with a ``run(seed) -> Verdict`` method (Monte Carlo,
+closed-form integrals, rule-based rewriting) for statements that are not a plain residual, such
+as an expectation identity.  ``derive`` defines the protocol; ``numeric`` and ``proofs`` supply
+the checks.  Verdicts are ``holds``, ``fails`` (with a counterexample) or ``undecided`` (with a
+reason), and always say which method produced them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol, Sequence
+
+import sympy as sp
+
+HOLDS, FAILS, UNDECIDED = "holds", "fails", "undecided"
+RELATIONS = ("=", "propto", ">=", "<=")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a step comes from: the seed file and equation, and the paper equation if known."""
+
+    seed: str | None = None          # e.g. "001" (seed file 001_*.txt)
+    seed_eq: str | None = None       # e.g. "(3.24)" or "slide 'posterior', line 3"
+    paper: str | None = None         # e.g. "Luo 2022, Eq. (84)"
+
+    def __str__(self) -> str:
+        parts = []
+        if self.seed:
+            parts.append(f"seed {self.seed}" + (f" {self.seed_eq}" if self.seed_eq else ""))
+        if self.paper:
+            parts.append(self.paper)
+        return "; ".join(parts) or "diffproof"
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"seed": self.seed, "seed_eq": self.seed_eq, "paper": self.paper}
+
+
+def seed(file: str, eq: str | None = None, paper: str | None = None) -> Source:
+    """Shorthand: ``seed("001", "(84)", "Luo 2022 Eq. 84")``."""
+    return Source(file, eq, paper)
+
+
+def paper(ref: str) -> Source:
+    return Source(None, None, ref)
+
+
+@dataclass
+class Verdict:
+    """The outcome of checking one step."""
+
+    status: str                      # holds | fails | undecided
+    method: str                      # symbolic | numeric | monte-carlo | closed-form | rules | ...
+    counterexample: dict[str, Any] | None = None
+    reason: str | None = None
+    seconds: float = 0.0
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def proved(self) -> bool:
+        return self.status == HOLDS and self.method in ("symbolic", "closed-form", "rules")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "method": self.method, "counterexample": self.counterexample,
+                "reason": self.reason, "seconds": round(self.seconds, 4), "details": self.details}
+
+
+class Check(Protocol):
+    """An extra check attached to a step; ``name`` is shown as its method."""
+
+    name: str
+
+    def run(self, seed: int) -> Verdict: ...
+
+
+@dataclass
+class Step:
+    """One link of a derivation: ``lhs relation expr`` (lhs defaults to the previous expression)."""
+
+    expr: sp.Expr | None
+    justification: str
+    source: Source = field(default_factory=Source)
+    relation: str = "="
+    lhs: sp.Expr | None = None
+    wrt: tuple[sp.Symbol, ...] = ()
+    checks: Sequence[Check] = ()
+    symbolic: bool = True            # False: the residual is not the claim; only ``checks`` decide
+    note: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.relation not in RELATIONS:
+            raise ValueError(f"unknown relation {self.relation!r}; use one of {RELATIONS}")
+        if self.relation == "propto" and not self.wrt:
+            raise ValueError("a 'propto' step needs wrt=(variables,)")
+        if self.expr is None and not self.checks:
+            raise ValueError(f"step {self.justification!r} has neither an expression nor a check")
+
+
+@dataclass
+class Derivation:
+    """A titled, cited chain of steps from ``start``; ``conditions`` are its side conditions."""
+
+    id: str
+    title: str
+    steps: list[Step]
+    start: sp.Expr | None = None
+    sources: tuple[Source, ...] = ()
+    conditions: tuple[str, ...] = ()
+    definitions: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
+    topic: str = ""
+    expect_fail: bool = False        # an erratum: the chain as a seed states it, expected to fail
+
+    def links(self):
+        """Yield (index, lhs, step) for every step, index from 1."""
+        previous = self.start
+        for index, step in enumerate(self.steps, start=1):
+            lhs = step.lhs if step.lhs is not None else previous
+            if lhs is None and step.expr is not None and step.symbolic:
+                raise ValueError(f"{self.id} step {index}: no left-hand side (no start, no lhs)")
+            yield index, lhs, step
+            if step.expr is not None:
+                previous = step.expr
+
+    def _repr_latex_(self) -> str:
+        from derive.latex import derivation_display
+        return derivation_display(self)
+
+
+@dataclass
+class Erratum:
+    """A claim as a seed states it, expected to be refuted by the checker."""
+
+    id: str
+    seed: Source
+    what: str                        # what is wrong, in words
+    claim: Derivation                # the seed's chain or claim, encoded as written
+    correct: str | None = None       # where the catalog holds the correct version (derivation id)

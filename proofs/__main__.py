@@ -1,0 +1,3 @@
+from proofs.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,55 @@
+"""Loading derivations: the catalog by id, or a user's Python file written with the public API."""
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+
+from derive.derivation import Derivation
+from proofs import catalog
+
+
+class UsageError(Exception):
+    """Bad command-line input; reported with exit code 2."""
+
+
+def load_file(path: str) -> list[Derivation]:
+    """Import a user's file (their own code) and collect its derivations.
+
+    It may define ``DERIVATIONS`` (a list); otherwise every module-level Derivation is taken.
+    """
+    if not os.path.isfile(path):
+        raise UsageError(f"no such file: {path}")
+    name = "diffproof_user_" + os.path.splitext(os.path.basename(path))[0].replace("-", "_")
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise UsageError(f"cannot import {path}: not a Python file")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as error:  # noqa: BLE001 - the user's file failed; say so, do not trace back
+        raise UsageError(f"{path} raised {type(error).__name__} on import: {error}") from error
+    found = getattr(module, "DERIVATIONS", None)
+    if found is None:
+        found = [value for value in vars(module).values() if isinstance(value, Derivation)]
+    if not found:
+        raise UsageError(f"{path} defines no derivation (define DERIVATIONS = [...])")
+    return list(found)
+
+
+def select(targets: list[str]) -> list[Derivation]:
+    """Catalog ids and/or Python files; no targets means the whole catalog."""
+    if not targets:
+        return list(catalog.derivations())
+    chosen: list[Derivation] = []
+    for target in targets:
+        if target.endswith(".py") or os.path.sep in target:
+            chosen.extend(load_file(target))
+            continue
+        try:
+            chosen.append(catalog.get(target))
+        except KeyError:
+            known = ", ".join(d.id for d in catalog.derivations())
+            raise UsageError(f"unknown derivation id {target!r}; known ids: {known}") from None
+    return chosen
