@@ -1,0 +1,137 @@
+"""The built-in vocabulary of ``diffproof claim``: names papers use for derived quantities.
+
+Each entry maps a LaTeX name to a value computed by :mod:`derive.formulas` (the Gaussian algebra),
+never retyped: ``\\mu_q(x_t, x_0)`` is the posterior mean obtained by completing the square,
+``\\Sigma_q(t)`` its variance, ``\\mathrm{SNR}(t)`` = abar_t / (1 - abar_t) (Luo Eq. 102).  Symbols
+with a table entry (``\\tilde{\\beta}_t``, ``\\bar{\\alpha}_t``) are the table's; they are listed
+here for the documentation with their defining relation.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable
+
+import sympy as sp
+
+from derive import formulas as F
+from derive.symbols import TABLE, abar_t, abar_tm1, t, x_0, x_t
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One vocabulary name: its LaTeX, its parameters (empty for a value), what it means."""
+
+    latex: str                      # the name as the parser reads it (no arguments)
+    usage: str                      # how a claim writes it
+    meaning: str
+    params: tuple = ()
+    value: Callable[[], sp.Expr] | None = None         # for names without arguments
+    apply: Callable[[list], sp.Expr] | None = None     # for functions
+    defaults: tuple | None = None                      # arguments when written bare
+
+
+def _at_time(latex: str, of_t: Callable[[], sp.Expr], of_tm1: Callable[[], sp.Expr] | None = None):
+    """A function of the time index that is defined at t (and t-1): other arguments are refused."""
+    def apply(args):
+        if len(args) != 1:
+            raise ValueError(f"{latex} takes one argument (t)")
+        (arg,) = args
+        if sp.simplify(arg - t) == 0:
+            return of_t()
+        if of_tm1 is not None and sp.simplify(arg - (t - 1)) == 0:
+            return of_tm1()
+        known = "t or t-1" if of_tm1 is not None else "t"
+        raise ValueError(f"{latex} is known at {known} only, not at {arg}")
+    return apply
+
+
+def _substitute(value: Callable[[], sp.Expr], params: tuple, latex: str):
+    def apply(args):
+        if len(args) != len(params):
+            raise ValueError(f"{latex} takes {len(params)} arguments "
+                             f"({', '.join(str(p) for p in params)}), got {len(args)}")
+        return value().xreplace(dict(zip(params, args)))
+    return apply
+
+
+def _sigma_q() -> sp.Expr:
+    return sp.sqrt(F.posterior_variance())
+
+
+ENTRIES: tuple[Entry, ...] = (
+    Entry(r"\mu_q", r"\mu_q(x_t, x_0)", "posterior mean of q(x_{t-1} | x_t, x_0) (Luo Eq. 84)",
+          (x_t, x_0), apply=_substitute(F.posterior_mean, (x_t, x_0), r"\mu_q"),
+          defaults=(x_t, x_0)),
+    Entry(r"\tilde{\mu}_t", r"\tilde{\mu}_t(x_t, x_0)", "the same posterior mean (DDPM Eq. 7)",
+          (x_t, x_0), apply=_substitute(F.posterior_mean, (x_t, x_0), r"\tilde{\mu}_t"),
+          defaults=(x_t, x_0)),
+    Entry(r"\Sigma_q", r"\Sigma_q(t)", "posterior variance of q(x_{t-1} | x_t, x_0) (Luo Eq. 85)",
+          (t,), apply=_at_time(r"\Sigma_q", F.posterior_variance), defaults=(t,)),
+    Entry(r"\sigma_q", r"\sigma_q^2(t)", "posterior standard deviation, sigma_q^2 = Sigma_q",
+          (t,), apply=_at_time(r"\sigma_q", _sigma_q), defaults=(t,)),
+    Entry(r"\mathrm{SNR}", r"\mathrm{SNR}(t)", "signal-to-noise ratio abar_t / (1 - abar_t) "
+          "(Luo Eq. 102); also at t-1", (t,),
+          apply=_at_time(r"\mathrm{SNR}", lambda: F.snr(abar_t), lambda: F.snr(abar_tm1))),
+    Entry(r"\mathrm{SNR}_t", r"\mathrm{SNR}_t", "signal-to-noise ratio at t",
+          value=lambda: F.snr(abar_t)),
+    Entry(r"\mathrm{SNR}_{t-1}", r"\mathrm{SNR}_{t-1}", "signal-to-noise ratio at t-1",
+          value=lambda: F.snr(abar_tm1)),
+    Entry(r"\nabla_{x_t}", r"\nabla_{x_t} \log q(x_t \mid x_0)",
+          "conditional score of q(x_t | x_0) = N(sqrt(abar_t) x_0, 1 - abar_t); the gradient "
+          "operator otherwise"),
+)
+
+
+@lru_cache(maxsize=None)
+def _keys() -> dict[str, Entry]:
+    from derive.latex_parse import Context, _Parser  # noqa: PLC0415 - the parser imports us lazily
+
+    keys = {}
+    for entry in ENTRIES:
+        if entry.value is None and entry.apply is None:
+            continue
+        parser = _Parser(entry.latex, Context(TABLE, vocabulary=False))
+        name, _ = parser.read_name()
+        keys[name.key] = entry
+    return keys
+
+
+def lookup_function(key: str):
+    """The vocabulary function with this name key, as a ``FunctionDef``, or None."""
+    from derive.latex_parse import FunctionDef  # noqa: PLC0415
+
+    entry = _keys().get(key)
+    if entry is None or entry.apply is None:
+        return None
+    return FunctionDef(entry.usage, entry.params, apply_fn=entry.apply, defaults=entry.defaults,
+                       meaning=entry.meaning)
+
+
+def lookup_value(key: str):
+    entry = _keys().get(key)
+    if entry is None or entry.value is None:
+        return None
+    return entry.value()
+
+
+def table_rows() -> list[tuple[str, str, str]]:
+    """(usage, meaning, value as LaTeX) for the README's vocabulary table."""
+    from derive.latex import to_latex  # noqa: PLC0415
+
+    rows = []
+    for entry in ENTRIES:
+        if entry.apply is not None:
+            value = entry.apply(list(entry.params)) if entry.params else None
+        elif entry.value is not None:
+            value = entry.value()
+        else:
+            value = F.conditional_score()
+        rows.append((entry.usage, entry.meaning, to_latex(value) if value is not None else ""))
+    for key in ("betatilde_t", "abar_t", "beta_t"):
+        spec = TABLE.specs[key]
+        rows.append((spec.latex, spec.meaning, to_latex(TABLE.definitions[spec.symbol])))
+    return rows
+
+
+__all__ = ["ENTRIES", "Entry", "lookup_function", "lookup_value", "table_rows"]
