@@ -70,6 +70,10 @@ class GaussianMixture:
     sds: tuple[float, ...]
 
     def __post_init__(self) -> None:
+        # plain Python floats, so the repr in a failure report replays as written
+        object.__setattr__(self, "weights", tuple(float(v) for v in np.ravel(self.weights)))
+        object.__setattr__(self, "means", tuple(tuple(float(v) for v in np.ravel(row)) for row in self.means))
+        object.__setattr__(self, "sds", tuple(float(v) for v in np.ravel(self.sds)))
         w = np.asarray(self.weights, dtype=float)
         if w.ndim != 1 or w.size == 0 or np.any(w <= 0) or not np.isclose(w.sum(), 1.0):
             raise ValueError(f"mixture weights must be positive and sum to 1, got {self.weights}")
@@ -102,7 +106,8 @@ class GaussianMixture:
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         w, mu, sd = self.arrays
-        k = rng.choice(w.size, size=n, p=w) if w.size > 1 else np.zeros(n, dtype=int)
+        k = (np.minimum(np.searchsorted(np.cumsum(w), rng.random(n)), w.size - 1) if w.size > 1
+             else np.zeros(n, dtype=int))
         return mu[k] + sd[k, None] * rng.standard_normal((n, self.dim))
 
     def log_density(self, x0: np.ndarray) -> np.ndarray:
@@ -131,8 +136,10 @@ class GaussianMixture:
         """The exact marginal score grad log p(x_t): the responsibility-weighted component scores."""
         xt = np.atleast_2d(np.asarray(xt, dtype=float))
         logs, scores = self._component_terms(xt, _check_abar(abar))
+        if logs.shape[1] == 1:
+            return scores[:, 0, :]
         resp = np.exp(logs - _logsumexp(logs)[:, None])
-        return np.einsum("nk,nkd->nd", resp, scores)
+        return (resp[:, :, None] * scores).sum(axis=1)
 
 
 def _logsumexp(a: np.ndarray) -> np.ndarray:
@@ -206,4 +213,34 @@ def posterior_mean_snis(data: GaussianMixture, xt, abar: float, rng: np.random.G
 
 
 __all__ = ["closed_forms", "GaussianMixture", "forward_chain", "forward_chain_from", "joint_triple",
+           "posterior_expectation_check", "posterior_mean_check",
            "weighted_posterior_draws", "noise_of", "posterior_mean_snis"]
+
+
+# -- Monte Carlo checks built on these simulations ----------------------------------------------------
+def posterior_expectation_check(data: GaussianMixture, xt, abar: float, h, claimed, what: str,
+                                scale: float | None = None, settings=None, params: dict | None = None):
+    """A check of E[h(x_0) | x_t] == claimed, through the numerator of the self-normalized estimate:
+    E_r[w (h(x_0) - claimed)] = 0 with E_r[w] = 1, so a discrepancy of c in the conditional mean is
+    a discrepancy of c in this mean.  ``h(x0)`` maps rows (n, d) to (n, d).  ``scale`` defaults to
+    the data's RMS per coordinate."""
+    from numeric.montecarlo import DEFAULT, MonteCarloCheck
+
+    xt = np.atleast_1d(np.asarray(xt, dtype=float))
+    claimed = np.broadcast_to(np.asarray(claimed, dtype=float), (data.dim,)).copy()
+
+    def draw(rng: np.random.Generator, k: int) -> np.ndarray:
+        x0, w = weighted_posterior_draws(data, xt, abar, rng, k)
+        return w[:, None] * (h(x0) - claimed)
+
+    return MonteCarloCheck(what, draw, 0.0, scale=data.rms() if scale is None else scale,
+                           settings=settings or DEFAULT, params=params or {})
+
+
+def posterior_mean_check(data: GaussianMixture, xt, abar: float, claimed, settings=None,
+                         params: dict | None = None):
+    """Check a claimed E[x_0 | x_t] (d numbers) by simulation: a MonteCarloCheck; ``.run(seed)``."""
+    return posterior_expectation_check(
+        data, xt, abar, lambda x0: x0, claimed, "E[x_0 | x_t] by importance weights",
+        settings=settings,
+        params=params or {"abar_t": abar, "x_t": [float(v) for v in np.atleast_1d(xt)]})
