@@ -1,0 +1,706 @@
+"""Checking claims written in LaTeX: displays of a .tex/.md file, or one formula.
+
+A display (``$$...$$``, ``\\[...\\]``, ``equation``, ``align``, ``aligned``, ``gather``, starred or
+not) is one claim; a chain ``a &= b \\\\ &= c`` has one step per link.  ``% assume:`` lines give
+bounds (``0 < a < 1``, ``a > 0``, ``x \\in \\mathbb{R}``), orderings (``a < b``), symbol
+definitions (``\\bar\\alpha_t = ...``) and function definitions (``g(t) = ...``).
+
+Each step is checked by :func:`proofs.checker.check_relation` (symbolic, then a numeric
+counterexample search confirmed at 100 and 200 digits), with two safeguards against reporting a
+true claim as failing:
+
+- *natural domain*: a counterexample must lie where both sides are real (no square root or
+  fractional power of a negative number, no log of a non-positive one); otherwise the search is
+  repeated on the natural domain;
+- *unknown domains*: a symbol neither in the table nor bounded by an assumption is searched as
+  positive first; a refutation that needs a negative value of such a symbol is reported as
+  ``undecided`` with the point, asking for an assumption.
+"""
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import sympy as sp
+
+from derive.derivation import FAILS, HOLDS, UNDECIDED, Step, Verdict
+from derive.latex_parse import (Context, LatexParseError, parse_chain, parse_function_definition,
+                                parse_relation, has_relation, tokenize)
+from derive.symbols import POSITIVE, REAL, TABLE, Domain, SymbolSpec, SymbolTable
+from proofs.checker import Options, check_relation, residual_for
+
+UNPARSABLE = "unparsable"
+VARIABLE_KEYS = ("x", "x_0", "x_t", "x_tm1", "x_tm2", "x_tp1", "z", "eps", "eps_0", "eps_1", "eps_2")
+
+
+# ---------------------------------------------------------------------------------------------
+# reading files
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class Display:
+    latex: str
+    line: int
+
+
+_ENVS = r"(equation|align|aligned|gather|gathered|multline|eqnarray|split)\*?"
+_DISPLAY = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\begin\{(" + _ENVS + r")\}(.+?)\\end\{\3\}",
+                      re.S)
+_ASSUME = re.compile(r"^\s*%\s*assume:\s*(.+?)\s*$|<!--\s*assume:\s*(.+?)\s*-->", re.M)
+
+
+def extract_displays(text: str) -> list[Display]:
+    """The displayed equations of a .tex or .md file, in order, with their line numbers."""
+    displays = []
+    for match in _DISPLAY.finditer(text):
+        body = match.group(1) or match.group(2) or match.group(5) or ""
+        line = text.count("\n", 0, match.start()) + 1
+        displays.append(Display(body, line))
+    return displays
+
+
+def extract_assumptions(text: str) -> list[str]:
+    return [m.group(1) or m.group(2) for m in _ASSUME.finditer(text)]
+
+
+def _strip_comments(text: str) -> str:
+    return re.sub(r"(?<!\\)%[^\n]*", "", text)
+
+
+def split_lines(display: str) -> list[str]:
+    """The lines of a display: environments unwrapped, justifications (``&& \\text{...}``,
+    ``\\quad \\text{...}``, ``\\tag``) dropped, continuation lines joined to their line."""
+    body = _strip_comments(display)
+    body = re.sub(r"\\(begin|end)\{(" + _ENVS + r")\}(\{[^}]*\})?", " ", body)
+    raw = _split_top_level(body)
+    lines: list[str] = []
+    for line in raw:
+        line = line.split("&&")[0]
+        line = re.sub(r"\\(q?quad|text|textrm|mbox)\s*\{[^{}]*\}\s*[.,;]?\s*$", "", line.strip())
+        line = re.sub(r"\\(text|textrm|mbox)\s*\{[^{}]*\}", " ", line)
+        line = line.replace("&", " ").strip().rstrip(".,; ")
+        if not line:
+            continue
+        if lines and not has_relation_safe(line):
+            lines[-1] = lines[-1] + " " + line           # "&\quad + c" continues the line above
+        else:
+            lines.append(line)
+    return lines
+
+
+def has_relation_safe(line: str) -> bool:
+    try:
+        return has_relation(line)
+    except LatexParseError:
+        return True
+
+
+def _split_top_level(body: str) -> list[str]:
+    parts, depth, current, i = [], 0, [], 0
+    while i < len(body):
+        ch = body[i]
+        if body.startswith("\\\\", i) and depth == 0:
+            parts.append("".join(current))
+            current = []
+            i += 2
+            continue
+        if ch == "\\" and i + 1 < len(body):
+            current.append(body[i:i + 2])
+            i += 2
+            continue
+        depth += ch == "{"
+        depth -= ch == "}"
+        current.append(ch)
+        i += 1
+    parts.append("".join(current))
+    return parts
+
+
+# ---------------------------------------------------------------------------------------------
+# assumptions
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class Assumptions:
+    """The parsing context plus what the checker needs: definitions, domains, unknown symbols."""
+
+    context: Context
+    definitions: dict = field(default_factory=dict)
+    texts: list[str] = field(default_factory=list)
+
+    @property
+    def table(self) -> SymbolTable:
+        return self.context.table
+
+
+def _copy_table(table: SymbolTable) -> SymbolTable:
+    return SymbolTable(dict(table.specs), dict(table.definitions), list(table.orderings))
+
+
+def _simple_values(lo, hi, lo_open, hi_open) -> tuple[Fraction, ...]:
+    candidates = [Fraction(1, 2), Fraction(1), Fraction(2), Fraction(1, 3), Fraction(3),
+                  Fraction(-1), Fraction(-2), Fraction(1, 4), Fraction(3, 4), Fraction(0)]
+    if lo is not None and hi is not None:
+        width = Fraction(hi) - Fraction(lo)
+        candidates = [Fraction(lo) + width * f for f in (Fraction(1, 2), Fraction(1, 3),
+                                                         Fraction(2, 3), Fraction(1, 4),
+                                                         Fraction(3, 4))] + candidates
+    elif lo is not None:
+        candidates = [Fraction(lo) + f for f in (Fraction(1), Fraction(1, 2), Fraction(2),
+                                                 Fraction(3))] + candidates
+    elif hi is not None:
+        candidates = [Fraction(hi) - f for f in (Fraction(1), Fraction(1, 2), Fraction(2))] + candidates
+    domain = Domain(lo, hi, lo_open, hi_open)
+    out = []
+    for c in candidates:
+        if domain.contains(float(c)) and c not in out:
+            out.append(c)
+    return tuple(out[:7])
+
+
+def make_domain(lo=None, hi=None, lo_open=True, hi_open=True, integer=False) -> Domain:
+    """A domain for a bounded user symbol, with sampling ranges and simple values."""
+    lo_f = None if lo is None else float(lo)
+    hi_f = None if hi is None else float(hi)
+    if lo_f is not None and hi_f is not None:
+        span = hi_f - lo_f
+        sample = (lo_f + 1e-6 * span, hi_f - 1e-6 * span)
+    elif lo_f is not None:
+        sample = (lo_f + 0.05 if lo_open else lo_f, lo_f + 5.0)
+    elif hi_f is not None:
+        sample = (hi_f - 5.0, hi_f - 0.05 if hi_open else hi_f)
+    else:
+        sample = (-3.0, 3.0)
+    return Domain(lo_f, hi_f, lo_open, hi_open, sample[0], sample[1],
+                  _simple_values(lo, hi, lo_open, hi_open), integer)
+
+
+def _number(expr) -> sp.Expr | None:
+    if expr is None:
+        return None
+    expr = sp.sympify(expr)
+    if expr.is_number and expr.is_finite and expr.is_real:
+        return expr
+    return None
+
+
+class AssumptionError(LatexParseError):
+    """An assumption line diffproof cannot use."""
+
+
+def read_assumptions(lines: list[str], table: SymbolTable = TABLE) -> Assumptions:
+    """Build the context from ``% assume:`` texts: bounds first, then definitions, in order."""
+    context = Context(_copy_table(table))
+    result = Assumptions(context, texts=list(lines))
+    pending = []
+    for text in lines:
+        for part in _split_assumption(text):
+            if _is_definition(part, context):
+                pending.append(part)
+            else:
+                _apply_bound(part, result)
+    for part in pending:
+        _apply_definition(part, result)
+    return result
+
+
+def _split_assumption(text: str) -> list[str]:
+    """``a > 0, b > 0`` -> two parts (commas at depth 0 between relations)."""
+    parts, depth, current = [], 0, ""
+    for ch in text:
+        depth += ch in "({["
+        depth -= ch in ")}]"
+        if ch == "," and depth == 0 and has_relation_safe(current):
+            parts.append(current)
+            current = ""
+        else:
+            current += ch
+    parts.append(current)
+    return [p.strip().rstrip(".") for p in parts if p.strip()]
+
+
+def _is_definition(text: str, context: Context) -> bool:
+    try:
+        tokens = tokenize(text)
+    except LatexParseError:
+        return False
+    ops = [t for t in tokens if (t.kind == "op" and t.value in ("=", ":=")) or
+           (t.kind == "cmd" and t.value in ("\\coloneqq", "\\triangleq", "\\equiv"))]
+    return len(ops) == 1 and not any(t.kind == "op" and t.value in "<>" for t in tokens)
+
+
+def _apply_definition(text: str, result: Assumptions) -> None:
+    context = result.context
+    function = parse_function_definition(text, context)
+    if function is not None:
+        key, fdef = function
+        context.functions[key] = fdef
+        return
+    relation = parse_relation(text, context=context)
+    lhs, rhs = relation.lhs, relation.rhs
+    if not isinstance(lhs, sp.Symbol):
+        raise AssumptionError(f"assumption {text!r}: a definition needs a single symbol or a "
+                              "function f(t) on the left", text, 0)
+    if lhs in rhs.free_symbols:
+        raise AssumptionError(f"assumption {text!r}: a definition may not refer to itself", text, 0)
+    table_value = result.table.definitions.get(lhs)
+    if table_value is not None:
+        from derive.zero import is_zero  # noqa: PLC0415
+        same, _ = is_zero(result.table.expand_definitions(table_value) -
+                          result.table.expand_definitions(rhs), result.table, 1.0)
+        if not same:
+            raise AssumptionError(
+                f"assumption {text!r} contradicts the built-in definition {lhs} = {table_value}",
+                text, 0)
+        return
+    result.definitions[lhs] = rhs
+
+
+def _apply_bound(text: str, result: Assumptions) -> None:
+    context = result.context
+    membership = re.match(r"^(.*)\\in\s*(.+)$", text)
+    if membership:
+        _apply_membership(membership.group(1), membership.group(2), text, result)
+        return
+    relation = parse_relation(text, context=context)
+    terms, ops = relation.terms, relation.ops
+    if any(op not in ("<", "<=", ">", ">=") for op in ops):
+        raise AssumptionError(f"assumption {text!r}: use <, \\le, >, \\ge, \\in or a definition",
+                              text, 0)
+    if all(op in (">", ">=") for op in ops):
+        terms, ops = terms[::-1], [{">": "<", ">=": "<="}[op] for op in ops[::-1]]
+    if any(op in (">", ">=") for op in ops):
+        raise AssumptionError(f"assumption {text!r}: mixed directions", text, 0)
+    symbols = [i for i, term in enumerate(terms) if _number(term) is None]
+    if len(symbols) == 2 and len(terms) == 2 and all(isinstance(t, sp.Symbol) for t in terms):
+        small, large = terms
+        for s in (small, large):
+            _ensure_spec(s, result)
+        result.table.order(small, large)
+        return
+    if len(symbols) != 1 or not isinstance(terms[symbols[0]], sp.Symbol):
+        raise AssumptionError(f"assumption {text!r}: bound one symbol by numbers "
+                              "(0 < a < 1) or order two symbols (a < b)", text, 0)
+    index = symbols[0]
+    symbol = terms[index]
+    lo = hi = None
+    lo_open = hi_open = True
+    if index > 0:
+        lo, lo_open = _number(terms[index - 1]), ops[index - 1] == "<"
+    if index + 1 < len(terms):
+        hi, hi_open = _number(terms[index + 1]), ops[index] == "<"
+    _set_domain(symbol, lo, hi, lo_open, hi_open, text, result)
+
+
+def _apply_membership(left: str, right: str, text: str, result: Assumptions) -> None:
+    right = right.strip().rstrip(".")
+    names = [n.strip() for n in _split_top(left)]
+    lo = hi = None
+    lo_open = hi_open = True
+    integer = False
+    compact = right.replace(" ", "")
+    if re.fullmatch(r"\\mathbb\{R\}", compact):
+        pass
+    elif re.fullmatch(r"\\mathbb\{R\}(_\{?(>0|\+)\}?|\^\+|\^\{\+\}|_\+)", compact):
+        lo = 0
+    elif re.fullmatch(r"\\mathbb\{[NZ]\}(_\{?(>0|\+)\}?|\^\+)?", compact):
+        integer = True
+        lo, lo_open = 1, False
+    else:
+        interval = re.fullmatch(r"(\(|\[|\\left\(|\\left\[|\\left\])(.+),(.+?)(\)|\]|\\right\)|"
+                                r"\\right\]|\\right\[|\[)", compact)
+        if not interval:
+            raise AssumptionError(f"assumption {text!r}: use \\mathbb{{R}}, \\mathbb{{R}}_{{>0}}, "
+                                  "\\mathbb{N} or an interval (a, b), [a, b]", text, 0)
+        from derive.latex_parse import parse_expression  # noqa: PLC0415
+        lo = _number(parse_expression(interval.group(2), context=result.context))
+        hi = _number(parse_expression(interval.group(3), context=result.context))
+        if lo is None or hi is None:
+            raise AssumptionError(f"assumption {text!r}: interval ends must be numbers", text, 0)
+        lo_open = interval.group(1).endswith("(") or interval.group(1).endswith("]")
+        hi_open = interval.group(4).endswith(")") or interval.group(4).endswith("[")
+    from derive.latex_parse import parse_expression  # noqa: PLC0415
+    for name in names:
+        symbol = parse_expression(name, context=result.context)
+        if not isinstance(symbol, sp.Symbol):
+            raise AssumptionError(f"assumption {text!r}: {name} is not a symbol", text, 0)
+        _set_domain(symbol, lo, hi, lo_open, hi_open, text, result, integer)
+
+
+def _split_top(text: str) -> list[str]:
+    parts, depth, current = [], 0, ""
+    for ch in text:
+        depth += ch in "({["
+        depth -= ch in ")}]"
+        if ch == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += ch
+    return [p for p in parts + [current] if p.strip()]
+
+
+def _ensure_spec(symbol: sp.Symbol, result: Assumptions) -> None:
+    if result.table.spec(symbol) is None:
+        _set_domain(symbol, None, None, True, True, "", result)
+
+
+def _set_domain(symbol, lo, hi, lo_open, hi_open, text, result: Assumptions, integer=False):
+    table = result.table
+    domain = make_domain(lo, hi, lo_open, hi_open, integer)
+    spec = table.spec(symbol)
+    if spec is not None:
+        known = spec.domain
+        inside = (known.lo is None or (lo is not None and lo >= known.lo)) and \
+                 (known.hi is None or (hi is not None and hi <= known.hi))
+        if not inside:
+            raise AssumptionError(
+                f"assumption {text!r} widens the built-in domain of {spec.key} "
+                f"({known.describe(spec.key)})", text, 0)
+        table.specs[spec.key] = SymbolSpec(spec.key, spec.symbol, spec.latex, spec.meaning,
+                                           domain, spec.positive_form)
+        return
+    # a user symbol: recreate it with SymPy assumptions matching the bound
+    key = next((k for k, s in result.context.created.items() if s == symbol), None)
+    assumptions = {"real": True}
+    if integer:
+        assumptions["integer"] = True
+    if lo is not None and lo >= 0:
+        assumptions["positive" if (lo > 0 or lo_open) else "nonnegative"] = True
+    new = sp.Symbol(symbol.name, **assumptions)
+    if key is not None:
+        result.context.symbols[key] = new
+        del result.context.created[key]
+    spec_key = f"user:{new.name}"
+    table.specs[spec_key] = SymbolSpec(spec_key, new, new.name, "declared by an assumption",
+                                       domain, None)
+    if lo is not None and hi is not None and lo == 0 and hi == 1 and lo_open and hi_open:
+        from derive.symbols import _unit_interval_form  # noqa: PLC0415
+        table.specs[spec_key] = SymbolSpec(spec_key, new, new.name, "declared by an assumption",
+                                           domain, _unit_interval_form)
+
+
+# ---------------------------------------------------------------------------------------------
+# steps and claims
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class ClaimStep:
+    index: int
+    lhs: sp.Expr
+    relation: str
+    rhs: sp.Expr
+    verdict: Verdict | None = None
+    source: str = ""                 # the line of the display this step comes from
+
+    def as_dict(self) -> dict:
+        v = self.verdict
+        return {"index": self.index, "status": v.status, "method": v.method,
+                "counterexample": v.counterexample, "reason": v.reason,
+                "relation": self.relation, "line": self.source,
+                "lhs": _latex(self.lhs), "rhs": _latex(self.rhs),
+                "seconds": round(v.seconds, 4)}
+
+
+@dataclass
+class Claim:
+    index: int
+    latex: str
+    line: int | None = None
+    steps: list[ClaimStep] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def status(self) -> str:
+        if self.error is not None:
+            return UNPARSABLE
+        statuses = {s.verdict.status for s in self.steps}
+        if FAILS in statuses:
+            return FAILS
+        if UNDECIDED in statuses or not self.steps:
+            return UNDECIDED
+        return HOLDS
+
+    def first_failure(self) -> ClaimStep | None:
+        return next((s for s in self.steps if s.verdict.status == FAILS), None)
+
+    def as_dict(self) -> dict:
+        out = {"index": self.index, "latex": self.latex.strip(), "line": self.line,
+               "status": self.status, "steps": [s.as_dict() for s in self.steps]}
+        if self.error is not None:
+            out["error"] = self.error
+        first = self.first_failure()
+        out["first_failing_step"] = first.index if first else None
+        return out
+
+
+def _latex(expr) -> str:
+    from derive.latex import to_latex  # noqa: PLC0415
+    try:
+        return to_latex(expr)
+    except Exception:  # noqa: BLE001 - display only
+        return str(expr)
+
+
+_REL = {"=": "=", ":=": "=", "propto": "propto", "<=": "<=", ">=": ">=", "<": "<=", ">": ">="}
+
+
+def build_steps(latex: str, assumptions: Assumptions) -> list[ClaimStep]:
+    """Parse a display into steps; raises LatexParseError for unparsable input."""
+    lines = split_lines(latex)
+    if not lines:
+        raise LatexParseError("the display is empty", latex, 0)
+    steps: list[ClaimStep] = []
+    previous = None
+    for number, line in enumerate(lines):
+        terms, ops = parse_chain(line, assumptions.context, allow_leading=number > 0)
+        if terms[0] is None:
+            if previous is None:
+                raise LatexParseError("the first line starts with a relation", line, 0)
+            terms[0] = previous
+        if not ops:
+            raise LatexParseError("no relation (=, \\le, \\propto, ...) in this line of the "
+                                  "display", line, 0)
+        for left, op, right in zip(terms, ops, terms[1:]):
+            steps.append(ClaimStep(len(steps) + 1, left, op, right, source=" ".join(line.split())))
+        previous = terms[-1]
+    return steps
+
+
+def check_claim(latex: str, assumptions: Assumptions, index: int = 1, line: int | None = None,
+                options: Options | None = None) -> Claim:
+    claim = Claim(index, latex, line)
+    try:
+        claim.steps = build_steps(latex, assumptions)
+    except LatexParseError as error:
+        claim.error = str(error)
+        return claim
+    for step in claim.steps:
+        step.verdict = check_step(step, assumptions, options or Options())
+    return claim
+
+
+def check_step(step: ClaimStep, assumptions: Assumptions, options: Options) -> Verdict:
+    started = time.perf_counter()
+    try:
+        verdict = _check_step(step, assumptions, options)
+    except Exception as error:  # noqa: BLE001 - a step never crashes the run
+        verdict = Verdict(UNDECIDED, "none", reason=f"could not evaluate the step: "
+                                                    f"{type(error).__name__}: {error}")
+    verdict.seconds = time.perf_counter() - started
+    return verdict
+
+
+def _check_step(step: ClaimStep, assumptions: Assumptions, options: Options) -> Verdict:
+    relation = _REL.get(step.relation)
+    if relation is None:
+        why = {"approx": "an approximation (\\approx) is not an identity",
+               "!=": "\\neq claims are not checked", "in": "membership is not checked"}
+        return Verdict(UNDECIDED, "none", reason=why.get(step.relation,
+                                                         f"relation {step.relation} not checked"))
+    lhs, rhs = sp.sympify(step.lhs), sp.sympify(step.rhs)
+    unsupported = _opaque(lhs) | _opaque(rhs)
+    wrt: tuple = ()
+    if relation == "propto":
+        variables = [TABLE[k] for k in VARIABLE_KEYS]
+        wrt = tuple(v for v in variables if v in (lhs.free_symbols | rhs.free_symbols))
+        if not wrt:
+            return Verdict(UNDECIDED, "none", reason="\\propto needs a variable (x, x_t, x_{t-1}, "
+                                                     "...) on either side")
+    claim_step = Step(rhs, "claim", relation=relation, wrt=wrt)
+    unknown = _unknown_symbols(lhs, rhs, assumptions)
+    positive_table = _with_domains(assumptions.table, unknown, POSITIVE)
+    real_table = _with_domains(assumptions.table, unknown, REAL)
+    definitions = assumptions.definitions
+    verdict = check_relation(lhs, claim_step, definitions, positive_table, options)
+    if verdict.status == HOLDS and verdict.method == "symbolic":
+        return verdict
+    if verdict.status == FAILS:
+        verdict = _confirm(verdict, lhs, claim_step, definitions, positive_table, options)
+        if verdict.status == FAILS:
+            return _describe(verdict, unknown, positive_table)
+    if unsupported and verdict.status != FAILS:
+        names = ", ".join(sorted(unsupported))
+        return Verdict(UNDECIDED, verdict.method,
+                       reason=f"contains {names}, which diffproof cannot evaluate; "
+                              f"{verdict.reason or 'not proved symbolically'}")
+    if unknown and options.numeric and verdict.status == HOLDS:
+        target = _guarded_target(lhs, claim_step, definitions, real_table)
+        from numeric.points import search  # noqa: PLC0415
+        counterexample, _ = search(target, real_table, seed=options.seed,
+                                   max_examples=options.max_examples)
+        if counterexample is not None:
+            names = ", ".join(sorted(s.name for s in unknown))
+            return Verdict(UNDECIDED, "numeric", counterexample=counterexample,
+                           reason=f"holds for positive {names} (numeric) but not for all real "
+                                  f"values: the domain of {names} is unknown; state it with "
+                                  f"% assume: (e.g. {sorted(s.name for s in unknown)[0]} > 0)")
+        verdict.reason = (verdict.reason or "") + f"; unknown symbols ({', '.join(sorted(s.name for s in unknown))}) taken as real"
+    return verdict
+
+
+def _opaque(expr) -> set[str]:
+    """Undefined functions, unevaluated integrals/sums/derivatives: not evaluable numerically."""
+    names = set()
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.core.function.AppliedUndef):
+            names.add(f"the undefined function {node.func.__name__}")
+        elif isinstance(node, (sp.Indexed,)):
+            names.add(f"the indexed symbol {node}")
+    return names
+
+
+def _unknown_symbols(lhs, rhs, assumptions: Assumptions) -> set[sp.Symbol]:
+    table = assumptions.table
+    free = table.expand_definitions(lhs, assumptions.definitions).free_symbols | \
+        table.expand_definitions(rhs, assumptions.definitions).free_symbols
+    return {s for s in free if isinstance(s, sp.Symbol) and not isinstance(s, sp.Dummy)
+            and table.spec(s) is None and not s.is_integer}
+
+
+def _with_domains(table: SymbolTable, symbols, domain: Domain) -> SymbolTable:
+    if not symbols:
+        return table
+    copy = _copy_table(table)
+    for symbol in symbols:
+        key = f"unknown:{symbol.name}"
+        copy.specs[key] = SymbolSpec(key, symbol, symbol.name, "domain unknown", domain, None)
+    return copy
+
+
+def natural_conditions(expr: sp.Expr) -> list[sp.Expr]:
+    """Expressions that must be >= 0 (radicands, bases of fractional powers) or > 0 (logs) for
+    expr to be real; returned as (expr, strict) pairs."""
+    conditions = []
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.Pow) and not (node.exp.is_integer):
+            if not node.base.is_number:
+                conditions.append((node.base, bool(node.exp.is_negative)))
+        elif isinstance(node, sp.log):
+            conditions.append((node.args[0], True))
+    return conditions
+
+
+def _guarded_target(lhs, step: Step, definitions: dict, table: SymbolTable):
+    """The checker's residual, made undefined (NaN) outside the natural domain of both sides."""
+    target = residual_for(lhs, step, definitions, table)
+    conditions = natural_conditions(target.lhs) + natural_conditions(target.rhs)
+    if not conditions:
+        return target
+    guard = sp.And(*[(c > 0) if strict else (c >= 0) for c, strict in conditions])
+    if guard is sp.true:
+        return target
+    from numeric.points import Residual  # noqa: PLC0415
+    guarded = sp.Piecewise((target.residual, guard), (sp.nan, True))
+    return Residual(guarded, target.lhs, target.rhs, target.kind)
+
+
+def _confirm(verdict: Verdict, lhs, step: Step, definitions, table, options) -> Verdict:
+    """Keep a refutation only if its point is in the natural domain; otherwise search there."""
+    from numeric.points import Evaluator, search  # noqa: PLC0415
+
+    target = _guarded_target(lhs, step, definitions, table)
+    evaluator = Evaluator(target)
+    point = {}
+    for symbol in evaluator.symbols:
+        value = verdict.counterexample.get(symbol.name) if verdict.counterexample else None
+        if value is None:
+            point = None
+            break
+        point[symbol] = Fraction(value) if isinstance(value, str) else value
+    if point is not None and evaluator.violated(point):
+        return verdict
+    counterexample, tried = search(target, table, seed=options.seed,
+                                   max_examples=options.max_examples)
+    if counterexample is not None:
+        return Verdict(FAILS, "numeric", counterexample=counterexample,
+                       details={"points": tried, "domain": "natural"})
+    return Verdict(UNDECIDED, "numeric",
+                   reason="the only violations found lie outside the natural domain (a square "
+                          "root or log of a negative number); no counterexample where both "
+                          f"sides are real ({tried} points)")
+
+
+def _describe(verdict: Verdict, unknown, table) -> Verdict:
+    if unknown:
+        names = ", ".join(sorted(s.name for s in unknown))
+        verdict.reason = (verdict.reason + "; " if verdict.reason else "") + \
+            f"{names}: domain unknown, searched as positive"
+    return verdict
+
+
+# ---------------------------------------------------------------------------------------------
+# entry points
+# ---------------------------------------------------------------------------------------------
+def check_text(claims: list[tuple[str, int | None]], assumption_lines: list[str],
+               options: Options | None = None, table: SymbolTable = TABLE) -> list[Claim]:
+    """Check claims [(latex, line)] under assumptions; an unusable assumption makes every claim
+    unparsable (the error names it)."""
+    try:
+        assumptions = read_assumptions(assumption_lines, table)
+    except LatexParseError as error:
+        return [Claim(i, latex, line, error=f"assumption: {error}")
+                for i, (latex, line) in enumerate(claims, start=1)]
+    results = []
+    for i, (latex, line) in enumerate(claims, start=1):
+        results.append(check_claim(latex, assumptions, i, line, options))
+    return results
+
+
+def check_file_text(text: str, extra_assumptions: list[str] = (),
+                    options: Options | None = None) -> list[Claim]:
+    displays = extract_displays(text)
+    return check_text([(d.latex, d.line) for d in displays],
+                      extract_assumptions(text) + list(extra_assumptions), options)
+
+
+def summary(claims: list[Claim]) -> dict:
+    statuses = [c.status for c in claims]
+    steps = [s.verdict.status for c in claims for s in c.steps if s.verdict]
+    return {"claims": len(claims), "holds": statuses.count(HOLDS), "fails": statuses.count(FAILS),
+            "undecided": statuses.count(UNDECIDED), "unparsable": statuses.count(UNPARSABLE),
+            "steps": len(steps), "steps_hold": steps.count(HOLDS),
+            "steps_fail": steps.count(FAILS), "steps_undecided": steps.count(UNDECIDED)}
+
+
+def exit_code(claims: list[Claim]) -> int:
+    statuses = {c.status for c in claims}
+    if UNPARSABLE in statuses:
+        return 2
+    return 0 if statuses <= {HOLDS} else 1
+
+
+def to_json(claims: list[Claim]) -> dict:
+    return {"claims": [c.as_dict() for c in claims], "summary": summary(claims)}
+
+
+def terminal(claims: list[Claim]) -> str:
+    lines = []
+    for claim in claims:
+        where = f" (line {claim.line})" if claim.line else ""
+        text = " ".join(claim.latex.split())
+        lines.append(f"claim {claim.index}{where}: {claim.status}")
+        lines.append(f"  {text[:160]}{'...' if len(text) > 160 else ''}")
+        if claim.error:
+            lines.append("  error: " + claim.error.replace("\n", "\n         "))
+            continue
+        first = claim.first_failure()
+        for step in claim.steps:
+            v = step.verdict
+            marker = "  <- first failing step" if first is step else ""
+            source = step.source if len(step.source) <= 100 else step.source[:97] + "..."
+            lines.append(f"  step {step.index} [{v.status} ({v.method})]: {source}{marker}")
+            if v.counterexample:
+                point = ", ".join(f"{k} = {val}" for k, val in v.counterexample.items()
+                                  if k not in ("lhs", "rhs", "residual"))
+                lines.append(f"      counterexample: {point}")
+                lines.append(f"      lhs = {v.counterexample.get('lhs')}, "
+                             f"rhs = {v.counterexample.get('rhs')}")
+            if v.reason and v.status != HOLDS:
+                lines.append(f"      reason: {v.reason}")
+            elif v.status == HOLDS and v.method == "numeric":
+                lines.append("      (numeric evidence, not a proof)")
+    s = summary(claims)
+    lines.append(f"{s['claims']} claim(s): {s['holds']} hold, {s['fails']} fail, "
+                 f"{s['undecided']} undecided, {s['unparsable']} unparsable; "
+                 f"{s['steps']} step(s)")
+    return "\n".join(lines)

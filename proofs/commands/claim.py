@@ -1,0 +1,57 @@
+"""``diffproof claim``: check equations written in LaTeX (one formula, or every display of a file).
+
+Exit codes: 0 every step holds, 1 a step fails or is undecided, 2 unparsable input or bad usage.
+"""
+from __future__ import annotations
+
+import json
+import os
+
+from proofs.loader import UsageError
+
+
+def _run(args) -> int:
+    from proofs.checker import Options
+    from proofs.claim import check_file_text, check_text, exit_code, terminal, to_json
+
+    options = Options(numeric=not args.no_numeric, seed=args.seed, budget=args.budget)
+    if (args.file is None) == (args.latex is None):
+        raise UsageError("give either a LaTeX formula or --file PATH")
+    if args.file is not None:
+        if not os.path.isfile(args.file):
+            raise UsageError(f"no such file: {args.file}")
+        try:
+            with open(args.file, encoding="utf-8") as handle:
+                text = handle.read()
+        except (OSError, UnicodeDecodeError) as error:
+            raise UsageError(f"cannot read {args.file}: {error}") from None
+        claims = check_file_text(text, args.assume, options)
+        if not claims:
+            raise UsageError(f"{args.file} has no displayed equation ($$...$$, \\[...\\], "
+                             "equation, align)")
+    else:
+        claims = check_text([(args.latex, None)], list(args.assume), options)
+    if args.json:
+        print(json.dumps(to_json(claims), indent=2, default=str))
+    else:
+        print(terminal(claims))
+    return exit_code(claims)
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "claim", help="check an equation or derivation written in LaTeX",
+        description="Check a LaTeX claim: 'a = b', a chain 'a &= b \\\\ &= c' (one verdict per "
+                    "step), or every displayed equation of a .tex/.md file.")
+    parser.add_argument("latex", nargs="?", help="the LaTeX of one claim")
+    parser.add_argument("--file", help="a .tex or .md file: check every displayed equation")
+    parser.add_argument("--assume", action="append", default=[], metavar="LATEX",
+                        help="an assumption or definition, e.g. '0 < a < 1' or 'g(t) = t^2' "
+                             "(repeatable; adds to the file's %% assume: lines)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--no-numeric", action="store_true",
+                        help="symbolic only: a step not proved symbolically is undecided")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the numeric search (default 0)")
+    parser.add_argument("--budget", type=float, default=2.0,
+                        help="seconds of symbolic simplification per step (default 2)")
+    parser.set_defaults(func=_run)
