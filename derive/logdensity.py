@@ -34,7 +34,9 @@ RULES = {
     "generative-factorization": "p(x_{0:T}) = p(x_T) prod_t p_theta(x_{t-1}|x_t)",
     "markov": "q(x_t|x_{t-1}, x_0, ...) = q(x_t|x_{t-1}) when the extra conditions precede x_{t-1}",
     "bayes": "q(a|b,c) = q(b|a,c) q(a|c) / q(b|c); p(z|x) = p(x,z) / p(x)",
-    "telescoping": "sums over shifted index ranges agree term by term once their ends are split off",
+    "reindex": "sum_{t=a}^{b} f(t + k) = sum_{s=a+k}^{b+k} f(s) (shift of the summation index)",
+    "telescoping": "sums over different index ranges agree term by term once their ends are split "
+                   "off (a telescoping sum or product leaves only its end terms)",
     "kl-def": "E_{q(C)}[D_KL(q(a|c) || p(a|d))] = E_{q(a,C)}[log q(a|c) - log p(a|d)] when q(a|c) "
               "is the conditional of a given C under the forward process",
     "marginal-integral": "int p(x, z) dz = p(x); E_q[f/q] = int f",
@@ -235,14 +237,19 @@ def _sign(d: sp.Expr, ctx: Context) -> int | str | None:
     d = _num(d)
     values = []
     points = [d]
-    if ctx.index_range is not None and d.has(t):
-        points = [d.subs(t, ctx.index_range[0]), d.subs(t, ctx.index_range[1])]
+    t_min = 2                                      # the smallest T the statements are made for
+    if ctx.index_range is not None:
+        lo, hi = ctx.index_range
+        if lo.is_number and _num(hi - T).is_number:
+            t_min = max(2, int(lo - (hi - T)))         # the sum over t is not empty
+        if d.has(t):
+            points = [d.subs(t, lo), d.subs(t, hi)]
     for p in points:
         p = _num(p)
         if p.has(T):
             slope = p.coeff(T, 1)
             if slope.is_number and slope >= 0:
-                p = p.subs(T, 2)           # increasing in T: the smallest T decides
+                p = p.subs(T, t_min)       # increasing in T: the smallest T decides
             else:
                 return None
         if p.has(t) or not p.is_number:
@@ -401,7 +408,7 @@ def _canon_sum(body: Canon, lo, hi, ctx: Context) -> Canon:
         if offset.has(t) or offset.has(T) or not offset.is_integer:
             raise RuleGap(f"index {pos} is not t plus a constant")
         if offset != 0:
-            ctx.rules.add("telescoping")
+            ctx.rules.add("reindex")
         if _num(hi - lo).is_number:                      # a sum of fixed length: write it out
             for k in range(int(_num(hi - lo)) + 1):
                 _merge(result, _basis(family, lo + k + offset), coeff)
@@ -564,7 +571,7 @@ def _log_integral(node, ctx: Context) -> Canon:
     return _basis("p.evid", 0)
 
 
-def _settle(canon: Canon) -> Canon:
+def _settle(canon: Canon, rules: set | None = None) -> Canon:
     """Split every index sum to a common interior range; what is left must cancel."""
     sums = [k for k, v in canon.items() if k[0] == "sum" and _num(v) != 0]
     if not sums:
@@ -581,6 +588,8 @@ def _settle(canon: Canon) -> Canon:
             _merge(result, _basis(key[1], key[2]), coeff)
             continue
         _, family, lo, hi = key
+        if rules is not None and (int(lo) != lo_common or _num(hi - T - hi_offset) != 0):
+            rules.add("telescoping")
         for k in range(int(lo), lo_common):
             _merge(result, _basis(family, k), coeff)
         for k in range(hi_offset + 1, int(_num(hi - T)) + 1):
@@ -594,7 +603,6 @@ class RulesResult:
     equal: bool
     rules: list[str]
     residual: Canon
-    minimum_T: int | None = None
 
 
 def normal_form(node, model: ChainModel = VDM, pointwise: bool = False,
@@ -616,11 +624,9 @@ def equal_by_rules(lhs, rhs, model: ChainModel = VDM, pointwise: bool = False,
     right, rules_r = normal_form(rhs, model, pointwise, index_range)
     diff = dict(left)
     _merge(diff, right, -1)
-    residual = _settle(diff)
-    rules = sorted(rules_l | rules_r)
-    if any(k[0] == "sum" for k in diff) and not residual:
-        rules = sorted(set(rules) | {"telescoping"})
-    return RulesResult(not residual, rules, residual)
+    used = rules_l | rules_r
+    residual = _settle(diff, used)
+    return RulesResult(not residual, sorted(used), residual)
 
 
 def jensen_applies(lhs, rhs) -> bool:

@@ -21,7 +21,8 @@ import numpy as np
 import sympy as sp
 
 from derive import logdensity as L
-from derive.gaussian import Normal, complete_the_square, kl_divergence
+from derive.gaussian import (Normal, complete_the_square, condition, kl_divergence,
+                             linear_coefficients)
 
 Rational = sp.Rational
 
@@ -73,6 +74,20 @@ def random_vdm(T: int, seed: int, learned_encoder: bool = False) -> LinearGaussi
             enc.append((e, sp.Integer(0), 1 - e ** 2))
         dec.append((frac(0.2, 1.5), frac(-0.5, 0.5), frac(0.1, 1.0)))
     return LinearGaussianChain(T, frac(-2, 2), tuple(enc), tuple(dec))
+
+
+def with_posterior_encoder(chain: LinearGaussianChain) -> LinearGaussianChain:
+    """The one-step chain (a VAE) whose encoder q(z|x) is the exact posterior p(z|x).
+
+    The posterior is computed by ``derive.gaussian.condition``; its mean is affine in x, which
+    gives the encoder's (e, f, g)."""
+    if chain.T != 1:
+        raise ValueError("the posterior encoder is defined here for one latent (T = 1)")
+    x0, z1 = sp.Symbol("X0", real=True), sp.Symbol("X1", real=True)
+    a, b, c = chain.dec[0]
+    posterior = condition(Normal(z1, sp.Integer(0), sp.Integer(1)), Normal(x0, a * z1 + b, c))
+    e, f = linear_coefficients(posterior.mean, x0)
+    return LinearGaussianChain(1, chain.x0, ((e, f, sp.simplify(posterior.variance)),), chain.dec)
 
 
 class ExactEvaluator:
@@ -257,11 +272,15 @@ _EVALUATORS: dict = {}
 
 
 def evaluator(T: int, seed: int, learned_encoder: bool = False,
-              model: L.ChainModel = L.VDM) -> ExactEvaluator:
-    """A cached evaluator on the random chain (T, seed) (parameters from ``random_vdm``)."""
-    key = (T, seed, learned_encoder, model)
+              model: L.ChainModel = L.VDM, posterior_encoder: bool = False) -> ExactEvaluator:
+    """A cached evaluator on the random chain (T, seed) (parameters from ``random_vdm``);
+    ``posterior_encoder`` replaces a VAE's encoder by the exact posterior."""
+    key = (T, seed, learned_encoder, model, posterior_encoder)
     if key not in _EVALUATORS:
-        _EVALUATORS[key] = ExactEvaluator(random_vdm(T, seed, learned_encoder), model)
+        chain = random_vdm(T, seed, learned_encoder)
+        if posterior_encoder:
+            chain = with_posterior_encoder(chain)
+        _EVALUATORS[key] = ExactEvaluator(chain, model)
     return _EVALUATORS[key]
 
 
@@ -283,6 +302,7 @@ class ClosedFormCheck:
     draws: int = 1
     pointwise: bool = False
     t_values: tuple = ()
+    posterior_encoder: bool = False
     name: str = "closed-form"
 
     def _pointwise_values(self, ev: ExactEvaluator, draw: int):
@@ -306,7 +326,8 @@ class ClosedFormCheck:
         compared = []
         for T in Ts:
             for draw in range(self.draws):
-                ev = evaluator(T, 1000 * seed + draw, self.learned_encoder, self.model)
+                ev = evaluator(T, 1000 * seed + draw, self.learned_encoder, self.model,
+                               self.posterior_encoder)
                 if self.pointwise:
                     pairs = list(self._pointwise_values(ev, draw))
                 else:

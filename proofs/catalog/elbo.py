@@ -156,9 +156,12 @@ conjugate = Derivation(
                                      draws=3)]),
         Step(_evidence, "at q = p(z|x) the KL vanishes and the ELBO equals the evidence",
              seed("001", SLIDE_EVIDENCE, luo("16")),
-             lhs=_elbo.subs({m: _post.mean, v: _post.variance}, simultaneous=True)),
+             lhs=_elbo.subs({m: _post.mean, v: _post.variance}, simultaneous=True),
+             checks=[ClosedFormCheck(VAE_ELBO, Log(p_x), model=L.VAE, draws=3, posterior_encoder=True)]),
         Step(sp.Integer(0), "the gap KL(q || p(z|x)) is zero at the posterior mean and variance",
-             paper(luo("16")), lhs=_kl.subs({m: _post.mean, v: _post.variance}, simultaneous=True)),
+             paper(luo("16")), lhs=_kl.subs({m: _post.mean, v: _post.variance}, simultaneous=True),
+             checks=[ClosedFormCheck(KL(q_phi, p_z_given_x), lin(), model=L.VAE, draws=3,
+                                     posterior_encoder=True)]),
     ],
 )
 
