@@ -190,7 +190,7 @@ def search(target: Residual, table: SymbolTable = TABLE, seed: int = 0,
             defined += 1
         if evaluator.violated(point):
             return evaluator.report(point), tried
-    if not symbols:
+    if not symbols or max_examples <= 0:
         return None, tried
     counter = {"n": 0}
 

@@ -97,6 +97,12 @@ def check_relation(lhs: sp.Expr, step: Step, definitions: dict | None = None,
     target = residual_for(lhs, step, definitions or {}, table)
     reason = None
     if target.kind == "zero":
+        if options.numeric:
+            # a false step is usually refuted at the first simple point: probe before any algebra
+            probe, _ = search(target, table, seed=options.seed, max_examples=0, simple_limit=12)
+            if probe is not None:
+                return Verdict(FAILS, "numeric", counterexample=probe,
+                               seconds=time.perf_counter() - started, details={"points": "probe"})
         answer, how = is_zero(target.residual, table, options.budget)
         if answer:
             return Verdict(HOLDS, "symbolic", seconds=time.perf_counter() - started,
