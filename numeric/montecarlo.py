@@ -165,7 +165,7 @@ def decide(draw: Draw, target, seed: int = 0, settings: MCSettings = DEFAULT,
     sd_upper = float(pilot.sd.max()) * (1 + 3.1 / math.sqrt(2 * max(settings.pilot - 1, 1)))
     n = per_coord.sample_size(sd_upper, delta)
     estimate = _accumulate(draw, rng, n, settings.batch)
-    floor = ROUNDOFF * (np.abs(target_arr) + estimate.rms + size)
+    floor = ROUNDOFF * (np.abs(target_arr) + estimate.rms + size) + np.finfo(float).tiny
     stderr = np.maximum(estimate.stderr, floor)
     z = (estimate.mean - target_arr) / stderr
     worst = int(np.argmax(np.abs(z)))
@@ -211,12 +211,15 @@ def compare(draw_pair: PairDraw, seed: int = 0, settings: MCSettings = DEFAULT,
     from the same random numbers (common random numbers: the shared noise cancels in the paired
     difference).  ``scale`` defaults to the pilot RMS of the difference; the report adds the two
     sides' means."""
-    sums = {"left": 0.0, "right": 0.0, "n": 0}
+    sums = {"left": 0.0, "right": 0.0, "n": 0, "seen": 0}
 
     def difference(rng: np.random.Generator, k: int) -> np.ndarray:
         left, right = draw_pair(rng, k)
         left = np.asarray(left, dtype=np.float64).reshape(k, -1)
         right = np.asarray(right, dtype=np.float64).reshape(k, -1)
+        sums["seen"] += k
+        if sums["seen"] <= settings.pilot:            # the pilot only sizes the sample
+            return left - right
         sums["left"] = sums["left"] + left.sum(axis=0)
         sums["right"] = sums["right"] + right.sum(axis=0)
         sums["n"] += k

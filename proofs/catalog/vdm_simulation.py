@@ -321,33 +321,30 @@ def _pointwise_gap_check(kind: str):
                            scale="rms", params={"abar_t": abar, "data": repr(data)})
 
 
-tweedie_pointwise = Derivation(
+def _pointwise_claim(identifier: str, title: str, slide: str, lhs, rhs, justification: str,
+                     kind: str) -> Derivation:
+    """A seed claim read pointwise: a symbolic step at one sample, and its mean-square MC form."""
+    return Derivation(
+        identifier, title, sources=(seed("001", slide),),
+        conditions=("x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps_0, x_0 ~ N(m, s^2), "
+                    "exact marginal score",),
+        definitions=_reparam,
+        steps=[Step(rhs, justification, seed("001", slide), lhs=lhs),
+               Step(None, "the same claim in mean square over the joint law", seed("001", slide),
+                    checks=[_pointwise_gap_check(kind)])],
+    )
+
+
+tweedie_pointwise = _pointwise_claim(
     "tweedie-pointwise-claim",
     "seed 001: sqrt(abar_t) x_0 = x_t + (1 - abar_t) grad log p(x_t), read pointwise (Gaussian data)",
-    sources=(seed("001", "slide 'Tweedie's formula' (second display)"),),
-    conditions=("x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps_0, x_0 ~ N(m, s^2), exact marginal score",),
-    definitions=_reparam,
-    steps=[
-        Step(x_t + (1 - abar_t) * _exact_score, "Tweedie applied to one sample x_0, as the slide writes it",
-             seed("001", "slide 'Tweedie's formula'"), lhs=sqrt(abar_t) * x_0),
-        Step(None, "the same claim in mean square over the joint law", seed("001", "slide 'Tweedie's formula'"),
-             checks=[_pointwise_gap_check("tweedie")]),
-    ],
-)
-
-score_pointwise = Derivation(
+    "slide 'Tweedie's formula' (second display)", sqrt(abar_t) * x_0, x_t + (1 - abar_t) * _exact_score,
+    "Tweedie applied to one sample x_0, as the slide writes it", "tweedie")
+score_pointwise = _pointwise_claim(
     "marginal-score-pointwise-claim",
     "seed 001: grad log p(x_t) = -eps_0 / sqrt(1 - abar_t) for the marginal score, read pointwise",
-    sources=(seed("001", "slide 'grad log p(x_t) = -eps_0 / sqrt(1 - abar_t)'"),),
-    conditions=("x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps_0, x_0 ~ N(m, s^2), exact marginal score",),
-    definitions=_reparam,
-    steps=[
-        Step(-eps_0 / sqrt(1 - abar_t), "the marginal score equals the scaled noise of this sample",
-             seed("001", "slide 'grad log p(x_t) = -eps_0 / sqrt(1 - abar_t)'"), lhs=_exact_score),
-        Step(None, "the same claim in mean square over the joint law",
-             seed("001", "slide 'grad log p(x_t)'"), checks=[_pointwise_gap_check("score")]),
-    ],
-)
+    "slide 'grad log p(x_t) = -eps_0 / sqrt(1 - abar_t)'", _exact_score, -eps_0 / sqrt(1 - abar_t),
+    "the marginal score equals the scaled noise of this sample", "score")
 
 ERRATA = [
     Erratum("tweedie-pointwise", seed("001", "slide 'Tweedie's formula'"),
