@@ -1,34 +1,486 @@
-"""LaTeX rendering with the symbol table's names (``\\bar{\\alpha}_{t-1}``, ``\\boldsymbol{x}_t``)."""
+"""LaTeX of SymPy expressions in the field's notation, names taken from the symbol table.
+
+``to_latex`` prints ``abar_tm1`` as ``\\bar{\\alpha}_{t-1}`` (the table's name, never SymPy's guess
+``\\bar{a}_{t}``), an applied function ``sigma(t)`` as ``\\sigma(t)`` (an application, not a product),
+and lays fractions out as a person writes them: factors ``1 - \\alpha_t`` rather than
+``\\alpha_t - 1`` with the sign moved in front, a scalar coefficient over its denominator followed
+by the variable (``\\frac{\\sqrt{\\alpha_t}(1 - \\bar{\\alpha}_{t-1})}{1 - \\bar{\\alpha}_t} \\boldsymbol{x}_t``),
+``\\exp\\left(\\dots\\right)`` for long exponents.  Any SymPy expression prints: an object the printer
+cannot handle falls back to ``\\text{...}`` of its string form instead of raising.
+"""
 from __future__ import annotations
 
+import re
+
 import sympy as sp
+from sympy.core.function import AppliedUndef
+from sympy.printing.latex import LatexPrinter
 
 from derive.symbols import TABLE, SymbolTable
 
 RELATION_LATEX = {"=": "=", "propto": r"\propto", ">=": r"\geq", "<=": r"\leq"}
 
+_LONG_EXPONENT = 14          # estimated width above which e^{...} becomes \exp\left(...\right)
 
+
+class FieldLatexPrinter(LatexPrinter):
+    """SymPy's LaTeX printer with the symbol table's names and a person's layout of products."""
+
+    printmethod = "_latex"
+
+    def __init__(self, table: SymbolTable = TABLE, **settings):
+        names = table.latex_names()
+        super().__init__({"symbol_names": names, "fold_frac_powers": True, **settings})
+        self._names_by_key = {spec.key: spec.latex for spec in table}
+        self._names_by_key.update({spec.symbol.name: spec.latex for spec in table})
+        self._vector_names = {name for name in names.values() if _is_vector_name(name)}
+        self._vector_symbols = {symbol for symbol, name in names.items() if _is_vector_name(name)}
+
+    # -- names ----------------------------------------------------------------------------------
+    def symbol_name(self, symbol: sp.Symbol) -> str | None:
+        name = self._settings["symbol_names"].get(symbol)
+        if name is None and not isinstance(symbol, sp.Dummy):
+            name = self._names_by_key.get(symbol.name)
+        return name
+
+    def _print_Symbol(self, expr, style="plain"):
+        name = self.symbol_name(expr)
+        if name is not None:
+            return name
+        return super()._print_Symbol(expr, style)
+
+    def _function_name(self, func) -> str:
+        name = func.__name__
+        if name in self._names_by_key:
+            return self._names_by_key[name]
+        return self._deal_with_super_sub(name) if len(name) == 1 or name in _GREEK else (
+            self._deal_with_super_sub(name) if "_" in name else rf"\operatorname{{{name}}}")
+
+    def _print_Function(self, expr, exp=None):
+        if isinstance(expr, AppliedUndef):
+            args = ", ".join(self._print(arg) for arg in expr.args)
+            text = f"{self._function_name(expr.func)}({args})"
+            return f"{text}^{{{exp}}}" if exp is not None else text
+        return super()._print_Function(expr, exp)
+
+    # -- powers, exp, log -----------------------------------------------------------------------
+    def _print_Pow(self, expr):
+        base, exponent = expr.as_base_exp()
+        if isinstance(base, sp.Symbol) and _is_compound(self._print(base)) and exponent != sp.S.Half:
+            if exponent.is_Rational and exponent.is_negative:
+                return self._print_Mul(expr)
+            return rf"\left({self._print(base)}\right)^{{{self._print(exponent)}}}"
+        if isinstance(base, AppliedUndef) and exponent.is_Rational and exponent.is_positive \
+                and exponent != sp.S.Half:
+            return self._print_Function(base, exp=self._print(exponent))
+        return super()._print_Pow(expr)
+
+    def _print_ExpBase(self, expr, exp=None):
+        argument = self._print(expr.args[0])
+        if estimate_width(argument) > _LONG_EXPONENT:
+            text = rf"\exp\left({argument}\right)"
+        else:
+            text = f"e^{{{argument}}}"
+        return f"\\left({text}\\right)^{{{exp}}}" if exp is not None else text
+
+    def _print_log(self, expr, exp=None):
+        text = rf"\log\left({self._print(expr.args[0])}\right)"
+        return f"{text}^{{{exp}}}" if exp is not None else text
+
+    # -- sums and products ------------------------------------------------------------------------
+    def _print_Add(self, expr, order=None):
+        out = ""
+        for index, (sign, term) in enumerate(signed_terms(expr, order=order, printer=self)):
+            if index == 0:
+                out = term if sign == "+" else "- " + term
+            else:
+                out += f" {sign} {term}"
+        return out
+
+    def _print_Mul(self, expr):
+        sign, numbers, scalars, sums, vectors, den = self._mul_parts(expr)
+        numerator_scalar = _strip_sum(_join(numbers + scalars + sums))
+        if den:
+            den_text = _strip_sum(_join(den))
+            if vectors and (numbers + scalars + sums):
+                if not scalars and not sums and len(numbers) == 1 and numbers[0] == "1":
+                    text = rf"\frac{{{_join(vectors)}}}{{{den_text}}}"
+                else:
+                    text = rf"\frac{{{numerator_scalar}}}{{{den_text}}} {_join(vectors)}"
+            elif sums and not scalars and all(n.isdigit() for n in numbers) and \
+                    all(d.isdigit() for d in den):
+                # \frac{1}{2} (a + b): a numeric fraction in front of a parenthesized sum
+                text = rf"\frac{{{_join(numbers) or '1'}}}{{{den_text}}} {_join(sums)}"
+            else:
+                text = rf"\frac{{{_strip_sum(_join(numbers + scalars + sums + vectors)) or '1'}}}{{{den_text}}}"
+        else:
+            text = _join(numbers + scalars + sums + vectors) or "1"
+        return ("- " + text) if sign < 0 else text
+
+    def _mul_parts(self, expr):
+        """Sign, numerator factors (numbers, scalars, sums, vectors) and denominator factors."""
+        coeff = sp.Integer(1)                 # the rational coefficient, contents of sums included
+        sign = 1
+        numbers: list[str] = []
+        scalars: list[str] = []
+        sums: list[tuple[tuple, str]] = []
+        vectors: list[str] = []
+        den: list[str] = []
+        flippable: list = []          # odd powers of sums: the overall sign can move into one
+        for factor in sp.Mul.make_args(expr):
+            if factor.is_Rational:
+                coeff *= factor
+                continue
+            if factor.is_Number:
+                if factor.is_negative:
+                    sign, factor = -sign, -factor
+                numbers.append(self._print(factor))
+                continue
+            if factor.is_number and not factor.is_Pow or (factor.is_Pow and factor.base.is_Number
+                                                          and factor.exp.is_positive):
+                numbers.append(self._factor(factor))
+                continue
+            if isinstance(factor, sp.exp):
+                scalars.append(self._factor(factor))
+                continue
+            base, exponent = factor.as_base_exp()
+            in_den = exponent.is_Rational and exponent.is_negative or (
+                exponent.could_extract_minus_sign() and not exponent.is_Number)
+            if in_den:
+                exponent = -exponent
+            is_sum = isinstance(base, sp.Add) and exponent.is_Integer
+            if is_sum:
+                content, primitive = base.primitive()
+                if content != 1 and isinstance(primitive, sp.Add):
+                    coeff *= content ** (-exponent if in_den else exponent)
+                    base = primitive
+                if prefers_negated(base):
+                    base = -base
+                    if exponent % 2 == 1:
+                        sign = -sign
+                if exponent % 2 == 1:
+                    flippable.append((in_den, len(den) if in_den else len(sums), base, exponent))
+            piece = sp.Pow(base, exponent, evaluate=False) if exponent != 1 else base
+            if in_den:
+                den.append(self._factor(piece))
+            elif is_sum:
+                sums.append(((bool(base.free_symbols & self._vector_symbols), exponent != 1),
+                             self._factor(piece)))
+            elif self._is_vector(base):
+                vectors.append(self._factor(piece))
+            else:
+                scalars.append(self._factor(piece))
+        if coeff.is_negative:
+            sign, coeff = -sign, -coeff
+        if sign < 0 and flippable:
+            # - (a - b) c reads better as (b - a) c when b - a has no more minus signs than a - b
+            in_den, position, base, exponent = flippable[0]
+            negated = -base
+            if not in_den and isinstance(negated, sp.Add) and not prefers_negated(negated) \
+                    and _minus_count(negated) <= _minus_count(base):
+                sign = -sign
+                piece = sp.Pow(negated, exponent, evaluate=False) if exponent != 1 else negated
+                if in_den:
+                    den[position] = self._factor(piece)
+                else:
+                    sums[position] = (sums[position][0], self._factor(piece))
+        sums_text = [text for _, text in sorted(sums, key=lambda pair: pair[0])]
+        numbers = ([str(coeff.p)] if coeff.p != 1 else []) + numbers
+        if coeff.q != 1:
+            den = [str(coeff.q)] + den
+        if not (scalars or sums_text or vectors) and (numbers or den):
+            numbers = numbers or ["1"]
+        return sign, numbers, scalars, sums_text, vectors, den
+
+    def _factor(self, piece) -> str:
+        if isinstance(piece, sp.Add):
+            return rf"\left({self._print(piece)}\right)"
+        if isinstance(piece, sp.Pow) and isinstance(piece.base, sp.Add) and piece.exp.is_Integer:
+            return rf"\left({self._print(piece.base)}\right)^{{{self._print(piece.exp)}}}"
+        if isinstance(piece, sp.Pow) and piece.exp == 1:
+            return self._print(piece.base)
+        return self.parenthesize(piece, 50)  # PRECEDENCE["Mul"]
+
+    def _is_vector(self, base) -> bool:
+        if isinstance(base, sp.Symbol):
+            name = self.symbol_name(base)
+            return name is not None and name in self._vector_names
+        return False
+
+
+def _strip_sum(text: str) -> str:
+    """``\\left(a + b\\right)`` alone in a numerator or denominator loses its parentheses."""
+    if text.startswith(r"\left(") and text.endswith(r"\right)"):
+        inner = text[len(r"\left("):-len(r"\right)")]
+        depth = 0
+        for token in re.findall(r"\\left|\\right", inner):
+            depth += 1 if token == r"\left" else -1
+            if depth < 0:
+                return text
+        return inner
+    return text
+
+
+def _join(parts: list[str]) -> str:
+    out = ""
+    for part in parts:
+        if out and out[-1].isdigit() and part[:1].isdigit():
+            out += r" \cdot "
+        elif out:
+            out += " "
+        out += part
+    return out
+
+
+_GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
+          "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi",
+          "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Phi", "Psi", "Omega"}
+
+
+def _is_vector_name(name: str) -> bool:
+    return name.startswith((r"\boldsymbol", r"\hat{\boldsymbol", r"\nabla"))
+
+
+def _is_compound(name: str) -> bool:
+    """A name that needs parentheses before a power: ``\\nabla_{x} \\log p(x)``, ``\\Delta t``."""
+    depth = 0
+    for char in name:
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        elif depth == 0 and char in " (":
+            return True
+    return False
+
+
+def _minus_count(add: sp.Add) -> int:
+    return sum(1 for term in sp.Add.make_args(add) if term.could_extract_minus_sign())
+
+
+def prefers_negated(add: sp.Add) -> bool:
+    """True when ``-add`` reads better: fewer minus signs, or a positive constant (1 - x, not x - 1)."""
+    terms = sp.Add.make_args(add)
+    negative = sum(1 for term in terms if term.could_extract_minus_sign())
+    if negative != len(terms) - negative:
+        return negative > len(terms) - negative
+    constant = add.as_coeff_Add()[0]
+    return bool(constant.is_negative)
+
+
+def signed_terms(expr, order=None, printer: FieldLatexPrinter | None = None) -> list[tuple[str, str]]:
+    """The terms of a sum as (sign, LaTeX) pairs, a positive term first when there is one."""
+    printer = printer or FieldLatexPrinter()
+    terms = list(printer._as_ordered_terms(expr, order=order)) if isinstance(expr, sp.Add) else [expr]
+    first_positive = next((i for i, term in enumerate(terms) if not term.could_extract_minus_sign()),
+                          None)
+    if first_positive:
+        terms.insert(0, terms.pop(first_positive))
+    out = []
+    for term in terms:
+        if term.could_extract_minus_sign():
+            sign, term = "-", -term
+        else:
+            sign = "+"
+        text = printer._print(term)
+        if text.startswith("- "):
+            # the term's own layout put a sign in front (1 - x flipped from x - 1): merge the signs
+            sign, text = ("+" if sign == "-" else "-"), text[2:]
+        if isinstance(term, sp.Add):
+            text = rf"\left({text}\right)"
+        out.append((sign, text))
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
 def to_latex(expr, table: SymbolTable = TABLE) -> str:
-    """LaTeX of a SymPy expression in the field's notation."""
+    """LaTeX of a SymPy expression (or a relation, or a Normal) in the field's notation.
+
+    Never raises: an object the printer cannot handle comes back as ``\\text{...}`` of its string.
+    """
     if expr is None:
         return ""
-    return sp.latex(expr, symbol_names=table.latex_names())
+    try:
+        from derive.gaussian import Normal  # noqa: PLC0415 - avoid a cycle at import time
+        if isinstance(expr, Normal):
+            return normal_latex(expr, table)
+        if isinstance(expr, sp.Basic):
+            text = FieldLatexPrinter(table).doprint(expr)
+        else:
+            text = FieldLatexPrinter(table).doprint(sp.sympify(expr, strict=True))
+        if _balanced(text):
+            return text
+    except Exception:  # noqa: BLE001 - a document never crashes on one odd expression
+        pass
+    return r"\text{" + text_escape(str(expr)) + "}"
 
 
+def normal_latex(normal, table: SymbolTable = TABLE) -> str:
+    r"""``\mathcal{N}(x; \mu, \sigma^2)`` of a :class:`derive.gaussian.Normal`."""
+    return (rf"\mathcal{{N}}\left({to_latex(normal.var, table)}; {to_latex(normal.mean, table)}, "
+            rf"{to_latex(normal.variance, table)}\right)")
+
+
+def relation_latex(lhs, relation: str, rhs, table: SymbolTable = TABLE) -> str:
+    """``lhs REL rhs`` with REL one of ``=``, ``propto``, ``>=``, ``<=``."""
+    return f"{to_latex(lhs, table)} {RELATION_LATEX[relation]} {to_latex(rhs, table)}"
+
+
+def add_terms(expr, table: SymbolTable = TABLE) -> list[str]:
+    """The terms of a top-level sum, each with its sign (``+ x``, ``- y``), for line breaking.
+
+    A non-sum is one term.  The first term carries no ``+``.
+    """
+    try:
+        if not isinstance(expr, sp.Add):
+            return [to_latex(expr, table)]
+        pairs = signed_terms(expr, printer=FieldLatexPrinter(table))
+    except Exception:  # noqa: BLE001
+        return [to_latex(expr, table)]
+    return [(text if sign == "+" else "- " + text) if i == 0 else f"{sign} {text}"
+            for i, (sign, text) in enumerate(pairs)]
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for index, char in enumerate(text):
+        if char in "{}" and index and text[index - 1] == "\\":
+            continue
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    return depth == 0 and text.count(r"\left") == text.count(r"\right")
+
+
+# ------------------------------------------------------------------------------------------------
+# Text inside math (justifications, sources): escaped for pdflatex with the default OT1 encoding.
+_TEXT_ESCAPES = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&",
+                 "#": r"\#", "%": r"\%", "_": r"\_", "^": r"\^{}", "~": r"\~{}",
+                 "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}", '"': "''"}
+_UNICODE_TEXT = {"∝": r"$\propto$", "≥": r"$\geq$", "≤": r"$\leq$", "≠": r"$\neq$", "→": r"$\to$",
+                 "∇": r"$\nabla$", "∫": r"$\int$", "∑": r"$\sum$", "√": r"$\surd$", "·": r"$\cdot$",
+                 "×": r"$\times$", "−": "-", "–": "--", "—": "---", "’": "'", "‘": "`", "“": "``",
+                 "”": "''", "…": r"\dots{}", "α": r"$\alpha$", "β": r"$\beta$", "ε": r"$\epsilon$",
+                 "σ": r"$\sigma$", "μ": r"$\mu$", "θ": r"$\theta$", "Σ": r"$\Sigma$", "≈": r"$\approx$"}
+
+
+def text_escape(text: str) -> str:
+    """Plain text made safe for ``\\text{...}`` and paragraphs under pdflatex (ASCII out).
+
+    A run of characters the default fonts cannot set becomes ``[ja]`` (Japanese, as in the seeds'
+    slide titles) or ``[?]``; common math symbols (∝, ≥, α, ...) are typeset.
+    """
+    out = []
+    foreign = False                   # inside a run of characters pdflatex cannot set
+    for char in str(text):
+        if ord(char) >= 128 and char not in _UNICODE_TEXT:
+            if not foreign:
+                out.append("[ja]" if _is_cjk(char) else "[?]")
+            foreign = True
+            continue
+        foreign = False
+        if char in _TEXT_ESCAPES:
+            out.append(_TEXT_ESCAPES[char])
+        elif char in _UNICODE_TEXT:
+            out.append(_UNICODE_TEXT[char])
+        else:
+            out.append(char if char.isprintable() or char == "\n" else " ")
+    return "".join(out)
+
+
+def _is_cjk(char: str) -> bool:
+    code = ord(char)
+    return 0x3000 <= code <= 0x30FF or 0x4E00 <= code <= 0x9FFF or 0xFF00 <= code <= 0xFFEF
+
+
+def mathjax_text(text: str) -> str:
+    """Plain text for ``\\text{...}`` under MathJax (Jupyter, GitHub), which shows it verbatim."""
+    table = str.maketrans({"{": "(", "}": ")", "\\": "/", "$": "", "&": "and", "%": " percent"})
+    return str(text).translate(table)
+
+
+_COMMAND = re.compile(r"\\(left|right|big|Big|bigg|Bigg)[lr]?\b|\\(,|;|quad|qquad)")
+
+
+def estimate_width(latex: str) -> float:
+    """A rough width, in character widths, of a LaTeX math string (for layout decisions only)."""
+    return _width(_COMMAND.sub(" ", latex))
+
+
+def _group(text: str, start: int) -> tuple[str, int]:
+    """The brace group starting at text[start] == '{' and the index after it."""
+    depth = 0
+    for index in range(start, len(text)):
+        if text[index] == "{":
+            depth += 1
+        elif text[index] == "}":
+            depth -= 1
+            if depth == 0:
+                return text[start + 1:index], index + 1
+    return text[start + 1:], len(text)
+
+
+def _width(text: str) -> float:
+    width = 0.0
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if char == "\\":
+            match = re.match(r"\\([A-Za-z]+|.)", text[index:], re.DOTALL)
+            if match is None:
+                index += 1
+                continue
+            name = match.group(1)
+            index += len(match.group(0))
+            if name == "frac" and index < len(text) and text[index] == "{":
+                num, index = _group(text, index)
+                den, index = _group(text, index) if index < len(text) and text[index] == "{" else ("", index)
+                width += max(_width(num), _width(den)) + 0.5
+            elif name in ("boldsymbol", "bar", "hat", "tilde", "mathrm", "mathcal", "operatorname",
+                          "text", "mathbb", "sqrt") and index < len(text) and text[index] == "{":
+                inner, index = _group(text, index)
+                width += _width(inner) + (1.0 if name == "sqrt" else 0.0)
+            elif name in ("cdot", "log", "exp"):
+                width += 2.0
+            else:
+                width += 1.0
+        elif char in "^_":
+            index += 1
+            if index < len(text) and text[index] == "{":
+                inner, index = _group(text, index)
+            else:
+                inner, index = text[index:index + 1], index + 1
+            width += 0.7 * _width(inner)
+        elif char in "{} ":
+            index += 1
+        elif char in "+-=":
+            width += 2.0
+            index += 1
+        else:
+            width += 1.0
+            index += 1
+    return width
+
+
+# ------------------------------------------------------------------------------------------------
 def derivation_display(derivation, table: SymbolTable = TABLE) -> str:
-    """The chain as an ``aligned`` display, one step per line (used by ``_repr_latex_``)."""
+    """The chain as a ``$$\\begin{aligned}...$$`` display, one step per line (``_repr_latex_``)."""
     lines = []
-    previous = derivation.start
     first = True
     for _, lhs, step in derivation.links():
         relation = RELATION_LATEX[step.relation]
-        text = step.justification.replace("_", r"\_")
-        body = to_latex(step.expr) if step.expr is not None else r"\text{(checked by simulation)}"
-        if step.lhs is not None or first:
-            left = to_latex(lhs if lhs is not None else previous)
+        text = mathjax_text(step.justification)
+        if step.expr is None:
+            methods = ", ".join(getattr(check, "name", "check") for check in step.checks)
+            body = rf"\text{{(decided by its checks: {mathjax_text(methods)})}}"
+            relation = ""
         else:
-            left = ""
+            body = to_latex(step.expr, table)
+        left = to_latex(lhs, table) if (step.lhs is not None or first) and lhs is not None else ""
         lines.append(f"{left} &{relation} {body} && \\text{{{text}}}")
         first = False
-        previous = step.expr if step.expr is not None else previous
     return "$$\\begin{aligned}" + r" \\ ".join(lines) + "\\end{aligned}$$"
+
+
+__all__ = ["to_latex", "relation_latex", "normal_latex", "add_terms", "derivation_display",
+           "text_escape", "mathjax_text", "estimate_width", "FieldLatexPrinter", "RELATION_LATEX"]

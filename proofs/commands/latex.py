@@ -1,0 +1,169 @@
+"""``diffproof latex [ID ...] [-o PATH] [--pdf] [--markdown]``: the checked catalog as a document.
+
+Without ``-o`` the LaTeX (or Markdown) goes to standard output.  ``--pdf`` compiles with pdflatex
+(run twice, for the summary's section references) and writes ``-o PATH`` (default
+``diffproof.pdf``) with the ``.tex`` beside it.  Exit 0 when the document was written, 1 when
+pdflatex reported an error (the log excerpt is printed), 2 for bad input or a missing pdflatex.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+
+from proofs.loader import UsageError
+
+INSTALL_HINT = ("install it with: apt-get install texlive-latex-base texlive-latex-recommended "
+                "(Debian/Ubuntu), or write the .tex with -o and compile it elsewhere")
+
+
+@dataclass
+class CompileResult:
+    ok: bool
+    log: str
+    problems: list[str]
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "latex", help="write the checked derivations as a LaTeX document (or Markdown, or a PDF)")
+    p.add_argument("targets", nargs="*", help="derivation or erratum ids, or .py files (default: all)")
+    p.add_argument("-o", "--output", metavar="PATH",
+                   help="write here (default: standard output; with --pdf: diffproof.pdf)")
+    p.add_argument("--pdf", action="store_true", help="compile with pdflatex")
+    p.add_argument("--markdown", action="store_true", help="Markdown with $$ blocks (GitHub, Jupyter)")
+    p.add_argument("--no-checks", action="store_true",
+                   help="skip the steps' extra checks (Monte Carlo, simulations)")
+    p.add_argument("--seed", type=int, default=0, help="seed of every random stream (default 0)")
+    p.set_defaults(func=run)
+
+
+def _select(targets: list[str]):
+    """(derivations, errata pairs): the whole catalog with its errata, or the named ids."""
+    from proofs import catalog  # noqa: PLC0415
+    from proofs.loader import select  # noqa: PLC0415
+
+    if not targets:
+        return list(catalog.derivations()), list(catalog.errata())
+    by_id = {}
+    for erratum in catalog.errata():
+        by_id[erratum.id] = erratum
+        by_id[erratum.claim.id] = erratum
+    derivations, errata = [], []
+    rest = []
+    for target in targets:
+        if target in by_id:
+            errata.append(by_id[target])
+        else:
+            rest.append(target)
+    if rest:
+        derivations = select(rest)
+    return derivations, errata
+
+
+def build(targets: list[str], markdown: bool = False, run_checks: bool = True, seed: int = 0) -> str:
+    """Check the selection and return the document's text."""
+    from proofs.checker import Options, check_derivation  # noqa: PLC0415
+    from proofs.latex_doc import latex_document, markdown_document  # noqa: PLC0415
+
+    derivations, errata = _select(targets)
+    options = Options(seed=seed, run_checks=run_checks)
+    results = [check_derivation(d, options=options) for d in derivations]
+    pairs = [(e, check_derivation(e.claim, options=options)) for e in errata]
+    return (markdown_document if markdown else latex_document)(results, pairs)
+
+
+def run(args) -> int:
+    if args.pdf and args.markdown:
+        raise UsageError("--pdf and --markdown exclude each other (Markdown is not compiled)")
+    if args.pdf:
+        pdflatex = shutil.which("pdflatex")
+        if pdflatex is None:
+            print("diffproof: error: --pdf needs pdflatex, which is not on PATH; " + INSTALL_HINT,
+                  file=sys.stderr)
+            return 2
+    if args.output:
+        folder = os.path.dirname(os.path.abspath(args.output))
+        if not os.path.isdir(folder):
+            raise UsageError(f"cannot write {args.output}: no such directory {folder}")
+    text = build(args.targets, markdown=args.markdown, run_checks=not args.no_checks, seed=args.seed)
+    if not args.pdf:
+        if args.output:
+            with open(args.output, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            print(f"wrote {args.output}", file=sys.stderr)
+        else:
+            sys.stdout.write(text)
+        return 0
+    pdf_path = args.output or "diffproof.pdf"
+    if not pdf_path.endswith(".pdf"):
+        raise UsageError(f"with --pdf the output must end in .pdf, got {pdf_path!r}")
+    tex_path = pdf_path[:-4] + ".tex"
+    with open(tex_path, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    result = compile_pdf(tex_path, pdf_path, pdflatex)
+    if not result.ok:
+        print(f"diffproof: error: pdflatex failed on {tex_path}:", file=sys.stderr)
+        for problem in result.problems:
+            print("  " + problem.replace("\n", "\n  "), file=sys.stderr)
+        return 1
+    print(f"wrote {pdf_path} (source {tex_path})", file=sys.stderr)
+    for problem in result.problems:
+        print("warning: " + problem, file=sys.stderr)
+    return 0
+
+
+def compile_pdf(tex_path: str, pdf_path: str, pdflatex: str | None = None,
+                timeout: float = 120.0) -> CompileResult:
+    """Run pdflatex twice in a temporary directory; errors and undefined references reported."""
+    pdflatex = pdflatex or shutil.which("pdflatex")
+    if pdflatex is None:
+        return CompileResult(False, "", ["pdflatex is not on PATH; " + INSTALL_HINT])
+    with tempfile.TemporaryDirectory(prefix="diffproof-latex-") as work:
+        source = os.path.join(work, "document.tex")
+        shutil.copyfile(tex_path, source)
+        log = ""
+        for _ in range(2):
+            try:
+                proc = subprocess.run(
+                    [pdflatex, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape",
+                     "document.tex"], cwd=work, capture_output=True, timeout=timeout,
+                    stdin=subprocess.DEVNULL)
+            except subprocess.TimeoutExpired:
+                return CompileResult(False, log, [f"pdflatex took more than {timeout:g} s"])
+            log_file = os.path.join(work, "document.log")
+            log = _read(log_file) if os.path.exists(log_file) else proc.stdout.decode("latin-1")
+            if proc.returncode != 0:
+                return CompileResult(False, log, log_errors(log) or
+                                     [f"pdflatex exited with status {proc.returncode}"])
+        shutil.copyfile(os.path.join(work, "document.pdf"), pdf_path)
+    return CompileResult(True, log, log_warnings(log))
+
+
+def _read(path: str) -> str:
+    with open(path, "rb") as handle:
+        return handle.read().decode("latin-1")
+
+
+def log_errors(log: str) -> list[str]:
+    """Each ``! ...`` error of a pdflatex log with the lines that locate it."""
+    lines = log.splitlines()
+    out = []
+    for index, line in enumerate(lines):
+        if line.startswith("! "):
+            context = [l for l in lines[index:index + 6] if l.strip()]
+            out.append("\n".join(context))
+    return out
+
+
+def log_warnings(log: str) -> list[str]:
+    """Undefined references and citations, and a rerun request: what a clean PDF must not have."""
+    patterns = [r"LaTeX Warning: Reference `[^']*' on page \d+ undefined",
+                r"LaTeX Warning: There were undefined references",
+                r"LaTeX Warning: Citation `[^']*' on page \d+ undefined",
+                r"LaTeX Warning: Label\(s\) may have changed"]
+    return [m.group(0) for p in patterns for m in re.finditer(p, log)]
