@@ -318,12 +318,6 @@ _WORD_FUNCS = {"log": sp.log, "ln": sp.log, "exp": sp.exp, "sigmoid": lambda x: 
                "softplus": lambda x: sp.log(1 + sp.exp(x)), "tanh": sp.tanh, "sign": sp.sign,
                "erf": sp.erf, "erfc": sp.erfc}
 _FUNCTION_LETTERS = set("fghpqFGHPQ")
-_UNSUPPORTED = {"\\mathbb": "expectations and sets (\\mathbb) are not numbers diffproof can check",
-                "\\lim": "limits are not supported",
-                "\\infty": None, "\\partial": None, "\\sup": "sup is not supported",
-                "\\inf": "inf is not supported", "\\arg": "arg min/max is not supported",
-                "\\argmin": "arg min is not supported", "\\argmax": "arg max is not supported",
-                "\\mathbb{E}": "expectations are not supported"}
 _RELATION_OPS = {"=", "<", ">", "<=", ">=", ":="}
 
 
@@ -417,7 +411,13 @@ class _Parser:
         self.enter()
         try:
             result = self.parse_term()
-            while self.peek().kind == "op" and self.peek().value in "+-" and self.peek().value:
+            while True:
+                tok = self.peek()
+                if tok.kind == "cmd" and tok.value in ("\\pm", "\\mp"):
+                    raise self.error(f"{tok.value} has two readings, + or -: write two claims",
+                                     tok, AmbiguousLatexError)
+                if not (tok.kind == "op" and tok.value in ("+", "-")):
+                    break
                 op = self.next().value
                 term = self.parse_term()
                 result = result + term if op == "+" else result - term
@@ -608,7 +608,7 @@ class _Parser:
                 why = {"\\mathbb": "expectations and number sets (\\mathbb) are not values diffproof "
                                    "can check", "\\partial": "a lone \\partial (write "
                                    "\\frac{\\partial}{\\partial x} f)",
-                       "\\pm": "\\pm has two readings (+ and -): write two claims",
+                       "\\pm": "\\pm has two readings, + or -: write two claims",
                        "\\mp": "\\mp has two readings (- and +): write two claims"}.get(
                     tok.value, f"{tok.value} is not supported")
                 cls = AmbiguousLatexError if tok.value in ("\\pm", "\\mp") else UnsupportedLatexError
@@ -830,18 +830,7 @@ class _Parser:
             j += 1
             k += 1
         self.i = j
-        while self.peek().kind == "op" and self.peek().value == "}" and self._unbalanced_close():
-            self.i += 1
         return True
-
-    def _unbalanced_close(self) -> bool:
-        depth = 0
-        for tok in self.tokens[:self.i]:
-            if tok.kind == "op" and tok.value == "{":
-                depth += 1
-            elif tok.kind == "op" and tok.value == "}":
-                depth -= 1
-        return depth > 0 and False
 
     def unknown_name(self, name: Name, tok: Token, single: bool) -> sp.Expr:
         ctx = self.ctx
@@ -878,19 +867,6 @@ class _Parser:
         finally:
             if conditional:
                 self.in_abs -= 1
-        del open_tok
-
-    def _unused(self):
-        args = []
-        while True:
-            args.append(self.parse_sum())
-            if self.is_op(",") or self.is_op(";") or (conditional and self.is_op("|")):
-                self.next()
-                continue
-            if self.is_op(")"):
-                self.next()
-                return args
-            raise self.error("expected ',' or ')' in the argument list", self.peek()) from None
         del open_tok
 
     def apply_function(self, fn, tok: Token) -> sp.Expr:

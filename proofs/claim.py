@@ -207,10 +207,10 @@ def read_assumptions(lines: list[str], table: SymbolTable = TABLE) -> Assumption
 def _split_assumption(text: str) -> list[str]:
     """``a > 0, b > 0`` -> two parts (commas at depth 0 between relations)."""
     parts, depth, current = [], 0, ""
-    for ch in text:
+    for i, ch in enumerate(text):
         depth += ch in "({["
         depth -= ch in ")}]"
-        if ch == "," and depth == 0 and has_relation_safe(current):
+        if ch == "," and depth == 0 and text[i - 1:i] != "\\" and has_relation_safe(current):
             parts.append(current)
             current = ""
         else:
@@ -329,10 +329,10 @@ def _apply_membership(left: str, right: str, text: str, result: Assumptions) -> 
 
 def _split_top(text: str) -> list[str]:
     parts, depth, current = [], 0, ""
-    for ch in text:
+    for i, ch in enumerate(text):
         depth += ch in "({["
         depth -= ch in ")}]"
-        if ch == "," and depth == 0:
+        if ch == "," and depth == 0 and text[i - 1:i] != "\\":
             parts.append(current)
             current = ""
         else:
@@ -523,6 +523,11 @@ def _check_step(step: ClaimStep, assumptions: Assumptions, options: Options) -> 
         return Verdict(UNDECIDED, verdict.method,
                        reason=f"contains {names}, which diffproof cannot evaluate; "
                               f"{verdict.reason or 'not proved symbolically'}")
+    if verdict.status == HOLDS and verdict.method == "numeric" and \
+            not _evaluable(lhs, claim_step, definitions, positive_table):
+        return Verdict(UNDECIDED, "numeric", reason="the two sides could not be evaluated at any "
+                                                    "sample point (unevaluated integral, sum or "
+                                                    "function)")
     if unknown and options.numeric and verdict.status == HOLDS:
         target = _guarded_target(lhs, claim_step, definitions, real_table)
         from numeric.points import search  # noqa: PLC0415
@@ -536,6 +541,16 @@ def _check_step(step: ClaimStep, assumptions: Assumptions, options: Options) -> 
                                   f"% assume: (e.g. {sorted(s.name for s in unknown)[0]} > 0)")
         verdict.reason = (verdict.reason or "") + f"; unknown symbols ({', '.join(sorted(s.name for s in unknown))}) taken as real"
     return verdict
+
+
+def _evaluable(lhs, step: Step, definitions, table) -> bool:
+    """Whether the residual takes a finite value at one of the first simple points."""
+    from numeric.points import Evaluator, simple_points  # noqa: PLC0415
+
+    evaluator = Evaluator(residual_for(lhs, step, definitions, table))
+    if not evaluator.symbols:
+        return evaluator.defined({})
+    return any(evaluator.defined(point) for point in simple_points(evaluator.symbols, table, 30))
 
 
 def _opaque(expr) -> set[str]:
@@ -692,7 +707,7 @@ def terminal(claims: list[Claim]) -> str:
             if v.counterexample:
                 point = ", ".join(f"{k} = {val}" for k, val in v.counterexample.items()
                                   if k not in ("lhs", "rhs", "residual"))
-                lines.append(f"      counterexample: {point}")
+                lines.append(f"      counterexample: {point or '(no free symbol: the sides differ)'}")
                 lines.append(f"      lhs = {v.counterexample.get('lhs')}, "
                              f"rhs = {v.counterexample.get('rhs')}")
             if v.reason and v.status != HOLDS:
