@@ -306,3 +306,25 @@ class PairedCheck:
     def run(self, seed: int) -> Verdict:
         return compare(self.draw_pair, seed, self.settings, self.offset, self.scale, self.what,
                        self.params)
+
+
+@dataclass
+class ControlVariateCheck:
+    """A step check: E[f] == target, with controls g of known means subtracted
+    (:func:`with_control_variates`; the coefficients are fitted on a pilot stream derived from the
+    run's seed, so the check replays exactly)."""
+
+    what: str
+    draw_fg: Callable[[np.random.Generator, int], tuple[np.ndarray, np.ndarray]]
+    known_means: Any
+    target: Any
+    scale: float | str | None = None
+    settings: MCSettings = field(default_factory=MCSettings)
+    name: str = "monte-carlo"
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def run(self, seed: int) -> Verdict:
+        draw, coef = with_control_variates(self.draw_fg, self.known_means, seed, self.settings.pilot)
+        verdict = decide(draw, self.target, seed, self.settings, self.scale, self.what, self.params)
+        verdict.details["control_variates"] = int(np.size(coef))
+        return verdict

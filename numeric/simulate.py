@@ -193,9 +193,10 @@ def weighted_posterior_draws(data: GaussianMixture, xt, abar: float, rng: np.ran
     x0 = data.sample(rng, n)
     x0[half] = center + width * rng.standard_normal((int(half.sum()), data.dim))
     log_wide = cf["data_log_density"](x0, center, width).sum(axis=1)
-    log_r = np.logaddexp(np.log(0.5) + data.log_density(x0), np.log(0.5) + log_wide)
+    log_p = data.log_density(x0)
+    log_r = np.logaddexp(np.log(0.5) + log_p, np.log(0.5) + log_wide)
     log_q = cf["forward_log_density"](xt, x0, abar).sum(axis=1)
-    log_w = data.log_density(x0) + log_q - log_r - data.marginal_log_density(xt, abar)[0]
+    log_w = log_p + log_q - log_r - data.marginal_log_density(xt, abar)[0]
     return x0, np.exp(log_w)
 
 
