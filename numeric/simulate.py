@@ -234,8 +234,10 @@ def posterior_expectation_check(data: GaussianMixture, xt, abar: float, h, claim
         x0, w = weighted_posterior_draws(data, xt, abar, rng, k)
         return w[:, None] * (h(x0) - claimed)
 
-    return MonteCarloCheck(what, draw, 0.0, scale=data.rms() if scale is None else scale,
-                           settings=settings or DEFAULT, params=params or {})
+    params = {**(params or {}), "claimed": [float(v) for v in claimed]}
+    return MonteCarloCheck(what + " (estimate: E[w (h - claimed)], 0 when the claim holds)", draw,
+                           0.0, scale=data.rms() if scale is None else scale,
+                           settings=settings or DEFAULT, params=params)
 
 
 def posterior_mean_check(data: GaussianMixture, xt, abar: float, claimed, settings=None,
