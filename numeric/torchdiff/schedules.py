@@ -1,0 +1,183 @@
+"""Noise schedules: DDPM discrete betas and the VE / VP / sub-VP linear SDEs.
+
+SymPy twins: derive.sde (VESDE, VPSDE, SubVPSDE, ddpm_linear_beta, cosine_alphabar).  The kernel
+q(x_t | x_0) = N(scale(t) x_0, var(t) I) uses the variance *computed* from f and g in derive.sde
+(seed 002 Eqs. 3.27-3.29): for VE that is sigma(t)^2 - sigma_min^2, not the seed's sigma(t)^2
+(erratum of seed 002 Eq. 3.39).  Differences like that are evaluated with expm1 so they stay
+accurate for t near 0.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+
+Tensor = torch.Tensor
+
+
+class LinearSDE:
+    """dx = f(t) x dt + g(t) dw on t in [0, T], T = 1.  Methods accept a tensor t (any shape)."""
+
+    name = "linear"
+    T = 1.0
+
+    def f(self, t: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def g2(self, t: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def g(self, t: Tensor) -> Tensor:
+        return torch.sqrt(self.g2(t))
+
+    def scale(self, t: Tensor) -> Tensor:
+        """s(t) = exp(int_0^t f)  (seed 002 Eq. 3.28)."""
+        raise NotImplementedError
+
+    def var(self, t: Tensor) -> Tensor:
+        """Kernel variance s(t)^2 int_0^t g^2 / s^2  (seed 002 Eqs. 3.27, 3.29)."""
+        raise NotImplementedError
+
+    def std(self, t: Tensor) -> Tensor:
+        return torch.sqrt(self.var(t))
+
+    def prior_var(self, data_var: float = 1.0) -> float:
+        """Variance of the marginal at T for zero-mean data of per-coordinate variance data_var:
+        scale(T)^2 data_var + var(T).  The reverse process starts from N(0, prior_var I)."""
+        t = torch.tensor(self.T, dtype=torch.float64)
+        return float(self.scale(t) ** 2 * data_var + self.var(t))
+
+    def check_time(self, t_min: float) -> None:
+        if not 0.0 < t_min < self.T:
+            raise ValueError(f"t_min must lie in (0, {self.T}), got {t_min}")
+
+
+class VE(LinearSDE):
+    """Variance exploding: sigma(t) = sigma_min (sigma_max/sigma_min)^t, f = 0,
+    g = sqrt(d sigma^2/dt) = sigma(t) sqrt(2 log(sigma_max/sigma_min))  (Song Eq. 30; seed 002
+    Eqs. 3.34-3.38)."""
+
+    name = "VE"
+
+    def __init__(self, sigma_min: float = 0.01, sigma_max: float = 3.0):
+        if not (math.isfinite(sigma_min) and math.isfinite(sigma_max)) or not 0 < sigma_min < sigma_max:
+            raise ValueError(f"need 0 < sigma_min < sigma_max, got {sigma_min}, {sigma_max}")
+        self.sigma_min, self.sigma_max = float(sigma_min), float(sigma_max)
+        self.log_ratio = math.log(self.sigma_max / self.sigma_min)
+
+    def sigma(self, t: Tensor) -> Tensor:
+        return self.sigma_min * torch.exp(self.log_ratio * t)
+
+    def f(self, t):
+        return torch.zeros_like(t)
+
+    def g2(self, t):
+        return 2 * self.log_ratio * self.sigma(t) ** 2
+
+    def scale(self, t):
+        return torch.ones_like(t)
+
+    def var(self, t):
+        """sigma(t)^2 - sigma_min^2 = sigma_min^2 expm1(2 t log(sigma_max/sigma_min))."""
+        return self.sigma_min ** 2 * torch.expm1(2 * self.log_ratio * t)
+
+
+class VP(LinearSDE):
+    """Variance preserving: beta(t) = beta_min + t (beta_max - beta_min), f = -beta/2,
+    g = sqrt(beta)  (Song Eqs. 11, 33)."""
+
+    name = "VP"
+
+    def __init__(self, beta_min: float = 0.1, beta_max: float = 20.0):
+        if not (math.isfinite(beta_min) and math.isfinite(beta_max)) or not 0 < beta_min < beta_max:
+            raise ValueError(f"need 0 < beta_min < beta_max, got {beta_min}, {beta_max}")
+        self.beta_min, self.beta_max = float(beta_min), float(beta_max)
+
+    def beta(self, t):
+        return self.beta_min + t * (self.beta_max - self.beta_min)
+
+    def integrated_beta(self, t):
+        """B(t) = int_0^t beta = beta_min t + (beta_max - beta_min) t^2 / 2."""
+        return self.beta_min * t + 0.5 * (self.beta_max - self.beta_min) * t ** 2
+
+    def f(self, t):
+        return -0.5 * self.beta(t)
+
+    def g2(self, t):
+        return self.beta(t)
+
+    def scale(self, t):
+        return torch.exp(-0.5 * self.integrated_beta(t))
+
+    def var(self, t):
+        """1 - exp(-B(t))."""
+        return -torch.expm1(-self.integrated_beta(t))
+
+
+class SubVP(VP):
+    """sub-VP: f = -beta/2, g^2 = beta(t) (1 - exp(-2 B(t)))  (Song Eq. 28)."""
+
+    name = "subVP"
+
+    def g2(self, t):
+        return -self.beta(t) * torch.expm1(-2 * self.integrated_beta(t))
+
+    def var(self, t):
+        """(1 - exp(-B(t)))^2."""
+        return torch.expm1(-self.integrated_beta(t)) ** 2
+
+
+def make_sde(kind: str, **params) -> LinearSDE:
+    kinds = {"ve": VE, "vp": VP, "subvp": SubVP}
+    try:
+        return kinds[kind.lower()](**params)
+    except KeyError:
+        raise ValueError(f"unknown SDE {kind!r}; choose one of {sorted(kinds)}") from None
+
+
+class DiscreteSchedule:
+    """DDPM betas for steps i = 1..n with alpha_i = 1 - beta_i, abar_i = prod_{j<=i} alpha_j,
+    abar_0 = 1 and betatilde_i = (1 - abar_{i-1}) beta_i / (1 - abar_i)  (Ho et al. Eqs. 4, 7).
+    Tensors are indexed by i (index 0 holds the i = 0 values: beta_0 = 0, abar_0 = 1)."""
+
+    def __init__(self, betas: Tensor):
+        betas = torch.as_tensor(betas, dtype=torch.float64)
+        if betas.ndim != 1 or betas.numel() < 1:
+            raise ValueError("betas must be a non-empty 1-D tensor")
+        if not torch.all((betas > 0) & (betas < 1)):
+            raise ValueError("every beta must lie in (0, 1)")
+        self.n = betas.numel()
+        zero = betas.new_zeros(1)
+        self.betas = torch.cat([zero, betas])
+        self.alphas = 1 - self.betas
+        self.alphabar = torch.cumprod(self.alphas, 0)
+        self.alphabar_prev = torch.cat([betas.new_ones(1), self.alphabar[:-1]])
+        tilde = (1 - self.alphabar_prev[1:]) * betas / (1 - self.alphabar[1:])
+        self.betatilde = torch.cat([zero, tilde])
+
+    @classmethod
+    def linear(cls, n: int = 1000, beta_1: float = 1e-4, beta_n: float = 0.02) -> "DiscreteSchedule":
+        """beta_i = beta_1 + (i - 1)(beta_n - beta_1)/(n - 1)  (Ho et al. Sec. 4)."""
+        if n < 2:
+            raise ValueError("a linear schedule needs n >= 2 steps")
+        i = torch.arange(1, n + 1, dtype=torch.float64)
+        return cls(beta_1 + (i - 1) * (beta_n - beta_1) / (n - 1))
+
+    @classmethod
+    def cosine(cls, n: int = 1000, offset: float = 0.008, max_beta: float = 0.999) -> "DiscreteSchedule":
+        """abar_i = f(i)/f(0), f(i) = cos^2(((i/n + offset)/(1 + offset)) pi/2); beta_i =
+        1 - abar_i/abar_{i-1} clipped at max_beta  (Nichol & Dhariwal Eq. 17)."""
+        abar = cosine_alphabar(torch.arange(0, n + 1, dtype=torch.float64), n, offset)
+        betas = 1 - abar[1:] / abar[:-1]
+        return cls(betas.clamp(max=max_beta))
+
+    def to(self, dtype=None, device=None) -> "DiscreteSchedule":
+        for key in ("betas", "alphas", "alphabar", "alphabar_prev", "betatilde"):
+            setattr(self, key, getattr(self, key).to(dtype=dtype, device=device))
+        return self
+
+
+def cosine_alphabar(i: Tensor, n: int, offset: float = 0.008) -> Tensor:
+    def f(k):
+        return torch.cos((k / n + offset) / (1 + offset) * math.pi / 2) ** 2
+    return f(i) / f(torch.zeros_like(i))

@@ -1,0 +1,293 @@
+"""Every torch formula equals its SymPy twin (derive/) in float64 on Hypothesis-drawn inputs.
+
+The reference is the SymPy expression lambdified to mpmath at 40 digits and evaluated at the same
+float64 inputs, so it is the exact value of the formula there.  Tolerance: relative error
+<= 1e-12, relative to max(|exact|, size of the largest term) where a difference of terms can
+cancel (stated per test).
+"""
+from __future__ import annotations
+
+import functools
+import math
+
+import mpmath
+import pytest
+import sympy as sp
+import torch
+from hypothesis import given, settings, strategies as st
+
+from derive import formulas as F
+from derive import losses as L
+from derive import sde as S
+from derive.gaussian import Normal, marginalize
+from derive.symbols import (a, abar_t, abar_tm1, alpha_t, beta_max, beta_min, dt, eps, eps_0,
+                            epshat, lam, m, mu_1, mu_2, s, s_theta, score, sigma_max, sigma_min,
+                            t, v, v_1, v_2, x, x_0, x_t, xhat)
+from numeric.torchdiff import forward as fw
+from numeric.torchdiff import losses as tl
+from numeric.torchdiff import samplers as ts
+from numeric.torchdiff.oracle import GaussianMixture
+from numeric.torchdiff.schedules import VE, VP, DiscreteSchedule, SubVP, cosine_alphabar
+
+RTOL = 1e-12
+D = torch.float64
+EXAMPLES = settings(max_examples=25)
+
+
+def _cached(fn):
+    """The SymPy twins are recomputed by the algebra on each call: compute each once."""
+    return functools.lru_cache(maxsize=None)(fn)
+
+
+formulas_posterior_mean = _cached(F.posterior_mean)
+formulas_posterior_variance = _cached(F.posterior_variance)
+formulas_x0_from_noise = _cached(F.x0_from_noise)
+formulas_conditional_score = _cached(F.conditional_score)
+formulas_gaussian_data_score = _cached(F.gaussian_data_score)
+formulas_model_mean_x0 = _cached(F.model_mean_x0)
+losses_dsm_term = _cached(L.dsm_term)
+losses_gaussian_kl = _cached(L.gaussian_kl)
+losses_x0_kl_weight = _cached(L.x0_kl_weight)
+losses_noise_kl_weight = _cached(L.noise_kl_weight)
+
+
+@functools.lru_cache(maxsize=None)
+def _compiled(expr: sp.Expr, keys: tuple):
+    return sp.lambdify(keys, expr, "mpmath")
+
+
+def exact(expr: sp.Expr, values: dict) -> float:
+    keys = tuple(values)
+    fn = _compiled(expr, keys)
+    with mpmath.workdps(40):
+        return float(fn(*[mpmath.mpf(float(values[k])) for k in keys]))
+
+
+def close(actual, expected: float, size: float = 0.0) -> None:
+    actual = float(actual)
+    bound = RTOL * max(abs(expected), size, 1e-300)
+    assert abs(actual - expected) <= bound, (actual, expected, abs(actual - expected) / bound)
+
+
+def T(value) -> torch.Tensor:
+    return torch.tensor([float(value)], dtype=D)
+
+
+times = st.floats(1e-4, 1.0)
+reals = st.floats(-10, 10)
+ve_params = st.tuples(st.floats(1e-3, 1.0), st.floats(1.5, 1e3)).map(lambda p: (p[0], p[0] * p[1]))
+vp_params = st.tuples(st.floats(0.01, 1.0), st.floats(0.1, 30)).map(lambda p: (p[0], p[0] + p[1]))
+
+
+def ve_values(params, time):
+    return VE(*params), {sigma_min: params[0], sigma_max: params[1], t: time}
+
+
+def vp_values(cls, params, time):
+    return cls(*params), {beta_min: params[0], beta_max: params[1], t: time}
+
+
+def sde_point(kind: str, data, time):
+    """(torch SDE, its SymPy twin, symbol values) for kind in VE / VP / subVP."""
+    if kind == "VE":
+        sde, values = ve_values(data.draw(ve_params), time)
+        return sde, S.VE, values
+    cls, twin = (VP, S.VP) if kind == "VP" else (SubVP, S.SUBVP)
+    sde, values = vp_values(cls, data.draw(vp_params), time)
+    return sde, twin, values
+
+
+@EXAMPLES
+@given(ve_params, times)
+def test_ve_schedule(params, time):
+    sde, values = ve_values(params, time)
+    tt = T(time)
+    close(sde.sigma(tt), exact(S.VE.sigma(), values))
+    close(sde.g(tt), exact(S.VE.g(t), values))
+    close(sde.g2(tt), exact(S.VE.g(t) ** 2, values))
+    close(sde.var(tt), exact(S.VE.kernel_variance, values))
+    close(sde.scale(tt), exact(S.VE.scale, values))
+    close(sde.f(tt), exact(S.VE.f(t), values))
+
+
+@EXAMPLES
+@given(vp_params, times, st.sampled_from([VP, SubVP]))
+def test_vp_and_subvp_schedules(params, time, cls):
+    sde, values = vp_values(cls, params, time)
+    twin = S.VP if cls is VP else S.SUBVP
+    tt = T(time)
+    close(sde.beta(tt), exact(S.VP.beta(), values))
+    close(sde.integrated_beta(tt), exact(S.VP.integrated_beta(), values))
+    close(sde.f(tt), exact(twin.f(t), values))
+    close(sde.g2(tt), exact(twin.g(t) ** 2, values))
+    close(sde.scale(tt), exact(twin.scale, values))
+    close(sde.var(tt), exact(twin.kernel_variance, values))
+
+
+@EXAMPLES
+@given(st.integers(2, 1000), st.floats(1e-5, 1e-3), st.floats(1.1, 100), st.data())
+def test_ddpm_linear_and_cosine(n, beta_1, ratio, data):
+    beta_n = min(beta_1 * ratio, 0.5)
+    i = data.draw(st.integers(1, n))
+    sched = DiscreteSchedule.linear(n, beta_1, beta_n)
+    ii, nn_, b1, bn = sp.symbols("i n b1 bn")
+    close(sched.betas[i], exact(S.ddpm_linear_beta(ii, nn_, b1, bn),
+                                {ii: i, nn_: n, b1: beta_1, bn: beta_n}))
+    # cos^2 near its zero at i = n: the rounding of the angle gives an absolute error ~1e-32
+    close(cosine_alphabar(torch.tensor(float(i), dtype=D), n),
+          exact(S.cosine_alphabar(ii, nn_), {ii: i, nn_: n}), size=1e-4)
+    cos = DiscreteSchedule.cosine(n)
+    if i < n:  # the last beta is clipped at 0.999 (Nichol & Dhariwal), so abar_n differs
+        close(cos.alphabar[i], exact(S.cosine_alphabar(ii, nn_), {ii: i, nn_: n}), size=1e-3)
+    # the cumulative quantities agree with their definitions in derive.symbols
+    close(sched.alphabar[i], float(sched.alphabar_prev[i] * sched.alphas[i]))
+
+
+def _ddpm_point(data):
+    n = data.draw(st.integers(2, 1000))
+    sched = DiscreteSchedule.linear(n, data.draw(st.floats(1e-5, 1e-3)), data.draw(st.floats(0.01, 0.05)))
+    i = data.draw(st.integers(2, n))
+    values = {alpha_t: float(sched.alphas[i]), abar_tm1: float(sched.alphabar_prev[i]),
+              abar_t: float(sched.alphabar[i])}
+    return sched, i, values
+
+
+@EXAMPLES
+@given(st.data(), reals, reals, reals)
+def test_posterior_and_predictions(data, xt_value, x0_value, noise_value):
+    sched, i, values = _ddpm_point(data)
+    values.update({x_t: xt_value, x_0: x0_value, eps_0: noise_value})
+    idx = torch.tensor([i])
+    size = abs(xt_value) + abs(x0_value)
+    close(fw.posterior_mean(sched, T(xt_value), T(x0_value), idx),
+          exact(formulas_posterior_mean(), values), size)
+    close(fw.posterior_variance(sched, idx), exact(formulas_posterior_variance(), values))
+    abar = sched.alphabar[idx]
+    scale_, std_ = abar.sqrt(), (1 - abar).sqrt()
+    close(fw.x0_from_noise(T(xt_value), T(noise_value), scale_, std_),
+          exact(formulas_x0_from_noise(), values), (abs(xt_value) + abs(noise_value)) / float(scale_))
+    close(fw.conditional_score(T(xt_value), T(x0_value), scale_, 1 - abar),
+          exact(formulas_conditional_score(), values), size / float(1 - abar))
+    # model mean from a noise prediction = Luo Eq. 95 with xhat = x0_from_noise(epshat)
+    mean_eps = formulas_model_mean_x0().subs(xhat, formulas_x0_from_noise().subs(eps_0, epshat))
+    values[epshat] = noise_value
+    close(ts.ddpm_mean(sched, T(xt_value), T(noise_value), i), exact(mean_eps, values),
+          (abs(xt_value) + abs(noise_value)) / float(scale_))
+    # round trips: noise <-> x0 <-> score
+    x0_back = fw.x0_from_noise(T(xt_value), T(noise_value), scale_, std_)
+    close(fw.noise_from_x0(T(xt_value), x0_back, scale_, std_), noise_value,
+          (abs(xt_value) + abs(noise_value)) / float(std_))
+    sc = fw.score_from_noise(T(noise_value), std_)
+    close(fw.noise_from_score(sc, std_), noise_value)
+    close(fw.x0_from_score(T(xt_value), sc, scale_, 1 - abar), float(x0_back),
+          (abs(xt_value) + abs(noise_value)) / float(scale_))
+
+
+@EXAMPLES
+@given(st.sampled_from(["VE", "VP", "subVP"]), st.data(), times, reals, reals)
+def test_autograd_score_of_kernel_equals_sympy_derivative(kind, data, time, xt_value, x0_value):
+    sde, twin, values = sde_point(kind, data, time)
+    log_q = Normal(x_t, twin.scale * x_0, twin.kernel_variance).log_density()
+    values.update({x_t: xt_value, x_0: x0_value})
+    xt = T(xt_value).reshape(1, 1).requires_grad_(True)
+    tt = T(time)
+    logp = fw.log_q(xt, T(x0_value).reshape(1, 1), sde.scale(tt), sde.var(tt))
+    (grad,) = torch.autograd.grad(logp.sum(), xt)
+    size = (abs(xt_value) + abs(x0_value)) / float(sde.var(tt))
+    close(grad, exact(sp.diff(log_q, x_t), values), size)
+    close(fw.conditional_score(xt.detach(), T(x0_value).reshape(1, 1), sde.scale(tt), sde.var(tt)),
+          exact(sp.diff(log_q, x_t), values), size)
+
+
+@EXAMPLES
+@given(st.sampled_from(["VE", "VP", "subVP"]), st.data(), times, reals, reals, reals,
+       st.floats(1e-4, 0.1))
+def test_reverse_steps(kind, data, time, x_value, score_value, noise_value, step):
+    sde, twin, values = sde_point(kind, data, time)
+    values.update({x: x_value, score: score_value, eps: noise_value, dt: step})
+    tt = T(time)
+    f, g2 = sde.f(tt), sde.g2(tt)
+    g2v = float(g2)
+    size = abs(x_value) * (1 + abs(float(f)) * step) + g2v * abs(score_value) * step \
+        + math.sqrt(g2v * step) * abs(noise_value)
+    close(ts.em_step(T(x_value), T(score_value), f, g2, T(step), T(noise_value)),
+          exact(twin.reverse_euler_maruyama(x, score, t, dt, eps), values), size)
+    close(ts.pf_drift(T(x_value), T(score_value), f, g2),
+          exact(twin.probability_flow_drift(x, score, t), values),
+          abs(float(f) * x_value) + g2v * abs(score_value))
+
+
+@EXAMPLES
+@given(st.sampled_from(["VE", "VP"]), st.data(), times, reals, reals, st.sampled_from(["sigma2", "g2"]))
+def test_dsm_terms(kind, data, time, pred, noise_value, weighting):
+    sde, twin, values = sde_point(kind, data, time)
+    tt = T(time)
+    weight = tl.dsm_weight(sde, tt, weighting)
+    lam_expr = twin.kernel_variance if weighting == "sigma2" else twin.g(t) ** 2
+    close(weight, exact(lam_expr, values))
+    expr = losses_dsm_term().subs({lam: lam_expr, v: twin.kernel_variance, a: twin.scale})
+    values.update({s_theta: pred, eps: noise_value})
+    size = float(weight) * (abs(pred) + abs(noise_value) / float(sde.std(tt))) ** 2
+    close(tl.dsm_terms(T(pred).reshape(1, 1), T(noise_value).reshape(1, 1), sde.std(tt), weight),
+          exact(expr, values), size)
+
+
+@EXAMPLES
+@given(reals, st.floats(1e-3, 1e3), reals, st.floats(1e-3, 1e3))
+def test_gaussian_kl(mean_q, var_q, mean_p, var_p):
+    values = {mu_1: mean_q, v_1: var_q, mu_2: mean_p, v_2: var_p}
+    size = var_q / var_p + 1 + abs(math.log(var_q / var_p)) + (mean_q - mean_p) ** 2 / var_p
+    close(tl.gaussian_kl(T(mean_q).reshape(1, 1), T(var_q).reshape(1, 1),
+                         T(mean_p).reshape(1, 1), T(var_p).reshape(1, 1)),
+          exact(losses_gaussian_kl(), values), size)
+
+
+@EXAMPLES
+@given(st.data())
+def test_elbo_term_weights(data):
+    sched, i, values = _ddpm_point(data)
+    idx = torch.tensor([i])
+    close(tl.x0_kl_weight(sched, idx), exact(losses_x0_kl_weight(), values))
+    close(tl.noise_kl_weight(sched, idx), exact(losses_noise_kl_weight(), values))
+
+
+@EXAMPLES
+@given(st.data(), reals, reals, st.floats(0.01, 5))
+def test_gaussian_oracle_score(data, xt_value, mean, std):
+    """Continuous kernels N(a x_0, v) and DDPM's (sqrt(abar), 1 - abar)."""
+    sched, i, values = _ddpm_point(data)
+    values.update({x_t: xt_value, m: mean, s: std})
+    oracle = GaussianMixture.gaussian([mean], [std ** 2])
+    abar = sched.alphabar[i]
+    close(oracle.score(T(xt_value).reshape(1, 1), abar.sqrt(), 1 - abar),
+          exact(formulas_gaussian_data_score(), values),
+          (abs(xt_value) + abs(mean)) / float(abar * std ** 2 + 1 - abar))
+    noise_fn = oracle.noise_fn(sched)
+    close(noise_fn(T(xt_value).reshape(1, 1), i),
+          -math.sqrt(1 - float(abar)) * exact(formulas_gaussian_data_score(), values),
+          (abs(xt_value) + abs(mean)) / math.sqrt(float(abar * std ** 2 + 1 - abar)))
+    sde, sv = ve_values(data.draw(ve_params), data.draw(times))
+    marginal = marginalize(Normal(x_0, m, s ** 2), Normal(x_t, S.VE.scale * x_0, S.VE.kernel_variance))
+    sv.update({x_t: xt_value, m: mean, s: std})
+    tt = T(sv[t])
+    close(oracle.score_fn(sde)(T(xt_value).reshape(1, 1), tt[0]),
+          exact(sp.diff(marginal.rename(x_t).log_density(), x_t), sv),
+          (abs(xt_value) + abs(mean)) / float(std ** 2 + sde.var(tt)))
+
+
+def test_mixture_score_is_gradient_of_log_density():
+    mix = GaussianMixture([0.3, 0.7], [[-1.0, 0.5], [1.0, -0.2]], [[0.1, 0.2], [0.3, 0.05]])
+    xs = torch.randn(64, 2, dtype=D, generator=torch.Generator().manual_seed(1)).requires_grad_(True)
+    for scale_, var_ in [(1.0, 0.01), (0.7, 0.5), (torch.rand(64, dtype=D) + 0.1, torch.rand(64, dtype=D))]:
+        (grad,) = torch.autograd.grad(mix.log_prob(xs, scale_, var_).sum(), xs)
+        torch.testing.assert_close(mix.score(xs.detach(), scale_, var_), grad, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_dtype_generic(dtype):
+    sde = VE()
+    tt = torch.tensor([0.1, 0.9], dtype=dtype)
+    x0 = torch.zeros(2, 3, dtype=dtype)
+    xt = fw.q_sample(sde, x0, tt, torch.ones(2, 3, dtype=dtype))
+    assert xt.dtype == dtype and sde.var(tt).dtype == dtype
+    assert torch.allclose(xt[:, 0].double(), sde.std(tt.double()), rtol=1e-6)
