@@ -240,3 +240,7 @@ TABLE.order(beta_min, beta_max)
 
 __all__ = ["Domain", "SymbolSpec", "SymbolTable", "TABLE", "REAL", "POSITIVE", "UNIT", "TIME",
            "STEPS"] + [k for k in TABLE.specs]
+
+# loss weighting (torch module twin, derive/losses.py)
+lam = _add("lam", r"\lambda(t)", "weighting of the denoising score-matching loss", POSITIVE)
+__all__.append("lam")
