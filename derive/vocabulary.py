@@ -37,9 +37,9 @@ def _at_time(latex: str, of_t: Callable[[], sp.Expr], of_tm1: Callable[[], sp.Ex
         if len(args) != 1:
             raise ValueError(f"{latex} takes one argument (t)")
         (arg,) = args
-        if sp.simplify(arg - t) == 0:
+        if sp.expand(arg - t) == 0:
             return of_t()
-        if of_tm1 is not None and sp.simplify(arg - (t - 1)) == 0:
+        if of_tm1 is not None and sp.expand(arg - (t - 1)) == 0:
             return of_tm1()
         known = "t or t-1" if of_tm1 is not None else "t"
         raise ValueError(f"{latex} is known at {known} only, not at {arg}")
@@ -55,19 +55,29 @@ def _substitute(value: Callable[[], sp.Expr], params: tuple, latex: str):
     return apply
 
 
+@lru_cache(maxsize=None)
+def _posterior_mean() -> sp.Expr:
+    return F.posterior_mean()
+
+
+@lru_cache(maxsize=None)
+def _posterior_variance() -> sp.Expr:
+    return F.posterior_variance()
+
+
 def _sigma_q() -> sp.Expr:
-    return sp.sqrt(F.posterior_variance())
+    return sp.sqrt(_posterior_variance())
 
 
 ENTRIES: tuple[Entry, ...] = (
     Entry(r"\mu_q", r"\mu_q(x_t, x_0)", "posterior mean of q(x_{t-1} | x_t, x_0) (Luo Eq. 84)",
-          (x_t, x_0), apply=_substitute(F.posterior_mean, (x_t, x_0), r"\mu_q"),
+          (x_t, x_0), apply=_substitute(_posterior_mean, (x_t, x_0), r"\mu_q"),
           defaults=(x_t, x_0)),
     Entry(r"\tilde{\mu}_t", r"\tilde{\mu}_t(x_t, x_0)", "the same posterior mean (DDPM Eq. 7)",
-          (x_t, x_0), apply=_substitute(F.posterior_mean, (x_t, x_0), r"\tilde{\mu}_t"),
+          (x_t, x_0), apply=_substitute(_posterior_mean, (x_t, x_0), r"\tilde{\mu}_t"),
           defaults=(x_t, x_0)),
     Entry(r"\Sigma_q", r"\Sigma_q(t)", "posterior variance of q(x_{t-1} | x_t, x_0) (Luo Eq. 85)",
-          (t,), apply=_at_time(r"\Sigma_q", F.posterior_variance), defaults=(t,)),
+          (t,), apply=_at_time(r"\Sigma_q", _posterior_variance), defaults=(t,)),
     Entry(r"\sigma_q", r"\sigma_q^2(t)", "posterior standard deviation, sigma_q^2 = Sigma_q",
           (t,), apply=_at_time(r"\sigma_q", _sigma_q), defaults=(t,)),
     Entry(r"\mathrm{SNR}", r"\mathrm{SNR}(t)", "signal-to-noise ratio abar_t / (1 - abar_t) "

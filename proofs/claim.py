@@ -73,13 +73,15 @@ def split_lines(display: str) -> list[str]:
     ``\\quad \\text{...}``, ``\\tag``) dropped, continuation lines joined to their line."""
     body = _strip_comments(display)
     body = re.sub(r"\\(begin|end)\{(" + _ENVS + r")\}(\{[^}]*\})?", " ", body)
+    body = re.sub(r"\\(tag|label)\*?\s*\{[^{}]*\}|\\(nonumber|notag)\b", " ", body)
     raw = _split_top_level(body)
     lines: list[str] = []
     for line in raw:
         line = line.split("&&")[0]
         line = re.sub(r"\\(q?quad|text|textrm|mbox)\s*\{[^{}]*\}\s*[.,;]?\s*$", "", line.strip())
         line = re.sub(r"\\(text|textrm|mbox)\s*\{[^{}]*\}", " ", line)
-        line = line.replace("&", " ").strip().rstrip(".,; ")
+        line = re.sub(r"\\q?quad\b|\\[,;:!]", " ", line)
+        line = " ".join(line.replace("&", " ").split()).rstrip(".,; ")
         if not line:
             continue
         if lines and not has_relation_safe(line):
@@ -511,6 +513,15 @@ def _check_step(step: ClaimStep, assumptions: Assumptions, options: Options) -> 
     positive_table = _with_domains(assumptions.table, unknown, POSITIVE)
     real_table = _with_domains(assumptions.table, unknown, REAL)
     definitions = assumptions.definitions
+    if unsupported:
+        from dataclasses import replace  # noqa: PLC0415
+        verdict = check_relation(lhs, claim_step, definitions, positive_table,
+                                 replace(options, numeric=False))
+        if verdict.status == HOLDS:
+            return verdict
+        return Verdict(UNDECIDED, "symbolic",
+                       reason=f"contains {', '.join(sorted(unsupported))}, which cannot be "
+                              "evaluated numerically, and was not proved symbolically")
     verdict = check_relation(lhs, claim_step, definitions, positive_table, options)
     if verdict.status == HOLDS and verdict.method == "symbolic":
         return verdict
@@ -518,11 +529,6 @@ def _check_step(step: ClaimStep, assumptions: Assumptions, options: Options) -> 
         verdict = _confirm(verdict, lhs, claim_step, definitions, positive_table, options)
         if verdict.status == FAILS:
             return _describe(verdict, unknown, positive_table)
-    if unsupported and verdict.status != FAILS:
-        names = ", ".join(sorted(unsupported))
-        return Verdict(UNDECIDED, verdict.method,
-                       reason=f"contains {names}, which diffproof cannot evaluate; "
-                              f"{verdict.reason or 'not proved symbolically'}")
     if verdict.status == HOLDS and verdict.method == "numeric" and \
             not _evaluable(lhs, claim_step, definitions, positive_table):
         return Verdict(UNDECIDED, "numeric", reason="the two sides could not be evaluated at any "
