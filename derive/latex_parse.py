@@ -74,14 +74,14 @@ class Token:
     pos: int
 
 
-_SKIP_CMDS = {"\\left", "\\right", "\\big", "\\Big", "\\bigg", "\\Bigg", "\\bigl", "\\bigr",
+_SKIP_CMDS = {"\\rm", "\\bf", "\\it", "\\left", "\\right", "\\big", "\\Big", "\\bigg", "\\Bigg", "\\bigl", "\\bigr",
               "\\Bigl", "\\Bigr", "\\biggl", "\\biggr", "\\Biggl", "\\Biggr", "\\displaystyle",
               "\\textstyle", "\\limits", "\\nolimits", "\\quad", "\\qquad", "\\middle",
               "\\nonumber", "\\notag", "\\mathclose", "\\mathopen"}
 _SPACING = {"\\,", "\\;", "\\:", "\\!", "\\ ", "\\>"}
 _DELIMS = {"\\{": "(", "\\}": ")", "\\lbrace": "(", "\\rbrace": ")", "\\langle": "(",
            "\\rangle": ")", "\\lvert": "|", "\\rvert": "|", "\\vert": "|", "\\mid": "|",
-           "\\|": "‖", "\\lVert": "‖", "\\rVert": "‖", "\\Vert": "‖", "\\lbrack": "[",
+           "\\|": "‖", "\\parallel": "‖", "\\lVert": "‖", "\\rVert": "‖", "\\Vert": "‖", "\\lbrack": "[",
            "\\rbrack": "]", "\\lparen": "(", "\\rparen": ")"}
 _TEXT_CMDS = {"\\text", "\\textrm", "\\mathrm", "\\operatorname", "\\mathit", "\\textit",
               "\\mbox", "\\mathsf", "\\texttt"}
@@ -211,7 +211,8 @@ GREEK.update({"varepsilon": "epsilon", "vartheta": "theta", "varphi": "phi", "va
 _DECOS = {"\\bar": "bar", "\\overline": "bar", "\\tilde": "tilde", "\\widetilde": "tilde",
           "\\hat": "hat", "\\widehat": "hat", "\\dot": "dot", "\\ddot": "ddot", "\\check": "check",
           "\\breve": "breve"}
-_BOLD = {"\\mathbf", "\\boldsymbol", "\\bm", "\\pmb", "\\vec", "\\mathbfit", "\\boldsymbol"}
+_BOLD = {"\\mathbf", "\\boldsymbol", "\\bm", "\\pmb", "\\vec", "\\mathbfit", "\\overrightarrow",
+         "\\mathbfup"}
 _SUB_WORDS = {"\\min": "min", "\\max": "max", "\\theta": "theta", "\\phi": "phi"}
 
 
@@ -275,14 +276,12 @@ class Context:
                        self.vocabulary)
 
 
-_TABLE_CACHE: dict[int, tuple[dict, dict]] = {}
-
-
 def _table_names(table: SymbolTable) -> tuple[dict[str, sp.Symbol], dict[str, tuple]]:
     """Name key -> table Symbol, and name key -> (suffix tokens, Symbol) for multi-token names
     such as ``\\hat{x}_\\theta(x_t, t)``; computed from the table's own LaTeX names."""
-    cached = _TABLE_CACHE.get(id(table))
-    if cached is not None and cached[2] == len(table.specs):
+    cached = getattr(table, "_latex_parse_names", None)
+    signature = tuple(spec.symbol for spec in table.specs.values())
+    if cached is not None and cached[2] == signature:
         return cached[0], cached[1]
     names: dict[str, sp.Symbol] = {}
     suffixes: dict[str, list] = {}
@@ -294,11 +293,11 @@ def _table_names(table: SymbolTable) -> tuple[dict[str, sp.Symbol], dict[str, tu
             continue
         if rest:
             suffixes.setdefault(name.key, []).append((tuple(rest), spec.symbol))
-            if name.key not in names and name.base != "nabla" and name.base != "Delta":
+            if name.key not in names and (name.sub or name.decos) and name.base != "nabla":
                 names[name.key] = spec.symbol
         else:
             names[name.key] = spec.symbol
-    _TABLE_CACHE[id(table)] = (names, suffixes, len(table.specs))
+    table._latex_parse_names = (names, suffixes, signature)
     return names, suffixes
 
 
@@ -332,6 +331,7 @@ class _Parser:
         self.depth = 0
         self.in_abs = 0
         self.integral_depth = 0
+        self.last_bar: int | None = None
         self.bound: list[dict[str, sp.Symbol]] = []
 
     # -- token helpers ---------------------------------------------------------------------
@@ -597,7 +597,8 @@ class _Parser:
                        "\\int": self.parse_integral, "\\sum": self.parse_sum_prod,
                        "\\prod": self.parse_sum_prod, "\\mathcal": self.parse_mathcal,
                        "\\min": self.parse_minmax, "\\max": self.parse_minmax,
-                       "\\infty": self.parse_infinity, "\\binom": self.parse_binom}.get(tok.value)
+                       "\\infty": self.parse_infinity, "\\binom": self.parse_binom,
+                       "\\underbrace": self.parse_brace, "\\overbrace": self.parse_brace}.get(tok.value)
             if handler is not None and not single:
                 return handler(), None
             if tok.value in _FUNCS and not single:
@@ -749,6 +750,8 @@ class _Parser:
             return self.apply_function(_WORD_FUNCS[name.base], start_tok), power
         if name.primes:
             return self.parse_prime(name, start_tok), power
+        if name.base == "D" and name.sub in ("KL", "mathrmKL") and self.is_op("(") and not single:
+            return self.parse_kl(start_tok), power
         function = ctx.functions.get(name.key)
         if function is None and ctx.vocabulary:
             from derive.vocabulary import lookup_function  # noqa: PLC0415 - avoids an import cycle
@@ -837,6 +840,11 @@ class _Parser:
         if self.is_op("(") and not single:
             if (name.base in _FUNCTION_LETTERS or name.base in ("phi", "psi")) and not name.decos:
                 args = self.parse_arguments(conditional=True)
+                if self.ctx.vocabulary and self.last_bar is not None:
+                    from derive.vocabulary import density  # noqa: PLC0415
+                    value = density(name.key, args[:self.last_bar], args[self.last_bar:])
+                    if value is not None:
+                        return value
                 return sp.Function(name.symbol_name(), real=True)(*args)
             self.refuse_ambiguous_call(name, tok)
         if name.key in ctx.created:
@@ -852,16 +860,23 @@ class _Parser:
     def parse_arguments(self, conditional: bool = False) -> list[sp.Expr]:
         open_tok = self.expect("(")
         args = []
+        self.last_bar = None
+        bar = None
         if conditional:
             self.in_abs += 1
         try:
             while True:
                 args.append(self.parse_sum())
-                if self.is_op(",") or self.is_op(";") or (conditional and self.is_op("|")):
+                if conditional and self.is_op("|") and bar is None:
+                    bar = len(args)
+                    self.next()
+                    continue
+                if self.is_op(",") or self.is_op(";"):
                     self.next()
                     continue
                 if self.is_op(")"):
                     self.next()
+                    self.last_bar = bar
                     return args
                 raise self.error("expected ',' or ')' in the argument list", self.peek())
         finally:
@@ -1015,6 +1030,50 @@ class _Parser:
             self.expect("]", "to close the root's index")
         radicand = self.group_expr()
         return sp.sqrt(radicand) if index == 2 else sp.root(radicand, index)
+
+    def parse_brace(self) -> sp.Expr:
+        """\\underbrace{a}_{note}: the value a; the note is dropped."""
+        self.next()
+        value = self.group_expr()
+        while self.is_op("_") or self.is_op("^"):
+            self.next()
+            if self.is_op("{"):
+                self.i += self._after_group(0)
+            else:
+                self.next()
+        return value
+
+    def parse_kl(self, tok: Token) -> sp.Expr:
+        """D_{KL}(N(m1, v1) || N(m2, v2)): computed by derive.gaussian.kl_divergence."""
+        from derive.gaussian import Normal, kl_divergence  # noqa: PLC0415
+
+        self.expect("(", "after D_{KL}")
+        first = self.parse_distribution()
+        if self.is_op("‖"):
+            self.next()
+        elif self.is_op("|") and self.is_op("|", 1):
+            self.i += 2
+        else:
+            raise self.error("expected \\parallel between the two distributions of D_{KL}")
+        second = self.parse_distribution()
+        self.expect(")", "to close D_{KL}(...)")
+        point = sp.Dummy("x", real=True)
+        return kl_divergence(Normal(point, *first), Normal(point, *second))
+
+    def parse_distribution(self) -> tuple[sp.Expr, sp.Expr]:
+        tok = self.peek()
+        if not self.is_cmd("\\mathcal"):
+            raise self.error("D_{KL} is computed between Gaussians \\mathcal{N}(m, v) only", tok,
+                             UnsupportedLatexError)
+        self.next()
+        letter = self.read_name_arg()
+        if letter.base != "N":
+            raise self.error("D_{KL} is computed between Gaussians \\mathcal{N}(m, v) only", tok,
+                             UnsupportedLatexError)
+        args = self.parse_arguments()
+        if len(args) != 2:
+            raise self.error("write the distribution as \\mathcal{N}(mean, variance)", tok)
+        return args[0], args[1]
 
     def parse_binom(self) -> sp.Expr:
         self.next()

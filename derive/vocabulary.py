@@ -94,6 +94,27 @@ ENTRIES: tuple[Entry, ...] = (
 
 
 @lru_cache(maxsize=None)
+def _densities() -> dict:
+    """The Gaussian densities of the forward process, computed by derive.formulas: keyed by
+    (variable, frozenset of conditioning variables)."""
+    from derive.symbols import x_tm1  # noqa: PLC0415
+
+    return {
+        (x_t, frozenset({x_tm1})): F.forward_step().density(),
+        (x_t, frozenset({x_0})): F.marginal_hypothesis(x_t, abar_t).density(),
+        (x_tm1, frozenset({x_0})): F.marginal_hypothesis().density(),
+        (x_tm1, frozenset({x_t, x_0})): F.posterior().density(),
+    }
+
+
+def density(key: str, variables: list, given: list):
+    """q(x_t | x_{t-1}), q(x_t | x_0), q(x_{t-1} | x_0), q(x_{t-1} | x_t, x_0), or None."""
+    if key != "|q|" or len(variables) != 1:
+        return None
+    return _densities().get((variables[0], frozenset(given)))
+
+
+@lru_cache(maxsize=None)
 def _keys() -> dict[str, Entry]:
     from derive.latex_parse import Context, _Parser  # noqa: PLC0415 - the parser imports us lazily
 
@@ -144,4 +165,8 @@ def table_rows() -> list[tuple[str, str, str]]:
     return rows
 
 
-__all__ = ["ENTRIES", "Entry", "lookup_function", "lookup_value", "table_rows"]
+DENSITIES = (r"q(x_t \mid x_{t-1})", r"q(x_t \mid x_0)", r"q(x_{t-1} \mid x_0)",
+             r"q(x_{t-1} \mid x_t, x_0)")
+
+__all__ = ["ENTRIES", "DENSITIES", "Entry", "density", "lookup_function", "lookup_value",
+           "table_rows"]

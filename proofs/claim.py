@@ -26,7 +26,7 @@ from fractions import Fraction
 import sympy as sp
 
 from derive.derivation import FAILS, HOLDS, UNDECIDED, Step, Verdict
-from derive.latex_parse import (Context, LatexParseError, parse_chain, parse_function_definition,
+from derive.latex_parse import (Context, LatexParseError, UnsupportedLatexError, parse_chain, parse_function_definition,
                                 parse_relation, has_relation, tokenize)
 from derive.symbols import POSITIVE, REAL, TABLE, Domain, SymbolSpec, SymbolTable
 from proofs.checker import Options, check_relation, residual_for
@@ -349,20 +349,25 @@ def _ensure_spec(symbol: sp.Symbol, result: Assumptions) -> None:
 
 def _set_domain(symbol, lo, hi, lo_open, hi_open, text, result: Assumptions, integer=False):
     table = result.table
-    domain = make_domain(lo, hi, lo_open, hi_open, integer)
     spec = table.spec(symbol)
     if spec is not None:
         known = spec.domain
-        inside = (known.lo is None or (lo is not None and lo >= known.lo)) and \
-                 (known.hi is None or (hi is not None and hi <= known.hi))
-        if not inside:
+        widens = (lo is not None and known.lo is not None and lo < known.lo) or \
+                 (hi is not None and known.hi is not None and hi > known.hi)
+        if widens:
             raise AssumptionError(
                 f"assumption {text!r} widens the built-in domain of {spec.key} "
                 f"({known.describe(spec.key)})", text, 0)
+        if lo is None and known.lo is not None:      # the bounds add up: u > 0 and u < 1
+            lo, lo_open = known.lo, known.lo_open
+        if hi is None and known.hi is not None:
+            hi, hi_open = known.hi, known.hi_open
+        domain = make_domain(lo, hi, lo_open, hi_open, integer or known.integer)
         table.specs[spec.key] = SymbolSpec(spec.key, spec.symbol, spec.latex, spec.meaning,
                                            domain, spec.positive_form)
         return
     # a user symbol: recreate it with SymPy assumptions matching the bound
+    domain = make_domain(lo, hi, lo_open, hi_open, integer)
     key = next((k for k, s in result.context.created.items() if s == symbol), None)
     assumptions = {"real": True}
     if integer:
@@ -399,7 +404,8 @@ class ClaimStep:
         return {"index": self.index, "status": v.status, "method": v.method,
                 "counterexample": v.counterexample, "reason": v.reason,
                 "relation": self.relation, "line": self.source,
-                "lhs": _latex(self.lhs), "rhs": _latex(self.rhs),
+                "lhs": _latex(self.lhs) if self.lhs is not None else None,
+                "rhs": _latex(self.rhs) if self.rhs is not None else None,
                 "seconds": round(v.seconds, 4)}
 
 
@@ -453,17 +459,36 @@ def build_steps(latex: str, assumptions: Assumptions) -> list[ClaimStep]:
         raise LatexParseError("the display is empty", latex, 0)
     steps: list[ClaimStep] = []
     previous = None
+    unreadable = None          # why the previous line could not be evaluated
     for number, line in enumerate(lines):
-        terms, ops = parse_chain(line, assumptions.context, allow_leading=number > 0)
+        source = " ".join(line.split())
+        try:
+            terms, ops = parse_chain(line, assumptions.context, allow_leading=number > 0)
+        except UnsupportedLatexError as error:
+            steps.append(ClaimStep(len(steps) + 1, None, "?", None, source=source,
+                                   verdict=Verdict(UNDECIDED, "none", reason=error.message)))
+            previous, unreadable = None, error.message
+            continue
         if terms[0] is None:
-            if previous is None:
+            if previous is None and unreadable is not None:
+                steps.append(ClaimStep(len(steps) + 1, None, ops[0], terms[1], source=source,
+                                       verdict=Verdict(UNDECIDED, "none", reason=(
+                                           "its left-hand side (the line above) could not be "
+                                           f"evaluated: {unreadable}"))))
+                terms, ops = terms[1:], ops[1:]
+            elif previous is None:
                 raise LatexParseError("the first line starts with a relation", line, 0)
-            terms[0] = previous
+            else:
+                terms[0] = previous
+        unreadable = None
+        if not ops and len(terms) == 1 and steps and steps[-1].verdict is not None:
+            previous = terms[-1]
+            continue
         if not ops:
             raise LatexParseError("no relation (=, \\le, \\propto, ...) in this line of the "
                                   "display", line, 0)
         for left, op, right in zip(terms, ops, terms[1:]):
-            steps.append(ClaimStep(len(steps) + 1, left, op, right, source=" ".join(line.split())))
+            steps.append(ClaimStep(len(steps) + 1, left, op, right, source=source))
         previous = terms[-1]
     return steps
 
@@ -477,7 +502,8 @@ def check_claim(latex: str, assumptions: Assumptions, index: int = 1, line: int 
         claim.error = str(error)
         return claim
     for step in claim.steps:
-        step.verdict = check_step(step, assumptions, options or Options())
+        if step.verdict is None:
+            step.verdict = check_step(step, assumptions, options or Options())
     return claim
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from proofs.checker import Options
 from proofs.claim import (check_file_text, check_text, extract_displays, split_lines)
+from derive.symbols import TABLE
 from proofs.cli import main
 
 CORPUS = os.path.join(os.path.dirname(__file__), "claims")
@@ -113,17 +114,18 @@ def eval_fraction(text):
 def test_assume_option_defines_functions(capsys):
     code, out, _ = run(capsys, r"\frac{d}{dt} g(t) = 2t", "--assume", "g(t) = t^2")
     assert code == 0, out
-    # without the definition, g(t) is an undefined function: never a verdict of holds
-    code, out, _ = run(capsys, r"\frac{d}{dt} g(t) = 2t")
-    assert code == 1 and "undecided" in out and "undefined function g" in out
+    # without a definition, h(t) is an undefined function: never a verdict of holds
+    assert "h" not in TABLE.specs
+    code, out, _ = run(capsys, r"\frac{d}{dt} h(t) = 2t")
+    assert code == 1 and "undecided" in out and "undefined function h" in out
 
 
 def test_bounds_are_respected():
-    claims = check_text([(r"\sqrt{(u - 1)^2} = 1 - u", None)], ["u < 1"], OPTIONS)
+    claims = check_text([(r"\sqrt{(h_a - 1)^2} = 1 - h_a", None)], ["h_a < 1"], OPTIONS)
     assert claims[0].status == "holds"
-    claims = check_text([(r"\sqrt{(u - 1)^2} = 1 - u", None)], ["u > 0"], OPTIONS)
+    claims = check_text([(r"\sqrt{(h_a - 1)^2} = 1 - h_a", None)], ["h_a > 0"], OPTIONS)
     assert claims[0].status == "fails"
-    assert float(eval_fraction(claims[0].steps[0].verdict.counterexample["u"])) > 1
+    assert float(eval_fraction(claims[0].steps[0].verdict.counterexample["h_a"])) > 1
 
 
 def test_widening_a_builtin_domain_is_refused():
@@ -137,20 +139,21 @@ def test_contradicting_a_builtin_definition_is_refused():
 
 
 @pytest.mark.parametrize("latex", [
-    r"\sqrt{u}\sqrt{w} = \sqrt{u w}",          # fails only where a radicand is negative
-    r"\log(u w) = \log u + \log w",             # fails only where a log argument is negative
-    r"\sqrt{u^2} = u",                          # true for u >= 0; domain of u not stated
+    r"\sqrt{h_a}\sqrt{h_b} = \sqrt{h_a h_b}",     # fails only where a radicand is negative
+    r"\log(h_a h_b) = \log h_a + \log h_b",       # fails only where a log argument is negative
+    r"\sqrt{h_a^2} = h_a",                        # true for h_a >= 0; its domain not stated
 ])
 def test_unknown_domains_never_give_a_false_refutation(latex):
+    assert "h_a" not in TABLE.specs and "h_b" not in TABLE.specs
     (claim,) = check_text([(latex, None)], [], OPTIONS)
     assert claim.status in ("holds", "undecided"), claim.steps[0].verdict
     # with the domain stated, the claim holds
-    (stated,) = check_text([(latex, None)], ["u > 0", "w > 0"], OPTIONS)
+    (stated,) = check_text([(latex, None)], ["h_a > 0", "h_b > 0"], OPTIONS)
     assert stated.status == "holds"
 
 
 def test_a_real_refutation_with_unknown_symbols_is_kept():
-    (claim,) = check_text([(r"(u + w)^2 = u^2 + w^2", None)], [], OPTIONS)
+    (claim,) = check_text([(r"(h_a + h_b)^2 = h_a^2 + h_b^2", None)], [], OPTIONS)
     assert claim.status == "fails"
     point = claim.steps[0].verdict.counterexample
     assert point["lhs"] != point["rhs"]
