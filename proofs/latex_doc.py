@@ -11,6 +11,7 @@ Rendering never crashes the document: a formula that cannot be built or printed 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, Iterable
 
 import sympy as sp
@@ -111,7 +112,12 @@ def _formula_builders() -> list[tuple[str, str, str, Callable[[], object]]]:
 
 
 def formula_sheet() -> list[Formula]:
-    """The derived formulas, computed now by ``derive``; an entry that fails to build is skipped."""
+    """The derived formulas, computed by ``derive`` (once per process); a failure becomes a note."""
+    return list(_formula_sheet())
+
+
+@lru_cache(maxsize=1)
+def _formula_sheet() -> tuple[Formula, ...]:
     entries = []
     for title, lhs, origin, build in _formula_builders():
         try:
@@ -120,7 +126,7 @@ def formula_sheet() -> list[Formula]:
             value = sp.Symbol("unavailable")
             origin = f"{origin} raised {type(error).__name__}: {error}"
         entries.append(Formula(title, lhs, display_form(value), origin))
-    return entries
+    return tuple(entries)
 
 
 def display_form(expr, table: SymbolTable = TABLE):
@@ -187,7 +193,7 @@ def _tt(text: str) -> str:
 def _fit(latex: str, limit: float = LINE_WIDTH, share: str = "0.8") -> str:
     """A math piece estimated wider than a line goes through ``\\fitmath``, which scales it
     down to ``share`` of the line only if its real width exceeds that (see PREAMBLE)."""
-    if estimate_width(latex) <= limit:
+    if estimate_width(latex) <= 0.5 * limit:     # the estimate is rough: let LaTeX measure
         return latex
     return rf"\fitmath{{{share}\linewidth}}{{{latex}}}"
 
@@ -207,7 +213,7 @@ def _rhs_lines(expr, lhs_width: float) -> list[str]:
         else:
             current = candidate
     lines.append(current)
-    return [_fit(line, LINE_WIDTH - 4) for line in lines]
+    return [_fit(line, LINE_WIDTH - 4, share="0.7") for line in lines]
 
 
 def _align_rows(lhs_latex: str, relation: str, expr, tag: str) -> list[str]:
@@ -215,8 +221,9 @@ def _align_rows(lhs_latex: str, relation: str, expr, tag: str) -> list[str]:
     rel = RELATION_LATEX[relation]
     lhs_width = estimate_width(lhs_latex)
     rows = []
-    if lhs_width > LINE_WIDTH / 3:
-        rows.append(rf"&{_fit(lhs_latex, share='0.75')}")
+    if lhs_width > LINE_WIDTH / 4:
+        # a long left side gets its own row, so the alignment column stays narrow
+        rows.append(rf"&{_fit(lhs_latex, share='0.7')}")
         lhs_latex, lhs_width = "", 0.0
     body = _rhs_lines(expr, lhs_width + 2)
     rows.append(rf"{lhs_latex} &{rel} {body[0]}")
@@ -267,7 +274,7 @@ def derivation_section(result: DerivationResult, erratum=None) -> str:
         if r.verdict.status == "fails" and r.verdict.counterexample:
             note += r" \textbf{Counterexample:} " + text_escape(_point(r.verdict.counterexample)) + "."
         rows.append(("note", rf"{{\footnotesize\hspace*{{1.5em}}{note} "
-                             rf"[{text_escape(str(step.source))}]\par}}"))
+                             rf"[{text_escape(str(step.source))}]}}"))
     out.append(_join_rows(rows))
     return "\n".join(out)
 
@@ -286,7 +293,7 @@ def _join_rows(rows: list[tuple[str, str]]) -> str:
         after_note = kind == "note"
     out = [r"\begin{align*}", body, r"\end{align*}"] if body else []
     if tail:
-        out.append(tail + "\n")
+        out.append(tail + "\\par\n")
     return "\n".join(out)
 
 

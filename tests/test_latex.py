@@ -1,0 +1,204 @@
+"""The LaTeX printer: table names, applications, a person's fractions, fallbacks, round trip.
+
+The round trip parses every printed formula of the catalog and of the formula sheet back with
+the claim parser (derive.latex_parse) and asserts it equals the SymPy expression it came from.
+Exact strings below pin layout only; each is paired with a parse-back check of its value.
+"""
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+import sympy as sp
+
+from derive import formulas as F
+from derive.latex import derivation_display, estimate_width, text_escape, to_latex
+from derive.symbols import (TABLE, abar_t, abar_tm1, alpha_t, dt, score, sigma_max, sigma_min, t,
+                            x_0, x_t, xhat)
+from derive.zero import is_zero
+
+HAS_PARSER = importlib.util.find_spec("derive.latex_parse") is not None
+needs_parser = pytest.mark.skipif(not HAS_PARSER, reason="claim parser not present")
+
+
+def _parse(text, context=None):
+    from derive.latex_parse import parse_expression
+    return parse_expression(text, TABLE, context) if context else parse_expression(text, TABLE)
+
+
+def _equal(expr, back) -> bool:
+    if sp.sympify(expr) == back:
+        return True
+    answer, _ = is_zero(sp.sympify(expr) - back, TABLE, budget=1.0)
+    return answer is True
+
+
+# -- names ----------------------------------------------------------------------------------------
+def test_every_table_symbol_prints_with_its_table_name():
+    for spec in TABLE:
+        assert to_latex(spec.symbol) == spec.latex, spec.key
+
+
+def test_table_name_wins_over_sympys_guess():
+    # SymPy alone reads the name abar_t as a-with-a-bar; the table says alpha-bar
+    assert sp.latex(abar_t) == r"\bar{a}_{t}"
+    assert to_latex(abar_t) == r"\bar{\alpha}_t"
+    assert to_latex(abar_tm1) == r"\bar{\alpha}_{t-1}"
+    assert to_latex(sigma_min) == r"\sigma_{\min}"
+
+
+@needs_parser
+def test_every_table_name_parses_back_to_the_same_symbol():
+    for spec in TABLE:
+        assert _parse(to_latex(spec.symbol)) == spec.symbol, spec.key
+
+
+# -- layout -----------------------------------------------------------------------------------------
+def test_applied_functions_print_as_applications():
+    sigma_f, g = sp.Function("sigma"), sp.Function("g")
+    assert to_latex(sigma_f(t)) == r"\sigma(t)"
+    assert to_latex(g(t) ** 2) == r"g(t)^{2}"
+    assert to_latex(sigma_f(t) * g(t)) in (r"\sigma(t) g(t)", r"g(t) \sigma(t)")
+    text = to_latex(sp.Integral(g(t) ** 2, (t, 0, 1)))
+    assert "g(t)^{2}" in text and r"{\left(" not in text
+
+
+@needs_parser
+def test_applied_functions_parse_back_with_the_functions_declared():
+    from derive.latex_parse import Context, FunctionDef, _Parser  # noqa: PLC0415
+    sigma_f, g = sp.Function("sigma"), sp.Function("g")
+    expr = sigma_f(t) * g(t) ** 2 + sp.Integral(g(t) ** 2, (t, 0, 1))
+    context = Context(TABLE, vocabulary=False)
+    for func in (sigma_f, g):
+        name = to_latex(func(t)).split("(")[0]
+        key = _Parser(name, Context(TABLE, vocabulary=False)).read_name()[0].key
+        context.functions[key] = FunctionDef(name, (), apply_fn=lambda args, f=func: f(*args))
+    assert _equal(expr, _parse(to_latex(expr), context))
+
+
+def test_fractions_are_laid_out_as_a_person_writes_them():
+    variance = F.posterior_variance()           # SymPy holds -(abar_tm1 - 1)(alpha_t - 1)/(abar_t - 1)
+    text = to_latex(variance)
+    assert text == (r"\frac{\left(1 - \bar{\alpha}_{t-1}\right) \left(1 - \alpha_t\right)}"
+                    r"{1 - \bar{\alpha}_t}")
+    mean = to_latex(F.posterior_mean())
+    # coefficient over its denominator, then the variable
+    assert mean.endswith(r"{1 - \bar{\alpha}_t} \boldsymbol{x}_t")
+    assert r"\alpha_t - 1" not in mean and r"\bar{\alpha}_t - 1" not in mean
+    half_sum = sp.Mul(sp.Rational(1, 2), x_t - x_0, evaluate=False)   # SymPy would distribute
+    assert to_latex(half_sum) == r"\frac{1}{2} \left(\boldsymbol{x}_t - \boldsymbol{x}_0\right)"
+    assert to_latex(2 * x_t / (2 - 2 * abar_t)) == r"\frac{\boldsymbol{x}_t}{1 - \bar{\alpha}_t}"
+
+
+@needs_parser
+def test_layout_examples_parse_back_to_their_values():
+    for expr in (F.posterior_variance(), F.posterior_mean(),
+                 sp.Mul(sp.Rational(1, 2), x_t - x_0, evaluate=False),
+                 2 * x_t / (2 - 2 * abar_t), -(1 - alpha_t) / (1 - abar_t) * x_t):
+        assert _equal(expr, _parse(to_latex(expr))), expr
+
+
+def test_compound_names_are_parenthesized_under_powers():
+    assert to_latex(score ** 2) == r"\left(\nabla_{\boldsymbol{x}_t} \log p(\boldsymbol{x}_t)\right)^{2}"
+    assert to_latex(dt ** 2) == r"\left(\Delta t\right)^{2}"
+    assert to_latex(xhat ** 2).startswith(r"\left(\hat{\boldsymbol{x}}")
+
+
+def test_long_exponents_use_exp_and_short_ones_e():
+    assert to_latex(sp.exp(-t)) == "e^{- t}"
+    long_exponent = -(sigma_max - sigma_min) ** 2 * t ** 2 / 2 - sigma_min * t + sigma_max * alpha_t
+    assert to_latex(sp.exp(long_exponent)).startswith(r"\exp\left(")
+
+
+def test_an_unprintable_object_falls_back_to_text_and_never_raises():
+    class Broken(sp.Expr):
+        def _latex(self, printer):
+            raise RuntimeError("no LaTeX for me")
+
+        def __str__(self):
+            return "Broken_thing{1}"
+
+    text = to_latex(Broken() )
+    assert text == r"\text{Broken\_thing\{1\}}"
+    assert to_latex(None) == ""
+
+
+def test_text_escape_is_pdflatex_safe():
+    raw = "q(x_{t-1} | x_t) ∝ exp(-a^2) & 50% #1 $ ~ <> \\ スライド"
+    out = text_escape(raw)
+    assert out.isascii()
+    for escaped in (r"\_", r"\{", r"\}", r"\textbar{}", r"$\propto$", r"\^{}", r"\&", r"\%", r"\#",
+                    r"\$", r"\~{}", r"\textless{}", r"\textgreater{}", r"\textbackslash{}", "[ja]"):
+        assert escaped in out, escaped
+    assert "|" not in out          # OT1 would print | as an em dash
+
+
+def test_estimate_width_orders_short_and_long_formulas():
+    short = estimate_width(to_latex(abar_t))
+    long = estimate_width(to_latex(F.posterior_mean()))
+    assert 0 < short < 5 < long
+    assert estimate_width("\\") >= 0          # never raises on a stray backslash
+
+
+def test_repr_latex_of_every_catalog_derivation_is_a_balanced_display():
+    from proofs import catalog
+    for derivation in list(catalog.derivations()) + [e.claim for e in catalog.errata()]:
+        text = derivation._repr_latex_()
+        assert text.startswith("$$\\begin{aligned}") and text.endswith("\\end{aligned}$$")
+        assert text.count("{") == text.count("}"), derivation.id
+        assert text.count(r"\left") == text.count(r"\right"), derivation.id
+        assert derivation_display(derivation) == text
+
+
+# -- round trip over the catalog and the formula sheet ---------------------------------------------
+def _plain_sympy(expr) -> bool:
+    """Built from SymPy's own classes and table symbols only (no catalog-specific objects such as
+    expectations or density placeholders, which print themselves and the parser does not read)."""
+    from sympy.core.function import AppliedUndef
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, AppliedUndef):
+            return False
+        if not type(node).__module__.startswith("sympy"):
+            return False
+    return True
+
+
+def _catalog_formulas():
+    from proofs import catalog
+    found = []
+    for derivation in list(catalog.derivations()) + [e.claim for e in catalog.errata()]:
+        for index, lhs, step in derivation.links():
+            for expr in (step.expr, lhs if step.lhs is not None or index == 1 else None):
+                if isinstance(expr, sp.Basic) and _plain_sympy(expr):
+                    found.append((f"{derivation.id} step {index}", expr))
+    return found
+
+
+@needs_parser
+def test_round_trip_of_every_catalog_formula():
+    formulas = _catalog_formulas()
+    assert len(formulas) >= 60, "the catalog's plain formulas should be many; scope shrank?"
+    failures = []
+    for where, expr in formulas:
+        text = to_latex(expr)
+        try:
+            back = _parse(text)
+        except Exception as error:  # noqa: BLE001 - collect, report all at once
+            failures.append(f"{where}: parse error {type(error).__name__}: {error}\n  {text}")
+            continue
+        if not _equal(expr, back):
+            failures.append(f"{where}: {text}\n  parsed {back}\n  from   {expr}")
+    assert not failures, "\n".join(failures)
+
+
+@needs_parser
+def test_round_trip_of_the_formula_sheet():
+    from derive.gaussian import Normal
+    from proofs.latex_doc import _value_latex, formula_sheet
+    entries = formula_sheet()
+    assert len(entries) >= 15
+    for entry in entries:
+        text = _value_latex(entry.expr)
+        back = _parse(text)
+        value = entry.expr.density() if isinstance(entry.expr, Normal) else entry.expr
+        assert _equal(value, back), f"{entry.title}: {text} parsed {back}"
