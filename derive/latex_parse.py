@@ -463,9 +463,9 @@ class _Parser:
                 return False
             return True
         if tok.kind == "op":
-            if tok.value == "|":
+            if tok.value in ("|", "‖"):
                 return not self.in_abs
-            return tok.value in ("(", "[", "{", "‖")
+            return tok.value in ("(", "[", "{")
         if tok.kind == "cmd":
             return tok.value not in RELATIONS and tok.value not in ("\\cdot", "\\times", "\\ast",
                                                                     "\\pm", "\\mp")
@@ -589,6 +589,11 @@ class _Parser:
                 value = self.parse_sum()
                 self.in_abs -= 1
                 self.expect("‖", "to close the norm")
+                if self.is_op("_"):                  # \|x\|_2: the Euclidean norm
+                    self.next()
+                    if self.read_subscript() != "2":
+                        raise self.error("only the Euclidean norm \\|x\\|_2 is supported", tok,
+                                         UnsupportedLatexError)
                 return sp.Abs(value), None
             raise self.error(f"unexpected {tok.value!r}", tok)
         if tok.kind == "cmd":
@@ -784,6 +789,8 @@ class _Parser:
         if symbol is None:
             return self.unknown_name(name, start_tok, single), power
         if not single and isinstance(symbol, sp.Symbol):
+            if name.sub in ("theta", "phi") and self.is_op("("):
+                return self.model_arguments(name, symbol), power
             self.refuse_ambiguous_call(name, start_tok)
         return symbol, power
 
@@ -838,7 +845,9 @@ class _Parser:
     def unknown_name(self, name: Name, tok: Token, single: bool) -> sp.Expr:
         ctx = self.ctx
         if self.is_op("(") and not single:
-            if (name.base in _FUNCTION_LETTERS or name.base in ("phi", "psi")) and not name.decos:
+            word = len(name.base) > 1 and name.base not in GREEK.values()
+            if ((name.base in _FUNCTION_LETTERS or name.base in ("phi", "psi")) and not name.decos) \
+                    or word or self.comma_inside():
                 args = self.parse_arguments(conditional=True)
                 if self.ctx.vocabulary and self.last_bar is not None:
                     from derive.vocabulary import density  # noqa: PLC0415
@@ -856,6 +865,34 @@ class _Parser:
         symbol = sp.Symbol(symbol_name, real=True)
         ctx.created[name.key] = symbol
         return symbol
+
+    def comma_inside(self) -> bool:
+        """Whether the parenthesis at the cursor holds a top-level comma (an argument list)."""
+        depth = 0
+        j = self.i
+        while j < len(self.tokens):
+            tok = self.tokens[j]
+            if tok.kind == "op" and tok.value in "([{":
+                depth += 1
+            elif tok.kind == "op" and tok.value in ")]}":
+                depth -= 1
+                if depth == 0:
+                    return False
+            elif tok.kind == "op" and tok.value in ",;" and depth == 1:
+                return True
+            elif tok.kind == "end":
+                return False
+            j += 1
+        return False
+
+    def model_arguments(self, name: Name, symbol: sp.Symbol) -> sp.Expr:
+        """eps_theta(x_t, t) is the table's prediction; at other arguments, an opaque function."""
+        from derive.symbols import t as time, x_t  # noqa: PLC0415
+
+        args = self.parse_arguments()
+        if args == [x_t, time]:
+            return symbol
+        return sp.Function(name.symbol_name(), real=True)(*args)
 
     def parse_arguments(self, conditional: bool = False) -> list[sp.Expr]:
         open_tok = self.expect("(")

@@ -15,7 +15,7 @@ from typing import Callable
 import sympy as sp
 
 from derive import formulas as F
-from derive.symbols import TABLE, abar_t, abar_tm1, t, x_0, x_t
+from derive.symbols import TABLE, abar_t, abar_tm1, epshat, t, x_0, x_t
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,8 @@ ENTRIES: tuple[Entry, ...] = (
           value=lambda: F.snr(abar_t)),
     Entry(r"\mathrm{SNR}_{t-1}", r"\mathrm{SNR}_{t-1}", "signal-to-noise ratio at t-1",
           value=lambda: F.snr(abar_tm1)),
+    Entry(r"\epsilon_\theta", r"\epsilon_\theta(x_t, t)", "the noise prediction (DDPM notation), "
+          "the same as \\hat{\\epsilon}_\\theta(x_t, t)", value=lambda: epshat),
     Entry(r"\nabla_{x_t}", r"\nabla_{x_t} \log q(x_t \mid x_0)",
           "conditional score of q(x_t | x_0) = N(sqrt(abar_t) x_0, 1 - abar_t); the gradient "
           "operator otherwise"),

@@ -240,6 +240,16 @@ def _apply_definition(text: str, result: Assumptions) -> None:
         return
     relation = parse_relation(text, context=context)
     lhs, rhs = relation.lhs, relation.rhs
+    if isinstance(lhs, sp.Pow) and lhs.exp == 2 and isinstance(lhs.base, sp.Symbol):
+        # sigma_t^2 = v defines the positive symbol sigma_t = sqrt(v)
+        symbol = lhs.base
+        if result.table.spec(symbol) is None:
+            _set_domain(symbol, 0, None, True, True, text, result)
+            symbol = next(s for s in context.symbols.values() if s.name == symbol.name)
+        elif not symbol.is_positive:
+            raise AssumptionError(f"assumption {text!r}: {symbol} is not positive; define "
+                                  f"{symbol} itself", text, 0)
+        lhs, rhs = symbol, sp.sqrt(rhs)
     if not isinstance(lhs, sp.Symbol):
         raise AssumptionError(f"assumption {text!r}: a definition needs a single symbol or a "
                               "function f(t) on the left", text, 0)

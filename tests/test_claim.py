@@ -157,3 +157,16 @@ def test_a_real_refutation_with_unknown_symbols_is_kept():
     assert claim.status == "fails"
     point = claim.steps[0].verdict.counterexample
     assert point["lhs"] != point["rhs"]
+
+
+def test_squared_definitions_define_a_positive_symbol():
+    (claim,) = check_text([(r"\frac{\sigma_t}{\sqrt{1-\bar\alpha_t}} = 1", None)],
+                          [r"\sigma_t^2 = 1 - \bar\alpha_t"], OPTIONS)
+    assert claim.status == "holds" and claim.steps[0].verdict.method == "symbolic"
+
+
+def test_unsupported_lines_are_undecided_and_the_rest_is_checked():
+    (claim,) = check_text([(r"\log p(x) &\ge \mathbb{E}_q[\log p(x)] \\ &= y \\ y &= 2y - y", None)],
+                          [], OPTIONS)
+    assert [s.verdict.status for s in claim.steps] == ["undecided", "undecided", "holds"]
+    assert claim.status == "undecided"

@@ -164,10 +164,12 @@ def test_catalog_formulas_round_trip_through_to_latex():
                     checked += 1
                     continue
                 free = sorted(difference.free_symbols, key=lambda s: s.name)
-                for s in free:
+                for s in free:            # distinct values, inside each symbol's domain
                     domain = TABLE.domain(s)
-                    rng_point.setdefault(s, sp.Rational(domain.simple[1]) if len(domain.simple) > 1
-                                         else sp.Rational(1, 3))
+                    k = len(rng_point)
+                    bounded = domain.hi is not None
+                    rng_point.setdefault(s, sp.Rational(1, k + 3) if bounded
+                                         else sp.Rational(7 * k + 17, 7))
                 value = difference.doit().xreplace(rng_point)
                 if not value.is_number:       # undefined functions: compare structurally
                     assert sp.simplify(value) == 0, to_latex(expr)
@@ -175,3 +177,26 @@ def test_catalog_formulas_round_trip_through_to_latex():
                     assert abs(complex(sp.N(value, 30))) < 1e-20, to_latex(expr)
                 checked += 1
     assert checked > 50
+
+
+def test_model_predictions_and_words():
+    assert P(r"\boldsymbol{\epsilon}_\theta(\mathbf{x}_t, t)") is epshat
+    assert P(r"\epsilon_\theta") is epshat
+    other = P(r"\epsilon_\theta(x_{t-1}, t)")       # another argument: not the table's value
+    assert other != epshat and isinstance(other, sp.core.function.AppliedUndef)
+    assert isinstance(P(r"\mathrm{Var}(x)"), sp.core.function.AppliedUndef)
+    assert P(r"\|x\|_2^2") == sp.Abs(x) ** 2
+
+
+def test_kl_and_densities_are_computed():
+    from derive.gaussian import Normal, kl_divergence
+
+    kl = P(r"D_{\mathrm{KL}}(\mathcal{N}(\mu_1, v_1) \parallel \mathcal{N}(\mu_2, v_2))")
+    d = sp.Dummy("x", real=True)
+    expected = kl_divergence(Normal(d, TABLE["mu_1"], TABLE["v_1"]),
+                             Normal(d, TABLE["mu_2"], TABLE["v_2"]))
+    assert sp.simplify(kl - expected) == 0
+    assert sp.simplify(P(r"q(\mathbf{x}_t \mid \mathbf{x}_{t-1})") - F.forward_step().density()) == 0
+    assert sp.simplify(P(r"q(x_{t-1} | x_0, x_t)") - F.posterior().density()) == 0
+    # an unknown conditional stays an (opaque) function
+    assert isinstance(P(r"q(x_0 | x_t)"), sp.core.function.AppliedUndef)
