@@ -157,6 +157,8 @@ def score_check(data: GaussianMixture, xt, abar: float, settings=None, shift: fl
         params={"abar_t": abar, "x_t": xt.tolist(), "data": repr(data)})
 
 
+_TWEEDIE = "Tweedie read as E[x_0 | x_t] (conditional expectation, not pointwise), "
+_SCORE = ("score = -E[eps_0 | x_t] / sqrt(1 - abar_t) (conditional expectation, not pointwise), ")
 TWEEDIE_NOTE = ("checked as a conditional expectation: E[x_0 | x_t] (simulated with self-normalized "
                 "importance weights) equals the expression with the exact marginal score")
 tweedie_derivation = Derivation(
@@ -167,9 +169,9 @@ tweedie_derivation = Derivation(
     conditions=(TWEEDIE_NOTE, f"abar_t = {ABAR}; Gaussian data N(0.5, 1.2^2) at x_t = {XT_1D}; "
                 f"a two-component mixture in d = 2 at x_t = {XT_2D}"),
     steps=[
-        Step(tweedie_x0, "Tweedie, Gaussian data (d = 1)", seed("001", "slide 'Tweedie's formula'"),
+        Step(tweedie_x0, _TWEEDIE + "Gaussian data (d = 1)", seed("001", "slide 'Tweedie's formula'"),
              symbolic=False, checks=[tweedie_check(GAUSS, [XT_1D], ABAR)], note=TWEEDIE_NOTE),
-        Step(tweedie_x0, "Tweedie, Gaussian-mixture data (d = 2)", paper(f"{LUO} Eq. 133"),
+        Step(tweedie_x0, _TWEEDIE + "mixture data (d = 2)", paper(f"{LUO} Eq. 133"),
              symbolic=False, checks=[tweedie_check(MIXTURE, XT_2D, ABAR)], note=TWEEDIE_NOTE),
     ],
 )
@@ -184,10 +186,10 @@ score_derivation = Derivation(
              paper(f"{LUO} Eq. 151")),
     conditions=(SCORE_NOTE,),
     steps=[
-        Step(-eps_0 / sqrt(1 - abar_t), "noise and score, Gaussian data (d = 1)",
+        Step(-eps_0 / sqrt(1 - abar_t), _SCORE + "Gaussian data (d = 1)",
              paper(f"{LUO} Eq. 151"), lhs=score, symbolic=False,
              checks=[score_check(GAUSS, [XT_1D], ABAR)], note=SCORE_NOTE),
-        Step(-eps_0 / sqrt(1 - abar_t), "noise and score, Gaussian-mixture data (d = 2)",
+        Step(-eps_0 / sqrt(1 - abar_t), _SCORE + "mixture data (d = 2)",
              paper(f"{LUO} Eq. 151"), lhs=score, symbolic=False,
              checks=[score_check(MIXTURE, XT_2D, ABAR)], note=SCORE_NOTE),
     ],
