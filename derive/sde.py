@@ -35,8 +35,37 @@ class LinearSDE:
     def kernel_variance(self) -> sp.Expr:
         """s(t)^2 sigma'(t)^2, sigma'(t)^2 = int_0^t g^2 / s^2  (seed 002 Eqs. 3.27, 3.29)."""
         s_xi = self.scale.subs(t, xi)
-        return sp.simplify(self.scale ** 2 * sp.integrate(sp.simplify(self.g(xi) ** 2 / s_xi ** 2),
-                                                          (xi, 0, t), conds="none"))
+        # powsimp (not simplify) before integrating: expanded logs make SymPy's integrator slow
+        integral = sp.integrate(sp.powsimp(self.g(xi) ** 2 / s_xi ** 2), (xi, 0, t), conds="none")
+        return sp.powsimp(sp.factor(sp.powsimp(sp.expand(self.scale ** 2 * integral))), combine="exp")
+
+    def moment_ode_residuals(self) -> dict[str, sp.Expr]:
+        """The kernel against the moment ODEs (Saerkkae & Solin Eqs. 5.50-5.51; Song Eq. 26):
+        d mean/dt = f mean with mean(0) = x(0), d var/dt = 2 f var + g^2 with var(0) = 0.
+        Every value is 0 when the computed kernel solves them (and, the ODEs being linear, is then
+        their unique solution)."""
+        variance = self.kernel_variance
+        return {"mean ODE": sp.diff(self.scale, t) - self.f(t) * self.scale,
+                "mean at 0": self.scale.subs(t, 0) - 1,
+                "variance ODE": sp.diff(variance, t) - 2 * self.f(t) * variance - self.g(t) ** 2,
+                "variance at 0": variance.subs(t, 0)}
+
+    def solve_variance_ode(self) -> sp.Expr:
+        """var(t) from d var/dt = 2 f var + g^2, var(0) = 0, by ``sympy.dsolve`` (an independent
+        route to Eqs. 3.27-3.29).  Piecewise branches for degenerate parameters (sigma_max =
+        sigma_min) are resolved by the table's orderings.  Slow for sub-VP: used by tests only."""
+        var = sp.Function("var")
+        solution = sp.dsolve(sp.Eq(var(t).diff(t), 2 * self.f(t) * var(t) + self.g(t) ** 2), var(t),
+                             ics={var(0): 0}).rhs
+        return solution.replace(lambda e: isinstance(e, sp.Piecewise), lambda e: e.args[0].expr)
+
+    def marginal_variance(self, data_variance: sp.Expr) -> sp.Expr:
+        """Var x(t) for x(0) ~ N(m, data_variance): s(t)^2 data_variance + kernel variance."""
+        return self.scale ** 2 * data_variance + self.kernel_variance
+
+    def gaussian_data_score(self, x: sp.Expr, data_mean: sp.Expr, data_variance: sp.Expr) -> sp.Expr:
+        """grad_x log p_t(x) for x(0) ~ N(data_mean, data_variance): the exact marginal score."""
+        return -(x - self.scale * data_mean) / self.marginal_variance(data_variance)
 
     def reverse_drift(self, x: sp.Expr, score: sp.Expr, time: sp.Expr = t) -> sp.Expr:
         """Drift of the reverse-time SDE: f(t) x - g(t)^2 score  (Song Eq. 6; seed 002 Eq. 3.46)."""
@@ -66,6 +95,37 @@ class VESDE(LinearSDE):
     def g(self, time):
         """g(t) = sqrt(d[sigma(t)^2]/dt)  (seed 002 Eq. 3.24), computed by differentiation."""
         return sp.sqrt(sp.diff(self.sigma(t) ** 2, t)).subs(t, time)
+
+    # -- the SMLD chain and its limit (seed 002 Eqs. 3.5-3.24; Song Eqs. 20-21) ----------------
+    def smld_increment_variance(self, time: sp.Expr = t, step: sp.Expr | None = None) -> sp.Expr:
+        """Var(x(t + dt) - x(t)) of the SMLD step: sigma(t + dt)^2 - sigma(t)^2  (seed 002 Eq. 3.7)."""
+        from derive.symbols import dt
+        step = dt if step is None else step
+        return self.sigma(time + step) ** 2 - self.sigma(time) ** 2
+
+    def smld_limit_g_squared(self) -> sp.Expr:
+        """lim_{dt -> 0} (sigma(t + dt)^2 - sigma(t)^2) / dt: the increment vanishes at dt = 0, so
+        the limit is its dt-derivative at dt = 0 (the first-order expansion of seed 002 Eq. 3.9)."""
+        from derive.symbols import dt
+        increment = self.smld_increment_variance(t, dt)
+        if sp.simplify(increment.subs(dt, 0)) != 0:  # pragma: no cover - a sigma(t) of this class
+            raise ValueError("the SMLD increment does not vanish at dt = 0")
+        return sp.diff(increment, dt).subs(dt, 0)
+
+    # -- the sigma(0) convention (seed 002 Eq. 3.34; Song Eq. 29 vs score_sde code) -------------
+    def sigma_at_zero(self) -> sp.Expr:
+        """lim_{t -> 0+} sigma(t) = sigma_min: the formula's own value at t = 0."""
+        return sp.limit(self.sigma(t), t, 0, "+")
+
+    def code_variance(self, time: sp.Expr = t) -> sp.Expr:
+        """The variance common code (and seed 002's marginal_prob_statistics) uses: sigma(t)^2."""
+        return self.sigma(time) ** 2
+
+    def variance_relative_error(self, time: sp.Expr = t) -> sp.Expr:
+        """(code variance - exact variance) / exact variance = sigma_min^2 / (sigma(t)^2 -
+        sigma_min^2) = 1 / ((sigma_max/sigma_min)^(2t) - 1), computed from the two variances."""
+        exact = self.kernel_variance.subs(t, time)
+        return sp.simplify(sp.powsimp((self.code_variance(time) - exact) / exact))
 
 
 class VPSDE(LinearSDE):
@@ -98,6 +158,42 @@ class SubVPSDE(VPSDE):
 
 
 VE, VP, SUBVP = VESDE(), VPSDE(), SubVPSDE()
+
+
+def gaussian_fokker_planck_residual(drift: sp.Expr, diffusion_sign: int) -> sp.Expr:
+    """For p_t = N(x; s(t) m, V(t)) with s' = f s and V' = 2 f V + g^2 (the moment ODEs, which every
+    linear SDE's marginal satisfies for Gaussian data N(m, V(0))): the Fokker-Planck residual
+
+        (d p/dt + d/dx (drift p) - diffusion_sign g^2/2 d^2 p/dx^2) / p
+
+    in the symbols f_t, g_t, S_t, V_t, x, m.  Forward SDE: drift f x, sign +1.  The reverse SDE
+    (drift f x - g^2 score, Song Eq. 6) run backwards in t has sign -1, the probability-flow ODE
+    (drift f x - g^2 score / 2, Song Eq. 13) sign 0; zero residual means the process has the
+    marginals p_t.  ``drift`` may use the symbol ``score``, replaced by d/dx log p_t.
+    """
+    from derive.symbols import S_t, V_t, f_t, g_t, m, score, x
+    density = sp.exp(-(x - S_t * m) ** 2 / (2 * V_t)) / sp.sqrt(2 * sp.pi * V_t)
+    exact_score = sp.diff(sp.log(density), x)
+    drift = sp.sympify(drift).subs(score, exact_score)
+    time_derivative = sp.diff(density, S_t) * f_t * S_t + sp.diff(density, V_t) * (2 * f_t * V_t + g_t ** 2)
+    residual = (time_derivative + sp.diff(drift * density, x)
+                - diffusion_sign * g_t ** 2 / 2 * sp.diff(density, x, 2)) / density
+    return sp.cancel(sp.expand(sp.powsimp(sp.expand(residual))))
+
+
+# -- DDPM as a discretization of VP (Song Eqs. 22-24; Ho et al. 2020) ---------------------------
+def ddpm_log_alphabar_first_order(n: sp.Expr, sde: VPSDE = VP) -> sp.Expr:
+    """-sum_{i=1}^{n} beta(i/n)/n in closed form (the first-order term of log prod(1 - beta_i) with
+    beta_i = beta(i/n)/n), computed by ``sympy.summation``."""
+    i = sp.Symbol("i", integer=True, positive=True)
+    return -sp.factor(sp.summation(sde.beta(i / n) / n, (i, 1, n)))
+
+
+def ddpm_alphabar_limit(sde: VPSDE = VP) -> sp.Expr:
+    """lim_{n -> oo} exp(-sum beta(i/n)/n) at t = 1; the remainder of log(1 - x) = -x - r(x),
+    0 <= r(x) <= x^2/(1 - x), sums to at most n (beta_max/n)^2 / (1 - beta_max/n) -> 0."""
+    n = sp.Symbol("n", integer=True, positive=True)
+    return sp.exp(sp.limit(ddpm_log_alphabar_first_order(n, sde), n, sp.oo))
 
 
 # Discrete DDPM schedules (Ho et al. 2020; Nichol & Dhariwal 2021), i = 1..n steps.

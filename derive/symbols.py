@@ -244,3 +244,24 @@ __all__ = ["Domain", "SymbolSpec", "SymbolTable", "TABLE", "REAL", "POSITIVE", "
 # loss weighting (torch module twin, derive/losses.py)
 lam = _add("lam", r"\lambda(t)", "weighting of the denoising score-matching loss", POSITIVE)
 __all__.append("lam")
+
+# seed 000 (likelihood, Gibbs, Jensen) and the score side of seed 001; generic linear-SDE moments
+x_1 = _add("x_1", r"x_1", "training data point 1", name="x_1")
+x_2 = _add("x_2", r"x_2", "training data point 2", name="x_2")
+x_3 = _add("x_3", r"x_3", "training data point 3", name="x_3")
+p_1 = _add("p_1", r"p_1", "probability of the first outcome under p", UNIT)
+q_1 = _add("q_1", r"q_1", "probability of the first outcome under q", UNIT)
+w = _add("w", r"w", "a convex-combination weight", UNIT)
+r_1 = _add("r_1", r"r_1", "a positive point (Jensen)", POSITIVE)
+r_2 = _add("r_2", r"r_2", "a positive point (Jensen)", POSITIVE)
+u = _add("u", r"u", "the argument of Gibbs' inequality", POSITIVE)
+Z_theta = _add("Z_theta", r"Z_\theta", "normalizer of an energy-based model", POSITIVE)
+theta_0 = _add("theta_0", r"\theta_0", "score-model coefficient of 1")
+theta_1 = _add("theta_1", r"\theta_1", "score-model coefficient of x")
+theta_2 = _add("theta_2", r"\theta_2", "score-model coefficient of x^2")
+f_t = _add("f_t", r"f(t)", "drift coefficient of a linear SDE at time t")
+g_t = _add("g_t", r"g(t)", "diffusion coefficient of a linear SDE at time t", POSITIVE)
+S_t = _add("S_t", r"s(t)", "mean scale exp(int_0^t f) of a linear SDE", POSITIVE)
+V_t = _add("V_t", r"\mathrm{Var}\,x(t)", "marginal variance of a linear SDE", POSITIVE)
+__all__ += ["x_1", "x_2", "x_3", "p_1", "q_1", "w", "r_1", "r_2", "u", "Z_theta", "theta_0",
+            "theta_1", "theta_2", "f_t", "g_t", "S_t", "V_t"]
