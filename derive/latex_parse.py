@@ -52,8 +52,8 @@ class LatexParseError(ValueError):
         pos = max(0, min(self.position, len(self.text)))
         start = max(0, pos - 30)
         snippet = self.text[start:pos + 30].replace("\n", " ")
-        return f"{self.message} (at character {pos + 1}: ...{snippet}...\n" \
-               f"{' ' * (len('(at character ') + len(str(pos + 1)) + 5 + pos - start)}^)"
+        prefix = f"{self.message} (at character {pos + 1}: ..."
+        return f"{prefix}{snippet}...)\n{' ' * (len(prefix) + pos - start)}^"
 
 
 class AmbiguousLatexError(LatexParseError):

@@ -564,6 +564,7 @@ def _check_step(step: ClaimStep, assumptions: Assumptions, options: Options) -> 
     if verdict.status == FAILS:
         verdict = _confirm(verdict, lhs, claim_step, definitions, positive_table, options)
         if verdict.status == FAILS:
+            verdict = _with_defined_values(verdict, lhs, rhs, assumptions)
             return _describe(verdict, unknown, positive_table)
     if verdict.status == HOLDS and verdict.method == "numeric" and \
             not _evaluable(lhs, claim_step, definitions, positive_table):
@@ -677,6 +678,34 @@ def _confirm(verdict: Verdict, lhs, step: Step, definitions, table, options) -> 
                           f"sides are real ({tried} points)")
 
 
+def _with_defined_values(verdict: Verdict, lhs, rhs, assumptions: Assumptions) -> Verdict:
+    """Add the values of the defined symbols a claim mentions (abar_t = alpha_t abar_{t-1}) at the
+    counterexample, so the point reads in the claim's own symbols."""
+    point = verdict.counterexample
+    if not point:
+        return verdict
+    table = assumptions.table
+    definitions = dict(table.definitions)
+    definitions.update(assumptions.definitions)
+    values = {}
+    for name, value in point.items():
+        if name in ("lhs", "rhs", "residual"):
+            continue
+        values[name] = sp.Rational(str(value)) if isinstance(value, str) else sp.Float(value, 30)
+    by_name = {s.name: s for s in (lhs.free_symbols | rhs.free_symbols) if isinstance(s, sp.Symbol)}
+    derived = {}
+    for name, symbol in sorted(by_name.items()):
+        if symbol in definitions and name not in point:
+            expanded = table.expand_definitions(symbol, assumptions.definitions)
+            subs = {s: values[s.name] for s in expanded.free_symbols if s.name in values}
+            value = expanded.xreplace(subs)
+            if value.is_number:
+                derived[name] = str(value) if value.is_Rational else float(value)
+    if derived:
+        verdict.counterexample = dict(point, where=derived)
+    return verdict
+
+
 def _describe(verdict: Verdict, unknown, table) -> Verdict:
     if unknown:
         names = ", ".join(sorted(s.name for s in unknown))
@@ -748,7 +777,10 @@ def terminal(claims: list[Claim]) -> str:
             lines.append(f"  step {step.index} [{v.status} ({v.method})]: {source}{marker}")
             if v.counterexample:
                 point = ", ".join(f"{k} = {val}" for k, val in v.counterexample.items()
-                                  if k not in ("lhs", "rhs", "residual"))
+                                  if k not in ("lhs", "rhs", "residual", "where"))
+                if v.counterexample.get("where"):
+                    point += " (so " + ", ".join(f"{k} = {val}" for k, val in
+                                                 v.counterexample["where"].items()) + ")"
                 lines.append(f"      counterexample: {point or '(no free symbol: the sides differ)'}")
                 lines.append(f"      lhs = {v.counterexample.get('lhs')}, "
                              f"rhs = {v.counterexample.get('rhs')}")
