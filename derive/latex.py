@@ -242,14 +242,16 @@ def _is_vector_name(name: str) -> bool:
 
 
 def _is_compound(name: str) -> bool:
-    """A name that needs parentheses before a power: ``\\nabla_{x} \\log p(x)``, ``\\Delta t``."""
+    """A name that needs parentheses before a power: ``\\nabla_{x} \\log p(x)``, ``\\Delta t``,
+    ``\\mathrm{Var}\\,x(t)`` (several words).  An application ``g(t)``, ``\\lambda(t)`` is one word:
+    ``g(t)^{2}``."""
     depth = 0
-    for char in name:
-        if char == "{":
+    for index, char in enumerate(name):
+        if char in "{(":
             depth += 1
-        elif char == "}":
+        elif char in "})":
             depth -= 1
-        elif depth == 0 and char in " (":
+        elif depth == 0 and (char == " " or (char == "\\" and name[index + 1:index + 2] in (",", ";"))):
             return True
     return False
 
@@ -355,7 +357,7 @@ def _balanced(text: str) -> bool:
 # ------------------------------------------------------------------------------------------------
 # Text inside math (justifications, sources): escaped for pdflatex with the default OT1 encoding.
 _TEXT_ESCAPES = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&",
-                 "#": r"\#", "%": r"\%", "_": r"\_", "^": r"\^{}", "~": r"\~{}",
+                 "#": r"\#", "%": r"\%", "_": r"\_", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}",
                  "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}", '"': "''"}
 _UNICODE_TEXT = {"∝": r"$\propto$", "≥": r"$\geq$", "≤": r"$\leq$", "≠": r"$\neq$", "→": r"$\to$",
                  "∇": r"$\nabla$", "∫": r"$\int$", "∑": r"$\sum$", "√": r"$\surd$", "·": r"$\cdot$",

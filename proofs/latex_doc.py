@@ -199,7 +199,7 @@ def _fit(latex: str, limit: float = LINE_WIDTH, share: str = "0.8") -> str:
 
 
 def _rhs_lines(expr, lhs_width: float) -> list[str]:
-    """The right-hand side broken at its top-level + and - into lines that fit."""
+    """An expression broken at its top-level + and - into lines that fit."""
     terms = add_terms(expr)
     lines: list[str] = []
     current = ""
@@ -216,14 +216,18 @@ def _rhs_lines(expr, lhs_width: float) -> list[str]:
     return [_fit(line, LINE_WIDTH - 4, share="0.7") for line in lines]
 
 
-def _align_rows(lhs_latex: str, relation: str, expr, tag: str) -> list[str]:
-    """Rows of an ``align*`` for ``lhs relation expr``; the verdict tag goes on the last row."""
+def _align_rows(lhs, relation: str, expr, tag: str) -> list[str]:
+    """Rows of an ``align*`` for ``lhs relation expr`` (lhs None: a continuation line); the
+    verdict tag goes on the last row.  A long left side gets rows of its own (broken like the
+    right side), so the alignment column stays narrow."""
     rel = RELATION_LATEX[relation]
+    lhs_latex = to_latex(lhs) if lhs is not None else ""
     lhs_width = estimate_width(lhs_latex)
     rows = []
     if lhs_width > LINE_WIDTH / 4:
-        # a long left side gets its own row, so the alignment column stays narrow
-        rows.append(rf"&{_fit(lhs_latex, share='0.7')}")
+        lhs_lines = _rhs_lines(lhs, 0.0)
+        rows.append(rf"&{lhs_lines[0]}")
+        rows += [rf"&\quad {line}" for line in lhs_lines[1:]]
         lhs_latex, lhs_width = "", 0.0
     body = _rhs_lines(expr, lhs_width + 2)
     rows.append(rf"{lhs_latex} &{rel} {body[0]}")
@@ -264,8 +268,8 @@ def derivation_section(result: DerivationResult, erratum=None) -> str:
             else:
                 show_lhs = r.lhs is not None and (step.lhs is not None or r.index == 1
                                                   or previous_expr is None)
-                lhs_latex = to_latex(r.lhs) if show_lhs else ""
-                rows += [("eq", row) for row in _align_rows(lhs_latex, step.relation, step.expr, tag)]
+                rows += [("eq", row) for row in _align_rows(r.lhs if show_lhs else None,
+                                                             step.relation, step.expr, tag)]
                 previous_expr = step.expr
         except Exception as error:  # noqa: BLE001 - one odd step never crashes the document
             rows.append(("eq", rf"&\text{{(step could not be typeset: "
