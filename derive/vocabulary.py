@@ -70,15 +70,15 @@ def _sigma_q() -> sp.Expr:
 
 
 ENTRIES: tuple[Entry, ...] = (
-    Entry(r"\mu_q", r"\mu_q(x_t, x_0)", "posterior mean of q(x_{t-1} | x_t, x_0) (Luo Eq. 84)",
+    Entry(r"\mu_q", r"\mu_q(x_t, x_0)", "posterior mean of q(x_{t-1} given x_t, x_0) (Luo Eq. 84)",
           (x_t, x_0), apply=_substitute(_posterior_mean, (x_t, x_0), r"\mu_q"),
           defaults=(x_t, x_0)),
     Entry(r"\tilde{\mu}_t", r"\tilde{\mu}_t(x_t, x_0)", "the same posterior mean (DDPM Eq. 7)",
           (x_t, x_0), apply=_substitute(_posterior_mean, (x_t, x_0), r"\tilde{\mu}_t"),
           defaults=(x_t, x_0)),
-    Entry(r"\Sigma_q", r"\Sigma_q(t)", "posterior variance of q(x_{t-1} | x_t, x_0) (Luo Eq. 85)",
+    Entry(r"\Sigma_q", r"\Sigma_q(t)", "posterior variance of q(x_{t-1} given x_t, x_0) (Luo Eq. 85)",
           (t,), apply=_at_time(r"\Sigma_q", _posterior_variance), defaults=(t,)),
-    Entry(r"\sigma_q", r"\sigma_q^2(t)", "posterior standard deviation, sigma_q^2 = Sigma_q",
+    Entry(r"\sigma_q", r"\sigma_q(t)", "posterior standard deviation; sigma_q^2(t) = Sigma_q(t)",
           (t,), apply=_at_time(r"\sigma_q", _sigma_q), defaults=(t,)),
     Entry(r"\mathrm{SNR}", r"\mathrm{SNR}(t)", "signal-to-noise ratio abar_t / (1 - abar_t) "
           "(Luo Eq. 102); also at t-1", (t,),
@@ -90,8 +90,7 @@ ENTRIES: tuple[Entry, ...] = (
     Entry(r"\epsilon_\theta", r"\epsilon_\theta(x_t, t)", "the noise prediction (DDPM notation), "
           "the same as \\hat{\\epsilon}_\\theta(x_t, t)", value=lambda: epshat),
     Entry(r"\nabla_{x_t}", r"\nabla_{x_t} \log q(x_t \mid x_0)",
-          "conditional score of q(x_t | x_0) = N(sqrt(abar_t) x_0, 1 - abar_t); the gradient "
-          "operator otherwise"),
+          "conditional score of q(x_t given x_0) = N(sqrt(abar_t) x_0, 1 - abar_t)"),
 )
 
 
@@ -161,6 +160,13 @@ def table_rows() -> list[tuple[str, str, str]]:
         else:
             value = F.conditional_score()
         rows.append((entry.usage, entry.meaning, to_latex(value) if value is not None else ""))
+    from derive.latex_parse import parse_expression  # noqa: PLC0415
+    for usage, meaning in zip(DENSITIES, ("forward step (Luo Eq. 31)", "forward marginal (Luo Eq. 70)",
+                                          "marginal at t-1 (induction hypothesis)",
+                                          "posterior (Luo Eq. 84), by Bayes' rule")):
+        rows.append((usage, "Gaussian density: " + meaning, to_latex(parse_expression(usage))))
+    rows.append((r"D_{\mathrm{KL}}(\mathcal{N}(m_1, v_1) \parallel \mathcal{N}(m_2, v_2))",
+                 "KL divergence between two Gaussians, by derive.gaussian.kl_divergence", ""))
     for key in ("betatilde_t", "abar_t", "beta_t"):
         spec = TABLE.specs[key]
         rows.append((spec.latex, spec.meaning, to_latex(TABLE.definitions[spec.symbol])))
