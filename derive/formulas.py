@@ -7,6 +7,8 @@ seeds write them; the torch module is tested against them.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import sympy as sp
 
 from derive.gaussian import Normal, condition, kl_divergence, marginalize
@@ -24,11 +26,13 @@ def marginal_hypothesis(var: sp.Symbol = x_tm1, abar: sp.Expr = abar_tm1) -> Nor
     return Normal(var, sp.sqrt(abar) * x_0, 1 - abar)
 
 
+@lru_cache(maxsize=None)
 def forward_marginal_by_induction() -> Normal:
     """q(x_t | x_0) = int q(x_t | x_{t-1}) q(x_{t-1} | x_0) dx_{t-1}  (Luo Eqs. 61-70)."""
     return marginalize(marginal_hypothesis(), forward_step())
 
 
+@lru_cache(maxsize=None)
 def posterior() -> Normal:
     """q(x_{t-1} | x_t, x_0) by Bayes' rule and completing the square (Luo Eqs. 71-84)."""
     return condition(marginal_hypothesis(), forward_step())
@@ -45,11 +49,13 @@ def _in_abar_t(expr: sp.Expr) -> sp.Expr:
     return expr.subs(alpha_t * abar_tm1, abar_t)
 
 
+@lru_cache(maxsize=None)
 def posterior_mean() -> sp.Expr:
     """mu_q(x_t, x_0), as computed (coefficients of x_t and x_0 factored)."""
     return _in_abar_t(_tidy(posterior().mean))
 
 
+@lru_cache(maxsize=None)
 def posterior_variance() -> sp.Expr:
     """Sigma_q(t), as computed."""
     return _in_abar_t(sp.factor(posterior().variance))
@@ -60,27 +66,32 @@ def snr(abar: sp.Expr) -> sp.Expr:
     return abar / (1 - abar)
 
 
+@lru_cache(maxsize=None)
 def x0_from_noise() -> sp.Expr:
     """x_0 solved from x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps_0  (Luo Eq. 115)."""
     (solution,) = sp.solve(sp.Eq(x_t, sp.sqrt(abar_t) * x_0 + sp.sqrt(1 - abar_t) * eps_0), x_0)
     return solution
 
 
+@lru_cache(maxsize=None)
 def conditional_score() -> sp.Expr:
     """grad_{x_t} log q(x_t | x_0) for q(x_t | x_0) = N(sqrt(abar_t) x_0, 1 - abar_t)."""
     return sp.diff(marginal_hypothesis(x_t, abar_t).log_density(), x_t)
 
 
+@lru_cache(maxsize=None)
 def gaussian_data_marginal() -> Normal:
     """p(x_t) when x_0 ~ N(m, s^2): int q(x_t | x_0) N(x_0; m, s^2) dx_0."""
     return marginalize(Normal(x_0, m, s ** 2), marginal_hypothesis(x_t, abar_t).rename(x_t))
 
 
+@lru_cache(maxsize=None)
 def gaussian_data_score() -> sp.Expr:
     """The exact marginal score grad log p(x_t) for Gaussian data x_0 ~ N(m, s^2)."""
     return sp.diff(gaussian_data_marginal().log_density(), x_t)
 
 
+@lru_cache(maxsize=None)
 def gaussian_data_posterior_mean() -> sp.Expr:
     """E[x_0 | x_t] for Gaussian data x_0 ~ N(m, s^2), by Bayes' rule."""
     likelihood = Normal(x_t, sp.sqrt(abar_t) * x_0, 1 - abar_t)
@@ -89,10 +100,10 @@ def gaussian_data_posterior_mean() -> sp.Expr:
 
 def kl_equal_variance(mean_q: sp.Expr, mean_p: sp.Expr, variance: sp.Expr) -> sp.Expr:
     """D_KL(N(mean_q, variance) || N(mean_p, variance)), computed by the algebra."""
-    return sp.factor(sp.cancel(kl_divergence(Normal(x_tm1, mean_q, variance),
-                                             Normal(x_tm1, mean_p, variance))))
+    return kl_divergence(Normal(x_tm1, mean_q, variance), Normal(x_tm1, mean_p, variance))
 
 
+@lru_cache(maxsize=None)
 def model_mean_x0() -> sp.Expr:
     """mu_theta(x_t, t): mu_q with x_0 replaced by the prediction xhat (Luo Eq. 95)."""
     return posterior_mean().subs(x_0, xhat)

@@ -99,7 +99,7 @@ def complete_the_square(log_expr: sp.Expr, var: sp.Symbol) -> tuple[Normal, sp.E
     if A == 0:
         raise NotGaussian(f"log-density has no quadratic term in {var}")
     variance = sp.factor(sp.cancel(-1 / (2 * A)))
-    mean = sp.factor(sp.cancel(B * variance))
+    mean = sp.cancel(B * variance)
     normal = Normal(var, mean, variance)
     rest = sp.expand(log_expr - normal.log_density())
     return normal, rest

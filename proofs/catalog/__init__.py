@@ -37,7 +37,26 @@ def errata() -> tuple[Erratum, ...]:
     return tuple(found)
 
 
+def _likely_module(identifier: str):
+    """Import only the topic module whose source mentions the id (a fast path for ``get``)."""
+    import pathlib
+
+    quoted = (f'"{identifier}"', f"'{identifier}'")
+    for path in sorted(pathlib.Path(__path__[0]).glob("[!_]*.py")):
+        text = path.read_text(encoding="utf-8")
+        if any(q in text for q in quoted):
+            module = importlib.import_module(f"{__name__}.{path.stem}")
+            for derivation in getattr(module, "DERIVATIONS", ()):
+                if derivation.id == identifier:
+                    derivation.topic = derivation.topic or path.stem
+                    return derivation
+    return None
+
+
 def get(identifier: str) -> Derivation:
+    fast = _likely_module(identifier)
+    if fast is not None:
+        return fast
     for derivation in derivations():
         if derivation.id == identifier:
             return derivation

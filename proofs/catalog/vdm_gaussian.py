@@ -141,7 +141,7 @@ gaussian_kl = Derivation(
              lhs=kl_divergence(Normal(x_tm1, mu_1, v_1), Normal(x_tm1, mu_2, v_2))),
         Step(half * (mu_theta - F.posterior().mean) ** 2 / sq,
              "equal covariances Sigma_q(t): only the means differ", paper(_luo("87-92")),
-             lhs=kl_divergence(Normal(x_tm1, F.posterior().mean, sq), Normal(x_tm1, mu_theta, sq))),
+             lhs=F.kl_equal_variance(F.posterior().mean, mu_theta, sq)),
     ],
 )
 
@@ -152,7 +152,7 @@ x0_param = Derivation(
     "predicting x_0: the KL term is a weighted squared error on x_0",
     sources=(seed("001", "slide 'mu_theta(x_t, t)' with x-hat"), paper(_luo("93-99"))),
     definitions={mu_theta: mu_theta_x0},
-    start=F.kl_equal_variance(F.posterior().mean, mu_theta, sq),
+    start=F.kl_equal_variance(MU_Q, mu_theta, sq),
     steps=[
         Step(1 / (2 * sq) * (mu_theta_x0 - MU_Q) ** 2, "equal-variance KL with mu_theta of Eq. 95",
              seed("001", "slide 'mu_theta(x_t, t)'", _luo("94-96"))),
