@@ -328,3 +328,20 @@ class ControlVariateCheck:
         verdict = decide(draw, self.target, seed, self.settings, self.scale, self.what, self.params)
         verdict.details["control_variates"] = int(np.size(coef))
         return verdict
+
+
+class LazyCheck:
+    """A step check built on first use: ``factory()`` returns the check (so importing a catalog
+    module does not compute its closed forms or simulations)."""
+
+    def __init__(self, factory: Callable[[], Any], name: str = "monte-carlo"):
+        self.factory, self.name, self._check = factory, name, None
+
+    @property
+    def check(self):
+        if self._check is None:
+            self._check = self.factory()
+        return self._check
+
+    def run(self, seed: int) -> Verdict:
+        return self.check.run(seed)
