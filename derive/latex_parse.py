@@ -270,6 +270,7 @@ class Context:
     functions: dict[str, FunctionDef] = field(default_factory=dict)   # user-defined functions
     created: dict[str, sp.Symbol] = field(default_factory=dict)       # names met, not in table
     vocabulary: bool = True
+    density_variables: list = field(default_factory=list)  # (x, density) of q(x | ..), N(x; m, v)
 
     def copy(self) -> "Context":
         return Context(self.table, dict(self.symbols), dict(self.functions), dict(self.created),
@@ -853,6 +854,7 @@ class _Parser:
                     from derive.vocabulary import density  # noqa: PLC0415
                     value = density(name.key, args[:self.last_bar], args[self.last_bar:])
                     if value is not None:
+                        self.ctx.density_variables.append((args[0], value))
                         return value
                 return sp.Function(name.symbol_name(), real=True)(*args)
             self.refuse_ambiguous_call(name, tok)
@@ -1148,7 +1150,10 @@ class _Parser:
         self.expect(",", "between the mean and the variance of \\mathcal{N}")
         variance = self.parse_sum()
         self.expect(")", "to close \\mathcal{N}(x; m, v)")
-        return sp.exp(-(point - mean) ** 2 / (2 * variance)) / sp.sqrt(2 * sp.pi * variance)
+        density = sp.exp(-(point - mean) ** 2 / (2 * variance)) / sp.sqrt(2 * sp.pi * variance)
+        if isinstance(point, sp.Symbol):
+            self.ctx.density_variables.append((point, density))
+        return density
 
     def parse_integral(self) -> sp.Expr:
         tok = self.next()

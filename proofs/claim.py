@@ -408,6 +408,8 @@ class ClaimStep:
     rhs: sp.Expr
     verdict: Verdict | None = None
     source: str = ""                 # the line of the display this step comes from
+    wrt: tuple = ()                  # for propto: the variables of the densities met so far
+    wrt_known: bool = False          # the chain starts with a density: wrt is its variable
 
     def as_dict(self) -> dict:
         v = self.verdict
@@ -467,6 +469,8 @@ def build_steps(latex: str, assumptions: Assumptions) -> list[ClaimStep]:
     lines = split_lines(latex)
     if not lines:
         raise LatexParseError("the display is empty", latex, 0)
+    assumptions.context.density_variables = []
+    subject = None
     steps: list[ClaimStep] = []
     previous = None
     unreadable = None          # why the previous line could not be evaluated
@@ -497,8 +501,14 @@ def build_steps(latex: str, assumptions: Assumptions) -> list[ClaimStep]:
         if not ops:
             raise LatexParseError("no relation (=, \\le, \\propto, ...) in this line of the "
                                   "display", line, 0)
+        seen = assumptions.context.density_variables
+        if number == 0 and seen and terms[0] is not None and terms[0] == seen[0][1]:
+            subject = seen[0][0]          # the chain starts with a density: its variable
         for left, op, right in zip(terms, ops, terms[1:]):
-            steps.append(ClaimStep(len(steps) + 1, left, op, right, source=source))
+            wrt = (subject,) if subject is not None else \
+                tuple(dict.fromkeys(v for v, _ in seen))
+            steps.append(ClaimStep(len(steps) + 1, left, op, right, source=source, wrt=wrt,
+                                   wrt_known=subject is not None))
         previous = terms[-1]
     return steps
 
@@ -539,12 +549,44 @@ def _check_step(step: ClaimStep, assumptions: Assumptions, options: Options) -> 
     unsupported = _opaque(lhs) | _opaque(rhs)
     wrt: tuple = ()
     if relation == "propto":
-        variables = [TABLE[k] for k in VARIABLE_KEYS]
-        wrt = tuple(v for v in variables if v in (lhs.free_symbols | rhs.free_symbols))
+        free = lhs.free_symbols | rhs.free_symbols
+        # proportional as functions of the densities' variables (q(x | ...), N(x; m, v));
+        # without a density, of every variable (x, x_t, ...) present
+        wrt = tuple(v for v in step.wrt if v in free)
+        if not wrt:
+            wrt = tuple(TABLE[k] for k in VARIABLE_KEYS if TABLE[k] in free)
+        if not step.wrt_known and len(wrt) > 1:
+            return _propto_any(lhs, rhs, wrt[:3], assumptions, options, unsupported)
         if not wrt:
             return Verdict(UNDECIDED, "none", reason="\\propto needs a variable (x, x_t, x_{t-1}, "
                                                      "...) on either side")
     claim_step = Step(rhs, "claim", relation=relation, wrt=wrt)
+    return _check_relation_safely(lhs, rhs, claim_step, assumptions, options, unsupported)
+
+
+def _propto_any(lhs, rhs, candidates, assumptions, options, unsupported) -> Verdict:
+    """``a \\propto b`` with no density to say in which variable: holds if proportional in one
+    of the candidates (named in the reason), fails only if it fails in each of them."""
+    verdicts = []
+    for variable in candidates:
+        verdict = _check_relation_safely(lhs, rhs, Step(rhs, "claim", relation="propto",
+                                                        wrt=(variable,)),
+                                         assumptions, options, unsupported)
+        if verdict.status == HOLDS:
+            verdict.reason = (f"proportional as functions of {variable} (the variable is not "
+                              f"stated; {', '.join(map(str, candidates))} were tried)"
+                              + (f"; {verdict.reason}" if verdict.reason else ""))
+            return verdict
+        verdicts.append(verdict)
+    if all(v.status == FAILS for v in verdicts):
+        first = verdicts[0]
+        first.reason = f"not proportional in any of {', '.join(map(str, candidates))}"
+        return first
+    return next(v for v in verdicts if v.status != FAILS)
+
+
+def _check_relation_safely(lhs, rhs, claim_step: Step, assumptions: Assumptions,
+                           options: Options, unsupported: set) -> Verdict:
     unknown = _unknown_symbols(lhs, rhs, assumptions)
     positive_table = _with_domains(assumptions.table, unknown, POSITIVE)
     real_table = _with_domains(assumptions.table, unknown, REAL)
