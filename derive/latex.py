@@ -261,7 +261,12 @@ def _minus_count(add: sp.Add) -> int:
 
 
 def prefers_negated(add: sp.Add) -> bool:
-    """True when ``-add`` reads better: fewer minus signs, or a positive constant (1 - x, not x - 1)."""
+    """True when ``-add`` reads better: the sign SymPy knows to be nonnegative (T - 1 for an integer
+    T >= 1), else fewer minus signs, else a positive constant (1 - x, not x - 1)."""
+    if add.is_nonnegative:
+        return False
+    if (-add).is_nonnegative:
+        return True
     terms = sp.Add.make_args(add)
     negative = sum(1 for term in terms if term.could_extract_minus_sign())
     if negative != len(terms) - negative:

@@ -379,7 +379,7 @@ def summary_section(results: list[DerivationResult], errata_pairs) -> str:
     return "\n".join([
         r"\section{Summary}\label{s:summary}",
         r"{\small",
-        r"\begin{longtable}{llrp{6.5cm}l}",
+        r"\begin{longtable}{llrp{5.8cm}l}",
         r"derivation & section & holds & steps by verdict & status \\ \hline \endhead",
         *rows,
         r"\end{longtable}}",
@@ -395,6 +395,8 @@ PREAMBLE = r"""\documentclass[10pt]{article}
 \allowdisplaybreaks
 \setlength{\parindent}{0pt}
 \setlength{\parskip}{4pt}
+\sloppy
+\setlength{\emergencystretch}{3em}
 % \fitmath{width}{math}: the display as is, or scaled down to width when it is wider
 \newsavebox{\fitmathbox}
 \newcommand{\fitmath}[2]{\sbox{\fitmathbox}{$\displaystyle #2$}%

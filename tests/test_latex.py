@@ -27,9 +27,16 @@ def _parse(text, context=None):
 
 
 def _equal(expr, back) -> bool:
-    if sp.sympify(expr) == back:
+    """Equal as functions.  A symbol outside the table comes back from the parser as a new real
+    symbol of the same name (the parser cannot know its assumptions): it is matched by name."""
+    expr = sp.sympify(expr)
+    by_name = {symbol.name: symbol for symbol in expr.free_symbols}
+    back = back.xreplace({symbol: by_name[symbol.name] for symbol in back.free_symbols
+                          if symbol.name in by_name and by_name[symbol.name] != symbol
+                          and TABLE.spec(by_name[symbol.name]) is None})
+    if expr == back:
         return True
-    answer, _ = is_zero(sp.sympify(expr) - back, TABLE, budget=1.0)
+    answer, _ = is_zero(expr - back, TABLE, budget=1.0)
     return answer is True
 
 

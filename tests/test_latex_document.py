@@ -123,7 +123,7 @@ def test_the_whole_catalog_compiles_without_errors_or_undefined_references(built
     assert pdf.stat().st_size > 10_000
     # layout: nothing runs more than a little into the margin
     overfull = [float(x) for x in re.findall(r"Overfull \\hbox \(([\d.]+)pt too wide\)", result.log)]
-    assert max(overfull, default=0.0) < 60.0, sorted(overfull)[-5:]
+    assert max(overfull, default=0.0) < 30.0, sorted(overfull)[-5:]
 
 
 def _pdf_text(pdf) -> str:
