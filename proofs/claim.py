@@ -696,7 +696,7 @@ def _guarded_target(lhs, step: Step, definitions: dict, table: SymbolTable):
 
 def _confirm(verdict: Verdict, lhs, step: Step, definitions, table, options) -> Verdict:
     """Keep a refutation only if its point is in the natural domain; otherwise search there."""
-    from numeric.points import Evaluator, search  # noqa: PLC0415
+    from numeric.points import Evaluator, search, simple_points  # noqa: PLC0415
 
     target = _guarded_target(lhs, step, definitions, table)
     evaluator = Evaluator(target)
@@ -714,10 +714,16 @@ def _confirm(verdict: Verdict, lhs, step: Step, definitions, table, options) -> 
     if counterexample is not None:
         return Verdict(FAILS, "numeric", counterexample=counterexample,
                        details={"points": tried, "domain": "natural"})
-    return Verdict(UNDECIDED, "numeric",
-                   reason="the only violations found lie outside the natural domain (a square "
-                          "root or log of a negative number); no counterexample where both "
-                          f"sides are real ({tried} points)")
+    defined = sum(1 for p in simple_points(evaluator.symbols, table, 60) if evaluator.defined(p))
+    if defined < 3:
+        return Verdict(UNDECIDED, "numeric",
+                       reason="violations lie only outside the natural domain (a square root or "
+                              "log of a negative number), and too few points inside it were "
+                              "evaluated to conclude")
+    return Verdict(HOLDS, "numeric", details={"points": tried, "domain": "natural"},
+                   reason="holds where both sides are real (violations found only where a square "
+                          "root or log has a negative argument); no counterexample there at "
+                          f"{tried} points: evidence, not proof")
 
 
 def _with_defined_values(verdict: Verdict, lhs, rhs, assumptions: Assumptions) -> Verdict:
@@ -829,7 +835,7 @@ def terminal(claims: list[Claim]) -> str:
             if v.reason and v.status != HOLDS:
                 lines.append(f"      reason: {v.reason}")
             elif v.status == HOLDS and v.method == "numeric":
-                lines.append("      (numeric evidence, not a proof)")
+                lines.append(f"      ({v.reason or 'numeric evidence, not a proof'})")
     s = summary(claims)
     lines.append(f"{s['claims']} claim(s): {s['holds']} hold, {s['fails']} fail, "
                  f"{s['undecided']} undecided, {s['unparsable']} unparsable; "
