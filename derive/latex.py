@@ -127,6 +127,10 @@ class FieldLatexPrinter(LatexPrinter):
         vectors: list[str] = []
         den: list[str] = []
         flippable: list = []          # odd powers of sums: the overall sign can move into one
+        bases = [f.as_base_exp()[0] for f in sp.Mul.make_args(expr) if not f.is_Number]
+        if len(bases) != len(set(bases)):
+            # x^2 x^{2t} -> x^{2t + 2}, e^a e^b -> e^{a + b}: one power per base, same value
+            expr = sp.powsimp(expr, combine="exp", deep=False)
         for factor in sp.Mul.make_args(expr):
             if factor.is_Rational:
                 coeff *= factor

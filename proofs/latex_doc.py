@@ -165,6 +165,10 @@ def display_form(expr, table: SymbolTable = TABLE):
             candidates.append(rewritten)
             if candidate is expr:
                 preferred.append(rewritten)
+            try:
+                candidates.append(sp.factor(rewritten))   # cancels (1 - abar_t) / (abar_t - 1)
+            except Exception:  # noqa: BLE001
+                pass
 
     def longest_sum(candidate) -> int:
         return max((len(add.args) for add in candidate.atoms(sp.Add)), default=0) \
