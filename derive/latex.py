@@ -189,6 +189,13 @@ class FieldLatexPrinter(LatexPrinter):
                 else:
                     sums[position] = (sums[position][0], self._factor(piece))
         sums_text = [text for _, text in sorted(sums, key=lambda pair: pair[0])]
+        # a several-word name (\nabla_x \log p(x)) goes last; if another follows, in parentheses
+        den = sorted(den, key=_is_compound)
+        den = [rf"\left({d}\right)" if _is_compound(d) and i < len(den) - 1 else d
+               for i, d in enumerate(den)]
+        vectors = sorted(vectors, key=_is_compound)
+        vectors = [rf"\left({v}\right)" if _is_compound(v) and i < len(vectors) - 1 else v
+                   for i, v in enumerate(vectors)]
         numbers = ([str(coeff.p)] if coeff.p != 1 else []) + numbers
         if coeff.q != 1:
             den = [str(coeff.q)] + den

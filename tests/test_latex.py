@@ -117,6 +117,31 @@ def test_long_exponents_use_exp_and_short_ones_e():
     assert to_latex(sp.exp(long_exponent)).startswith(r"\exp\left(")
 
 
+def test_any_sympy_object_prints_balanced_latex():
+    from derive.symbols import alpha_t as a, x, xi
+    k, n = sp.Symbol("k", integer=True), sp.Symbol("n", integer=True, positive=True)
+    f = sp.Function("f")
+    objects = [sp.Piecewise((t, t < sp.Rational(1, 2)), (1 - t, True)), sp.Matrix([[a, 1], [0, abar_t]]),
+               sp.Integral(sp.exp(-xi ** 2), (xi, 0, t)), sp.Sum(1 / k ** 2, (k, 1, n)),
+               sp.Product(a, (k, 1, n)), sp.Derivative(f(t, x), t, 2), sp.Limit(1 / t, t, 0),
+               sp.IndexedBase("X")[k] * x_t, sp.oo, sp.zoo, sp.nan, sp.I * a, sp.Float(0.125) * x,
+               sp.Eq(x_t, sp.sqrt(abar_t) * x_0), sp.Le(abar_t, a), sp.Lambda(t, t ** 2),
+               sp.Interval(0, 1), sp.Abs(x_t - x_0), sp.Max(sigma_min, t), sp.erf(x),
+               sp.Mul(-1, 1 - a, evaluate=False), sp.Pow(x_t, -1, evaluate=False),
+               sp.UnevaluatedExpr(a) * 2, 1 / (score * sigma_max), score * xhat]
+    for obj in objects:
+        text = to_latex(obj)
+        assert text and text.count("{") == text.count("}"), obj
+        assert text.count(r"\left") == text.count(r"\right"), obj
+        assert not text.startswith(r"\text{") or obj is sp.nan, obj   # printed, not the fallback
+
+
+def test_a_several_word_name_is_never_followed_by_another_factor():
+    assert to_latex(1 / (score * sigma_max)) == \
+        r"\frac{1}{\sigma_{\max} \nabla_{\boldsymbol{x}_t} \log p(\boldsymbol{x}_t)}"
+    assert to_latex(score * xhat).endswith(r"\nabla_{\boldsymbol{x}_t} \log p(\boldsymbol{x}_t)")
+
+
 def test_an_unprintable_object_falls_back_to_text_and_never_raises():
     class Broken(sp.Expr):
         def _latex(self, printer):
