@@ -17,6 +17,12 @@ from numeric.torchdiff.schedules import DiscreteSchedule, LinearSDE
 Tensor = torch.Tensor
 
 
+def _normalized_exp(log_weights: Tensor) -> Tensor:
+    """softmax over dim 1, written out: torch.softmax is very slow on CPU for tiny K."""
+    resp = torch.exp(log_weights - log_weights.max(dim=1, keepdim=True).values)
+    return resp / resp.sum(dim=1, keepdim=True)
+
+
 class GaussianMixture:
     """weights (K,), means (K, d), variances (K, d) (diagonal covariances)."""
 
@@ -88,9 +94,26 @@ class GaussianMixture:
 
     def score(self, x: Tensor, scale, var) -> Tensor:
         """grad log p_t(x) = -sum_k r_k(x) (x - s m_k) / (s^2 c_k + v), r_k the responsibilities."""
+        scale, var = torch.as_tensor(scale), torch.as_tensor(var)
+        if scale.ndim == 0 and var.ndim == 0:
+            return self._score_shared_time(x, scale, var)
         diff, variances, log_joint = self._component_terms(x, scale, var)
-        resp = torch.softmax(log_joint, dim=1)
+        resp = _normalized_exp(log_joint)
         return -(resp[..., None] * diff / variances).sum(1)
+
+    def _score_shared_time(self, x: Tensor, scale: Tensor, var: Tensor) -> Tensor:
+        """The same score for one time: the quadratic forms expanded into (K, d) x (d, n) products,
+        kept in (K, n) layout so the reductions over K run along contiguous rows."""
+        means, variances = self.marginal(scale, var)
+        precision = 1 / variances                      # (K, d)
+        weighted_means = means * precision             # (K, d)
+        constant = (torch.log(self.weights) - 0.5 * (means * weighted_means).sum(1)
+                    - 0.5 * torch.log(2 * math.pi * variances).sum(1))
+        xt = x.t()
+        log_joint = weighted_means @ xt - 0.5 * (precision @ (xt * xt)) + constant[:, None]
+        resp = torch.exp(log_joint - log_joint.max(dim=0, keepdim=True).values)
+        resp = resp / resp.sum(dim=0, keepdim=True)    # (K, n)
+        return (weighted_means.t() @ resp - xt * (precision.t() @ resp)).t()
 
     def score_fn(self, sde: LinearSDE):
         """(x, t) -> grad log p_t(x) for the SDE's kernel."""

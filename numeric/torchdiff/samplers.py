@@ -29,11 +29,14 @@ ScoreFn = Callable[[Tensor, Tensor], Tensor]
 NoiseFn = Callable[[int, Tensor], Tensor]
 
 
-def prior_sample(sde: LinearSDE, shape, data_var: float = 1.0, generator=None,
+def prior_sample(sde: LinearSDE, shape, data_var: float = 1.0, data_mean=0.0, generator=None,
                  dtype=torch.float32, device=None) -> Tensor:
-    """x_T ~ N(0, prior_var I): the marginal variance at T for zero-mean data of variance data_var."""
+    """x_T ~ N(scale(T) data_mean, prior_var I): the mean and per-coordinate variance of the
+    marginal at T for data of that mean and variance (VE keeps the mean: it does not shrink)."""
     x = torch.randn(shape, dtype=dtype, device=device, generator=generator)
-    return x.mul_(math.sqrt(sde.prior_var(data_var)))
+    mean = torch.as_tensor(data_mean, dtype=dtype, device=device) * float(
+        sde.scale(torch.tensor(sde.T, dtype=torch.float64)))
+    return x.mul_(math.sqrt(sde.prior_var(data_var))).add_(mean)
 
 
 def time_grid(sde: LinearSDE, n_steps: int, t_min: float) -> list[float]:
