@@ -27,7 +27,13 @@ def _integral(expr):
     return sp.integrate(expr, (x, -sp.oo, sp.oo))
 
 
-CROSS_ENTROPY = _integral(-p0 * q.log_density())               # -int p_0 ln q_theta, computed
+def _against_deltas(expr, weight=sp.Rational(1, n)):
+    """int weight sum_i delta(x - x_i) expr dx by the sifting property (shown by SymPy's own delta
+    integration for x_1 in empirical-gaussian-kl; substitution is ~60x faster than integrate)."""
+    return weight * sum(expr.subs(x, xi) for xi in DATA)
+
+
+CROSS_ENTROPY = _against_deltas(-q.log_density())              # -int p_0 ln q_theta
 SEED_211 = BIASED_VAR / (2 * v) + sp.log(v) / 2                # (2.11), last line
 
 
@@ -59,6 +65,9 @@ empirical_kl = Derivation(
                 "part, exactly as for Kronecker deltas on a discrete space)"),
     steps=[
         Step(sp.Integer(1), "p_0 with the 1/n is normalized", seed("000", "(1.1)"), lhs=_integral(p0)),
+        Step(-q.log_density(x_1), "a delta sifts: int delta(x - x_1) (-ln q_theta(x)) dx = -ln q_theta(x_1) "
+             "(SymPy's delta integration)", seed("000", "(2.11)"),
+             lhs=_integral(sp.DiracDelta(x - x_1) * -q.log_density())),
         Step(sum(-q.log_density(xi) for xi in DATA) / n,
              "-int p_0 ln q_theta: the deltas sift, leaving the average of -ln q_theta(x_i)",
              seed("000", "(2.11)"), lhs=CROSS_ENTROPY),
@@ -191,7 +200,7 @@ ERRATA = [
                             lhs=_integral(_p0_unnormalized)),
                        Step(sp.exp(-SEED_211), "-int p_0 ln q with this p_0 gives (2.11)",
                             seed("000", "(2.11)"), relation="propto", wrt=(mu, v),
-                            lhs=sp.exp(-_integral(-_p0_unnormalized * q.log_density())))]),
+                            lhs=sp.exp(-_against_deltas(-q.log_density(), 1)))]),
         correct="empirical-gaussian-kl"),
     Erratum(
         "E000-kl-sign", seed("000", "(2.11), middle expression"),
@@ -200,7 +209,7 @@ ERRATA = [
         Derivation("E000-kl-sign-claim", "KL = -int p_0 ((x - mu)^2/(2 sigma^2) + 1/2 ln sigma^2) + const",
                    sources=(seed("000", "(2.11)"),), conditions=("n = 3 data points",),
                    start=sp.exp(-CROSS_ENTROPY), steps=[
-                       Step(sp.exp(_integral(p0 * ((x - mu) ** 2 / (2 * v) + sp.log(v) / 2))),
+                       Step(sp.exp(_against_deltas((x - mu) ** 2 / (2 * v) + sp.log(v) / 2)),
                             "the middle expression of (2.11), as exp(-KL) up to theta-free factors",
                             seed("000", "(2.11)"), relation="propto", wrt=(mu, v))]),
         correct="empirical-gaussian-kl"),
