@@ -466,6 +466,8 @@ class _Parser:
         if tok.kind == "op":
             if tok.value in ("|", "‖"):
                 return not self.in_abs
+            if tok.value == "{" and self.integral_depth and self.at_differential():
+                return False
             return tok.value in ("(", "[", "{")
         if tok.kind == "cmd":
             return tok.value not in RELATIONS and tok.value not in ("\\cdot", "\\times", "\\ast",
@@ -475,9 +477,11 @@ class _Parser:
     def at_differential(self) -> bool:
         tok = self.peek()
         is_d = (tok.kind == "letter" and tok.value == "d") or (tok.kind == "word" and tok.value == "d")
-        if not is_d:
+        braced = self.is_op("{") and self.peek(1).kind == "letter" and self.peek(1).value == "d" \
+            and self.is_op("}", 2)                     # {\rm d}u
+        if not is_d and not braced:
             return False
-        nxt = self.peek(1)
+        nxt = self.peek(3 if braced else 1)
         return nxt.kind in ("letter",) or (nxt.kind == "cmd" and (nxt.value[1:] in GREEK
                                                                    or nxt.value in _BOLD
                                                                    or nxt.value in _DECOS))
@@ -491,6 +495,8 @@ class _Parser:
             while True:
                 if self.is_op("^"):
                     tok = self.next()
+                    if self.transpose():
+                        continue                     # x^\top: one coordinate, a scalar
                     exponent = self.script_expr()
                     base = self.power(base, exponent, tok)
                 elif self.is_op("!"):
@@ -503,6 +509,19 @@ class _Parser:
                     return base
         finally:
             self.leave()
+
+    def transpose(self) -> bool:
+        """Consume ^\\top, ^{\\top}, ^\\intercal, ^{\\mathsf{T}} (identity on one coordinate)."""
+        marks = ("\\top", "\\intercal")
+        if self.peek().kind == "cmd" and self.peek().value in marks:
+            self.next()
+            return True
+        if self.is_op("{") and self.is_op("}", 2) and (
+                (self.peek(1).kind == "cmd" and self.peek(1).value in marks)
+                or (self.peek(1).kind == "word" and self.peek(1).value == "T")):
+            self.i += 3
+            return True
+        return False
 
     def power(self, base, exponent, tok=None):
         if exponent.is_number and exponent.is_finite is not False:
@@ -610,6 +629,8 @@ class _Parser:
             if tok.value in _FUNCS and not single:
                 self.next()
                 return self.apply_function(_FUNCS[tok.value], tok), None
+            if tok.value == "\\mathbb" and not single and self.peek(2).value == "E":
+                return self.parse_expectation(), None
             if tok.value in ("\\mathbb", "\\lim", "\\sup", "\\inf", "\\arg", "\\argmin",
                              "\\argmax", "\\partial", "\\mathbb", "\\infty", "\\pm", "\\mp"):
                 why = {"\\mathbb": "expectations and number sets (\\mathbb) are not values diffproof "
@@ -1114,6 +1135,80 @@ class _Parser:
             raise self.error("write the distribution as \\mathcal{N}(mean, variance)", tok)
         return args[0], args[1]
 
+    def parse_expectation(self) -> sp.Expr:
+        """E_{x ~ N(m, v)}[f], E_{N(x; m, v)}[f], E_{q(x_t | x_0)}[f] for f polynomial in x:
+        computed by derive.gaussian.Normal.expect (moments of the Gaussian)."""
+        from derive.gaussian import NotGaussian  # noqa: PLC0415
+
+        tok = self.next()
+        self.read_name_arg()
+        if not self.is_op("_"):
+            raise self.error("write the distribution of the expectation, "
+                             "\\mathbb{E}_{x \\sim \\mathcal{N}(m, v)}[f]", tok,
+                             UnsupportedLatexError)
+        self.next()
+        braced = self.is_op("{")
+        if braced:
+            self.next()
+        normal = self.parse_gaussian_subscript(tok)
+        if braced:
+            self.expect("}", "to close the expectation's subscript")
+        if not (self.is_op("[") or self.is_op("(") or self.is_op("{")):
+            raise self.error("expected [ after \\mathbb{E}_{...}", self.peek())
+        closing = {"[": "]", "(": ")", "{": "}"}[self.next().value]
+        body = self.parse_sum()
+        if self.is_op("]") or self.is_op(")") or self.is_op("}"):
+            self.next()
+        else:
+            self.expect(closing, "to close the expectation")
+        try:
+            return normal.expect(body)
+        except (NotGaussian, ValueError) as error:
+            raise self.error(f"only expectations of polynomials in {normal.var} are computed "
+                             f"({error})", tok, UnsupportedLatexError) from None
+
+    def parse_gaussian_subscript(self, tok: Token):
+        from derive.gaussian import Normal  # noqa: PLC0415
+
+        if self.is_cmd("\\mathcal"):
+            self.next()
+            self.read_name_arg()
+            self.expect("(", "after \\mathcal{N}")
+            point = self.parse_sum()
+            if not (self.is_op(";") or self.is_op("|")):
+                raise self.error("write \\mathcal{N}(x; m, v) under \\mathbb{E}", self.peek())
+            self.next()
+            mean = self.parse_sum()
+            self.expect(",", "between the mean and the variance")
+            variance = self.parse_sum()
+            self.expect(")", "to close \\mathcal{N}(x; m, v)")
+        else:
+            start = self.i
+            name_tok = self.peek()
+            if name_tok.kind == "letter" and name_tok.value == "q" and self.is_op("(", 1):
+                self.next()
+                args = self.parse_arguments(conditional=True)
+                from derive.vocabulary import normal  # noqa: PLC0415
+                found = normal("|q|", args[:self.last_bar or 0], args[self.last_bar or 0:]) \
+                    if self.last_bar is not None else None
+                if found is None:
+                    raise self.error("this density is not one of the built-in Gaussians", name_tok,
+                                     UnsupportedLatexError)
+                return found
+            self.i = start
+            point, _ = self.parse_named(single=True)
+            if not self.is_cmd("\\sim"):
+                raise self.error("write \\mathbb{E}_{x \\sim \\mathcal{N}(m, v)}[f]", self.peek(),
+                                 UnsupportedLatexError)
+            self.next()
+            if self.peek().kind == "letter" and self.peek().value == "q":
+                return self.parse_gaussian_subscript(tok).rename(point) \
+                    if isinstance(point, sp.Symbol) else None
+            mean, variance = self.parse_distribution()
+        if not isinstance(point, sp.Symbol):
+            raise self.error("the variable of the expectation must be a symbol", tok)
+        return Normal(point, mean, variance)
+
     def parse_binom(self) -> sp.Expr:
         self.next()
         return sp.binomial(self.group_expr(), self.group_expr())
@@ -1176,7 +1271,7 @@ class _Parser:
         if not self.at_differential():
             raise self.error("the integral needs its differential (\\, du) after the integrand",
                              self.peek())
-        self.next()
+        self.i += 3 if self.is_op("{") else 1
         d_tok = self.peek()
         variable, _ = self.read_name()
         var_symbol = self.lookup_symbol(variable, d_tok) or self.unknown_name(variable, d_tok, True)

@@ -108,6 +108,25 @@ def _densities() -> dict:
     }
 
 
+@lru_cache(maxsize=None)
+def _normals() -> dict:
+    from derive.symbols import x_tm1  # noqa: PLC0415
+
+    return {
+        (x_t, frozenset({x_tm1})): F.forward_step(),
+        (x_t, frozenset({x_0})): F.marginal_hypothesis(x_t, abar_t),
+        (x_tm1, frozenset({x_0})): F.marginal_hypothesis(),
+        (x_tm1, frozenset({x_t, x_0})): F.posterior(),
+    }
+
+
+def normal(key: str, variables: list, given: list):
+    """The Normal (derive.gaussian) of a built-in density, for expectations, or None."""
+    if key != "|q|" or len(variables) != 1:
+        return None
+    return _normals().get((variables[0], frozenset(given)))
+
+
 def density(key: str, variables: list, given: list):
     """q(x_t | x_{t-1}), q(x_t | x_0), q(x_{t-1} | x_0), q(x_{t-1} | x_t, x_0), or None."""
     if key != "|q|" or len(variables) != 1:
@@ -176,5 +195,5 @@ def table_rows() -> list[tuple[str, str, str]]:
 DENSITIES = (r"q(x_t \mid x_{t-1})", r"q(x_t \mid x_0)", r"q(x_{t-1} \mid x_0)",
              r"q(x_{t-1} \mid x_t, x_0)")
 
-__all__ = ["ENTRIES", "DENSITIES", "Entry", "density", "lookup_function", "lookup_value",
+__all__ = ["ENTRIES", "DENSITIES", "Entry", "density", "normal", "lookup_function", "lookup_value",
            "table_rows"]

@@ -201,3 +201,18 @@ def test_kl_and_densities_are_computed():
     assert sp.simplify(P(r"q(x_{t-1} | x_0, x_t)") - F.posterior().density()) == 0
     # an unknown conditional stays an (opaque) function
     assert isinstance(P(r"q(x_0 | x_t)"), sp.core.function.AppliedUndef)
+
+
+def test_gaussian_expectations_are_moments():
+    assert P(r"\mathbb{E}_{\epsilon\sim\mathcal{N}(0,1)}[\epsilon^2]") == 1
+    assert sp.simplify(P(r"\mathbb{E}_{x \sim \mathcal{N}(\mu, \sigma^2)}\left[(x-\mu)^2\right]")
+                       - sigma ** 2) == 0
+    second = P(r"\mathbb{E}_{x_t \sim q(x_t \mid x_0)}[x_t^2]")
+    assert sp.expand(second - (abar_t * x_0 ** 2 + 1 - abar_t)) == 0
+    with pytest.raises(UnsupportedLatexError, match="polynomial"):
+        P(r"\mathbb{E}_{x\sim\mathcal{N}(0,1)}[\exp(x)]")
+
+
+def test_transpose_and_old_style_differentials():
+    assert P(r"\mathbf{x}_{t-1}^\top \mathbf{x}_{t-1}") == x_tm1 ** 2
+    assert P(r"\int_0^1 u\,{\rm d}u").doit() == sp.Rational(1, 2)
