@@ -86,3 +86,27 @@ def test_claim_checking_never_crashes(text):
 def test_command_exit_codes_on_mutated_input(text):
     code = main(["claim", "--budget", "0.2", text])
     assert code in (0, 1, 2)
+
+
+ASSUMPTIONS = [r"0 < \alpha_t < 1", r"\bar{\alpha}_t = \alpha_t \bar{\alpha}_{t-1}",
+               r"\sigma(t) = \sigma_{\min}\left(\frac{\sigma_{\max}}{\sigma_{\min}}\right)^{t}",
+               r"g(t) = \sqrt{\frac{d}{dt}\sigma(t)^2}", r"h_a > 0, h_b \in (0, 1)",
+               r"\sigma_t^2 = 1 - \bar\alpha_t"]
+
+
+@st.composite
+def mutated_assumption(draw):
+    line = draw(st.sampled_from(ASSUMPTIONS))
+    for _ in range(draw(st.integers(0, 3))):
+        i = draw(st.integers(0, len(line) - 1))
+        line = line[:i] + draw(st.sampled_from(ALPHABET + [""])) + line[i + 1:]
+    return line
+
+
+@settings(max_examples=40)
+@given(st.lists(mutated_assumption(), min_size=1, max_size=3))
+def test_assumption_lines_never_crash(lines):
+    (claim,) = check_text([(r"g(t) = g(t)", None)], lines, FAST)
+    assert claim.status in ("holds", "fails", "undecided", UNPARSABLE)
+    if claim.status == UNPARSABLE:
+        assert claim.error
