@@ -45,7 +45,7 @@ def verdict_tag(status: str, method: str) -> str:
 # ------------------------------------------------------------------------------------------------
 @dataclass
 class Formula:
-    """One entry of the formula sheet: ``lhs = expr`` (lhs is LaTeX), where expr comes from."""
+    """One entry of the formula sheet: ``lhs relation expr`` (lhs is LaTeX), and its origin."""
 
     title: str
     lhs: str
@@ -57,7 +57,7 @@ class Formula:
 def _formula_builders() -> list[tuple[str, str, str, Callable[[], object]]]:
     from derive import formulas as F  # noqa: PLC0415
     from derive import sde  # noqa: PLC0415
-    from derive.symbols import abar_t, t, x_t, x_0  # noqa: PLC0415
+    from derive.symbols import abar_t, t  # noqa: PLC0415
 
     x_0t = r"\boldsymbol{x}_t, \boldsymbol{x}_0"
     out = [
@@ -84,7 +84,7 @@ def _formula_builders() -> list[tuple[str, str, str, Callable[[], object]]]:
     for process in (sde.VE, sde.VP, sde.SUBVP):
         name = process.name
         out += [
-            (f"{name} SDE drift coefficient", rf"f(t)", f"derive.sde.{type(process).__name__}.f",
+            (f"{name} SDE drift coefficient", r"f(t)", f"derive.sde.{type(process).__name__}.f",
              lambda p=process: p.f(t)),
             (f"{name} SDE diffusion coefficient", r"g(t)", f"derive.sde.{type(process).__name__}.g",
              lambda p=process: p.g(t)),
@@ -107,8 +107,31 @@ def _formula_builders() -> list[tuple[str, str, str, Callable[[], object]]]:
             ("denoising score matching term", r"\ell_{\mathrm{DSM}}", "dsm_term")]:
         if hasattr(L, attr):
             out.append((title, lhs, f"derive.losses.{attr}", getattr(L, attr)))
-    del x_t, x_0
     return out
+
+
+# The ELBO as the catalog's chains derive it: (derivation id, title).  The sheet shows
+# ``start REL final line``; an id missing from the catalog is skipped.
+ELBO_CHAINS = (("vdm-elbo-second", "VDM ELBO: reconstruction, prior matching, denoising matching"),
+               ("vdm-elbo-first", "VDM ELBO, first form: with consistency terms"))
+
+
+def _chain_entries() -> list[Formula]:
+    from proofs import catalog  # noqa: PLC0415
+    entries = []
+    for identifier, title in ELBO_CHAINS:
+        try:
+            derivation = catalog.get(identifier)
+        except KeyError:
+            continue
+        relations = {step.relation for step in derivation.steps}
+        if derivation.start is None or any(step.lhs is not None for step in derivation.steps) \
+                or not relations <= {"=", ">="} or derivation.steps[-1].expr is None:
+            continue
+        relation = ">=" if ">=" in relations else "="
+        entries.append(Formula(title, to_latex(derivation.start), derivation.steps[-1].expr,
+                               f"start and last line of {identifier}", relation))
+    return entries
 
 
 def formula_sheet() -> list[Formula]:
@@ -126,6 +149,10 @@ def _formula_sheet() -> tuple[Formula, ...]:
             value = sp.Symbol("unavailable")
             origin = f"{origin} raised {type(error).__name__}: {error}"
         entries.append(Formula(title, lhs, display_form(value), origin))
+    try:
+        entries += _chain_entries()
+    except Exception:  # noqa: BLE001 - the sheet never crashes on the catalog
+        pass
     return tuple(entries)
 
 
@@ -358,7 +385,8 @@ def formula_section(entries: list[Formula]) -> str:
            r"the papers and seeds write against them."]
     for entry in entries:
         out.append(rf"\paragraph{{{text_escape(entry.title)}}} {{\footnotesize [{text_escape(entry.origin)}]}}")
-        out.append(r"\begin{equation*}" + "\n" + _fit(f"{entry.lhs} = {_value_latex(entry.expr)}",
+        rel = RELATION_LATEX[entry.relation]
+        out.append(r"\begin{equation*}" + "\n" + _fit(f"{entry.lhs} {rel} {_value_latex(entry.expr)}",
                                                         share="0.95")
                    + "\n" + r"\end{equation*}")
     return "\n".join(out)
@@ -462,7 +490,7 @@ def markdown_document(results: list[DerivationResult], errata_pairs=(), table: S
     out += ["", "## Formula sheet", ""]
     for entry in formulas:
         out += [f"**{_md(entry.title)}** (`{entry.origin}`)", "",
-                f"$$ {entry.lhs} = {_value_latex(entry.expr)} $$", ""]
+                f"$$ {entry.lhs} {RELATION_LATEX[entry.relation]} {_value_latex(entry.expr)} $$", ""]
     for result in results:
         out += _markdown_section(result)
     for erratum, result in errata_pairs:
