@@ -386,9 +386,14 @@ def formula_section(entries: list[Formula]) -> str:
     for entry in entries:
         out.append(rf"\paragraph{{{text_escape(entry.title)}}} {{\footnotesize [{text_escape(entry.origin)}]}}")
         rel = RELATION_LATEX[entry.relation]
-        out.append(r"\begin{equation*}" + "\n" + _fit(f"{entry.lhs} {rel} {_value_latex(entry.expr)}",
-                                                        share="0.95")
-                   + "\n" + r"\end{equation*}")
+        value = _value_latex(entry.expr)
+        if estimate_width(f"{entry.lhs} {rel} {value}") <= LINE_WIDTH or not isinstance(entry.expr, sp.Add):
+            out.append(r"\begin{equation*}" + "\n" + _fit(f"{entry.lhs} {rel} {value}", share="0.95")
+                       + "\n" + r"\end{equation*}")
+        else:                                      # a long sum: one display, broken at + and -
+            lines = _rhs_lines(entry.expr, estimate_width(entry.lhs) + 2)
+            rows = [rf"{entry.lhs} &{rel} {lines[0]}"] + [rf"&\quad {line}" for line in lines[1:]]
+            out.append(r"\begin{align*}" + "\n" + " \\\\\n".join(rows) + "\n" + r"\end{align*}")
     return "\n".join(out)
 
 
