@@ -36,7 +36,10 @@ def _equal(expr, back) -> bool:
                           and TABLE.spec(by_name[symbol.name]) is None})
     if expr == back:
         return True
-    answer, _ = is_zero(expr - back, TABLE, budget=1.0)
+    difference = expr - back
+    if sp.expand(difference) == 0:              # the usual case: signs and order moved
+        return True
+    answer, _ = is_zero(difference, TABLE, budget=1.0)
     return answer is True
 
 
