@@ -42,6 +42,27 @@ class _GenericLinearSDE(LinearSDE):
 GENERIC = _GenericLinearSDE()
 
 # ----------------------------------------------------------------------------------------------
+_f, _g = sp.Function("f", real=True), sp.Function("g", positive=True)
+_S = sp.exp(sp.Integral(_f(xi), (xi, 0, t)))                               # (3.28)
+_V = _S ** 2 * sp.Integral(_g(xi) ** 2 / _S.subs(t, xi) ** 2, (xi, 0, t))   # (3.27), (3.29)
+general_kernel = Derivation(
+    "linear-sde-kernel-general",
+    "for any f(t), g(t): mean s(t) x(0), s = exp(int f), and variance s^2 int g^2/s^2 solve the "
+    "moment ODEs d mean/dt = f mean, d var/dt = 2 f var + g^2 with mean(0) = x(0), var(0) = 0",
+    sources=(seed("002", "(3.26)-(3.29)"), paper("Saerkkae & Solin 2019, Eqs. 5.50-5.51, 6.6")),
+    conditions=("f, g continuous on [0, 1]; the ODEs are linear, so this is their unique solution",),
+    steps=[
+        Step(sp.Integer(0), "d s/dt - f s = 0 (differentiate under the exponential; residual computed "
+             "by SymPy, whose numeric evaluation cannot handle the undefined f)", seed("002", "(3.28)"),
+             lhs=sp.diff(_S, t) - _f(t) * _S),
+        Step(sp.Integer(1), "s(0) = 1", seed("002", "(3.28)"), lhs=_S.subs(t, 0).doit()),
+        Step(sp.Integer(0), "d var/dt - 2 f var - g^2 = 0 (product rule and the fundamental theorem "
+             "of calculus; residual computed by SymPy)", seed("002", "(3.27), (3.29)"),
+             lhs=sp.diff(_V, t) - 2 * _f(t) * _V - _g(t) ** 2),
+        Step(sp.Integer(0), "var(0) = 0", seed("002", "(3.29)"), lhs=_V.subs(t, 0).doit()),
+    ],
+)
+
 smld_limit = Derivation(
     "ve-sde-from-smld",
     "the SMLD chain x_i = x_{i-1} + sqrt(sigma_i^2 - sigma_{i-1}^2) z becomes dx = sqrt(d[sigma^2]/dt) dw",
@@ -214,7 +235,7 @@ ve_simulation = Derivation(
     ],
 )
 
-DERIVATIONS = [smld_limit, geometric_g, ve_kernel, sigma0_convention, dsm_target, reverse_sde,
+DERIVATIONS = [general_kernel, smld_limit, geometric_g, ve_kernel, sigma0_convention, dsm_target, reverse_sde,
                ve_simulation]
 
 # ----------------------------------------------------------------------------------------------
