@@ -15,7 +15,9 @@ Methods, each reported by name in ``InequalityProof.how``:
    on an interval whose only critical point is a strict local minimum attains its global minimum
    there (any lower value would force a local maximum, a second critical point), so again
    h >= h(c), proved recursively;
-6. *monotone*: h' >= 0 on the interval (by (2)) and the limit of h at the interval's left end is
+6. *all critical points*: when h' = N/D has several roots in the interval, all of them explicit,
+   h >= 0 follows from h >= 0 at each of them and at both ends (limits) of the interval;
+7. *monotone*: h' >= 0 on the interval (by (2)) and the limit of h at the interval's left end is
    >= 0 (or h' <= 0 and the limit at the right end is >= 0): then h >= 0 on the whole interval,
    e.g. -ln(1 - x) - x >= 0 on (0, 1).
 
@@ -218,9 +220,12 @@ def _minimize(expr, variable, table, deadline, depth, fixed) -> str | None:
         root = inside[0]
         method = f"convex in {name} (second derivative >= 0), critical point {name} = {root}"
     else:
-        # (5) the only critical point, a strict local minimum
-        if len(set(inside)) != 1 or undecided:
+        if undecided:
             return None
+        if len(set(inside)) != 1:
+            return _critical_values(expr, variable, sorted(set(inside), key=sp.default_sort_key),
+                                    table, deadline, depth, fixed)
+        # (5) the only critical point, a strict local minimum
         root = inside[0]
         curvature = second.subs(variable, root)
         if not _sign_known(sp.simplify(curvature), table, "positive"):
@@ -231,6 +236,33 @@ def _minimize(expr, variable, table, deadline, depth, fixed) -> str | None:
     if inner is None:
         return None
     return f"{method}; minimum value: {inner}"
+
+
+def _critical_values(expr, variable, points, table, deadline, depth, fixed) -> str | None:
+    """(7) every critical point in the interval is known: h >= 0 when h is >= 0 at each of them
+    and its limits at both ends of the interval are >= 0 (the infimum of a differentiable function
+    on an open interval is a critical value or an end limit)."""
+    domain = table.domain(variable)
+    ends = [(sp.nsimplify(domain.lo) if domain.lo is not None else -sp.oo, "+"),
+            (sp.nsimplify(domain.hi) if domain.hi is not None else sp.oo, "-")]
+    for end, side in ends:
+        try:
+            value = sp.limit(expr, variable, end, side)
+        except (NotImplementedError, ValueError, TypeError):
+            return None
+        if value == sp.oo:
+            continue
+        if value.has(sp.nan, sp.zoo, sp.Limit) or value == -sp.oo:
+            return None
+        if _prove(sp.simplify(value), table, deadline, depth - 1, fixed | {variable}) is None:
+            return None
+    for point in points:
+        if _prove(sp.simplify(expr.subs(variable, point)), table, deadline, depth - 1,
+                  fixed | {variable}) is None:
+            return None
+    names = ", ".join(str(p) for p in points)
+    return (f"critical points {variable.name} = {names} and both ends of the domain: every candidate "
+            "for the minimum is >= 0")
 
 
 def _roots(numerator: sp.Expr, variable: sp.Symbol) -> list[sp.Expr] | None:

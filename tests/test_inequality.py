@@ -17,6 +17,7 @@ half = sp.Rational(1, 2)
     (half * (sp.log(v_2 / v_1) - 1 + v_1 / v_2 + (mu_2 - mu_1) ** 2 / v_2), "convex in mu_1"),
     (-sp.log(1 - w) - w, "increasing in w"),                               # monotone from the end
     (v_1 / (2 * v) + sp.log(v) / 2 - half - sp.log(v_1) / 2, "only critical point v = v_1"),
+    (x ** 4 - x ** 2 + 1, "critical points x = 0"),                       # three critical points
 ])
 def test_proves_true_inequalities_by_the_named_method(expr, method):
     proof = prove_nonnegative(expr)
@@ -31,6 +32,8 @@ def test_proves_true_inequalities_by_the_named_method(expr, method):
     w * sp.log(r_1) + (1 - w) * sp.log(r_2) - sp.log(w * r_1 + (1 - w) * r_2),   # Jensen reversed
     u - 2 - sp.log(u),                        # critical point u = 1 with value -1 < 0
     (x_1 - mu) ** 2 / v - 1,                  # sign changes
+    x ** 4 - x ** 2,                          # -1/4 at the critical points x = +-1/sqrt(2)
+    u ** 3 - 3 * u + sp.Rational(19, 10),     # -1/10 at its only critical point u = 1
 ])
 def test_never_proves_a_false_inequality(expr):
     assert not prove_nonnegative(expr).proved
