@@ -28,177 +28,11 @@ from typing import Callable
 
 import sympy as sp
 
+from derive.latex_tokens import (MAX_DEPTH, MAX_EXPONENT, MAX_LENGTH, RELATIONS,  # noqa: F401
+                                   AmbiguousLatexError, LatexParseError, Token,
+                                   UnsupportedLatexError, tokenize)
+from derive.latex_gaussian import GaussianSyntax, _conditional_score
 from derive.symbols import TABLE, SymbolTable
-
-MAX_DEPTH = 60            # nesting depth of groups, fractions, powers
-MAX_LENGTH = 20000        # characters of one formula
-MAX_EXPONENT = 1000       # |numeric exponent| and numeric sum bounds
-RELATIONS = {"=": "=", "\\propto": "propto", "\\le": "<=", "\\leq": "<=", "\\leqslant": "<=",
-             "\\ge": ">=", "\\geq": ">=", "\\geqslant": ">=", "<": "<", ">": ">",
-             "\\approx": "approx", "\\neq": "!=", "\\ne": "!=", "\\equiv": "=",
-             "\\coloneqq": ":=", ":=": ":=", "\\triangleq": ":=", "\\in": "in"}
-
-
-class LatexParseError(ValueError):
-    """Unparsable LaTeX; ``position`` is the 0-based character offset of the problem."""
-
-    def __init__(self, message: str, text: str = "", position: int | None = None):
-        self.message, self.text, self.position = message, text, position
-        super().__init__(self.render())
-
-    def render(self) -> str:
-        if self.position is None or not self.text:
-            return self.message
-        pos = max(0, min(self.position, len(self.text)))
-        start = max(0, pos - 30)
-        snippet = self.text[start:pos + 30].replace("\n", " ")
-        prefix = f"{self.message} (at character {pos + 1}: ..."
-        return f"{prefix}{snippet}...)\n{' ' * (len(prefix) + pos - start)}^"
-
-
-class AmbiguousLatexError(LatexParseError):
-    """Input with two plausible readings; the message names both."""
-
-
-class UnsupportedLatexError(LatexParseError):
-    """Valid LaTeX that diffproof does not interpret (expectations, indefinite integrals, ...)."""
-
-
-# ---------------------------------------------------------------------------------------------
-# tokens
-# ---------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Token:
-    kind: str       # cmd | letter | num | op | newline | end
-    value: str
-    pos: int
-
-
-_SKIP_CMDS = {"\\rm", "\\bf", "\\it", "\\left", "\\right", "\\big", "\\Big", "\\bigg", "\\Bigg", "\\bigl", "\\bigr",
-              "\\Bigl", "\\Bigr", "\\biggl", "\\biggr", "\\Biggl", "\\Biggr", "\\displaystyle",
-              "\\textstyle", "\\limits", "\\nolimits", "\\quad", "\\qquad", "\\middle",
-              "\\nonumber", "\\notag", "\\mathclose", "\\mathopen"}
-_SPACING = {"\\,", "\\;", "\\:", "\\!", "\\ ", "\\>"}
-_DELIMS = {"\\{": "(", "\\}": ")", "\\lbrace": "(", "\\rbrace": ")", "\\langle": "(",
-           "\\rangle": ")", "\\lvert": "|", "\\rvert": "|", "\\vert": "|", "\\mid": "|",
-           "\\|": "‖", "\\parallel": "‖", "\\lVert": "‖", "\\rVert": "‖", "\\Vert": "‖", "\\lbrack": "[",
-           "\\rbrack": "]", "\\lparen": "(", "\\rparen": ")"}
-_TEXT_CMDS = {"\\text", "\\textrm", "\\mathrm", "\\operatorname", "\\mathit", "\\textit",
-              "\\mbox", "\\mathsf", "\\texttt"}
-_DROP_WITH_ARG = {"\\label", "\\tag", "\\hspace", "\\vspace", "\\phantom"}
-
-
-def tokenize(text: str) -> list[Token]:
-    """Split LaTeX into tokens; spacing, ``\\left``/``\\right`` and labels are dropped."""
-    tokens: list[Token] = []
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch.isspace() or ch == "~":
-            i += 1
-            continue
-        if ch == "%":                      # comment to end of line
-            j = text.find("\n", i)
-            i = n if j < 0 else j + 1
-            continue
-        if ch == "\\":
-            if i + 1 < n and text[i + 1] == "\\":
-                tokens.append(Token("newline", "\\\\", i))
-                i += 2
-                continue
-            m = re.match(r"\\([A-Za-z]+)", text[i:])
-            if m:
-                name = "\\" + m.group(1)
-                j = i + len(name)
-                if name in _SKIP_CMDS:
-                    if name == "\\left" or name == "\\right" or name == "\\middle":
-                        k = j
-                        while k < n and text[k].isspace():
-                            k += 1
-                        if k < n and text[k] == ".":
-                            j = k + 1
-                    i = j
-                    continue
-                if name in _DROP_WITH_ARG:
-                    i = _skip_group(text, j)
-                    continue
-                if name in _DELIMS:
-                    tokens.append(Token("op", _DELIMS[name], i))
-                    i = j
-                    continue
-                if name in _TEXT_CMDS:
-                    k = j
-                    while k < n and text[k].isspace():
-                        k += 1
-                    if k < n and text[k] == "{":
-                        end = text.find("}", k)
-                        if end < 0:
-                            raise LatexParseError(f"unclosed {{ after {name}", text, k)
-                        word = text[k + 1:end].strip()
-                        tokens.append(Token("word", word, i))
-                        i = end + 1
-                        continue
-                    raise LatexParseError(f"{name} needs a braced argument", text, j)
-                tokens.append(Token("cmd", name, i))
-                i = j
-                continue
-            if i + 1 < n:
-                pair = text[i:i + 2]
-                if pair in _SPACING:
-                    i += 2
-                    continue
-                if pair in _DELIMS:
-                    tokens.append(Token("op", _DELIMS[pair], i))
-                    i += 2
-                    continue
-                if pair in ("\\%", "\\&", "\\_", "\\#", "\\$"):
-                    raise LatexParseError(f"unexpected {pair}", text, i)
-            raise LatexParseError("a lone backslash", text, i)
-        if ch.isdigit() or (ch == "." and i + 1 < n and text[i + 1].isdigit()):
-            m = re.match(r"\d*\.?\d+|\d+", text[i:])
-            tokens.append(Token("num", m.group(0), i))
-            i += len(m.group(0))
-            continue
-        if ch.isalpha() and ch.isascii():
-            tokens.append(Token("letter", ch, i))
-            i += 1
-            continue
-        if ch == ":" and text[i:i + 2] == ":=":
-            tokens.append(Token("op", ":=", i))
-            i += 2
-            continue
-        if ch == "\u2264":
-            tokens.append(Token("op", "<=", i))
-            i += 1
-            continue
-        if ch == "\u2265":
-            tokens.append(Token("op", ">=", i))
-            i += 1
-            continue
-        if ch in "+-*/^_()[]{}=<>,;!'|&.:":
-            tokens.append(Token("op", ch, i))
-            i += 1
-            continue
-        raise LatexParseError(f"unexpected character {ch!r}", text, i)
-    tokens.append(Token("end", "", n))
-    return tokens
-
-
-def _skip_group(text: str, j: int) -> int:
-    while j < len(text) and text[j].isspace():
-        j += 1
-    if j < len(text) and text[j] == "{":
-        depth = 0
-        for k in range(j, len(text)):
-            if text[k] == "{":
-                depth += 1
-            elif text[k] == "}":
-                depth -= 1
-                if depth == 0:
-                    return k + 1
-        raise LatexParseError("unclosed {", text, j)
-    return j
-
 
 # ---------------------------------------------------------------------------------------------
 # names
@@ -321,7 +155,7 @@ _FUNCTION_LETTERS = set("fghpqFGHPQ")
 _RELATION_OPS = {"=", "<", ">", "<=", ">=", ":="}
 
 
-class _Parser:
+class _Parser(GaussianSyntax):
     def __init__(self, text: str, ctx: Context):
         if len(text) > MAX_LENGTH:
             raise LatexParseError(f"formula longer than {MAX_LENGTH} characters", text, MAX_LENGTH)
@@ -1103,112 +937,6 @@ class _Parser:
                 self.next()
         return value
 
-    def parse_kl(self, tok: Token) -> sp.Expr:
-        """D_{KL}(N(m1, v1) || N(m2, v2)): computed by derive.gaussian.kl_divergence."""
-        from derive.gaussian import Normal, kl_divergence  # noqa: PLC0415
-
-        self.expect("(", "after D_{KL}")
-        first = self.parse_distribution()
-        if self.is_op("‖"):
-            self.next()
-        elif self.is_op("|") and self.is_op("|", 1):
-            self.i += 2
-        else:
-            raise self.error("expected \\parallel between the two distributions of D_{KL}")
-        second = self.parse_distribution()
-        self.expect(")", "to close D_{KL}(...)")
-        point = sp.Dummy("x", real=True)
-        return kl_divergence(Normal(point, *first), Normal(point, *second))
-
-    def parse_distribution(self) -> tuple[sp.Expr, sp.Expr]:
-        tok = self.peek()
-        if not self.is_cmd("\\mathcal"):
-            raise self.error("D_{KL} is computed between Gaussians \\mathcal{N}(m, v) only", tok,
-                             UnsupportedLatexError)
-        self.next()
-        letter = self.read_name_arg()
-        if letter.base != "N":
-            raise self.error("D_{KL} is computed between Gaussians \\mathcal{N}(m, v) only", tok,
-                             UnsupportedLatexError)
-        args = self.parse_arguments()
-        if len(args) != 2:
-            raise self.error("write the distribution as \\mathcal{N}(mean, variance)", tok)
-        return args[0], args[1]
-
-    def parse_expectation(self) -> sp.Expr:
-        """E_{x ~ N(m, v)}[f], E_{N(x; m, v)}[f], E_{q(x_t | x_0)}[f] for f polynomial in x:
-        computed by derive.gaussian.Normal.expect (moments of the Gaussian)."""
-        from derive.gaussian import NotGaussian  # noqa: PLC0415
-
-        tok = self.next()
-        self.read_name_arg()
-        if not self.is_op("_"):
-            raise self.error("write the distribution of the expectation, "
-                             "\\mathbb{E}_{x \\sim \\mathcal{N}(m, v)}[f]", tok,
-                             UnsupportedLatexError)
-        self.next()
-        braced = self.is_op("{")
-        if braced:
-            self.next()
-        normal = self.parse_gaussian_subscript(tok)
-        if braced:
-            self.expect("}", "to close the expectation's subscript")
-        if not (self.is_op("[") or self.is_op("(") or self.is_op("{")):
-            raise self.error("expected [ after \\mathbb{E}_{...}", self.peek())
-        closing = {"[": "]", "(": ")", "{": "}"}[self.next().value]
-        body = self.parse_sum()
-        if self.is_op("]") or self.is_op(")") or self.is_op("}"):
-            self.next()
-        else:
-            self.expect(closing, "to close the expectation")
-        try:
-            return normal.expect(body)
-        except (NotGaussian, ValueError) as error:
-            raise self.error(f"only expectations of polynomials in {normal.var} are computed "
-                             f"({error})", tok, UnsupportedLatexError) from None
-
-    def parse_gaussian_subscript(self, tok: Token):
-        from derive.gaussian import Normal  # noqa: PLC0415
-
-        if self.is_cmd("\\mathcal"):
-            self.next()
-            self.read_name_arg()
-            self.expect("(", "after \\mathcal{N}")
-            point = self.parse_sum()
-            if not (self.is_op(";") or self.is_op("|")):
-                raise self.error("write \\mathcal{N}(x; m, v) under \\mathbb{E}", self.peek())
-            self.next()
-            mean = self.parse_sum()
-            self.expect(",", "between the mean and the variance")
-            variance = self.parse_sum()
-            self.expect(")", "to close \\mathcal{N}(x; m, v)")
-        else:
-            start = self.i
-            name_tok = self.peek()
-            if name_tok.kind == "letter" and name_tok.value == "q" and self.is_op("(", 1):
-                self.next()
-                args = self.parse_arguments(conditional=True)
-                from derive.vocabulary import normal  # noqa: PLC0415
-                found = normal("|q|", args[:self.last_bar or 0], args[self.last_bar or 0:]) \
-                    if self.last_bar is not None else None
-                if found is None:
-                    raise self.error("this density is not one of the built-in Gaussians", name_tok,
-                                     UnsupportedLatexError)
-                return found
-            self.i = start
-            point, _ = self.parse_named(single=True)
-            if not self.is_cmd("\\sim"):
-                raise self.error("write \\mathbb{E}_{x \\sim \\mathcal{N}(m, v)}[f]", self.peek(),
-                                 UnsupportedLatexError)
-            self.next()
-            if self.peek().kind == "letter" and self.peek().value == "q":
-                return self.parse_gaussian_subscript(tok).rename(point) \
-                    if isinstance(point, sp.Symbol) else None
-            mean, variance = self.parse_distribution()
-        if not isinstance(point, sp.Symbol):
-            raise self.error("the variable of the expectation must be a symbol", tok)
-        return Normal(point, mean, variance)
-
     def parse_binom(self) -> sp.Expr:
         self.next()
         return sp.binomial(self.group_expr(), self.group_expr())
@@ -1225,30 +953,6 @@ class _Parser:
             raise self.error(f"{tok.value} needs parenthesized arguments", tok)
         args = self.parse_arguments() if self.is_op("(") else [self.parse_primary()[0]]
         return (sp.Min if tok.value == "\\min" else sp.Max)(*args)
-
-    def parse_mathcal(self) -> sp.Expr:
-        tok = self.next()
-        letter = self.read_name_arg()
-        if letter.base != "N" or letter.sub:
-            raise self.error(f"\\mathcal{{{letter.base}}} is not supported (only \\mathcal{{N}}, "
-                             "the Gaussian density)", tok, UnsupportedLatexError)
-        if self.is_op("_"):      # \mathcal{N}_x ...
-            raise self.error("\\mathcal{N} with a subscript is not supported", tok,
-                             UnsupportedLatexError)
-        open_tok = self.expect("(", "after \\mathcal{N}")
-        point = self.parse_sum()
-        if not self.is_op(";") and not self.is_op("|"):
-            raise self.error("\\mathcal{N}(m, v) is a distribution, not a number; write the "
-                             "density \\mathcal{N}(x; m, v)", open_tok, UnsupportedLatexError)
-        self.next()
-        mean = self.parse_sum()
-        self.expect(",", "between the mean and the variance of \\mathcal{N}")
-        variance = self.parse_sum()
-        self.expect(")", "to close \\mathcal{N}(x; m, v)")
-        density = sp.exp(-(point - mean) ** 2 / (2 * variance)) / sp.sqrt(2 * sp.pi * variance)
-        if isinstance(point, sp.Symbol):
-            self.ctx.density_variables.append((point, density))
-        return density
 
     def parse_integral(self) -> sp.Expr:
         tok = self.next()
@@ -1312,19 +1016,6 @@ class _Parser:
         cls = sp.Sum if tok.value == "\\sum" else sp.Product
         return cls(body, (index, lower, upper))
 
-
-def _conditional_score(operand, var, ctx: Context):
-    """\\nabla_{x_t} \\log q(x_t | x_0): the conditional score computed by derive.formulas."""
-    from derive.symbols import x_0, x_t  # noqa: PLC0415
-
-    if not ctx.vocabulary or var != x_t or not isinstance(operand, sp.log):
-        return None
-    inner = operand.args[0]
-    if isinstance(inner, sp.core.function.AppliedUndef) and inner.func.__name__ == "q" \
-            and inner.args == (x_t, x_0):
-        from derive.formulas import conditional_score  # noqa: PLC0415
-        return conditional_score()
-    return None
 
 
 def _is_d(tok: Token) -> bool:

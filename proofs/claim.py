@@ -600,6 +600,11 @@ def _check_relation_safely(lhs, rhs, claim_step: Step, assumptions: Assumptions,
         return Verdict(UNDECIDED, "symbolic",
                        reason=f"contains {', '.join(sorted(unsupported))}, which cannot be "
                               "evaluated numerically, and was not proved symbolically")
+    quick = _quick_refutation(lhs, claim_step, definitions, positive_table) \
+        if options.numeric else None
+    if quick is not None:
+        return _describe(_with_defined_values(quick, lhs, rhs, assumptions), unknown,
+                         positive_table)
     verdict = check_relation(lhs, claim_step, definitions, positive_table, options)
     if verdict.status == HOLDS and verdict.method == "symbolic":
         return verdict
@@ -626,6 +631,20 @@ def _check_relation_safely(lhs, rhs, claim_step: Step, assumptions: Assumptions,
                                   f"% assume: (e.g. {sorted(s.name for s in unknown)[0]} > 0)")
         verdict.reason = (verdict.reason or "") + f"; unknown symbols ({', '.join(sorted(s.name for s in unknown))}) taken as real"
     return verdict
+
+
+def _quick_refutation(lhs, step: Step, definitions, table, limit: int = 40) -> Verdict | None:
+    """A counterexample at the simplest admissible points, in the natural domain, confirmed at
+    50, 100 and 200 digits, before any symbolic work: a false claim is refuted without spending
+    the simplification budget (and a confirmed counterexample cannot be contradicted by it)."""
+    from numeric.points import Evaluator, simple_points  # noqa: PLC0415
+
+    evaluator = Evaluator(_guarded_target(lhs, step, definitions, table))
+    for tried, point in enumerate(simple_points(evaluator.symbols, table, limit), start=1):
+        if evaluator.violated(point):
+            return Verdict(FAILS, "numeric", counterexample=evaluator.report(point),
+                           details={"points": tried, "stage": "simple points"})
+    return None
 
 
 def _evaluable(lhs, step: Step, definitions, table) -> bool:

@@ -1,0 +1,179 @@
+"""Tokens of the LaTeX reader (:mod:`derive.latex_parse`): the error classes and the tokenizer.
+
+Spacing (``\\,``, ``\\quad``), sizing (``\\left``, ``\\bigl``), labels and tags are dropped here;
+``\\text{...}``-like commands become one ``word`` token; delimiters (``\\{``, ``\\|``, ``\\mid``)
+become plain operators.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MAX_DEPTH = 60            # nesting depth of groups, fractions, powers
+MAX_LENGTH = 20000        # characters of one formula
+MAX_EXPONENT = 1000       # |numeric exponent| and numeric sum bounds
+RELATIONS = {"=": "=", "\\propto": "propto", "\\le": "<=", "\\leq": "<=", "\\leqslant": "<=",
+             "\\ge": ">=", "\\geq": ">=", "\\geqslant": ">=", "<": "<", ">": ">",
+             "\\approx": "approx", "\\neq": "!=", "\\ne": "!=", "\\equiv": "=",
+             "\\coloneqq": ":=", ":=": ":=", "\\triangleq": ":=", "\\in": "in"}
+
+
+class LatexParseError(ValueError):
+    """Unparsable LaTeX; ``position`` is the 0-based character offset of the problem."""
+
+    def __init__(self, message: str, text: str = "", position: int | None = None):
+        self.message, self.text, self.position = message, text, position
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        if self.position is None or not self.text:
+            return self.message
+        pos = max(0, min(self.position, len(self.text)))
+        start = max(0, pos - 30)
+        snippet = self.text[start:pos + 30].replace("\n", " ")
+        prefix = f"{self.message} (at character {pos + 1}: ..."
+        return f"{prefix}{snippet}...)\n{' ' * (len(prefix) + pos - start)}^"
+
+
+class AmbiguousLatexError(LatexParseError):
+    """Input with two plausible readings; the message names both."""
+
+
+class UnsupportedLatexError(LatexParseError):
+    """Valid LaTeX that diffproof does not interpret (expectations, indefinite integrals, ...)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# tokens
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Token:
+    kind: str       # cmd | letter | num | op | newline | end
+    value: str
+    pos: int
+
+
+_SKIP_CMDS = {"\\rm", "\\bf", "\\it", "\\left", "\\right", "\\big", "\\Big", "\\bigg", "\\Bigg", "\\bigl", "\\bigr",
+              "\\Bigl", "\\Bigr", "\\biggl", "\\biggr", "\\Biggl", "\\Biggr", "\\displaystyle",
+              "\\textstyle", "\\limits", "\\nolimits", "\\quad", "\\qquad", "\\middle",
+              "\\nonumber", "\\notag", "\\mathclose", "\\mathopen"}
+_SPACING = {"\\,", "\\;", "\\:", "\\!", "\\ ", "\\>"}
+_DELIMS = {"\\{": "(", "\\}": ")", "\\lbrace": "(", "\\rbrace": ")", "\\langle": "(",
+           "\\rangle": ")", "\\lvert": "|", "\\rvert": "|", "\\vert": "|", "\\mid": "|",
+           "\\|": "‖", "\\parallel": "‖", "\\lVert": "‖", "\\rVert": "‖", "\\Vert": "‖", "\\lbrack": "[",
+           "\\rbrack": "]", "\\lparen": "(", "\\rparen": ")"}
+_TEXT_CMDS = {"\\text", "\\textrm", "\\mathrm", "\\operatorname", "\\mathit", "\\textit",
+              "\\mbox", "\\mathsf", "\\texttt"}
+_DROP_WITH_ARG = {"\\label", "\\tag", "\\hspace", "\\vspace", "\\phantom"}
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split LaTeX into tokens; spacing, ``\\left``/``\\right`` and labels are dropped."""
+    tokens: list[Token] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch.isspace() or ch == "~":
+            i += 1
+            continue
+        if ch == "%":                      # comment to end of line
+            j = text.find("\n", i)
+            i = n if j < 0 else j + 1
+            continue
+        if ch == "\\":
+            if i + 1 < n and text[i + 1] == "\\":
+                tokens.append(Token("newline", "\\\\", i))
+                i += 2
+                continue
+            m = re.match(r"\\([A-Za-z]+)", text[i:])
+            if m:
+                name = "\\" + m.group(1)
+                j = i + len(name)
+                if name in _SKIP_CMDS:
+                    if name == "\\left" or name == "\\right" or name == "\\middle":
+                        k = j
+                        while k < n and text[k].isspace():
+                            k += 1
+                        if k < n and text[k] == ".":
+                            j = k + 1
+                    i = j
+                    continue
+                if name in _DROP_WITH_ARG:
+                    i = _skip_group(text, j)
+                    continue
+                if name in _DELIMS:
+                    tokens.append(Token("op", _DELIMS[name], i))
+                    i = j
+                    continue
+                if name in _TEXT_CMDS:
+                    k = j
+                    while k < n and text[k].isspace():
+                        k += 1
+                    if k < n and text[k] == "{":
+                        end = text.find("}", k)
+                        if end < 0:
+                            raise LatexParseError(f"unclosed {{ after {name}", text, k)
+                        word = text[k + 1:end].strip()
+                        tokens.append(Token("word", word, i))
+                        i = end + 1
+                        continue
+                    raise LatexParseError(f"{name} needs a braced argument", text, j)
+                tokens.append(Token("cmd", name, i))
+                i = j
+                continue
+            if i + 1 < n:
+                pair = text[i:i + 2]
+                if pair in _SPACING:
+                    i += 2
+                    continue
+                if pair in _DELIMS:
+                    tokens.append(Token("op", _DELIMS[pair], i))
+                    i += 2
+                    continue
+                if pair in ("\\%", "\\&", "\\_", "\\#", "\\$"):
+                    raise LatexParseError(f"unexpected {pair}", text, i)
+            raise LatexParseError("a lone backslash", text, i)
+        if ch.isdigit() or (ch == "." and i + 1 < n and text[i + 1].isdigit()):
+            m = re.match(r"\d*\.?\d+|\d+", text[i:])
+            tokens.append(Token("num", m.group(0), i))
+            i += len(m.group(0))
+            continue
+        if ch.isalpha() and ch.isascii():
+            tokens.append(Token("letter", ch, i))
+            i += 1
+            continue
+        if ch == ":" and text[i:i + 2] == ":=":
+            tokens.append(Token("op", ":=", i))
+            i += 2
+            continue
+        if ch == "\u2264":
+            tokens.append(Token("op", "<=", i))
+            i += 1
+            continue
+        if ch == "\u2265":
+            tokens.append(Token("op", ">=", i))
+            i += 1
+            continue
+        if ch in "+-*/^_()[]{}=<>,;!'|&.:":
+            tokens.append(Token("op", ch, i))
+            i += 1
+            continue
+        raise LatexParseError(f"unexpected character {ch!r}", text, i)
+    tokens.append(Token("end", "", n))
+    return tokens
+
+
+def _skip_group(text: str, j: int) -> int:
+    while j < len(text) and text[j].isspace():
+        j += 1
+    if j < len(text) and text[j] == "{":
+        depth = 0
+        for k in range(j, len(text)):
+            if text[k] == "{":
+                depth += 1
+            elif text[k] == "}":
+                depth -= 1
+                if depth == 0:
+                    return k + 1
+        raise LatexParseError("unclosed {", text, j)
+    return j
