@@ -11,7 +11,7 @@ from __future__ import annotations
 import sympy as sp
 
 from derive.derivation import Derivation, Erratum, Step, paper, seed
-from derive.gaussian import Normal, sum_of_independent
+from derive.gaussian import Normal, condition, marginalize, sum_of_independent
 from derive.sde import VE, LinearSDE, gaussian_fokker_planck_residual
 from derive.symbols import (dt, eps, f_t, g_t, lam, m, s, s_theta, score, sigma_max, sigma_min, t,
                             v, x, x_0, x_t, xi, z)
@@ -209,7 +209,11 @@ reverse_sde = Derivation(
 )
 
 # ----------------------------------------------------------------------------------------------
-_var0 = sde_sim.DATA_STD ** 2
+_data_p1_var = VE.marginal_variance(s ** 2).subs(t, 1)       # Var x(1) for data N(m, s^2)
+# the exact reverse process maps x(1) to x(0) with the kernel p(x(0) | x(1)) of the forward joint
+# (Bayes' rule, derive.gaussian.condition); from N(0, 1) the output is N(0, 1) pushed through it
+_posterior = condition(Normal(x_0, m, s ** 2), Normal(x, x_0, kernel_var.subs(t, 1)))
+_out_from_prior = marginalize(Normal(x, m, _data_p1_var), Normal(x_0, _posterior.mean, _posterior.variance))
 _fwd = sde_sim.forward_kernel_checks(VE, sde_sim.VE_PARAMS)
 _rev_mc, _rev_bound, _ = sde_sim.reverse_sampler_checks(VE, sde_sim.VE_PARAMS)
 ve_simulation = Derivation(
@@ -223,6 +227,10 @@ ve_simulation = Derivation(
                 "of the variance with power 0.999; numeric: the chain's exact law (recursion) is "
                 "within the stated 2% of the continuous law"),
     steps=[
+        Step(m, "exactly: p_1 pushed through p(x(0) | x(1)) (Bayes' rule) has the data mean",
+             paper(_song("6")), lhs=_out_from_prior.mean),
+        Step(s ** 2, "... and the data variance: the reverse process from the right prior returns the data",
+             paper(_song("6")), lhs=_out_from_prior.variance),
         Step(None, "forward Euler-Maruyama paths have the chain's mean and variance",
              seed("002", "(3.40)"), checks=[_fwd[0]]),
         Step(None, "the chain's law is within 2% of the kernel N(x(0), sigma(1)^2 - sigma_min^2)",
@@ -240,10 +248,7 @@ DERIVATIONS = [general_kernel, smld_limit, geometric_g, ve_kernel, sigma0_conven
 
 # ----------------------------------------------------------------------------------------------
 # Errata of seed 002, each encoded as the seed writes it (for code: the formula the code computes).
-_data_p1_var = VE.marginal_variance(s ** 2).subs(t, 1)       # Var x(1) for data N(m, s^2)
-_k = s ** 2 / _data_p1_var                                      # Cov(x0, x1)/Var(x1)
-# the exact reverse process maps x(1) to x(0) with the kernel p(x(0) | x(1)); from N(0, 1):
-_out_from_unit = Normal(x_0, m + _k * (0 - m), s ** 2 * (1 - _k) + _k ** 2 * 1)
+_out_from_unit = marginalize(Normal(x, 0, 1), Normal(x_0, _posterior.mean, _posterior.variance))
 _bad_mc, _bad_bound, _ = sde_sim.reverse_sampler_checks(VE, sde_sim.VE_PARAMS, prior=(0.0, 1.0),
                                                        against="data")
 
