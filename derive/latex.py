@@ -30,6 +30,7 @@ class FieldLatexPrinter(LatexPrinter):
 
     def __init__(self, table: SymbolTable = TABLE, **settings):
         names = table.latex_names()
+        self._table = table
         super().__init__({"symbol_names": names, "fold_frac_powers": True, **settings})
         self._names_by_key = {spec.key: spec.latex for spec in table}
         self._names_by_key.update({spec.symbol.name: spec.latex for spec in table})
@@ -158,7 +159,7 @@ class FieldLatexPrinter(LatexPrinter):
                 if content != 1 and isinstance(primitive, sp.Add):
                     coeff *= content ** (-exponent if in_den else exponent)
                     base = primitive
-                if prefers_negated(base):
+                if prefers_negated(base, self._table):
                     base = -base
                     if exponent % 2 == 1:
                         sign = -sign
@@ -176,18 +177,15 @@ class FieldLatexPrinter(LatexPrinter):
                 scalars.append(self._factor(piece))
         if coeff.is_negative:
             sign, coeff = -sign, -coeff
-        if sign < 0 and flippable:
-            # - (a - b) c reads better as (b - a) c when b - a has no more minus signs than a - b
-            in_den, position, base, exponent = flippable[0]
-            negated = -base
-            if not in_den and isinstance(negated, sp.Add) and not prefers_negated(negated) \
-                    and _minus_count(negated) <= _minus_count(base):
-                sign = -sign
-                piece = sp.Pow(negated, exponent, evaluate=False) if exponent != 1 else negated
-                if in_den:
-                    den[position] = self._factor(piece)
-                else:
-                    sums[position] = (sums[position][0], self._factor(piece))
+        eligible = [(in_den, position, base, exponent) for in_den, position, base, exponent in flippable
+                    if not in_den and isinstance(-base, sp.Add) and known_sign(base, self._table) is None
+                    and _minus_count(-base) <= _minus_count(base)]
+        if sign < 0 and eligible:
+            # - (a - b) c reads better as (b - a) c when the sign of a - b is not known anyway
+            _, position, base, exponent = eligible[0]
+            sign = -sign
+            piece = sp.Pow(-base, exponent, evaluate=False) if exponent != 1 else -base
+            sums[position] = (sums[position][0], self._factor(piece))
         sums_text = [text for _, text in sorted(sums, key=lambda pair: pair[0])]
         # a several-word name (\nabla_x \log p(x)) goes last; if another follows, in parentheses
         den = sorted(den, key=_is_compound)
@@ -271,13 +269,40 @@ def _minus_count(add: sp.Add) -> int:
     return sum(1 for term in sp.Add.make_args(add) if term.could_extract_minus_sign())
 
 
-def prefers_negated(add: sp.Add) -> bool:
-    """True when ``-add`` reads better: the sign SymPy knows to be nonnegative (T - 1 for an integer
-    T >= 1), else fewer minus signs, else a positive constant (1 - x, not x - 1)."""
-    if add.is_nonnegative:
-        return False
-    if (-add).is_nonnegative:
-        return True
+def known_sign(add: sp.Expr, table: SymbolTable = TABLE) -> int | None:
+    """+1 / -1 when the sum has that sign on the table's domains (1 - alpha_t > 0 for alpha_t in
+    (0, 1), T - 1 >= 0 for an integer T >= 1), None when unknown."""
+    if len(sp.Add.make_args(add)) > 4 or sp.count_ops(add) > 16:
+        return None                       # layout only: not worth the assumptions machinery
+    key = (add, id(table))
+    if key not in _SIGN_CACHE:
+        if len(_SIGN_CACHE) > 4096:
+            _SIGN_CACHE.clear()
+        _SIGN_CACHE[key] = _known_sign(add, table)
+    return _SIGN_CACHE[key]
+
+
+_SIGN_CACHE: dict = {}
+
+
+def _known_sign(add: sp.Expr, table: SymbolTable) -> int | None:
+    parametrized = add.xreplace(table.positive_parametrization(add.free_symbols))
+    for candidate in (add, parametrized, lambda: sp.together(sp.expand(parametrized))):
+        if callable(candidate):
+            candidate = candidate()
+        if candidate.is_nonnegative:
+            return 1
+        if candidate.is_nonpositive:
+            return -1
+    return None
+
+
+def prefers_negated(add: sp.Add, table: SymbolTable = TABLE) -> bool:
+    """True when ``-add`` reads better: the sign known on the table's domains (write the positive
+    one: 1 - alpha_t, T - 1), else fewer minus signs, else a positive constant (1 - x, not x - 1)."""
+    sign = known_sign(add, table)
+    if sign is not None:
+        return sign < 0
     terms = sp.Add.make_args(add)
     negative = sum(1 for term in terms if term.could_extract_minus_sign())
     if negative != len(terms) - negative:
