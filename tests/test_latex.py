@@ -108,6 +108,25 @@ def test_layout_examples_parse_back_to_their_values():
         assert _equal(expr, _parse(to_latex(expr))), expr
 
 
+def test_signs_of_sums_follow_the_table_domains():
+    from derive.symbols import T, beta_max, beta_min, x
+    i = sp.Symbol("i", positive=True)
+    # sigma_min < sigma_max in the table: the positive difference is written, the sign in front
+    assert to_latex((sigma_min - sigma_max) * x) == \
+        r"- \left(\sigma_{\max} - \sigma_{\min}\right) \boldsymbol{x}"
+    # T >= 1 is an integer: T - 1, not 1 - T; i's sign is unknown, so no leading minus is made
+    assert to_latex((beta_max - beta_min) * (i - 1) / (T - 1)) == \
+        r"\frac{\left(i - 1\right) \left(\beta_{\max} - \beta_{\min}\right)}{T - 1}"
+
+
+@needs_parser
+def test_sign_examples_parse_back_to_their_values():
+    from derive.symbols import T, beta_max, beta_min, x
+    i = sp.Symbol("i", positive=True)
+    for expr in ((sigma_min - sigma_max) * x, (beta_max - beta_min) * (i - 1) / (T - 1)):
+        assert _equal(expr, _parse(to_latex(expr))), expr
+
+
 def test_compound_names_are_parenthesized_under_powers():
     assert to_latex(score ** 2) == r"\left(\nabla_{\boldsymbol{x}_t} \log p(\boldsymbol{x}_t)\right)^{2}"
     assert to_latex(dt ** 2) == r"\left(\Delta t\right)^{2}"
