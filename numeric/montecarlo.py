@@ -39,6 +39,9 @@ PairDraw = Callable[[np.random.Generator, int], tuple[np.ndarray, np.ndarray]]
 # relative size of float64 round-off in a mean of O(1e6) terms; a standard error below this
 # (an estimator whose noise cancels exactly) is floored so round-off is never read as a discrepancy
 ROUNDOFF = 1e-12
+# control variates that absorb (almost) all the noise leave the round-off of the raw summand
+# (formulas like 1/(1 - abar) lose up to eps/(1 - abar) relative accuracy), floored at this fraction
+CV_ROUNDOFF = 1e-8
 
 
 @dataclass(frozen=True)
@@ -138,13 +141,14 @@ def _plain(value: np.ndarray):
 
 def decide(draw: Draw, target, seed: int = 0, settings: MCSettings = DEFAULT,
            scale: float | str | None = None, what: str = "",
-           params: dict[str, Any] | None = None) -> Verdict:
+           params: dict[str, Any] | None = None, noise_floor: float = 0.0) -> Verdict:
     """Test E[draw] == target (a number, or one per coordinate when the draw has d columns).
 
     ``scale`` sets the size the relative tolerance refers to: default max |target|; a number
     (for differences of two sides pass the size of one side); or ``"rms"``, the pilot's
     root-mean-square of the draw.  ``params`` (the identity's parameters) go into the report so
-    a failure replays exactly with the same seed.
+    a failure replays exactly with the same seed.  ``noise_floor`` is a lower bound of the
+    standard error (round-off of an estimator whose noise cancels exactly).
     """
     started = time.perf_counter()
     rng = np.random.default_rng(seed)
@@ -165,7 +169,8 @@ def decide(draw: Draw, target, seed: int = 0, settings: MCSettings = DEFAULT,
     sd_upper = float(pilot.sd.max()) * (1 + 3.1 / math.sqrt(2 * max(settings.pilot - 1, 1)))
     n = per_coord.sample_size(sd_upper, delta)
     estimate = _accumulate(draw, rng, n, settings.batch)
-    floor = ROUNDOFF * (np.abs(target_arr) + estimate.rms + size) + np.finfo(float).tiny
+    floor = np.maximum(ROUNDOFF * (np.abs(target_arr) + estimate.rms + size), noise_floor) \
+        + np.finfo(float).tiny
     stderr = np.maximum(estimate.stderr, floor)
     z = (estimate.mean - target_arr) / stderr
     worst = int(np.argmax(np.abs(z)))
@@ -268,6 +273,7 @@ def with_control_variates(draw_fg: Callable[[np.random.Generator, int], tuple[np
         gk = np.asarray(gk, dtype=np.float64).reshape(k, -1)
         return np.asarray(fk, dtype=np.float64).reshape(-1) - (gk - known) @ coef
 
+    draw.raw_rms = float(np.sqrt(np.mean(f ** 2)))    # size of f before the controls, for round-off
     return draw, coef
 
 
@@ -325,7 +331,8 @@ class ControlVariateCheck:
 
     def run(self, seed: int) -> Verdict:
         draw, coef = with_control_variates(self.draw_fg, self.known_means, seed, self.settings.pilot)
-        verdict = decide(draw, self.target, seed, self.settings, self.scale, self.what, self.params)
+        verdict = decide(draw, self.target, seed, self.settings, self.scale, self.what, self.params,
+                         noise_floor=CV_ROUNDOFF * draw.raw_rms)
         verdict.details["control_variates"] = int(np.size(coef))
         return verdict
 

@@ -29,7 +29,7 @@ from derive.symbols import abar_t, abar_tm1, alpha_t, m, s, x_0, x_t
 def closed_forms() -> dict:
     """Numpy functions of the computed formulas (argument order in each docstring key)."""
     q_t = F.marginal_hypothesis(x_t, abar_t)
-    post = F.posterior()
+    abar_def = {abar_t: alpha_t * abar_tm1}
     marg = F.gaussian_data_marginal()
 
     def fn(args, expr):
@@ -40,16 +40,16 @@ def closed_forms() -> dict:
         "forward_mean": fn((x_0, abar_t), q_t.mean),
         "forward_variance": fn((abar_t,), q_t.variance),
         "forward_log_density": fn((x_t, x_0, abar_t), q_t.log_density()),
-        # q(x_{t-1} | x_t, x_0) in (x_t, x_0, alpha_t, abar_tm1)
-        "posterior_mean": fn((x_t, x_0, alpha_t, abar_tm1), post.mean),
-        "posterior_variance": fn((alpha_t, abar_tm1), post.variance),
+        # q(x_{t-1} | x_t, x_0) in (x_t, x_0, alpha_t, abar_tm1); the factored forms, because the
+        # expanded mean cancels catastrophically in float64 as alpha_t, abar_{t-1} -> 1
+        "posterior_mean": fn((x_t, x_0, alpha_t, abar_tm1), F.posterior_mean().xreplace(abar_def)),
+        "posterior_variance": fn((alpha_t, abar_tm1), F.posterior_variance().xreplace(abar_def)),
         # grad_{x_t} log q(x_t | x_0) in (x_t, x_0, abar_t)
         "conditional_score": fn((x_t, x_0, abar_t), F.conditional_score()),
         # Gaussian data x_0 ~ N(m, s^2): p(x_t) and its score in (x_t, m, s, abar_t)
         "data_log_density": fn((x_0, m, s), Normal(x_0, m, s ** 2).log_density()),
         "marginal_log_density": fn((x_t, m, s, abar_t), marg.log_density()),
         "marginal_score": fn((x_t, m, s, abar_t), F.gaussian_data_score()),
-        "gaussian_posterior_mean": fn((x_t, m, s, abar_t), F.gaussian_data_posterior_mean()),
     }
 
 

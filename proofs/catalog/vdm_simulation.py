@@ -206,7 +206,7 @@ def dsm_constant():
     e_cond = Normal(eps_0, 0, 1).expect(sp.expand(sp.cancel(conditional)) ** 2)
     marginal = F.gaussian_data_marginal()
     e_marg = Normal(x_t, marginal.mean, marginal.variance).expect(sp.expand(F.gaussian_data_score() ** 2))
-    constant = sp.simplify((e_cond - e_marg) / 2)
+    constant = sp.factor(sp.simplify((e_cond - e_marg) / 2))   # factored: no cancellation near abar = 1
     return constant, sp.lambdify((abar_t, m, s), constant, modules="numpy")
 
 
