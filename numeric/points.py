@@ -59,7 +59,7 @@ class _Compiled:
                     value = self.expr.evalf(dps, subs={s: sp.nsimplify(point[s]) for s in self.symbols})
                     value = mpmath.mpmathify(complex(value)) if not value.is_real else mpmath.mpf(str(value))
                 return mpmath.mpmathify(value)
-            except (ZeroDivisionError, ValueError, TypeError, OverflowError, AttributeError):
+            except Exception:  # noqa: BLE001 - undefined here (pole, unknown function, ...)
                 return None
 
 
@@ -179,22 +179,28 @@ def point_strategy(symbols: Sequence[sp.Symbol], table: SymbolTable = TABLE):
 
 def search(target: Residual, table: SymbolTable = TABLE, seed: int = 0,
            max_examples: int = 100, simple_limit: int = 60) -> tuple[dict | None, int]:
-    """Look for a point violating the target. Returns (counterexample report or None, points tried)."""
+    """Look for a point violating the target.
+
+    Returns (counterexample report or None, number of points at which the residual could be
+    evaluated).  Points where it is undefined (a pole, an unevaluable term) do not count, so a
+    caller can tell "vanished at n points" from "could not be evaluated".
+    """
     evaluator = Evaluator(target)
     symbols = evaluator.symbols
-    tried = 0
-    defined = 0
+    evaluated = 0
     for point in simple_points(symbols, table, simple_limit):
-        tried += 1
-        if evaluator.defined(point):
-            defined += 1
+        if not evaluator.defined(point):
+            continue
+        evaluated += 1
         if evaluator.violated(point):
-            return evaluator.report(point), tried
+            return evaluator.report(point), evaluated
     if not symbols or max_examples <= 0:
-        return None, tried
+        return None, evaluated
     counter = {"n": 0}
 
     def violated(point):
+        if not evaluator.defined(point):
+            return False
         counter["n"] += 1
         return evaluator.violated(point)
 
@@ -204,5 +210,5 @@ def search(target: Residual, table: SymbolTable = TABLE, seed: int = 0,
                                        suppress_health_check=list(HealthCheck)),
                      random=random.Random(seed))
     except (NoSuchExample, Unsatisfiable):
-        return None, tried + counter["n"]
-    return evaluator.report(found), tried + counter["n"]
+        return None, evaluated + counter["n"]
+    return evaluator.report(found), evaluated + counter["n"]

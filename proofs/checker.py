@@ -126,7 +126,8 @@ def check_relation(lhs: sp.Expr, step: Step, definitions: dict | None = None,
         return Verdict(FAILS, "numeric", counterexample=counterexample, seconds=elapsed,
                        details={"points": tried})
     if tried == 0:
-        return Verdict(UNDECIDED, "numeric", reason=f"{reason}; no admissible point to evaluate",
+        return Verdict(UNDECIDED, "numeric",
+                       reason=f"{reason}; the residual could not be evaluated at any admissible point",
                        seconds=elapsed)
     return Verdict(HOLDS, "numeric", seconds=elapsed,
                    reason=f"not proved symbolically ({reason}); the residual vanished at {tried} "

@@ -76,6 +76,8 @@ def terminal(results: list[DerivationResult], verbose: bool = False) -> str:
                     lines.append("        counterexample: " + _format_point(v.counterexample))
                 if v.reason and (v.status != "holds" or verbose):
                     lines.append(f"        reason: {v.reason}")
+                if verbose and v.details.get("how"):
+                    lines.append(f"        how: {v.details['how']}")
     s = summary(results)
     numeric = sum(1 for res in results for r in res.steps
                   if r.verdict.status == "holds" and r.verdict.method == "numeric")

@@ -104,3 +104,29 @@ def test_python_dash_m_proofs_runs():
                           capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "ddpm-posterior" in done.stdout and "2/2" in done.stdout
+
+
+def test_an_unevaluable_step_is_undecided_not_numerically_held(tmp_path, capsys):
+    user = tmp_path / "opaque.py"
+    user.write_text(textwrap.dedent("""
+        import sympy as sp
+        from derive import Derivation, Step
+        from derive.symbols import x
+        p = sp.Function("p")
+        DERIVATIONS = [Derivation("opaque", "an undefined function cannot be evaluated",
+            start=p(x), steps=[Step(p(x) + 0 * x + sp.Integer(0) + p(x) - p(x), "same")])]
+    """))
+    code, out, _ = run(capsys, "check", str(user), "--json")
+    step = json.loads(out)["derivations"][0]["steps"][0]
+    assert step["status"] == "holds" and step["method"] == "symbolic"
+    user.write_text(textwrap.dedent("""
+        import sympy as sp
+        from derive import Derivation, Step
+        from derive.symbols import x
+        p, q = sp.Function("p"), sp.Function("q")
+        DERIVATIONS = [Derivation("opaque", "an undefined function cannot be evaluated",
+            start=p(x), steps=[Step(q(x), "unknown")])]
+    """))
+    code, out, _ = run(capsys, "check", str(user), "--json")
+    step = json.loads(out)["derivations"][0]["steps"][0]
+    assert code == 1 and step["status"] == "undecided" and "could not be evaluated" in step["reason"]
