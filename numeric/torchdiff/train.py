@@ -127,7 +127,7 @@ def train(config: TrainConfig, checkpoint: str, resume: bool = False, log_path: 
     """Run (or resume) training; returns the final checkpoint state."""
     config.validate()
     model = config.model()
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, fused=True)  # one kernel per step
     generator = torch.Generator().manual_seed(config.seed)
     step, losses = 0, []
     if resume:
