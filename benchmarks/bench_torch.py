@@ -12,11 +12,11 @@ Same MLP (ScoreMLP), same sizes, same thread count, same float32, measured in on
   Module: samplers.euler_maruyama (inference mode, coefficients as floats, in-place updates,
   one time per step folded into the first layer's bias).
 
-Threads: default 1.  On the 2-core machine shared with a second process (pytest -n 2, other
-jobs), two intra-op threads per process oversubscribe the cores and every figure collapses (see
-docs/readme/torch.md); pass --threads 2 on an idle machine.
+Threads: default min(2, cores), the machine's two cores.  When other processes already keep the
+cores busy, two intra-op threads per process oversubscribe them and every figure collapses (see
+docs/readme/torch.md); pass --threads 1 then.
 
-Usage: python benchmarks/bench_torch.py [--threads 1] [--train-steps 300] [--sample-steps 20]
+Usage: python benchmarks/bench_torch.py [--threads 2] [--train-steps 300] [--sample-steps 20]
 """
 from __future__ import annotations
 
@@ -120,7 +120,7 @@ def timed(fn) -> float:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--train-steps", type=int, default=300)
     parser.add_argument("--sample-steps", type=int, default=20)
     parser.add_argument("--n-samples", type=int, default=100_000)

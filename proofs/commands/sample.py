@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import os
 
-from proofs.commands.train import DEFAULT_OUT, set_threads
+from proofs.commands.train import DEFAULT_OUT, THREADS, set_threads
 from proofs.loader import UsageError
 
 
@@ -22,7 +22,8 @@ def register(subparsers) -> None:
     p.add_argument("-n", "--n-samples", type=int, default=10_000, help="samples (default 10000)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--png", default=None, help="figure path (default: next to the checkpoint)")
-    p.add_argument("--threads", type=int, default=2, help="torch intra-op threads (default 2)")
+    p.add_argument("--threads", type=int, default=THREADS,
+                   help=f"torch intra-op threads (default {THREADS}; use 1 if the cores are busy)")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.set_defaults(func=run)
 

@@ -6,6 +6,7 @@ import os
 from proofs.loader import UsageError
 
 DEFAULT_OUT = os.path.join("diffproof-run", "model.pt")
+THREADS = min(2, os.cpu_count() or 1)  # a 2-core machine
 
 
 def register(subparsers) -> None:
@@ -28,8 +29,8 @@ def register(subparsers) -> None:
     p.add_argument("--hidden", type=int, default=d.hidden, help=f"hidden width (default {d.hidden})")
     p.add_argument("--depth", type=int, default=d.depth, help=f"hidden layers (default {d.depth})")
     p.add_argument("--seed", type=int, default=d.seed)
-    p.add_argument("--threads", type=int, default=1,
-                   help="torch intra-op threads (default 1: batches of 512 run fastest on one core)")
+    p.add_argument("--threads", type=int, default=THREADS,
+                   help=f"torch intra-op threads (default {THREADS}; use 1 if the cores are busy)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
