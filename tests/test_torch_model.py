@@ -47,3 +47,36 @@ def test_mode_weights_and_energy_distance():
     assert abs(same) < 2e-3 and shifted > 10 * abs(same) and shifted > 5e-3
     with pytest.raises(ValueError):
         energy_distance(x[:1], x)
+
+
+def test_loss_wrappers_assemble_the_checked_terms():
+    """dsm_loss / noise_prediction_loss = the SymPy-checked per-sample terms at the same draws."""
+    from numeric.torchdiff import losses as tl
+    from numeric.torchdiff.forward import perturb
+    from numeric.torchdiff.schedules import DiscreteSchedule
+    sde = VE()
+    x0 = torch.randn(256, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(3))
+
+    def score(x, t):
+        return -x / (1 + t[:, None])
+    for weighting in ("sigma2", "g2"):
+        loss = tl.dsm_loss(score, x0, sde, weighting, 1e-3, torch.Generator().manual_seed(4))
+        g = torch.Generator().manual_seed(4)
+        t = tl.sample_times(256, 1e-3, x0, g)
+        noise = torch.randn(x0.shape, dtype=x0.dtype, generator=g)
+        xt = perturb(x0, sde.scale(t), sde.std(t), noise)
+        manual = tl.dsm_terms(score(xt, t), noise, sde.std(t), tl.dsm_weight(sde, t, weighting))
+        torch.testing.assert_close(loss, manual.mean(), rtol=1e-14, atol=0)
+    schedule = DiscreteSchedule.linear(50)
+
+    def eps_fn(x, i):
+        return x * 0.5
+    loss = tl.noise_prediction_loss(eps_fn, x0, schedule, torch.Generator().manual_seed(5))
+    g = torch.Generator().manual_seed(5)
+    i = torch.randint(1, 51, (256,), generator=g)
+    noise = torch.randn(x0.shape, dtype=x0.dtype, generator=g)
+    abar = schedule.alphabar[i]
+    xi = perturb(x0, abar.sqrt(), (1 - abar).sqrt(), noise)
+    torch.testing.assert_close(loss, tl.noise_terms(eps_fn(xi, i), noise).mean(), rtol=1e-14, atol=0)
+    with pytest.raises(ValueError):
+        tl.dsm_weight(sde, torch.tensor([0.5]), "sqrt")
