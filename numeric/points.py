@@ -9,7 +9,6 @@ never produces a false refutation.
 from __future__ import annotations
 
 import itertools
-import math
 import random
 from dataclasses import dataclass
 from fractions import Fraction

@@ -2,7 +2,6 @@
 errors fail.  The Langevin Monte Carlo checks run at false-fail rate 1e-6 and detect a 3% variance
 error with power 0.999 (score_matching._LANGEVIN_MC)."""
 import numpy as np
-import sympy as sp
 import pytest
 
 from derive.derivation import FAILS, HOLDS, Derivation, Step

@@ -8,12 +8,12 @@ from typing import Callable
 
 import torch
 
+from numeric.torchdiff.config import WEIGHTINGS
 from numeric.torchdiff.forward import _col, perturb
 from numeric.torchdiff.schedules import DiscreteSchedule, LinearSDE
 
 Tensor = torch.Tensor
 ScoreFn = Callable[[Tensor, Tensor], Tensor]
-WEIGHTINGS = ("sigma2", "g2")
 
 
 def _sum(values: Tensor) -> Tensor:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derive.derivation import Derivation, Erratum, Step, paper, seed
+from derive.derivation import Derivation, Erratum, Step, seed
 from derive.gaussian import Normal, kl_divergence
 from derive.symbols import m, mu, mu_1, mu_2, p_1, q_1, r_1, r_2, s, u, v, v_1, v_2, w, x, x_1, x_2, x_3
 

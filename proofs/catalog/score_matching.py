@@ -11,7 +11,7 @@ import sympy as sp
 
 from derive.derivation import Derivation, Erratum, Step, paper, seed
 from derive.gaussian import Normal, sum_of_independent
-from derive.symbols import Z_theta, c, eps, m, s, sigma, theta_0, theta_1, theta_2, v, x
+from derive.symbols import Z_theta, c, m, s, sigma, theta_0, theta_1, theta_2, v, x
 from numeric.montecarlo import MCSettings, MonteCarloCheck
 
 half = sp.Rational(1, 2)

@@ -10,7 +10,7 @@ THREADS = min(2, os.cpu_count() or 1)  # a 2-core machine
 
 
 def register(subparsers) -> None:
-    from numeric.torchdiff.train import TrainConfig
+    from numeric.torchdiff.config import TrainConfig
     d = TrainConfig()
     p = subparsers.add_parser(
         "train", help="train a small score model on seed 002's 2-D mixture (VE-SDE, DSM)",
