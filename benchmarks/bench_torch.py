@@ -21,7 +21,6 @@ Usage: python benchmarks/bench_torch.py [--threads 2] [--train-steps 300] [--sam
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
 import tempfile
