@@ -38,13 +38,13 @@ def errata() -> tuple[Erratum, ...]:
 
 
 def _likely_module(identifier: str):
-    """Import only the topic module whose source mentions the id (a fast path for ``get``)."""
+    """Import only the topic module that declares the id (a fast path for ``get``)."""
     import pathlib
+    import re
 
-    quoted = (f'"{identifier}"', f"'{identifier}'")
+    declares = re.compile(r"Derivation\(\s*[\"']" + re.escape(identifier) + r"[\"']")
     for path in sorted(pathlib.Path(__path__[0]).glob("[!_]*.py")):
-        text = path.read_text(encoding="utf-8")
-        if any(q in text for q in quoted):
+        if declares.search(path.read_text(encoding="utf-8")):
             module = importlib.import_module(f"{__name__}.{path.stem}")
             for derivation in getattr(module, "DERIVATIONS", ()):
                 if derivation.id == identifier:
