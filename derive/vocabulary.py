@@ -192,8 +192,41 @@ def table_rows() -> list[tuple[str, str, str]]:
     return rows
 
 
+@dataclass(frozen=True)
+class Relation:
+    """A relation the papers take for granted, used when a claim mentions its symbols."""
+
+    text: str                       # shown in the report
+    target: sp.Symbol               # the symbol it substitutes
+    value: sp.Expr
+    noise: sp.Symbol
+
+
+def reparametrization(noise: sp.Symbol) -> Relation:
+    """x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) noise: the forward marginal written with its
+    noise (Luo Eq. 69 with eps_0; DDPM Eq. 4 and Alg. 1 with eps)."""
+    name = {"eps_0": "eps_0", "eps": "eps"}[noise.name]
+    source = "Luo Eq. 69" if name == "eps_0" else "DDPM Eq. 4, Alg. 1"
+    return Relation(f"x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) {name} ({source})", x_t,
+                    sp.sqrt(abar_t) * x_0 + sp.sqrt(1 - abar_t) * noise, noise)
+
+
+def reparametrization_x0(noise: sp.Symbol) -> sp.Expr:
+    """The same relation solved for x_0 (Luo Eq. 115)."""
+    return (x_t - sp.sqrt(1 - abar_t) * noise) / sp.sqrt(abar_t)
+
+
+# Symbols that name a quantity defined elsewhere (per SDE, per model, per paper section) rather
+# than a free parameter: a claim that merely equates one of them with a formula is a definition.
+UNDEFINED_QUANTITY_KEYS = ("g_t", "f_t", "S_t", "V_t", "lam", "score")
+# Parameters of the DDPM forward process: a claim x_t = ... using only these (and x_0 and the
+# noise) is the forward marginal, checked under the reparametrization.
+DDPM_PARAMETER_KEYS = ("alpha_t", "abar_t", "abar_tm1", "beta_t", "t")
+
+
 DENSITIES = (r"q(x_t \mid x_{t-1})", r"q(x_t \mid x_0)", r"q(x_{t-1} \mid x_0)",
              r"q(x_{t-1} \mid x_t, x_0)")
 
-__all__ = ["ENTRIES", "DENSITIES", "Entry", "density", "normal", "lookup_function", "lookup_value",
+__all__ = ["ENTRIES", "DENSITIES", "Entry", "Relation", "reparametrization", "reparametrization_x0",
+           "UNDEFINED_QUANTITY_KEYS", "DDPM_PARAMETER_KEYS", "density", "normal", "lookup_function", "lookup_value",
            "table_rows"]

@@ -30,6 +30,8 @@ from derive.latex_parse import (Context, LatexParseError, UnsupportedLatexError,
                                 parse_relation, has_relation, tokenize)
 from derive.symbols import POSITIVE, REAL, TABLE, Domain, SymbolSpec, SymbolTable
 from proofs.checker import Options, check_relation, residual_for
+from proofs.claim_context import (DEFINITION, builtin_relation, marginal_score, reads_as_definition,
+                                  with_relation)
 
 UNPARSABLE = "unparsable"
 VARIABLE_KEYS = ("x", "x_0", "x_t", "x_tm1", "x_tm2", "x_tp1", "z", "eps", "eps_0", "eps_1", "eps_2")
@@ -418,6 +420,7 @@ class ClaimStep:
                 "relation": self.relation, "line": self.source,
                 "lhs": _latex(self.lhs) if self.lhs is not None else None,
                 "rhs": _latex(self.rhs) if self.rhs is not None else None,
+                "relations": v.details.get("relations", []),
                 "seconds": round(v.seconds, 4)}
 
 
@@ -524,6 +527,12 @@ def check_claim(latex: str, assumptions: Assumptions, index: int = 1, line: int 
     for step in claim.steps:
         if step.verdict is None:
             step.verdict = check_step(step, assumptions, options or Options())
+    first = claim.steps[0] if claim.steps else None
+    if first is not None and len(claim.steps) > 1 and first.verdict.method == DEFINITION:
+        # "g(t) &= A \\ &= B": the first link names A; the chain's content is A = B
+        first.verdict = Verdict(HOLDS, DEFINITION, seconds=first.verdict.seconds, reason=(
+            "the first link of the chain names the expression on its right; the rest of the "
+            "chain is checked (" + first.verdict.reason + ")"))
     return claim
 
 
@@ -560,8 +569,22 @@ def _check_step(step: ClaimStep, assumptions: Assumptions, options: Options) -> 
         if not wrt:
             return Verdict(UNDECIDED, "none", reason="\\propto needs a variable (x, x_t, x_{t-1}, "
                                                      "...) on either side")
+    builtin = None
+    if relation != "propto":
+        builtin = builtin_relation(lhs, rhs, assumptions)
+        if builtin is not None:
+            assumptions = with_relation(assumptions, builtin)
+        score = marginal_score(lhs, rhs, assumptions) if relation == "=" else None
+        if score is not None:
+            return score
+        definition = reads_as_definition(lhs, rhs, assumptions) if relation == "=" else None
+        if definition is not None:
+            return Verdict(UNDECIDED, DEFINITION, reason=definition)
     claim_step = Step(rhs, "claim", relation=relation, wrt=wrt)
-    return _check_relation_safely(lhs, rhs, claim_step, assumptions, options, unsupported)
+    verdict = _check_relation_safely(lhs, rhs, claim_step, assumptions, options, unsupported)
+    if builtin is not None:
+        verdict.details["relations"] = [builtin.text]
+    return verdict
 
 
 def _propto_any(lhs, rhs, candidates, assumptions, options, unsupported) -> Verdict:
@@ -851,6 +874,8 @@ def terminal(claims: list[Claim]) -> str:
                 lines.append(f"      counterexample: {point or '(no free symbol: the sides differ)'}")
                 lines.append(f"      lhs = {v.counterexample.get('lhs')}, "
                              f"rhs = {v.counterexample.get('rhs')}")
+            for used in v.details.get("relations", []):
+                lines.append(f"      using {used}")
             if v.reason and v.status != HOLDS:
                 lines.append(f"      reason: {v.reason}")
             elif v.status == HOLDS and v.method == "numeric":

@@ -1,0 +1,187 @@
+"""What a claim means beyond its symbols: built-in relations, definitions, the marginal score.
+
+Three rules keep ``diffproof claim`` from refuting a true claim because it treats related or
+undefined symbols as free:
+
+- *reparametrization*: a claim with x_t and the noise eps_0 (or eps) is checked under
+  x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps_0 (Luo Eq. 69; DDPM Eq. 4), unless the user
+  defines x_t, x_0 or the noise, the claim mentions another latent (x_{t-1}: then eps is the
+  step's noise), or the claim is ``x_t = ...`` with parameters outside the DDPM schedule (the
+  definition of another process);
+- *definitions*: a claim ``g(t) = <formula>`` whose one side is an undefined name (no table
+  definition, no ``% assume:``) absent from the other side defines that name; so does a claim in
+  which an undefined quantity (g(t), f(t), lambda(t), a user symbol with no bound) occurs on one
+  side only.  Such a claim is ``undecided`` (alone) or a definition link (first link of a chain);
+- *marginal score*: nabla log p(x_t) is a function of x_t alone; a claim equating it with
+  something that changes with x_0 or eps_0 at fixed x_t fails (Luo Eq. 151 holds for the
+  conditional score, and for the marginal only in expectation); otherwise it depends on the data
+  distribution and is undecided.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from fractions import Fraction
+
+import sympy as sp
+
+from derive.derivation import FAILS, UNDECIDED, Verdict
+from derive.symbols import TABLE
+from derive.vocabulary import (DDPM_PARAMETER_KEYS, UNDEFINED_QUANTITY_KEYS, Relation,
+                               reparametrization, reparametrization_x0)
+
+_OTHER_LATENTS = ("x_tm1", "x_tm2", "x_tp1")
+DEFINITION = "definition"
+
+
+def _free(expr, assumptions) -> set:
+    return assumptions.table.expand_definitions(sp.sympify(expr), assumptions.definitions).free_symbols
+
+
+def builtin_relation(lhs, rhs, assumptions) -> Relation | None:
+    """The reparametrization to check this step under, or None (see the module docstring)."""
+    free = _free(lhs, assumptions) | _free(rhs, assumptions)
+    x_t, x_0 = TABLE["x_t"], TABLE["x_0"]
+    noise = next((TABLE[k] for k in ("eps_0", "eps") if TABLE[k] in free), None)
+    if x_t not in free or noise is None:
+        return None
+    if any(TABLE[k] in free for k in _OTHER_LATENTS):
+        return None
+    if any(s in assumptions.definitions for s in (x_t, x_0, noise)):
+        return None
+    allowed = {x_0, noise} | {TABLE[k] for k in DDPM_PARAMETER_KEYS}
+    for side, other in ((lhs, rhs), (rhs, lhs)):
+        if side == x_t and not _free(other, assumptions) <= allowed:
+            return None               # x_t = x_0 + sigma_t eps: another process's definition
+    return reparametrization(noise)
+
+
+def with_relation(assumptions, relation: Relation):
+    return replace(assumptions, definitions={**assumptions.definitions,
+                                             relation.target: relation.value})
+
+
+# ---------------------------------------------------------------------------------------------
+# definitions
+# ---------------------------------------------------------------------------------------------
+def _named(side):
+    """The name a side consists of: S, S^k, or an undefined function application f(...)."""
+    if isinstance(side, sp.Symbol):
+        return side
+    if isinstance(side, sp.Pow) and isinstance(side.base, sp.Symbol) and side.exp.is_Rational:
+        return side.base
+    if isinstance(side, sp.core.function.AppliedUndef):
+        return side
+    return None
+
+
+def _undefined_quantities(assumptions) -> set:
+    table = assumptions.table
+    out = {TABLE[k] for k in UNDEFINED_QUANTITY_KEYS}
+    for spec in table.specs.values():
+        if spec.key.startswith("unknown:"):
+            out.add(spec.symbol)
+    return {s for s in out if s not in table.definitions and s not in assumptions.definitions}
+
+
+def _user_unknowns(lhs, rhs, assumptions) -> set:
+    """Symbols neither in the table nor bounded nor defined by an assumption."""
+    table = assumptions.table
+    free = _free(lhs, assumptions) | _free(rhs, assumptions)
+    return {s for s in free if isinstance(s, sp.Symbol) and not isinstance(s, sp.Dummy)
+            and table.spec(s) is None and not s.is_integer}
+
+
+def _latex(expr) -> str:
+    from derive.latex import to_latex  # noqa: PLC0415
+    try:
+        return to_latex(expr)
+    except Exception:  # noqa: BLE001 - display only
+        return str(expr)
+
+
+def reads_as_definition(lhs, rhs, assumptions) -> str | None:
+    """Why ``lhs = rhs`` defines a name rather than states an identity, or None."""
+    table = assumptions.table
+    defined = set(table.definitions) | set(assumptions.definitions)
+    for side, other in ((lhs, rhs), (rhs, lhs)):
+        name = _named(side)
+        if name is None or name in defined:
+            continue
+        if isinstance(name, sp.Symbol) and name in _free(other, assumptions):
+            continue
+        if isinstance(name, sp.core.function.AppliedUndef) and \
+                sp.sympify(other).has(name.func):
+            continue
+        shown = _latex(name)
+        return (f"reads as a definition of {shown}, not an identity: {shown} is not defined "
+                f"(no built-in value, no assumption) and does not occur on the other side; "
+                f"to check it against a definition, state one: % assume: {shown} = ...")
+    loose = _undefined_quantities(assumptions) | _user_unknowns(lhs, rhs, assumptions)
+    left, right = _free(lhs, assumptions), _free(rhs, assumptions)
+    one_sided = sorted(((left ^ right) & loose), key=lambda s: s.name)
+    if one_sided:
+        names = ", ".join(_latex(s) for s in one_sided)
+        return (f"{names} {'is' if len(one_sided) == 1 else 'are'} not defined (no built-in "
+                f"value, no assumption) and occur{'s' if len(one_sided) == 1 else ''} on one "
+                f"side only, so the claim constrains {names} rather than stating an identity; "
+                f"state a definition with % assume: {_latex(one_sided[0])} = ...")
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# the marginal score
+# ---------------------------------------------------------------------------------------------
+def marginal_score(lhs, rhs, assumptions) -> Verdict | None:
+    """A verdict for ``a * score + b = c`` from the dependence of (c - b) / a at fixed x_t."""
+    score = TABLE["score"]
+    left = assumptions.table.expand_definitions(sp.sympify(lhs), assumptions.definitions)
+    right = assumptions.table.expand_definitions(sp.sympify(rhs), assumptions.definitions)
+    if left.has(score) == right.has(score):
+        return None
+    side, other = (left, right) if left.has(score) else (right, left)
+    x_0, x_t = TABLE["x_0"], TABLE["x_t"]
+    hidden = {x_0, TABLE["eps_0"], TABLE["eps"]}
+    slope = sp.diff(side, score)
+    offset = sp.expand(side - slope * score)
+    if slope.has(score) or slope == 0 or (slope.free_symbols | offset.free_symbols) & hidden:
+        return None
+    target = (other - offset) / slope
+    noise = next((n for n in (TABLE["eps_0"], TABLE["eps"]) if target.has(n)), None)
+    relation = ""
+    if noise is not None and x_0 not in assumptions.definitions and \
+            x_t not in assumptions.definitions:
+        target = target.xreplace({x_0: reparametrization_x0(noise)})
+        relation = f" (with {reparametrization(noise).text})"
+    moving = [v for v in (noise, x_0) if v is not None and target.has(v)]
+    if not moving:
+        return Verdict(UNDECIDED, "none", reason=(
+            "the marginal score nabla log p(x_t) depends on the data distribution p(x_0), which "
+            "the claim does not fix"))
+    var = moving[0]
+    others = sorted(target.free_symbols - {var}, key=lambda s: s.name)
+    from numeric.points import simple_points  # noqa: PLC0415
+
+    for point in simple_points(others, assumptions.table, 40):
+        subs = {s: sp.Rational(v.numerator, v.denominator) for s, v in point.items()}
+        values = []
+        for value in (0, 1):
+            number = sp.N(target.xreplace({**subs, var: value}), 30)
+            values.append(number if number.is_real and number.is_finite else None)
+        if None in values or abs(values[0] - values[1]) < 1e-12:
+            continue
+        shown = {s.name: str(Fraction(v)) for s, v in point.items()}
+        shown[var.name] = "0 and 1"
+        if var != x_t and x_t.name not in shown:
+            shown[x_t.name] = "any value, the same at both points"
+        shown["lhs"] = "nabla log p(x_t): one value, the same at both points"
+        shown["rhs"] = f"{float(values[0])} and {float(values[1])}"
+        return Verdict(FAILS, "symbolic", counterexample=shown, reason=(
+            f"the marginal score nabla log p(x_t) is a function of x_t (and t) only, but the "
+            f"other side changes with {var.name} at fixed x_t{relation}; the identity holds for "
+            f"the conditional score nabla log q(x_t | x_0), and for the marginal score only in "
+            f"expectation over x_0 given x_t (Tweedie)"))
+    return None
+
+
+__all__ = ["DEFINITION", "builtin_relation", "with_relation", "reads_as_definition",
+           "marginal_score"]
