@@ -30,7 +30,7 @@ from derive.latex_parse import (Context, LatexParseError, UnsupportedLatexError,
                                 parse_relation, has_relation, tokenize)
 from derive.symbols import POSITIVE, REAL, TABLE, Domain, SymbolSpec, SymbolTable
 from proofs.checker import Options, check_relation, residual_for
-from proofs.claim_context import (DEFINITION, builtin_relation, marginal_score, reads_as_definition,
+from proofs.claim_context import (DEFINITION, builtin_relation, generic_values, marginal_score, reads_as_definition,
                                   with_relation)
 
 UNPARSABLE = "unparsable"
@@ -619,6 +619,21 @@ def _check_relation_safely(lhs, rhs, claim_step: Step, assumptions: Assumptions,
         verdict = check_relation(lhs, claim_step, definitions, positive_table,
                                  replace(options, numeric=False))
         if verdict.status == HOLDS:
+            return verdict
+        generic = generic_values(lhs, rhs) if options.numeric else None
+        if generic is not None and not (unsupported - {u for u in unsupported
+                                                        if u.startswith("the undefined function")}):
+            glhs, grhs, names = generic
+            definition = reads_as_definition(glhs, grhs, assumptions) \
+                if claim_step.relation == "=" else None
+            if definition is not None:
+                return Verdict(UNDECIDED, DEFINITION, reason=definition)
+            verdict = _check_relation_safely(glhs, grhs, replace(claim_step, expr=grhs),
+                                             assumptions, options, set())
+            verdict.reason = (f"the unknown function values {', '.join(names)} taken as "
+                              "independent numbers (at one point the values and derivatives of "
+                              "a function are arbitrary)" +
+                              (f"; {verdict.reason}" if verdict.reason else ""))
             return verdict
         return Verdict(UNDECIDED, "symbolic",
                        reason=f"contains {', '.join(sorted(unsupported))}, which cannot be "

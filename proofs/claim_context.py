@@ -124,7 +124,7 @@ def reads_as_definition(lhs, rhs, assumptions) -> str | None:
         return (f"{names} {'is' if len(one_sided) == 1 else 'are'} not defined (no built-in "
                 f"value, no assumption) and occur{'s' if len(one_sided) == 1 else ''} on one "
                 f"side only, so the claim constrains {names} rather than stating an identity; "
-                f"state a definition with % assume: {_latex(one_sided[0])} = ...")
+                f"state a definition with % assume: {_latex(min(one_sided, key=lambda s: len(s.name)))} = ...")
     return None
 
 
@@ -183,5 +183,40 @@ def marginal_score(lhs, rhs, assumptions) -> Verdict | None:
     return None
 
 
-__all__ = ["DEFINITION", "builtin_relation", "with_relation", "reads_as_definition",
+# ---------------------------------------------------------------------------------------------
+# unknown functions at one point
+# ---------------------------------------------------------------------------------------------
+def generic_values(lhs, rhs):
+    """(lhs, rhs, names) with each undefined function value f(x) and derivative f'(x) replaced by
+    a free symbol, or None when that is not a faithful generalization: a claim about every
+    function f is then a claim about independent numbers, because the values and derivatives of
+    a function at one point are arbitrary.  Refused when a function is met at two different
+    arguments or inside an integral, sum, product or limit (values there are not independent)."""
+    both = sp.Tuple(sp.sympify(lhs), sp.sympify(rhs))
+    if both.has(sp.Integral, sp.Sum, sp.Product, sp.Limit):
+        return None
+    atoms, arguments = {}, {}
+    for node in sp.preorder_traversal(both):
+        if isinstance(node, sp.Derivative) and isinstance(node.expr, sp.core.function.AppliedUndef):
+            base = node.expr
+        elif isinstance(node, sp.core.function.AppliedUndef):
+            base = node
+        else:
+            continue
+        if arguments.setdefault(base.func, base.args) != base.args:
+            return None
+        if node not in atoms:
+            order = sum(n for _, n in node.variable_count) if node is not base else 0
+            name = f"{base.func.__name__}{chr(39) * order}({', '.join(map(str, base.args))})"
+            positive = base.func.__name__ in ("p", "q", "p_t", "p_theta")
+            atoms[node] = sp.Symbol(name, positive=True) if positive else sp.Symbol(name, real=True)
+    if not atoms:
+        return None
+    new = both.xreplace(atoms)
+    if new.has(sp.core.function.AppliedUndef, sp.Derivative):
+        return None
+    return new[0], new[1], sorted(s.name for s in atoms.values())
+
+
+__all__ = ["DEFINITION", "generic_values", "builtin_relation", "with_relation", "reads_as_definition",
            "marginal_score"]
