@@ -518,6 +518,11 @@ class _Parser(GaussianSyntax):
             elif self.is_op("'"):
                 self.next()
                 name = Name(name.base, name.decos, name.sub, name.primes + 1)
+            elif self.is_op("^") and (self.is_op("*", 1) or (self.is_op("{", 1) and self.is_op("*", 2)
+                                                             and self.is_op("}", 3))):
+                # \epsilon_{t-1}^*, \epsilon^{*}: a starred name (Luo Eq. 63), not a power
+                self.i += 2 if self.is_op("*", 1) else 4
+                name = Name(name.base, tuple(sorted(name.decos + ("star",))), name.sub, name.primes)
             elif self.is_op("^") and power is None and self.is_op("_", 2 if self.peek(1).kind != "op"
                                                                    or self.peek(1).value != "{"
                                                                    else self._after_group(1)):

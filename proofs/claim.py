@@ -81,6 +81,8 @@ def split_lines(display: str) -> list[str]:
     for line in raw:
         line = line.split("&&")[0]
         line = re.sub(r"\\(q?quad|text|textrm|mbox)\s*\{[^{}]*\}\s*[.,;]?\s*$", "", line.strip())
+        # \text{SNR}(t), \text{KL}_t: an operator name, not prose
+        line = re.sub(r"\\(text|textrm)\s*\{([A-Za-z]{1,4})\}(?=\s*[(_^])", r"\\mathrm{\2}", line)
         line = re.sub(r"\\(text|textrm|mbox)\s*\{[^{}]*\}", " ", line)
         line = re.sub(r"\\q?quad\b|\\[,;:!]", " ", line)
         line = " ".join(line.replace("&", " ").split()).rstrip(".,; ")

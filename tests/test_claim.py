@@ -202,3 +202,10 @@ def test_a_user_definition_overrides_the_reparametrization():
 def test_undefined_names(latex, status):
     (claim,) = check_text([(latex, None)], [], OPTIONS)
     assert claim.status == status, claim.steps[0].verdict
+
+
+def test_starred_names_are_symbols_not_powers():
+    (claim,) = check_text([(r"\epsilon_{t-1}^* + a^{*} = a^* + \epsilon_{t-1}^{*}", None)], [], OPTIONS)
+    assert claim.status == "holds"
+    (claim,) = check_text([(r"2\epsilon_{t-1}^* = \epsilon_{t-1}^*", None)], [], OPTIONS)
+    assert claim.status == "fails"
