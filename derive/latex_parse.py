@@ -153,6 +153,9 @@ _WORD_FUNCS = {"log": sp.log, "ln": sp.log, "exp": sp.exp, "sigmoid": lambda x: 
                "erf": sp.erf, "erfc": sp.erfc}
 _FUNCTION_LETTERS = set("fghpqFGHPQ")
 _RELATION_OPS = {"=", "<", ">", "<=", ">=", ":="}
+_ELLIPSES = {"\\ldots", "\\cdots", "\\dots", "\\dotsb", "\\dotsc", "\\dotso"}
+# a chain term that is only "\ldots" (``= \ldots =``, Luo Eq. 68): steps left out by the author
+ELLIPSIS = sp.Dummy("ldots")
 
 
 class _Parser(GaussianSyntax):
@@ -225,13 +228,29 @@ class _Parser(GaussianSyntax):
         return RELATIONS.get(op, op)
 
     def parse_chain(self) -> tuple[list[sp.Expr], list[str]]:
-        terms = [self.parse_sum()]
+        terms = [self.parse_chain_term()]
         ops: list[str] = []
         while self.relation_op() is not None:
             ops.append(self.take_relation())
-            terms.append(self.parse_sum())
+            terms.append(self.parse_chain_term())
         self.finish()
         return terms, ops
+
+    def parse_chain_term(self) -> sp.Expr:
+        """A term of a chain: an expression, or a lone ``\\ldots`` (elided steps): ELLIPSIS."""
+        tok = self.peek()
+        if tok.kind == "cmd" and tok.value in _ELLIPSES:
+            after = self.peek(1)
+            if after.kind == "end" or (after.kind == "op" and after.value in ".,") or \
+                    self._relation_at(1):
+                self.next()
+                return ELLIPSIS
+        return self.parse_sum()
+
+    def _relation_at(self, k: int) -> bool:
+        tok = self.peek(k)
+        return (tok.kind == "op" and tok.value in _RELATION_OPS) or \
+            (tok.kind == "cmd" and tok.value in RELATIONS)
 
     def finish(self):
         tok = self.peek()
@@ -465,6 +484,9 @@ class _Parser(GaussianSyntax):
                 return self.apply_function(_FUNCS[tok.value], tok), None
             if tok.value == "\\mathbb" and not single and self.peek(2).value == "E":
                 return self.parse_expectation(), None
+            if tok.value in _ELLIPSES:
+                raise self.error(f"{tok.value} inside a formula (elided terms) cannot be checked",
+                                 tok, UnsupportedLatexError)
             if tok.value in ("\\mathbb", "\\lim", "\\sup", "\\inf", "\\arg", "\\argmin",
                              "\\argmax", "\\partial", "\\mathbb", "\\infty", "\\pm", "\\mp"):
                 why = {"\\mathbb": "expectations and number sets (\\mathbb) are not values diffproof "
@@ -1019,6 +1041,11 @@ class _Parser(GaussianSyntax):
         finally:
             self.bound.pop()
         cls = sp.Sum if tok.value == "\\sum" else sp.Product
+        if cls is sp.Product and self.ctx.vocabulary:
+            from derive.vocabulary import cumulative_product  # noqa: PLC0415
+            known = cumulative_product(body, index, lower, upper)
+            if known is not None:
+                return known
         return cls(body, (index, lower, upper))
 
 
@@ -1119,10 +1146,10 @@ def parse_chain(text: str, context: Context, allow_leading: bool = False):
             raise LatexParseError("empty line", text, 0)
         if allow_leading and parser.relation_op() is not None:
             ops = [parser.take_relation()]
-            terms: list = [None, parser.parse_sum()]
+            terms: list = [None, parser.parse_chain_term()]
             while parser.relation_op() is not None:
                 ops.append(parser.take_relation())
-                terms.append(parser.parse_sum())
+                terms.append(parser.parse_chain_term())
             parser.finish()
             return terms, ops
         return parser.parse_chain()

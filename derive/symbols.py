@@ -265,3 +265,6 @@ S_t = _add("S_t", r"s(t)", "mean scale exp(int_0^t f) of a linear SDE", POSITIVE
 V_t = _add("V_t", r"\mathrm{Var}\,x(t)", "marginal variance of a linear SDE", POSITIVE)
 __all__ += ["x_1", "x_2", "x_3", "p_1", "q_1", "w", "r_1", "r_2", "u", "Z_theta", "theta_0",
             "theta_1", "theta_2", "f_t", "g_t", "S_t", "V_t"]
+
+# the forward coefficient one step earlier (Luo Eqs. 63-68 unroll x_t two steps back)
+alpha_tm1 = _add("alpha_tm1", r"\alpha_{t-1}", "forward coefficient at step t-1", UNIT)

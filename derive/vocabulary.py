@@ -216,6 +216,28 @@ def reparametrization_x0(noise: sp.Symbol) -> sp.Expr:
     return (x_t - sp.sqrt(1 - abar_t) * noise) / sp.sqrt(abar_t)
 
 
+def cumulative_product(body, index, lower, upper) -> sp.Expr | None:
+    """``\\prod_{i=1}^t \\alpha_i`` (or of 1 - beta_i) is abar_t by definition (DDPM Eq. 4,
+    Luo Eq. 69); up to t-1 it is abar_{t-1}.  Other products are left to SymPy (None)."""
+    if lower != 1:
+        return None
+    factor = None
+    for node in sp.preorder_traversal(body):
+        if isinstance(node, sp.Indexed) and node.indices == (index,):
+            factor = node
+            break
+    if factor is None or factor.base.label.name not in ("alpha", "beta"):
+        return None
+    expected = factor if factor.base.label.name == "alpha" else 1 - factor
+    if sp.expand(body - expected) != 0:
+        return None
+    if sp.expand(upper - t) == 0:
+        return abar_t
+    if sp.expand(upper - (t - 1)) == 0:
+        return abar_tm1
+    return None
+
+
 # Symbols that name a quantity defined elsewhere (per SDE, per model, per paper section) rather
 # than a free parameter: a claim that merely equates one of them with a formula is a definition.
 UNDEFINED_QUANTITY_KEYS = ("g_t", "f_t", "S_t", "V_t", "lam", "score")
@@ -228,5 +250,5 @@ DENSITIES = (r"q(x_t \mid x_{t-1})", r"q(x_t \mid x_0)", r"q(x_{t-1} \mid x_0)",
              r"q(x_{t-1} \mid x_t, x_0)")
 
 __all__ = ["ENTRIES", "DENSITIES", "Entry", "Relation", "reparametrization", "reparametrization_x0",
-           "UNDEFINED_QUANTITY_KEYS", "DDPM_PARAMETER_KEYS", "density", "normal", "lookup_function", "lookup_value",
+           "UNDEFINED_QUANTITY_KEYS", "DDPM_PARAMETER_KEYS", "cumulative_product", "density", "normal", "lookup_function", "lookup_value",
            "table_rows"]

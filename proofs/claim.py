@@ -26,12 +26,13 @@ from fractions import Fraction
 import sympy as sp
 
 from derive.derivation import FAILS, HOLDS, UNDECIDED, Step, Verdict
-from derive.latex_parse import (Context, LatexParseError, UnsupportedLatexError, parse_chain, parse_function_definition,
-                                parse_relation, has_relation, tokenize)
+from derive.latex_parse import (ELLIPSIS, Context, LatexParseError, UnsupportedLatexError, parse_chain,
+                                parse_function_definition, parse_relation, has_relation, tokenize)
 from derive.symbols import POSITIVE, REAL, TABLE, Domain, SymbolSpec, SymbolTable
 from proofs.checker import Options, check_relation, residual_for
 from proofs.claim_context import (DEFINITION, builtin_relation, generic_values, marginal_score, reads_as_definition,
                                   with_relation)
+from proofs.claim_distribution import in_distribution, states_a_law
 
 UNPARSABLE = "unparsable"
 VARIABLE_KEYS = ("x", "x_0", "x_t", "x_tm1", "x_tm2", "x_tp1", "z", "eps", "eps_0", "eps_1", "eps_2")
@@ -414,6 +415,7 @@ class ClaimStep:
     source: str = ""                 # the line of the display this step comes from
     wrt: tuple = ()                  # for propto: the variables of the densities met so far
     wrt_known: bool = False          # the chain starts with a density: wrt is its variable
+    elided: bool = False             # "A = \\ldots = B": the author left steps out
 
     def as_dict(self) -> dict:
         v = self.verdict
@@ -423,6 +425,8 @@ class ClaimStep:
                 "lhs": _latex(self.lhs) if self.lhs is not None else None,
                 "rhs": _latex(self.rhs) if self.rhs is not None else None,
                 "relations": v.details.get("relations", []),
+                "reading": v.details.get("reading", "pointwise"),
+                "elided": self.elided,
                 "seconds": round(v.seconds, 4)}
 
 
@@ -515,7 +519,33 @@ def build_steps(latex: str, assumptions: Assumptions) -> list[ClaimStep]:
             steps.append(ClaimStep(len(steps) + 1, left, op, right, source=source, wrt=wrt,
                                    wrt_known=subject is not None))
         previous = terms[-1]
-    return steps
+    return _merge_elided(steps)
+
+
+def _merge_elided(steps: list[ClaimStep]) -> list[ClaimStep]:
+    """``A = \\ldots = B`` (two links through a lone \\ldots) becomes one elided link A = B; a
+    \\ldots with nothing on one side is undecided."""
+    merged: list[ClaimStep] = []
+    for step in steps:
+        last = merged[-1] if merged else None
+        if last is not None and last.rhs is ELLIPSIS and step.lhs is ELLIPSIS and \
+                last.verdict is None and step.verdict is None:
+            same = {last.relation, step.relation} <= {"=", ":="}
+            last.rhs, last.relation, last.elided = step.rhs, "=" if same else "?", True
+            if step.source != last.source:
+                last.source = f"{last.source} {step.source}"
+            if not same:
+                last.verdict = Verdict(UNDECIDED, "none", reason=(
+                    "steps elided with \\ldots in a chain of inequalities are not checked"))
+            continue
+        merged.append(step)
+    for number, step in enumerate(merged, start=1):
+        step.index = number
+        if step.verdict is None and (step.lhs is ELLIPSIS or step.rhs is ELLIPSIS):
+            step.verdict = Verdict(UNDECIDED, "none", reason=(
+                "\\ldots stands for steps left out, and there is no expression on its other "
+                "side to compare with"))
+    return merged
 
 
 def check_claim(latex: str, assumptions: Assumptions, index: int = 1, line: int | None = None,
@@ -526,8 +556,11 @@ def check_claim(latex: str, assumptions: Assumptions, index: int = 1, line: int 
     except LatexParseError as error:
         claim.error = str(error)
         return claim
+    subject = claim.steps[0].lhs if claim.steps else None
     for step in claim.steps:
-        if step.verdict is None:
+        if step.verdict is None and step.elided:
+            step.verdict = check_elided(step, subject, assumptions, options or Options())
+        elif step.verdict is None:
             step.verdict = check_step(step, assumptions, options or Options())
     first = claim.steps[0] if claim.steps else None
     if first is not None and len(claim.steps) > 1 and first.verdict.method == DEFINITION:
@@ -538,10 +571,44 @@ def check_claim(latex: str, assumptions: Assumptions, index: int = 1, line: int 
     return claim
 
 
-def check_step(step: ClaimStep, assumptions: Assumptions, options: Options) -> Verdict:
+def check_elided(step: ClaimStep, subject, assumptions: Assumptions, options: Options) -> Verdict:
+    """``A = \\ldots = B``: the elided steps are not checked; the link holds when the chain's
+    subject S (its first left side, e.g. x_t) equals B (pointwise, or in distribution through the
+    forward laws), since S = A by the links above.  If S = B is refuted and S is a latent, the
+    chain's conclusion is false and this link is where it goes wrong."""
+    started = time.perf_counter()
+    if subject is None or subject is ELLIPSIS or step.lhs is None:
+        verdict = Verdict(UNDECIDED, "none", reason="steps elided with \\ldots, and the chain has "
+                                                    "no subject to compare the next line with")
+    else:
+        probe = ClaimStep(step.index, subject, "=", step.rhs, source=step.source)
+        verdict = check_step(probe, assumptions, options, elided=True)
+        shown = _latex(subject)
+        probe_reading = verdict.details.get("reading", "pointwise")
+        verdict.details = dict(verdict.details, reading=f"elided (\\ldots), checked as {shown} = "
+                               f"the right side, {probe_reading}")
+        if verdict.status == HOLDS:
+            verdict.reason = (f"steps elided with \\ldots are not checked; the link holds because "
+                              f"{shown} = (the right side) holds ({verdict.method}, "
+                              f"{probe_reading}) and {shown} = (the left side) by the links above" +
+                              (f"; {verdict.reason}" if verdict.reason else ""))
+        elif verdict.status == FAILS and subject in {TABLE[k] for k in VARIABLE_KEYS}:
+            verdict.reason = (f"steps elided with \\ldots; the right side is not equal to the "
+                              f"chain's subject {shown}" +
+                              (f": {verdict.reason}" if verdict.reason else ""))
+        else:
+            verdict = Verdict(UNDECIDED, verdict.method, details=verdict.details, reason=(
+                f"steps elided with \\ldots are not checked, and {shown} = (the right side) was "
+                f"not decided" + (f": {verdict.reason}" if verdict.reason else "")))
+    verdict.seconds = time.perf_counter() - started
+    return verdict
+
+
+def check_step(step: ClaimStep, assumptions: Assumptions, options: Options,
+               elided: bool = False) -> Verdict:
     started = time.perf_counter()
     try:
-        verdict = _check_step(step, assumptions, options)
+        verdict = _check_step(step, assumptions, options, elided)
     except Exception as error:  # noqa: BLE001 - a step never crashes the run
         verdict = Verdict(UNDECIDED, "none", reason=f"could not evaluate the step: "
                                                     f"{type(error).__name__}: {error}")
@@ -549,7 +616,8 @@ def check_step(step: ClaimStep, assumptions: Assumptions, options: Options) -> V
     return verdict
 
 
-def _check_step(step: ClaimStep, assumptions: Assumptions, options: Options) -> Verdict:
+def _check_step(step: ClaimStep, assumptions: Assumptions, options: Options,
+                elided: bool = False) -> Verdict:
     relation = _REL.get(step.relation)
     if relation is None:
         why = {"approx": "an approximation (\\approx) is not an identity",
@@ -572,6 +640,7 @@ def _check_step(step: ClaimStep, assumptions: Assumptions, options: Options) -> 
             return Verdict(UNDECIDED, "none", reason="\\propto needs a variable (x, x_t, x_{t-1}, "
                                                      "...) on either side")
     builtin = None
+    law = False
     if relation != "propto":
         builtin = builtin_relation(lhs, rhs, assumptions)
         if builtin is not None:
@@ -579,14 +648,42 @@ def _check_step(step: ClaimStep, assumptions: Assumptions, options: Options) -> 
         score = marginal_score(lhs, rhs, assumptions) if relation == "=" else None
         if score is not None:
             return score
-        definition = reads_as_definition(lhs, rhs, assumptions) if relation == "=" else None
+        law = relation == "=" and not elided and _states_a_law(lhs, rhs, assumptions)
+        definition = reads_as_definition(lhs, rhs, assumptions) \
+            if relation == "=" and not elided and not law else None
         if definition is not None:
             return Verdict(UNDECIDED, DEFINITION, reason=definition)
     claim_step = Step(rhs, "claim", relation=relation, wrt=wrt)
     verdict = _check_relation_safely(lhs, rhs, claim_step, assumptions, options, unsupported)
+    if relation == "=" and verdict.status != HOLDS and not unsupported:
+        distribution = _in_distribution(lhs, rhs, assumptions, options)
+        if distribution is not None:
+            verdict = distribution
+        elif law:
+            verdict = Verdict(UNDECIDED, verdict.method, reason=(
+                "reads as a forward law (a latent given an earlier one) but is not affine in "
+                "standard normal noises, so it was not compared in distribution"))
     if builtin is not None:
         verdict.details["relations"] = [builtin.text]
     return verdict
+
+
+def _states_a_law(lhs, rhs, assumptions: Assumptions) -> bool:
+    if any(TABLE[k] in assumptions.definitions for k in VARIABLE_KEYS):
+        return False
+    return states_a_law(lhs, rhs, lambda e: assumptions.table.expand_definitions(
+        e, assumptions.definitions))
+
+
+def _in_distribution(lhs, rhs, assumptions: Assumptions, options: Options) -> Verdict | None:
+    """The step read in distribution (proofs.claim_distribution), checked like any step."""
+    def expand(expr):
+        return assumptions.table.expand_definitions(expr, assumptions.definitions)
+
+    def check(a, b):
+        return _check_relation_safely(a, b, Step(b, "claim", relation="="), assumptions,
+                                      options, set())
+    return in_distribution(lhs, rhs, expand, check)
 
 
 def _propto_any(lhs, rhs, candidates, assumptions, options, unsupported) -> Verdict:
@@ -881,7 +978,9 @@ def terminal(claims: list[Claim]) -> str:
             v = step.verdict
             marker = "  <- first failing step" if first is step else ""
             source = step.source if len(step.source) <= 100 else step.source[:97] + "..."
-            lines.append(f"  step {step.index} [{v.status} ({v.method})]: {source}{marker}")
+            reading = v.details.get("reading")
+            how = f"{v.method}, {reading}" if reading else v.method
+            lines.append(f"  step {step.index} [{v.status} ({how})]: {source}{marker}")
             if v.counterexample:
                 point = ", ".join(f"{k} = {val}" for k, val in v.counterexample.items()
                                   if k not in ("lhs", "rhs", "residual", "where"))
@@ -895,6 +994,8 @@ def terminal(claims: list[Claim]) -> str:
                 lines.append(f"      using {used}")
             if v.reason and v.status != HOLDS:
                 lines.append(f"      reason: {v.reason}")
+            elif v.status == HOLDS and step.elided:
+                lines.append(f"      ({v.reason})")
             elif v.status == HOLDS and v.method == "numeric":
                 lines.append(f"      ({v.reason or 'numeric evidence, not a proof'})")
     s = summary(claims)

@@ -16,6 +16,10 @@ undefined symbols as free:
   something that changes with x_0 or eps_0 at fixed x_t fails (Luo Eq. 151 holds for the
   conditional score, and for the marginal only in expectation); otherwise it depends on the data
   distribution and is undecided.
+
+Standard normal noises (eps_k, eps*_{t-1}, z_i: :func:`proofs.claim_distribution.is_noise`) are
+not undefined quantities: a noise met on one side only is a merge of noises (Luo Eq. 66), read in
+distribution by :mod:`proofs.claim_distribution`.
 """
 from __future__ import annotations
 
@@ -26,6 +30,7 @@ import sympy as sp
 
 from derive.derivation import FAILS, UNDECIDED, Verdict
 from derive.symbols import TABLE
+from proofs.claim_distribution import is_noise
 from derive.vocabulary import (DDPM_PARAMETER_KEYS, UNDEFINED_QUANTITY_KEYS, Relation,
                                reparametrization, reparametrization_x0)
 
@@ -88,7 +93,7 @@ def _user_unknowns(lhs, rhs, assumptions) -> set:
     table = assumptions.table
     free = _free(lhs, assumptions) | _free(rhs, assumptions)
     return {s for s in free if isinstance(s, sp.Symbol) and not isinstance(s, sp.Dummy)
-            and table.spec(s) is None and not s.is_integer}
+            and table.spec(s) is None and not s.is_integer and not is_noise(s)}
 
 
 def _latex(expr) -> str:
