@@ -32,7 +32,7 @@ from derive.symbols import POSITIVE, REAL, TABLE, Domain, SymbolSpec, SymbolTabl
 from proofs.checker import Options, check_relation, residual_for
 from proofs.claim_context import (DEFINITION, builtin_relation, generic_values, marginal_score, reads_as_definition,
                                   with_relation)
-from proofs.claim_distribution import in_distribution, states_a_law
+from proofs.claim_distribution import in_distribution, is_noise, states_a_law
 
 UNPARSABLE = "unparsable"
 VARIABLE_KEYS = ("x", "x_0", "x_t", "x_tm1", "x_tm2", "x_tp1", "z", "eps", "eps_0", "eps_1", "eps_2")
@@ -710,8 +710,11 @@ def _propto_any(lhs, rhs, candidates, assumptions, options, unsupported) -> Verd
 def _check_relation_safely(lhs, rhs, claim_step: Step, assumptions: Assumptions,
                            options: Options, unsupported: set) -> Verdict:
     unknown = _unknown_symbols(lhs, rhs, assumptions)
-    positive_table = _with_domains(assumptions.table, unknown, POSITIVE)
-    real_table = _with_domains(assumptions.table, unknown, REAL)
+    noise = {s for s in unknown if is_noise(s)}       # standard normal: every real value
+    unknown -= noise
+    base = _with_domains(assumptions.table, noise, REAL)
+    positive_table = _with_domains(base, unknown, POSITIVE)
+    real_table = _with_domains(base, unknown, REAL)
     definitions = assumptions.definitions
     if unsupported:
         from dataclasses import replace  # noqa: PLC0415

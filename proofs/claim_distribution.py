@@ -194,8 +194,8 @@ def in_distribution(lhs, rhs, expand: Callable[[sp.Expr], sp.Expr],
         verdict = check(a, b)
         if verdict.status == FAILS:
             verdict.reason = (f"in distribution the {what} differ (independent standard normal "
-                              f"noises {names}): lhs {_show(a)}, rhs {_show(b)}; the values "
-                              f"below are the {what}" +
+                              f"noises {names}): lhs {_show(a)}, rhs {_show(b)}; lhs and rhs "
+                              f"at the counterexample are the {what}" +
                               (f"; {verdict.reason}" if verdict.reason else ""))
             verdict.details = dict(verdict.details, reading=READING, relations=relations)
             return verdict
