@@ -43,8 +43,11 @@ class GaussianSyntax:
             raise self.error("D_{KL} is computed between Gaussians \\mathcal{N}(m, v) only", tok,
                              UnsupportedLatexError)
         args = self.parse_arguments()
+        if len(args) == 3 and isinstance(args[0], sp.Symbol):
+            return args[1], args[2]      # \mathcal{N}(x; m, v): x is the integration variable
         if len(args) != 2:
-            raise self.error("write the distribution as \\mathcal{N}(mean, variance)", tok)
+            raise self.error("write the distribution as \\mathcal{N}(mean, variance) or "
+                             "\\mathcal{N}(x; mean, variance)", tok)
         return args[0], args[1]
 
     def parse_expectation(self) -> sp.Expr:
