@@ -268,3 +268,6 @@ __all__ += ["x_1", "x_2", "x_3", "p_1", "q_1", "w", "r_1", "r_2", "u", "Z_theta"
 
 # the forward coefficient one step earlier (Luo Eqs. 63-68 unroll x_t two steps back)
 alpha_tm1 = _add("alpha_tm1", r"\alpha_{t-1}", "forward coefficient at step t-1", UNIT)
+
+# Luo 2022 Eqs. 111-114: SNR(t) = exp(-omega(t)), omega the negative log-SNR
+TABLE.define(omega, sp.log((1 - abar_t) / abar_t))

@@ -77,6 +77,9 @@ def split_lines(display: str) -> list[str]:
     body = _strip_comments(display)
     body = re.sub(r"\\(begin|end)\{(" + _ENVS + r")\}(\{[^}]*\})?", " ", body)
     body = re.sub(r"\\(tag|label)\*?\s*\{[^{}]*\}|\\(nonumber|notag)\b", " ", body)
+    # "A = B \Rightarrow C = D": two statements, each checked on its own line
+    body = re.sub(r"\\(Rightarrow|Longrightarrow|implies|therefore|iff|Leftrightarrow|"
+                  r"Longleftrightarrow)\b", r"\\\\", body)
     raw = _split_top_level(body)
     lines: list[str] = []
     for line in raw:
