@@ -15,7 +15,7 @@ from typing import Callable
 import sympy as sp
 
 from derive import formulas as F
-from derive.symbols import TABLE, abar_t, abar_tm1, epshat, t, x_0, x_t
+from derive.symbols import TABLE, abar_t, alpha_t, abar_tm1, epshat, s_theta, score, t, x_0, x_t, xhat
 
 
 @dataclass(frozen=True)
@@ -216,6 +216,73 @@ def reparametrization_x0(noise: sp.Symbol) -> sp.Expr:
     return (x_t - sp.sqrt(1 - abar_t) * noise) / sp.sqrt(abar_t)
 
 
+def tweedie_x0(score_value: sp.Expr = score) -> sp.Expr:
+    """E[x_0 | x_t] = (x_t + (1 - abar_t) grad log p(x_t)) / sqrt(abar_t): Tweedie's formula for
+    q(x_t | x_0) = N(sqrt(abar_t) x_0, 1 - abar_t) (Luo Eqs. 131-133)."""
+    return (x_t + (1 - abar_t) * score_value) / sp.sqrt(abar_t)
+
+
+def tweedie_noise(noise: sp.Symbol, score_value: sp.Expr = score) -> sp.Expr:
+    """E[noise | x_t], solved from the reparametrization with x_0 -> E[x_0 | x_t]: it is
+    -sqrt(1 - abar_t) grad log p(x_t) (Luo Eq. 151 in conditional expectation)."""
+    (solution,) = sp.solve(sp.Eq(reparametrization(noise).value.xreplace(
+        {x_0: tweedie_x0(score_value)}), x_t), noise)
+    return solution
+
+
+TWEEDIE_READING = "in conditional expectation given x_t (Tweedie, Luo Eq. 133)"
+
+
+@dataclass(frozen=True)
+class Parametrization:
+    """mu_theta written through one model prediction: mu_q(x_t, x_0) with x_0 (or the noise, or
+    the score) replaced by the prediction."""
+
+    kind: str                     # "x0", "noise", "score"
+    prediction: sp.Symbol
+    text: str                     # shown in the report
+    value: sp.Expr
+
+
+def _x0_of(kind: str) -> sp.Expr:
+    if kind == "x0":
+        return xhat                                             # Luo Eq. 95
+    if kind == "noise":
+        return reparametrization_x0(TABLE["eps_0"]).xreplace({TABLE["eps_0"]: epshat})  # Eq. 115
+    return tweedie_x0(s_theta)                                  # Luo Eq. 133 with s_theta
+
+
+_PARAMETRIZATIONS = (
+    ("x0", xhat, "xhat_theta(x_t, t)", "mu_q(x_t, xhat_theta) (Luo Eq. 95)"),
+    ("noise", epshat, "epshat_theta(x_t, t)",
+     "mu_q(x_t, (x_t - sqrt(1 - abar_t) epshat_theta) / sqrt(abar_t)) (Luo Eq. 125; DDPM Eq. 11)"),
+    ("score", s_theta, "s_theta(x_t, t)",
+     "mu_q(x_t, (x_t + (1 - abar_t) s_theta) / sqrt(abar_t)) (Luo Eq. 143)"),
+)
+
+
+@lru_cache(maxsize=None)
+def model_mean_parametrizations() -> tuple[Parametrization, ...]:
+    """The three parametrizations of mu_theta, computed from the posterior mean mu_q."""
+    out = []
+    for kind, prediction, _, text in _PARAMETRIZATIONS:
+        value = _posterior_mean().xreplace({x_0: _x0_of(kind)})
+        out.append(Parametrization(kind, prediction, f"mu_theta = {text} = {_shown(value, prediction)}",
+                                   value))
+    return tuple(out)
+
+
+def _shown(value: sp.Expr, prediction: sp.Symbol) -> str:
+    """c_1 x_t + c_2 prediction, each coefficient simplified (display only)."""
+    expanded = value.xreplace({abar_t: TABLE.definitions[abar_t]})
+    terms = []
+    for variable in (x_t, prediction):
+        coefficient = sp.factor(sp.simplify(sp.diff(expanded, variable)))
+        coefficient = coefficient.subs(alpha_t * abar_tm1, abar_t)
+        terms.append(f"({coefficient}) {variable}")
+    return " + ".join(terms)
+
+
 def cumulative_product(body, index, lower, upper) -> sp.Expr | None:
     """``\\prod_{i=1}^t \\alpha_i`` (or of 1 - beta_i) is abar_t by definition (DDPM Eq. 4,
     Luo Eq. 69); up to t-1 it is abar_{t-1}.  Other products are left to SymPy (None)."""
@@ -249,6 +316,7 @@ DDPM_PARAMETER_KEYS = ("alpha_t", "abar_t", "abar_tm1", "beta_t", "t")
 DENSITIES = (r"q(x_t \mid x_{t-1})", r"q(x_t \mid x_0)", r"q(x_{t-1} \mid x_0)",
              r"q(x_{t-1} \mid x_t, x_0)")
 
-__all__ = ["ENTRIES", "DENSITIES", "Entry", "Relation", "reparametrization", "reparametrization_x0",
+__all__ = ["Parametrization", "model_mean_parametrizations", "tweedie_x0", "tweedie_noise",
+           "TWEEDIE_READING", "ENTRIES", "DENSITIES", "Entry", "Relation", "reparametrization", "reparametrization_x0",
            "UNDEFINED_QUANTITY_KEYS", "DDPM_PARAMETER_KEYS", "cumulative_product", "density", "normal", "lookup_function", "lookup_value",
            "table_rows"]

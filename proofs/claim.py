@@ -30,8 +30,10 @@ from derive.latex_parse import (ELLIPSIS, Context, LatexParseError, UnsupportedL
                                 parse_function_definition, parse_relation, has_relation, tokenize)
 from derive.symbols import POSITIVE, REAL, TABLE, Domain, SymbolSpec, SymbolTable
 from proofs.checker import Options, check_relation, residual_for
-from proofs.claim_context import (DEFINITION, builtin_relation, generic_values, marginal_score, reads_as_definition,
+from proofs.claim_context import (DEFINITION, builtin_relation, generic_values, marginal_score,
+                                  model_mean, reads_as_definition, tweedie, with_model_mean,
                                   with_relation)
+from derive.vocabulary import TWEEDIE_READING
 from proofs.claim_distribution import in_distribution, is_noise, states_a_law
 
 UNPARSABLE = "unparsable"
@@ -429,6 +431,7 @@ class ClaimStep:
                 "rhs": _latex(self.rhs) if self.rhs is not None else None,
                 "relations": v.details.get("relations", []),
                 "reading": v.details.get("reading", "pointwise"),
+                "readings": v.details.get("readings"),
                 "elided": self.elided,
                 "seconds": round(v.seconds, 4)}
 
@@ -627,7 +630,7 @@ def _check_step(step: ClaimStep, assumptions: Assumptions, options: Options,
                "!=": "\\neq claims are not checked", "in": "membership is not checked"}
         return Verdict(UNDECIDED, "none", reason=why.get(step.relation,
                                                          f"relation {step.relation} not checked"))
-    lhs, rhs = sp.sympify(step.lhs), sp.sympify(step.rhs)
+    lhs, rhs = _even_norms(sp.sympify(step.lhs)), _even_norms(sp.sympify(step.rhs))
     unsupported = _opaque(lhs) | _opaque(rhs)
     wrt: tuple = ()
     if relation == "propto":
@@ -644,16 +647,28 @@ def _check_step(step: ClaimStep, assumptions: Assumptions, options: Options,
                                                      "...) on either side")
     builtin = None
     law = False
+    used: list[str] = []
+    base = assumptions
     if relation != "propto":
+        kind, parametrizations = model_mean(lhs, rhs, assumptions)
+        if kind == "ambiguous":
+            return _ambiguous_model_mean(step, parametrizations, assumptions, options, elided)
+        if kind == "relation":
+            assumptions = base = with_model_mean(assumptions, parametrizations[0])
+            used.append(parametrizations[0].text)
         builtin = builtin_relation(lhs, rhs, assumptions)
         if builtin is not None:
             assumptions = with_relation(assumptions, builtin)
+            used.append(builtin.text)
         score = marginal_score(lhs, rhs, assumptions) if relation == "=" else None
         if score is not None:
-            return score
+            if score.status == FAILS:
+                score = _tweedie_reading(score, lhs, rhs, relation, base, options)
+            return _using(score, used)
         law = relation == "=" and not elided and _states_a_law(lhs, rhs, assumptions)
         definition = reads_as_definition(lhs, rhs, assumptions) \
-            if relation == "=" and not elided and not law else None
+            if relation == "=" and not elided and not law and \
+            tweedie(lhs, rhs, base) is None else None
         if definition is not None:
             return Verdict(UNDECIDED, DEFINITION, reason=definition)
     claim_step = Step(rhs, "claim", relation=relation, wrt=wrt)
@@ -666,9 +681,83 @@ def _check_step(step: ClaimStep, assumptions: Assumptions, options: Options,
             verdict = Verdict(UNDECIDED, verdict.method, reason=(
                 "reads as a forward law (a latent given an earlier one) but is not affine in "
                 "standard normal noises, so it was not compared in distribution"))
-    if builtin is not None:
-        verdict.details["relations"] = [builtin.text]
+    if verdict.status == FAILS and relation != "propto":
+        verdict = _tweedie_reading(verdict, lhs, rhs, relation, base, options)
+    return _using(verdict, used)
+
+
+def _even_norms(expr):
+    """|a|^2 -> a^2 (and other even powers) when every symbol of a is real: the squared norms of
+    the loss weights (Luo Eqs. 99, 130, 148) then simplify symbolically."""
+    def even_abs(node):
+        return (isinstance(node, sp.Pow) and isinstance(node.base, sp.Abs) and
+                node.exp.is_integer and node.exp.is_even and
+                all(s.is_real for s in node.base.args[0].free_symbols) and
+                not node.base.args[0].has(sp.I))
+    return expr.replace(even_abs, lambda node: node.base.args[0] ** node.exp)
+
+
+def _using(verdict: Verdict, used: list[str]) -> Verdict:
+    if used:
+        verdict.details["relations"] = list(used)
     return verdict
+
+
+def _point_text(counterexample: dict | None) -> str:
+    if not counterexample:
+        return "(no free symbol: the sides differ)"
+    return ", ".join(f"{k} = {v}" for k, v in counterexample.items()
+                     if k not in ("lhs", "rhs", "residual", "where")) or "(no free symbol)"
+
+
+def _tweedie_reading(pointwise: Verdict, lhs, rhs, relation: str, assumptions: Assumptions,
+                     options: Options) -> Verdict:
+    """A step that fails pointwise and contains the marginal score, re-checked with x_0 and the
+    noise replaced by their conditional expectations given x_t (Tweedie, Luo Eqs. 131-133, 151):
+    if it holds there, the step is ``undecided`` naming both readings; otherwise it fails."""
+    pair = tweedie(lhs, rhs, assumptions)
+    if pair is None:
+        return pointwise
+    left, right, affine = pair
+    other = _check_relation_safely(left, right, Step(right, "claim", relation=relation),
+                                   assumptions, options, set())
+    reading = TWEEDIE_READING if affine else (
+        "with x_0 and the noise replaced by their conditional means given x_t (Tweedie, Luo "
+        "Eq. 133; the claim is not affine in them, so this is not the conditional expectation "
+        "of both sides)")
+    readings = [{"reading": "pointwise", "status": FAILS, "method": pointwise.method,
+                 "counterexample": pointwise.counterexample},
+                {"reading": reading, "status": other.status, "method": other.method,
+                 "counterexample": other.counterexample}]
+    if other.status == HOLDS:
+        return Verdict(UNDECIDED, other.method, counterexample=pointwise.counterexample,
+                       details={**pointwise.details, "readings": readings}, reason=(
+                           f"two readings: pointwise: fails at {_point_text(pointwise.counterexample)}"
+                           f" (lhs = {pointwise.counterexample.get('lhs')}, rhs = "
+                           f"{pointwise.counterexample.get('rhs')}); {reading}: holds "
+                           f"({other.method}); say which is meant"
+                           if pointwise.counterexample else
+                           f"two readings: pointwise: fails; {reading}: holds ({other.method})"))
+    pointwise.details = {**pointwise.details, "readings": readings}
+    if other.status == FAILS:
+        pointwise.reason = ((pointwise.reason + "; ") if pointwise.reason else "") + (
+            f"it fails {reading} as well, at {_point_text(other.counterexample)}")
+    return pointwise
+
+
+def _ambiguous_model_mean(step: ClaimStep, parametrizations, assumptions: Assumptions,
+                          options: Options, elided: bool) -> Verdict:
+    """mu_theta with predictions of several kinds: each parametrization is a reading."""
+    readings, parts = [], []
+    for parametrization in parametrizations:
+        verdict = _check_step(step, with_model_mean(assumptions, parametrization), options, elided)
+        readings.append({"reading": parametrization.text, "status": verdict.status,
+                         "method": verdict.method, "counterexample": verdict.counterexample})
+        parts.append(f"{parametrization.text}: {verdict.status}")
+    kinds = " and ".join(p.kind for p in parametrizations)
+    return Verdict(UNDECIDED, "none", details={"readings": readings}, reason=(
+        f"ambiguous: mu_theta occurs with predictions of {kinds}, so it can be read as "
+        + "; or as ".join(parts) + r"; define it with % assume: \mu_\theta = ..."))
 
 
 def _states_a_law(lhs, rhs, assumptions: Assumptions) -> bool:

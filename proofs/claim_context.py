@@ -32,7 +32,8 @@ from derive.derivation import FAILS, UNDECIDED, Verdict
 from derive.symbols import TABLE
 from proofs.claim_distribution import is_noise
 from derive.vocabulary import (DDPM_PARAMETER_KEYS, UNDEFINED_QUANTITY_KEYS, Relation,
-                               reparametrization, reparametrization_x0)
+                               model_mean_parametrizations, reparametrization, reparametrization_x0,
+                               tweedie_noise, tweedie_x0)
 
 _OTHER_LATENTS = ("x_tm1", "x_tm2", "x_tp1")
 DEFINITION = "definition"
@@ -223,5 +224,55 @@ def generic_values(lhs, rhs):
     return new[0], new[1], sorted(s.name for s in atoms.values())
 
 
-__all__ = ["DEFINITION", "generic_values", "builtin_relation", "with_relation", "reads_as_definition",
+# ---------------------------------------------------------------------------------------------
+# the model mean and the Tweedie reading
+# ---------------------------------------------------------------------------------------------
+def model_mean(lhs, rhs, assumptions) -> tuple:
+    """How to read mu_theta in this step: (None, ()) when it is absent or defined by an
+    assumption; ("relation", (p,)) when exactly one kind of prediction (xhat, epshat, s_theta)
+    occurs, p being that parametrization (Luo Eqs. 95, 125, 143); ("ambiguous", (p, q, ...)) when
+    several kinds occur; ("free", ()) when none does (mu_theta is then any model output)."""
+    mu_theta = TABLE["mu_theta"]
+    if mu_theta in assumptions.definitions:
+        return None, ()
+    free = _free(lhs, assumptions) | _free(rhs, assumptions)
+    if mu_theta not in free:
+        return None, ()
+    present = tuple(p for p in model_mean_parametrizations() if p.prediction in free)
+    if not present:
+        return "free", ()
+    return ("relation" if len(present) == 1 else "ambiguous"), present
+
+
+def with_model_mean(assumptions, parametrization):
+    return replace(assumptions, definitions={**assumptions.definitions,
+                                             TABLE["mu_theta"]: parametrization.value})
+
+
+def tweedie(lhs, rhs, assumptions):
+    """Both sides with x_0 and the noise of x_t replaced by their conditional expectations given
+    x_t (Tweedie: E[x_0 | x_t] = (x_t + (1 - abar_t) grad log p(x_t)) / sqrt(abar_t)), as
+    (lhs, rhs, affine), or None when the step has no marginal score, no x_0 or noise, or other
+    latents.  ``affine``: both sides are affine in x_0 and the noise, so the substitution is the
+    conditional expectation of the claim itself; otherwise it is the claim with x_0 replaced by
+    its conditional mean (the reading of Luo Eqs. 142-148)."""
+    left = assumptions.table.expand_definitions(sp.sympify(lhs), assumptions.definitions)
+    right = assumptions.table.expand_definitions(sp.sympify(rhs), assumptions.definitions)
+    free = left.free_symbols | right.free_symbols
+    x_0, x_t = TABLE["x_0"], TABLE["x_t"]
+    if TABLE["score"] not in free or any(TABLE[k] in free for k in _OTHER_LATENTS):
+        return None
+    if any(s in assumptions.definitions for s in (x_t, x_0)):
+        return None
+    noises = [TABLE[k] for k in ("eps_0", "eps") if TABLE[k] in free]
+    hidden = ([x_0] if x_0 in free else []) + noises
+    if not hidden:
+        return None
+    subs = {x_0: tweedie_x0(), **{n: tweedie_noise(n) for n in noises}}
+    affine = all(sp.Poly(side, *hidden).total_degree() <= 1 if side.is_polynomial(*hidden)
+                 else False for side in (left, right))
+    return left.xreplace(subs), right.xreplace(subs), affine
+
+
+__all__ = ["model_mean", "with_model_mean", "tweedie", "DEFINITION", "generic_values", "builtin_relation", "with_relation", "reads_as_definition",
            "marginal_score"]
