@@ -483,6 +483,9 @@ class _Parser(GaussianSyntax):
                 self.next()
                 return self.apply_function(_FUNCS[tok.value], tok), None
             if tok.value == "\\mathbb" and not single and self.peek(2).value == "E":
+                conditional = self.parse_conditional_expectation()
+                if conditional is not None:
+                    return conditional, None
                 return self.parse_expectation(), None
             if tok.value in _ELLIPSES:
                 raise self.error(f"{tok.value} inside a formula (elided terms) cannot be checked",
@@ -777,6 +780,34 @@ class _Parser(GaussianSyntax):
         if args == [x_t, time]:
             return symbol
         return sp.Function(name.symbol_name(), real=True)(*args)
+
+    def parse_conditional_expectation(self) -> sp.Expr | None:
+        """``\\mathbb{E}[f \\mid x_t]`` with f affine in x_0 and the noise: Tweedie's conditional
+        means (derive.vocabulary.conditional_mean_given_xt); None if no ``[`` follows E."""
+        start = self.i
+        tok = self.next()
+        self.read_name_arg()
+        if not self.is_op("["):
+            self.i = start
+            return None
+        self.next()
+        self.in_abs += 1
+        try:
+            body = self.parse_sum()
+            if not self.is_op("|"):
+                raise self.error("write the distribution of the expectation, "
+                                 "\\mathbb{E}_{x \\sim \\mathcal{N}(m, v)}[f], or condition it: "
+                                 "\\mathbb{E}[f \\mid x_t]", tok, UnsupportedLatexError)
+            self.next()
+            given = self.parse_sum()
+        finally:
+            self.in_abs -= 1
+        self.expect("]", "to close the conditional expectation")
+        from derive.vocabulary import conditional_mean_given_xt  # noqa: PLC0415
+        try:
+            return conditional_mean_given_xt(body, given)
+        except ValueError as error:
+            raise self.error(str(error), tok, UnsupportedLatexError) from None
 
     def parse_arguments(self, conditional: bool = False) -> list[sp.Expr]:
         open_tok = self.expect("(")

@@ -230,6 +230,25 @@ def tweedie_noise(noise: sp.Symbol, score_value: sp.Expr = score) -> sp.Expr:
     return solution
 
 
+def conditional_mean_given_xt(body: sp.Expr, given: sp.Expr) -> sp.Expr:
+    """E[body | x_t] for body affine in x_0 and the noise of x_t, with coefficients known given
+    x_t: x_0 and the noise replaced by Tweedie's conditional means (Luo Eqs. 131-133, 151)."""
+    if given != x_t:
+        raise ValueError(f"only expectations given x_t are known (Tweedie), not given {given}")
+    noises = (TABLE["eps_0"], TABLE["eps"])
+    hidden = (x_0, *noises)
+    known = set(hidden) | {x_t, t, score} | {TABLE[k] for k in DDPM_PARAMETER_KEYS}
+    extra = sorted(str(s) for s in body.free_symbols - known)
+    if extra:
+        raise ValueError(f"E[. | x_t] is computed for expressions in x_0, the noise, x_t and the "
+                         f"schedule only, not {', '.join(extra)}")
+    present = [h for h in hidden if body.has(h)]
+    if present and not (body.is_polynomial(*present) and
+                        sp.Poly(body, *present).total_degree() <= 1):
+        raise ValueError("E[. | x_t] is computed for expressions affine in x_0 and the noise only")
+    return body.xreplace({x_0: tweedie_x0(), **{n: tweedie_noise(n) for n in noises}})
+
+
 TWEEDIE_READING = "in conditional expectation given x_t (Tweedie, Luo Eq. 133)"
 
 
@@ -316,7 +335,7 @@ DDPM_PARAMETER_KEYS = ("alpha_t", "abar_t", "abar_tm1", "beta_t", "t")
 DENSITIES = (r"q(x_t \mid x_{t-1})", r"q(x_t \mid x_0)", r"q(x_{t-1} \mid x_0)",
              r"q(x_{t-1} \mid x_t, x_0)")
 
-__all__ = ["Parametrization", "model_mean_parametrizations", "tweedie_x0", "tweedie_noise",
+__all__ = ["conditional_mean_given_xt", "Parametrization", "model_mean_parametrizations", "tweedie_x0", "tweedie_noise",
            "TWEEDIE_READING", "ENTRIES", "DENSITIES", "Entry", "Relation", "reparametrization", "reparametrization_x0",
            "UNDEFINED_QUANTITY_KEYS", "DDPM_PARAMETER_KEYS", "cumulative_product", "density", "normal", "lookup_function", "lookup_value",
            "table_rows"]

@@ -649,6 +649,8 @@ def _check_step(step: ClaimStep, assumptions: Assumptions, options: Options,
     law = False
     used: list[str] = []
     base = assumptions
+    if _CONDITIONAL_E.search(step.source or ""):
+        used.append(CONDITIONAL_E_TEXT)
     if relation != "propto":
         kind, parametrizations = model_mean(lhs, rhs, assumptions)
         if kind == "ambiguous":
@@ -684,6 +686,12 @@ def _check_step(step: ClaimStep, assumptions: Assumptions, options: Options,
     if verdict.status == FAILS and relation != "propto":
         verdict = _tweedie_reading(verdict, lhs, rhs, relation, base, options)
     return _using(verdict, used)
+
+
+_CONDITIONAL_E = re.compile(r"\\mathbb\s*\{?\s*E\s*\}?\s*\[[^\]]*(\||\\mid)")
+CONDITIONAL_E_TEXT = ("E[. | x_t] read with Tweedie's formula: E[x_0 | x_t] = (x_t + (1 - abar_t) "
+                      "grad log p(x_t)) / sqrt(abar_t), E[eps_0 | x_t] = -sqrt(1 - abar_t) "
+                      "grad log p(x_t) (Luo Eqs. 133, 151)")
 
 
 def _even_norms(expr):
