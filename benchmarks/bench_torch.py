@@ -14,7 +14,7 @@ Same MLP (ScoreMLP), same sizes, same thread count, same float32, measured in on
 
 Threads: default min(2, cores), the machine's two cores.  When other processes already keep the
 cores busy, two intra-op threads per process oversubscribe them and every figure collapses (see
-docs/readme/torch.md); pass --threads 1 then.
+README.md, "Speed"); pass --threads 1 then.
 
 Usage: python benchmarks/bench_torch.py [--threads 2] [--train-steps 300] [--sample-steps 20]
 """
