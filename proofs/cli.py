@@ -28,6 +28,10 @@ def _cmd_list(args) -> int:
 
 def _options(args):
     from proofs.checker import Options
+    if args.seed < 0:
+        raise UsageError(f"--seed must be a non-negative integer, got {args.seed}")
+    if not args.budget > 0:
+        raise UsageError(f"--budget must be a positive number of seconds, got {args.budget}")
     return Options(numeric=not args.no_numeric, seed=args.seed, budget=args.budget,
                    run_checks=not args.no_checks)
 

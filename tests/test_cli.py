@@ -130,3 +130,13 @@ def test_an_unevaluable_step_is_undecided_not_numerically_held(tmp_path, capsys)
     code, out, _ = run(capsys, "check", str(user), "--json")
     step = json.loads(out)["derivations"][0]["steps"][0]
     assert code == 1 and step["status"] == "undecided" and "could not be evaluated" in step["reason"]
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["check", "ddpm-posterior", "--seed", "-3"], "--seed must be a non-negative integer"),
+    (["check", "ddpm-posterior", "--budget", "0"], "--budget must be a positive number"),
+    (["errata", "--budget", "-1"], "--budget must be a positive number"),
+])
+def test_bad_seed_or_budget_is_a_usage_error(capsys, argv, message):
+    code, _, err = run(capsys, *argv)
+    assert code == 2 and message in err
