@@ -339,3 +339,48 @@ __all__ = ["conditional_mean_given_xt", "Parametrization", "model_mean_parametri
            "TWEEDIE_READING", "ENTRIES", "DENSITIES", "Entry", "Relation", "reparametrization", "reparametrization_x0",
            "UNDEFINED_QUANTITY_KEYS", "DDPM_PARAMETER_KEYS", "cumulative_product", "density", "normal", "lookup_function", "lookup_value",
            "table_rows"]
+
+
+# ---------------------------------------------------------------------------------------------
+# continuous-time schedules (notation.md): sigma(t), beta(t), f(t), g(t) from derive.sde
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Schedule:
+    """A linear SDE of notation.md as built-in functions of one argument: ``base`` (sigma or
+    beta, the schedule's own function) and the SDE coefficients f, g, all computed by
+    :mod:`derive.sde`."""
+
+    name: str                       # "VE" or "VP"
+    base: str                       # name key of the schedule function (|sigma| or |beta|)
+    text: str                       # the reading, as the report states it
+
+    def bodies(self) -> dict[str, tuple[str, sp.Expr]]:
+        """name key -> (LaTeX usage, body in t)."""
+        from derive import sde  # noqa: PLC0415
+
+        if self.name == "VE":
+            return {"|sigma|": (r"\sigma(t)", sde.VE.sigma(t)), "|g|": ("g(t)", sde.VE.g(t)),
+                    "|f|": ("f(t)", sde.VE.f(t))}
+        return {"|beta|": (r"\beta(t)", sde.VP.beta(t)), "|g|": ("g(t)", sde.VP.g(t)),
+                "|f|": ("f(t)", sde.VP.f(t))}
+
+    def functions(self, keys) -> dict:
+        """FunctionDefs for the given name keys (a subset of :meth:`bodies`)."""
+        from derive.latex_parse import FunctionDef  # noqa: PLC0415
+
+        return {key: FunctionDef(usage, (t,), body, meaning=f"{self.name} schedule (notation.md)")
+                for key, (usage, body) in self.bodies().items() if key in keys}
+
+
+SCHEDULES = {
+    "VE": Schedule("VE", "|sigma|", "the VE schedule of notation.md: sigma(t) = sigma_min "
+                   "(sigma_max/sigma_min)^t, g(t) = sqrt(d sigma(t)^2/dt) (Song et al. Eq. 30), "
+                   "f(t) = 0"),
+    "VP": Schedule("VP", "|beta|", "the VP schedule of notation.md: beta(t) = beta_min + "
+                   "t (beta_max - beta_min), f(t) = -beta(t)/2, g(t) = sqrt(beta(t)) (Song et al. "
+                   "Eqs. 32-33), t in [0, 1]"),
+}
+__all__ += ["Schedule", "SCHEDULES"]
+BETA_READING = ("beta(t) = beta_min + t (beta_max - beta_min), the VP schedule of notation.md "
+                "(Song et al. Eq. 33); f(t), g(t) not built in")
+__all__ += ["BETA_READING"]

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 import sympy as sp
@@ -32,7 +32,7 @@ from derive.symbols import POSITIVE, REAL, TABLE, Domain, SymbolSpec, SymbolTabl
 from proofs.checker import Options, check_relation, residual_for
 from proofs.claim_context import (DEFINITION, builtin_relation, generic_values, marginal_score,
                                   model_mean, reads_as_definition, tweedie, with_model_mean,
-                                  with_relation)
+                                  with_relation, schedule_reading)
 from derive.vocabulary import TWEEDIE_READING
 from proofs.claim_distribution import in_distribution, is_noise, states_a_law
 
@@ -1034,9 +1034,31 @@ def check_text(claims: list[tuple[str, int | None]], assumption_lines: list[str]
         return [Claim(i, latex, line, error=f"assumption: {error}")
                 for i, (latex, line) in enumerate(claims, start=1)]
     results = []
+    file_text = "\n".join([latex for latex, _ in claims] + list(assumption_lines))
     for i, (latex, line) in enumerate(claims, start=1):
-        results.append(check_claim(latex, assumptions, i, line, options))
+        results.append(_check_with_schedule(latex, file_text, assumptions, i, line, options))
     return results
+
+
+def _check_with_schedule(latex: str, file_text: str, assumptions: Assumptions, index: int,
+                         line: int | None, options: Options | None) -> Claim:
+    """check_claim with the built-in schedule functions of notation.md this claim reads
+    (proofs.claim_context.schedule_reading), stated in each step's relations."""
+    defined = set(assumptions.context.functions)
+    functions, readings, note = schedule_reading(latex, file_text, defined)
+    if functions:
+        context = assumptions.context.copy()
+        context.functions.update(functions)
+        assumptions = replace(assumptions, context=context)
+    claim = check_claim(latex, assumptions, index, line, options)
+    for step in claim.steps:
+        verdict = step.verdict
+        if readings:
+            verdict.details = dict(verdict.details, relations=list(
+                verdict.details.get("relations", [])) + readings)
+        if note and verdict.status == UNDECIDED:
+            verdict.reason = f"{verdict.reason}; {note}" if verdict.reason else note
+    return claim
 
 
 def check_file_text(text: str, extra_assumptions: list[str] = (),

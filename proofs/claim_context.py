@@ -23,6 +23,7 @@ distribution by :mod:`proofs.claim_distribution`.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from fractions import Fraction
 
@@ -274,5 +275,66 @@ def tweedie(lhs, rhs, assumptions):
     return left.xreplace(subs), right.xreplace(subs), affine
 
 
-__all__ = ["model_mean", "with_model_mean", "tweedie", "DEFINITION", "generic_values", "builtin_relation", "with_relation", "reads_as_definition",
+# ---------------------------------------------------------------------------------------------
+# continuous-time schedules (notation.md)
+# ---------------------------------------------------------------------------------------------
+_APPLIED = r"\s*(?:\^\s*(?:\{[^{}]*\}|\w))?\s*(?:\\left\s*)?\("
+_FUNCTION_PATTERNS = {
+    "|sigma|": re.compile(r"\\(?:var)?sigma(?![A-Za-z])" + _APPLIED),
+    "|beta|": re.compile(r"\\beta(?![A-Za-z])" + _APPLIED),
+    "|g|": re.compile(r"(?<![\\A-Za-z])g" + _APPLIED),
+    "|f|": re.compile(r"(?<![\\A-Za-z])f" + _APPLIED),
+}
+_CUES = {
+    "VE": re.compile(r"\\sigma\s*_\s*\{?\s*\\m(?:in|ax)(?![A-Za-z])"),
+    "VP": re.compile(r"\\beta\s*_\s*\{?\s*\\m(?:in|ax)(?![A-Za-z])"),
+}
+_BASE_CUE = {"VE": "|sigma|", "VP": "|beta|"}
+
+
+def schedule_cues(text: str) -> set[str]:
+    """Which schedules of notation.md a text points at: VE (sigma_min, sigma_max, sigma(t)),
+    VP (beta_min, beta_max, beta(t))."""
+    return {name for name, cue in _CUES.items()
+            if cue.search(text) or _FUNCTION_PATTERNS[_BASE_CUE[name]].search(text)}
+
+
+def applied_functions(text: str) -> set[str]:
+    """Name keys of the schedule functions (sigma, beta, g, f) applied in a text."""
+    return {key for key, pattern in _FUNCTION_PATTERNS.items() if pattern.search(text)}
+
+
+def schedule_reading(claim_text: str, file_text: str, defined) -> tuple[dict, list[str], str | None]:
+    """The built-in schedule functions for one claim: (name key -> FunctionDef, readings stated,
+    note for g/f left undefined because both schedules are mentioned).
+
+    The claim's own cues decide, else the file's (notation.md): VE reads sigma(t), g(t), f(t) = 0
+    from derive.sde.VE; VP reads beta(t), f(t) = -beta/2, g(t) = sqrt(beta) from derive.sde.VP.
+    A function the user defines (``defined``: name keys) is never replaced, and g, f are built in
+    only together with the schedule's own function (a user sigma(t) or beta(t) is another
+    schedule).  With both or neither schedule mentioned, g and f are not built in; beta(t) keeps
+    its one meaning."""
+    from derive.vocabulary import BETA_READING, SCHEDULES  # noqa: PLC0415
+
+    kinds = schedule_cues(claim_text) or schedule_cues(file_text)
+    applied = applied_functions(claim_text) - set(defined)
+    functions, readings, note = {}, [], None
+    if len(kinds) == 1:
+        schedule = SCHEDULES[next(iter(kinds))]
+        if schedule.base not in defined:
+            keys = applied & ({schedule.base, "|g|", "|f|"})
+            functions = schedule.functions(keys)
+    elif "|beta|" in applied:
+        functions = SCHEDULES["VP"].functions({"|beta|"})
+    if kinds == {"VE", "VP"} and applied & {"|g|", "|f|"}:
+        names = " and ".join(k.strip("|") + "(t)" for k in sorted(applied & {"|g|", "|f|"}))
+        note = (f"ambiguous: the claim mentions both the VE and the VP schedule, so {names} can "
+                f"be read as VE ({SCHEDULES['VE'].text}) or as VP ({SCHEDULES['VP'].text}); state "
+                f"one with % assume:")
+    if functions:
+        readings = [SCHEDULES[next(iter(kinds))].text if len(kinds) == 1 else BETA_READING]
+    return functions, readings, note
+
+
+__all__ = ["schedule_cues", "applied_functions", "schedule_reading", "model_mean", "with_model_mean", "tweedie", "DEFINITION", "generic_values", "builtin_relation", "with_relation", "reads_as_definition",
            "marginal_score"]

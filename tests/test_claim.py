@@ -192,7 +192,8 @@ def test_a_user_definition_overrides_the_reparametrization():
 
 
 @pytest.mark.parametrize("latex, status", [
-    (r"g(t) = \sqrt{2}\sigma_{\min}", "undecided"),           # g is named, not defined
+    (r"g(t) = \sqrt{2}\alpha_t", "undecided"),               # g is named, not defined
+    (r"g(t) = \sqrt{2}\sigma_{\min}", "fails"),               # VE: g is notation.md's
     (r"\nabla_x \log p(x) = -x", "undecided"),                 # true for one p only
     (r"\lambda(t) = 1 - \bar\alpha_t", "undecided"),
     (r"\tilde\beta_t = \beta_t", "fails"),                     # every symbol is defined
