@@ -143,7 +143,8 @@ class GaussianSyntax:
         self.expect(",", "between the mean and the variance of \\mathcal{N}")
         variance = self.parse_sum()
         self.expect(")", "to close \\mathcal{N}(x; m, v)")
-        density = sp.exp(-(point - mean) ** 2 / (2 * variance)) / sp.sqrt(2 * sp.pi * variance)
+        from derive.gaussian import Normal  # noqa: PLC0415
+        density = Normal(point, mean, variance).density()
         if isinstance(point, sp.Symbol):
             self.ctx.density_variables.append((point, density))
         return density

@@ -171,8 +171,9 @@ def gaussian_fokker_planck_residual(drift: sp.Expr, diffusion_sign: int) -> sp.E
     (drift f x - g^2 score / 2, Song Eq. 13) sign 0; zero residual means the process has the
     marginals p_t.  ``drift`` may use the symbol ``score``, replaced by d/dx log p_t.
     """
+    from derive.gaussian import Normal
     from derive.symbols import S_t, V_t, f_t, g_t, m, score, x
-    density = sp.exp(-(x - S_t * m) ** 2 / (2 * V_t)) / sp.sqrt(2 * sp.pi * V_t)
+    density = Normal(x, S_t * m, V_t).density()
     exact_score = sp.diff(sp.log(density), x)
     drift = sp.sympify(drift).subs(score, exact_score)
     time_derivative = sp.diff(density, S_t) * f_t * S_t + sp.diff(density, V_t) * (2 * f_t * V_t + g_t ** 2)
