@@ -68,9 +68,6 @@ class Normal:
     def rename(self, var: sp.Symbol) -> "Normal":
         return Normal(var, self.mean, self.variance)
 
-    def simplified(self) -> "Normal":
-        return Normal(self.var, sp.factor(sp.simplify(self.mean)), sp.factor(sp.simplify(self.variance)))
-
 
 def sum_of_independent(first: Normal, second: Normal, var: sp.Symbol) -> Normal:
     """The law of X + Y for independent Gaussians X, Y: means and variances add."""
