@@ -43,90 +43,9 @@ VARIABLE_KEYS = ("x", "x_0", "x_t", "x_tm1", "x_tm2", "x_tp1", "z", "eps", "eps_
 # ---------------------------------------------------------------------------------------------
 # reading files
 # ---------------------------------------------------------------------------------------------
-@dataclass
-class Display:
-    latex: str
-    line: int
-
-
-_ENVS = r"(equation|align|aligned|gather|gathered|multline|eqnarray|split)\*?"
-_DISPLAY = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\begin\{(" + _ENVS + r")\}(.+?)\\end\{\3\}",
-                      re.S)
-_ASSUME = re.compile(r"^\s*%\s*assume:\s*(.+?)\s*$|<!--\s*assume:\s*(.+?)\s*-->", re.M)
-
-
-def extract_displays(text: str) -> list[Display]:
-    """The displayed equations of a .tex or .md file, in order, with their line numbers."""
-    displays = []
-    for match in _DISPLAY.finditer(text):
-        body = match.group(1) or match.group(2) or match.group(5) or ""
-        line = text.count("\n", 0, match.start()) + 1
-        displays.append(Display(body, line))
-    return displays
-
-
-def extract_assumptions(text: str) -> list[str]:
-    return [m.group(1) or m.group(2) for m in _ASSUME.finditer(text)]
-
-
-def _strip_comments(text: str) -> str:
-    return re.sub(r"(?<!\\)%[^\n]*", "", text)
-
-
-def split_lines(display: str) -> list[str]:
-    """The lines of a display: environments unwrapped, justifications (``&& \\text{...}``,
-    ``\\quad \\text{...}``, ``\\tag``) dropped, continuation lines joined to their line."""
-    body = _strip_comments(display)
-    body = re.sub(r"\\(begin|end)\{(" + _ENVS + r")\}(\{[^}]*\})?", " ", body)
-    body = re.sub(r"\\(tag|label)\*?\s*\{[^{}]*\}|\\(nonumber|notag)\b", " ", body)
-    # "A = B \Rightarrow C = D": two statements, each checked on its own line
-    body = re.sub(r"\\(Rightarrow|Longrightarrow|implies|therefore|iff|Leftrightarrow|"
-                  r"Longleftrightarrow)\b", r"\\\\", body)
-    raw = _split_top_level(body)
-    lines: list[str] = []
-    for line in raw:
-        line = line.split("&&")[0]
-        line = re.sub(r"\\(q?quad|text|textrm|mbox)\s*\{[^{}]*\}\s*[.,;]?\s*$", "", line.strip())
-        # \text{SNR}(t), \text{KL}_t: an operator name, not prose
-        line = re.sub(r"\\(text|textrm)\s*\{([A-Za-z]{1,4})\}(?=\s*[(_^])", r"\\mathrm{\2}", line)
-        line = re.sub(r"\\(text|textrm|mbox)\s*\{[^{}]*\}", " ", line)
-        line = re.sub(r"\\q?quad\b|\\[,;:!]", " ", line)
-        line = " ".join(line.replace("&", " ").split()).rstrip(".,; ")
-        if not line:
-            continue
-        if lines and not has_relation_safe(line):
-            lines[-1] = lines[-1] + " " + line           # "&\quad + c" continues the line above
-        else:
-            lines.append(line)
-    return lines
-
-
-def has_relation_safe(line: str) -> bool:
-    try:
-        return has_relation(line)
-    except LatexParseError:
-        return True
-
-
-def _split_top_level(body: str) -> list[str]:
-    parts, depth, current, i = [], 0, [], 0
-    while i < len(body):
-        ch = body[i]
-        if body.startswith("\\\\", i) and depth == 0:
-            parts.append("".join(current))
-            current = []
-            i += 2
-            continue
-        if ch == "\\" and i + 1 < len(body):
-            current.append(body[i:i + 2])
-            i += 2
-            continue
-        depth += ch == "{"
-        depth -= ch == "}"
-        current.append(ch)
-        i += 1
-    parts.append("".join(current))
-    return parts
+# linear, size-bounded readers: proofs.claim_document (re-exported here for existing imports)
+from proofs.claim_document import (Display, DocumentError, extract_assumptions,  # noqa: E402,F401
+                                   extract_displays, has_relation_safe, read_document, split_lines)
 
 
 # ---------------------------------------------------------------------------------------------
