@@ -22,6 +22,8 @@ from typing import Any, Protocol, Sequence
 import sympy as sp
 
 HOLDS, FAILS, UNDECIDED = "holds", "fails", "undecided"
+# Not a verdict: the check itself broke (a bug in diffproof). Reported as an error, exit 3.
+ERROR = "error"
 RELATIONS = ("=", "propto", ">=", "<=")
 
 

@@ -27,13 +27,13 @@ else is left to numeric evidence, labelled as such by the checker.
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import sympy as sp
 
+from derive.budget import run_limited
 from derive.symbols import TABLE, SymbolTable
-from derive.zero import Timeout, is_zero, time_limit
+from derive.zero import is_zero
 
 MAX_DEPTH = 4
 
@@ -45,27 +45,18 @@ class InequalityProof:
 
 
 def prove_nonnegative(expr: sp.Expr, table: SymbolTable = TABLE, budget: float = 2.0) -> InequalityProof:
-    """Try to prove ``expr >= 0`` for every admissible value of its symbols."""
+    """Try to prove ``expr >= 0`` for every admissible value of its symbols; the prover runs in a
+    worker limited to ``budget`` seconds of CPU time (derive.budget)."""
     expr = table.expand_definitions(sp.sympify(expr))
-    started = time.perf_counter()
-    deadline = started + budget
-    how = None
-    try:
-        with time_limit(budget):
-            how = _prove(expr, table, deadline, MAX_DEPTH, frozenset())
-    except Timeout:
-        how = None
-    except (TypeError, ValueError, NotImplementedError, RecursionError, AttributeError):
-        how = None
-    if how is not None:
-        return InequalityProof(True, how)
-    left = budget - (time.perf_counter() - started)
-    if left > 0.05:
-        zero, _ = is_zero(expr, table, left)   # the full simplifier, with what is left
-        if zero:
-            return InequalityProof(True, "the difference is identically 0")
-    return InequalityProof(False, f"sign not decided symbolically within {budget:g} s (tried: "
-                                  "sign by assumptions, convexity, unique critical point, monotonicity)")
+    outcome = run_limited(lambda: _prove(expr, table, MAX_DEPTH, frozenset()), budget)
+    if outcome.ok and outcome.value is not None:
+        return InequalityProof(True, outcome.value)
+    zero, _ = is_zero(expr, table, budget)   # the full simplifier
+    if zero:
+        return InequalityProof(True, "the difference is identically 0")
+    return InequalityProof(False, f"sign not decided symbolically within {budget:g} s of CPU time "
+                                  "(tried: sign by assumptions, convexity, unique critical point, "
+                                  "monotonicity)")
 
 
 # -- sign by assumptions ----------------------------------------------------------------------
@@ -96,9 +87,7 @@ def _sign_known(expr: sp.Expr, table: SymbolTable, want: str = "nonnegative", qu
 
 
 # -- the recursive prover -----------------------------------------------------------------------
-def _prove(expr: sp.Expr, table: SymbolTable, deadline: float, depth: int, fixed: frozenset) -> str | None:
-    if time.perf_counter() > deadline:
-        raise Timeout()
+def _prove(expr: sp.Expr, table: SymbolTable, depth: int, fixed: frozenset) -> str | None:
     if _cheap_zero(expr, table):
         return "identically 0"
     if _sign_known(expr, table):
@@ -108,7 +97,7 @@ def _prove(expr: sp.Expr, table: SymbolTable, deadline: float, depth: int, fixed
     candidates = _candidates(expr, table, fixed)
     for method in (_minimize, _monotone):
         for variable in candidates:
-            how = method(expr, variable, table, deadline, depth, fixed)
+            how = method(expr, variable, table, depth, fixed)
             if how is not None:
                 return how
     if expr.is_Add:
@@ -116,7 +105,7 @@ def _prove(expr: sp.Expr, table: SymbolTable, deadline: float, depth: int, fixed
         known = [term for term in terms if _sign_known(term, table, quick=True)]
         if known and len(known) < len(terms):
             rest = sp.Add(*[term for term in terms if term not in known])
-            inner = _prove(rest, table, deadline, depth - 1, fixed)
+            inner = _prove(rest, table, depth - 1, fixed)
             if inner is not None:
                 return f"nonnegative terms split off; the rest: {inner}"
     return None
@@ -133,7 +122,7 @@ def _cheap_zero(expr: sp.Expr, table: SymbolTable) -> bool:
     return sp.cancel(sp.together(sp.expand(sp.expand_log(positive, force=False)))) == 0
 
 
-def _monotone(expr, variable, table, deadline, depth, fixed) -> str | None:
+def _monotone(expr, variable, table, depth, fixed) -> str | None:
     first = sp.diff(expr, variable)
     if first == 0 or not first.is_rational_function(variable):
         return None
@@ -147,7 +136,7 @@ def _monotone(expr, variable, table, deadline, depth, fixed) -> str | None:
             continue
         if boundary.has(sp.nan, sp.zoo) or boundary.has(sp.Limit):
             continue
-        inner = _prove(sp.simplify(boundary), table, deadline, depth - 1, fixed | {variable})
+        inner = _prove(sp.simplify(boundary), table, depth - 1, fixed | {variable})
         if inner is not None:
             return (f"{word} in {variable.name} (first derivative {'>=' if sign > 0 else '<='} 0) "
                     f"from its limit at {variable.name} -> {end:g}{side}: {inner}")
@@ -198,7 +187,7 @@ def _outside(value: sp.Expr, variable: sp.Symbol, table: SymbolTable) -> bool:
     return False
 
 
-def _minimize(expr, variable, table, deadline, depth, fixed) -> str | None:
+def _minimize(expr, variable, table, depth, fixed) -> str | None:
     first = sp.diff(expr, variable)
     if first == 0 or not first.is_rational_function(variable):
         return None     # the critical points would not be the roots of a polynomial
@@ -224,7 +213,7 @@ def _minimize(expr, variable, table, deadline, depth, fixed) -> str | None:
             return None
         if len(set(inside)) != 1:
             return _critical_values(expr, variable, sorted(set(inside), key=sp.default_sort_key),
-                                    table, deadline, depth, fixed)
+                                    table, depth, fixed)
         # (5) the only critical point, a strict local minimum
         root = inside[0]
         curvature = second.subs(variable, root)
@@ -232,13 +221,13 @@ def _minimize(expr, variable, table, deadline, depth, fixed) -> str | None:
             return None
         method = f"only critical point {name} = {root} on the domain, a strict minimum"
     minimum = sp.simplify(expr.subs(variable, root))
-    inner = _prove(minimum, table, deadline, depth - 1, fixed | {variable})
+    inner = _prove(minimum, table, depth - 1, fixed | {variable})
     if inner is None:
         return None
     return f"{method}; minimum value: {inner}"
 
 
-def _critical_values(expr, variable, points, table, deadline, depth, fixed) -> str | None:
+def _critical_values(expr, variable, points, table, depth, fixed) -> str | None:
     """(7) every critical point in the interval is known: h >= 0 when h is >= 0 at each of them
     and its limits at both ends of the interval are >= 0 (the infimum of a differentiable function
     on an open interval is a critical value or an end limit)."""
@@ -254,10 +243,10 @@ def _critical_values(expr, variable, points, table, deadline, depth, fixed) -> s
             continue
         if value.has(sp.nan, sp.zoo, sp.Limit) or value == -sp.oo:
             return None
-        if _prove(sp.simplify(value), table, deadline, depth - 1, fixed | {variable}) is None:
+        if _prove(sp.simplify(value), table, depth - 1, fixed | {variable}) is None:
             return None
     for point in points:
-        if _prove(sp.simplify(expr.subs(variable, point)), table, deadline, depth - 1,
+        if _prove(sp.simplify(expr.subs(variable, point)), table, depth - 1,
                   fixed | {variable}) is None:
             return None
     names = ", ".join(str(p) for p in points)

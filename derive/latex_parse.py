@@ -22,10 +22,12 @@ Errors: :class:`LatexParseError` (with ``position``), :class:`AmbiguousLatexErro
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Callable
 
+import mpmath
 import sympy as sp
 
 from derive.latex_tokens import (MAX_DEPTH, MAX_EXPONENT, MAX_LENGTH, RELATIONS,  # noqa: F401
@@ -156,6 +158,24 @@ _RELATION_OPS = {"=", "<", ">", "<=", ">=", ":="}
 _ELLIPSES = {"\\ldots", "\\cdots", "\\dots", "\\dotsb", "\\dotsc", "\\dotso"}
 # a chain term that is only "\ldots" (``= \ldots =``, Luo Eq. 68): steps left out by the author
 ELLIPSIS = sp.Dummy("ldots")
+
+
+MAX_DIGITS = 300    # numbers written in a claim stay below 10^300 (a power above is refused)
+
+
+def _log10_size(number: sp.Expr) -> float | None:
+    """log10 |number| without evaluating it exactly (None when it cannot be estimated)."""
+    if number.is_Rational:
+        if number == 0:
+            return None
+        return (abs(number.p).bit_length() - number.q.bit_length()) * math.log10(2)
+    try:
+        value = sp.Float(number.evalf(15, maxn=50))
+    except (TypeError, ValueError, ArithmeticError):
+        return None
+    if not value.is_finite or value == 0:
+        return None
+    return float(mpmath.log10(abs(mpmath.mpf(value._mpf_))))
 
 
 class _Parser(GaussianSyntax):
@@ -385,11 +405,13 @@ class _Parser(GaussianSyntax):
             if too_big:
                 raise self.error(f"exponent {exponent} is too large", tok, UnsupportedLatexError)
         if base.is_number and base != 0 and exponent.is_number:
-            try:
-                if abs(float(sp.log(abs(base), 10) * exponent)) > 300:
-                    raise self.error("number too large", tok, UnsupportedLatexError)
-            except (TypeError, ValueError):
-                pass
+            size = _log10_size(base)
+            power = _log10_size(exponent)
+            if size is not None and power is not None and \
+                    math.log10(abs(size) + 1e-300) + power > math.log10(MAX_DIGITS):
+                raise self.error(f"a power whose value has more than {MAX_DIGITS} digits "
+                                 "(numbers in a claim stay between 10^-300 and 10^300)", tok,
+                                 UnsupportedLatexError)
         return sp.Pow(base, exponent)
 
     def script_expr(self) -> sp.Expr:

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import partial
 
 import sympy as sp
 
-from derive.derivation import FAILS, HOLDS, UNDECIDED, Derivation, Step, Verdict
+from derive.budget import ERROR as RUN_ERROR, Outcome, run_each, run_limited
+from derive.derivation import ERROR, FAILS, HOLDS, UNDECIDED, Derivation, Step, Verdict
 from derive.symbols import TABLE, SymbolTable
 from derive.zero import is_zero
 from numeric.points import Residual, search
@@ -28,7 +30,8 @@ from numeric.points import Residual, search
 class Options:
     numeric: bool = True
     seed: int = 0
-    budget: float = 2.0          # seconds of symbolic simplification per step
+    budget: float = 2.0          # CPU seconds of symbolic simplification per step
+    limit: float = 60.0          # hard limit: CPU seconds for a whole step (or reading a claim)
     max_examples: int = 100      # Hypothesis points per numeric check
     run_checks: bool = True      # run the steps' extra checks (Monte Carlo and the like)
 
@@ -51,6 +54,8 @@ class DerivationResult:
     @property
     def status(self) -> str:
         statuses = {r.verdict.status for r in self.steps}
+        if ERROR in statuses:
+            return ERROR
         if FAILS in statuses:
             return FAILS
         if UNDECIDED in statuses:
@@ -135,15 +140,47 @@ def check_relation(lhs: sp.Expr, step: Step, definitions: dict | None = None,
                    details={"points": tried})
 
 
+# SymPy's ways of saying "cannot do this": the step is undecided, not broken
+CANNOT = (NotImplementedError, sp.PolynomialError, sp.CoercionFailed, RecursionError)
+
+
+def error_verdict(message: str, trace: str = "") -> Verdict:
+    """A check that raised: a bug in diffproof, reported as an error (exit 3), not a verdict."""
+    return Verdict(ERROR, "none", reason=f"internal error: {message}", details={"trace": trace})
+
+
+def verdict_from_outcome(outcome: Outcome, what: str = "the step"):
+    """The value of a limited run; an overrun is an undecided verdict naming the limit, an
+    exception an error verdict."""
+    if outcome.ok:
+        return outcome.value
+    if outcome.kind == RUN_ERROR:
+        return error_verdict(outcome.message, outcome.trace)
+    return Verdict(UNDECIDED, "none", reason=f"{what} {outcome.describe()} (a hard limit; "
+                                             "--limit SECONDS raises it)")
+
+
+def limited(work, options: Options, what: str = "the step"):
+    """Run ``work()`` in a worker limited to ``options.limit`` CPU seconds (derive.budget)."""
+    return verdict_from_outcome(run_limited(work, options.limit), what)
+
+
 def check_step(lhs, step: Step, derivation: Derivation, table: SymbolTable = TABLE,
                options: Options | None = None) -> tuple[Verdict, list[Verdict]]:
+    """Check one step in a worker under the hard limit ``options.limit``."""
     options = options or Options()
+    result = limited(partial(_check_step_here, lhs, step, derivation, table, options), options)
+    return result if isinstance(result, tuple) else (result, [])
+
+
+def _check_step_here(lhs, step: Step, derivation: Derivation, table: SymbolTable,
+                     options: Options) -> tuple[Verdict, list[Verdict]]:
     started = time.perf_counter()
     main: Verdict | None = None
     if step.expr is not None and step.symbolic and lhs is not None:
         try:
             main = check_relation(lhs, step, derivation.definitions, table, options)
-        except Exception as error:  # noqa: BLE001 - a step never crashes the run
+        except CANNOT as error:
             main = Verdict(UNDECIDED, "symbolic",
                            reason=f"could not evaluate the step: {type(error).__name__}: {error}")
     extra: list[Verdict] = []
@@ -152,7 +189,7 @@ def check_step(lhs, step: Step, derivation: Derivation, table: SymbolTable = TAB
             t0 = time.perf_counter()
             try:
                 verdict = check.run(options.seed)
-            except Exception as error:  # noqa: BLE001
+            except CANNOT as error:
                 verdict = Verdict(UNDECIDED, getattr(check, "name", "check"),
                                   reason=f"the check raised {type(error).__name__}: {error}")
             verdict.seconds = verdict.seconds or time.perf_counter() - t0
@@ -162,6 +199,9 @@ def check_step(lhs, step: Step, derivation: Derivation, table: SymbolTable = TAB
 
 def _combine(main: Verdict | None, extra: list[Verdict], step: Step, started: float) -> Verdict:
     elapsed = time.perf_counter() - started
+    broken = next((v for v in ([main] if main else []) + extra if v.status == ERROR), None)
+    if broken is not None:
+        return broken
     failing = next((v for v in ([main] if main else []) + extra if v.status == FAILS), None)
     if failing is not None:
         failing.seconds = elapsed
@@ -191,12 +231,28 @@ def _combine(main: Verdict | None, extra: list[Verdict], step: Step, started: fl
     return Verdict(UNDECIDED, "none", reason="checks were not run (--no-checks)", seconds=elapsed)
 
 
+def check_derivations(derivations: list[Derivation], table: SymbolTable = TABLE,
+                      options: Options | None = None, progress=None) -> list[DerivationResult]:
+    """Check every step of every derivation, each under the hard limit ``options.limit`` (CPU
+    seconds), in one worker process that keeps SymPy's caches (derive.budget.run_each).
+    ``progress(done, total)`` is called after each step."""
+    options = options or Options()
+    links = [(derivation, index, lhs, step) for derivation in derivations
+             for index, lhs, step in derivation.links()]
+    tasks = [partial(_check_step_here, lhs, step, derivation, table, options)
+             for derivation, _, lhs, step in links]
+    report = (lambda done, _: progress(done + 1, len(tasks))) if progress else None
+    outcomes = run_each(tasks, options.limit, on_outcome=report)
+    by_derivation: dict[int, list[StepResult]] = {id(d): [] for d in derivations}
+    for (derivation, index, lhs, step), outcome in zip(links, outcomes):
+        result = verdict_from_outcome(outcome)
+        verdict, extra = result if isinstance(result, tuple) else (result, [])
+        by_derivation[id(derivation)].append(StepResult(index, step, lhs, verdict, extra))
+    return [DerivationResult(d, by_derivation[id(d)],
+                             sum(r.verdict.seconds for r in by_derivation[id(d)]))
+            for d in derivations]
+
+
 def check_derivation(derivation: Derivation, table: SymbolTable = TABLE,
                      options: Options | None = None) -> DerivationResult:
-    options = options or Options()
-    started = time.perf_counter()
-    results = []
-    for index, lhs, step in derivation.links():
-        verdict, extra = check_step(lhs, step, derivation, table, options)
-        results.append(StepResult(index, step, lhs, verdict, extra))
-    return DerivationResult(derivation, results, time.perf_counter() - started)
+    return check_derivations([derivation], table, options)[0]

@@ -21,15 +21,17 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field, replace
+from functools import partial
 from fractions import Fraction
 
 import sympy as sp
 
-from derive.derivation import FAILS, HOLDS, UNDECIDED, Step, Verdict
+from derive.budget import ERROR as RUN_ERROR, run_each
+from derive.derivation import ERROR, FAILS, HOLDS, UNDECIDED, Step, Verdict
 from derive.latex_parse import (ELLIPSIS, Context, LatexParseError, UnsupportedLatexError, parse_chain,
                                 parse_function_definition, parse_relation, has_relation, tokenize)
 from derive.symbols import POSITIVE, REAL, TABLE, Domain, SymbolSpec, SymbolTable
-from proofs.checker import Options, check_relation, residual_for
+from proofs.checker import CANNOT, Options, verdict_from_outcome, check_relation, residual_for
 from proofs.claim_context import (DEFINITION, builtin_relation, generic_values, marginal_score,
                                   model_mean, reads_as_definition, tweedie, with_model_mean,
                                   with_relation, schedule_reading)
@@ -361,12 +363,19 @@ class Claim:
     latex: str
     line: int | None = None
     steps: list[ClaimStep] = field(default_factory=list)
-    error: str | None = None
+    error: str | None = None         # unparsable input: what is wrong with it (exit 2)
+    internal: str | None = None      # a bug in diffproof met while checking it (exit 3)
+    reason: str | None = None        # undecided as a whole (e.g. reading it hit the hard limit)
 
     @property
     def status(self) -> str:
+        if self.internal is not None:
+            return ERROR
         if self.error is not None:
             return UNPARSABLE
+        statuses = {s.verdict.status for s in self.steps}
+        if ERROR in statuses:
+            return ERROR
         statuses = {s.verdict.status for s in self.steps}
         if FAILS in statuses:
             return FAILS
@@ -382,6 +391,10 @@ class Claim:
                "status": self.status, "steps": [s.as_dict() for s in self.steps]}
         if self.error is not None:
             out["error"] = self.error
+        if self.internal is not None:
+            out["internal_error"] = self.internal
+        if self.reason is not None:
+            out["reason"] = self.reason
         first = self.first_failure()
         out["first_failing_step"] = first.index if first else None
         return out
@@ -481,12 +494,13 @@ def check_claim(latex: str, assumptions: Assumptions, index: int = 1, line: int 
     except LatexParseError as error:
         claim.error = str(error)
         return claim
+    options = options or Options()
     subject = claim.steps[0].lhs if claim.steps else None
-    for step in claim.steps:
-        if step.verdict is None and step.elided:
-            step.verdict = check_elided(step, subject, assumptions, options or Options())
-        elif step.verdict is None:
-            step.verdict = check_step(step, assumptions, options or Options())
+    pending = [step for step in claim.steps if step.verdict is None]
+    tasks = [partial(check_elided, step, subject, assumptions, options) if step.elided else
+             partial(check_step, step, assumptions, options) for step in pending]
+    for step, outcome in zip(pending, run_each(tasks, options.limit)):
+        step.verdict = verdict_from_outcome(outcome)
     first = claim.steps[0] if claim.steps else None
     if first is not None and len(claim.steps) > 1 and first.verdict.method == DEFINITION:
         # "g(t) &= A \\ &= B": the first link names A; the chain's content is A = B
@@ -534,7 +548,7 @@ def check_step(step: ClaimStep, assumptions: Assumptions, options: Options,
     started = time.perf_counter()
     try:
         verdict = _check_step(step, assumptions, options, elided)
-    except Exception as error:  # noqa: BLE001 - a step never crashes the run
+    except CANNOT as error:   # SymPy cannot do it: undecided; any other exception is a bug
         verdict = Verdict(UNDECIDED, "none", reason=f"could not evaluate the step: "
                                                     f"{type(error).__name__}: {error}")
     verdict.seconds = time.perf_counter() - started
@@ -945,18 +959,34 @@ def _describe(verdict: Verdict, unknown, table) -> Verdict:
 # ---------------------------------------------------------------------------------------------
 def check_text(claims: list[tuple[str, int | None]], assumption_lines: list[str],
                options: Options | None = None, table: SymbolTable = TABLE) -> list[Claim]:
-    """Check claims [(latex, line)] under assumptions; an unusable assumption makes every claim
-    unparsable (the error names it)."""
+    """Check claims [(latex, line)] under assumptions.  Each claim is read and checked in a worker
+    under the hard limit ``options.limit`` (CPU seconds), and each of its steps in a worker of its
+    own; this process never parses the text.  An unusable assumption makes every claim unparsable
+    (the error names it)."""
+    options = options or Options()
+    file_text = "\n".join([latex for latex, _ in claims] + list(assumption_lines))
+    tasks = [partial(_read_and_check, latex, file_text, list(assumption_lines), i, line, options,
+                     table) for i, (latex, line) in enumerate(claims, start=1)]
+    results = []
+    for (i, (latex, line)), outcome in zip(enumerate(claims, start=1),
+                                           run_each(tasks, options.limit)):
+        if outcome.ok:
+            results.append(outcome.value)
+        elif outcome.kind == RUN_ERROR:
+            results.append(Claim(i, latex, line, internal=outcome.message))
+        else:
+            results.append(Claim(i, latex, line, reason=f"reading the claim {outcome.describe()} "
+                                                        "(a hard limit; --limit SECONDS raises it)"))
+    return results
+
+
+def _read_and_check(latex: str, file_text: str, assumption_lines: list[str], index: int,
+                    line: int | None, options: Options, table: SymbolTable) -> Claim:
     try:
         assumptions = read_assumptions(assumption_lines, table)
     except LatexParseError as error:
-        return [Claim(i, latex, line, error=f"assumption: {error}")
-                for i, (latex, line) in enumerate(claims, start=1)]
-    results = []
-    file_text = "\n".join([latex for latex, _ in claims] + list(assumption_lines))
-    for i, (latex, line) in enumerate(claims, start=1):
-        results.append(_check_with_schedule(latex, file_text, assumptions, i, line, options))
-    return results
+        return Claim(index, latex, line, error=f"assumption: {error}")
+    return _check_with_schedule(latex, file_text, assumptions, index, line, options)
 
 
 def _check_with_schedule(latex: str, file_text: str, assumptions: Assumptions, index: int,
@@ -992,12 +1022,15 @@ def summary(claims: list[Claim]) -> dict:
     steps = [s.verdict.status for c in claims for s in c.steps if s.verdict]
     return {"claims": len(claims), "holds": statuses.count(HOLDS), "fails": statuses.count(FAILS),
             "undecided": statuses.count(UNDECIDED), "unparsable": statuses.count(UNPARSABLE),
+            "errors": statuses.count(ERROR),
             "steps": len(steps), "steps_hold": steps.count(HOLDS),
             "steps_fail": steps.count(FAILS), "steps_undecided": steps.count(UNDECIDED)}
 
 
 def exit_code(claims: list[Claim]) -> int:
     statuses = {c.status for c in claims}
+    if ERROR in statuses:
+        return 3
     if UNPARSABLE in statuses:
         return 2
     return 0 if statuses <= {HOLDS} else 1
@@ -1017,6 +1050,12 @@ def terminal(claims: list[Claim]) -> str:
         if claim.error:
             lines.append("  error: " + claim.error.replace("\n", "\n         "))
             continue
+        if claim.internal:
+            lines.append(f"  internal error: {claim.internal} (a bug in diffproof: please report "
+                         "it with this claim)")
+            continue
+        if claim.reason:
+            lines.append(f"  reason: {claim.reason}")
         first = claim.first_failure()
         for step in claim.steps:
             v = step.verdict
@@ -1044,6 +1083,7 @@ def terminal(claims: list[Claim]) -> str:
                 lines.append(f"      ({v.reason or 'numeric evidence, not a proof'})")
     s = summary(claims)
     lines.append(f"{s['claims']} claim(s): {s['holds']} hold, {s['fails']} fail, "
-                 f"{s['undecided']} undecided, {s['unparsable']} unparsable; "
+                 f"{s['undecided']} undecided, {s['unparsable']} unparsable"
+                 f"{', ' + str(s['errors']) + ' internal error(s)' if s['errors'] else ''}; "
                  f"{s['steps']} step(s)")
     return "\n".join(lines)

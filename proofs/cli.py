@@ -1,7 +1,7 @@
 """The command line: ``diffproof list | check | errata | ...`` (also ``python -m proofs``).
 
 Exit codes: 0 when every checked step holds, 1 when a step fails or is undecided, 2 for a usage
-error (unknown id, missing file, bad option).
+error (unknown id, missing file, bad option, unparsable claim), 3 for an internal error (a bug).
 """
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ import sys
 
 from proofs import catalog
 from proofs.loader import UsageError, select
+from proofs.options import add_check_options, options_from
+from proofs.output import report_internal_error, say
 
 
 def _cmd_list(args) -> int:
@@ -26,48 +28,32 @@ def _cmd_list(args) -> int:
     return 0
 
 
-def _options(args):
-    from proofs.checker import Options
-    if args.seed < 0:
-        raise UsageError(f"--seed must be a non-negative integer, got {args.seed}")
-    if not args.budget > 0:
-        raise UsageError(f"--budget must be a positive number of seconds, got {args.budget}")
-    return Options(numeric=not args.no_numeric, seed=args.seed, budget=args.budget,
-                   run_checks=not args.no_checks)
-
-
 def _cmd_check(args) -> int:
-    from proofs.checker import check_derivation
+    from proofs.checker import check_derivations
     from proofs.report import terminal, to_json
 
     derivations = select(args.targets)
-    options = _options(args)
-    results = []
-    for derivation in derivations:
-        if not args.json and sys.stderr.isatty():
-            print(f"checking {derivation.id} ...", file=sys.stderr, end="\r")
-        results.append(check_derivation(derivation, options=options))
+    options = options_from(args)
+    show = not args.json and sys.stderr.isatty()
+
+    def progress(done: int, total: int) -> None:
+        print(f"\rchecking step {done}/{total}", end="" if done < total else "\n",
+              file=sys.stderr, flush=True)
+
+    results = check_derivations(derivations, options=options, progress=progress if show else None)
     if args.json:
         print(json.dumps(to_json(results), indent=2))
     else:
-        print(terminal(results, verbose=args.verbose))
-    return 0 if all(r.status == "holds" for r in results) else 1
+        say(terminal(results, verbose=args.verbose))
+    statuses = {r.status for r in results}
+    if "error" in statuses:
+        return 3
+    return 0 if statuses <= {"holds"} else 1
 
 
 def _cmd_errata(args) -> int:
     from proofs.errata import run_errata
-    return run_errata(_options(args), as_json=args.json)
-
-
-def _add_check_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--no-numeric", action="store_true",
-                        help="symbolic only: a step not proved symbolically is undecided")
-    parser.add_argument("--no-checks", action="store_true",
-                        help="skip the steps' extra checks (Monte Carlo, simulations)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of every random stream (default 0)")
-    parser.add_argument("--budget", type=float, default=2.0,
-                        help="seconds of symbolic simplification per step (default 2)")
+    return run_errata(options_from(args), as_json=args.json)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -83,11 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="check the catalog, named derivations, or a Python file")
     p.add_argument("targets", nargs="*", help="derivation ids or paths to .py files (default: all)")
     p.add_argument("-v", "--verbose", action="store_true", help="show every step")
-    _add_check_options(p)
+    add_check_options(p)
     p.set_defaults(func=_cmd_check)
 
     p = sub.add_parser("errata", help="list the seeds' claims the checker refutes, with evidence")
-    _add_check_options(p)
+    add_check_options(p)
     p.set_defaults(func=_cmd_errata)
 
     from proofs.commands import register_all
@@ -97,11 +83,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:   # argparse: usage error (2) or --help (0)
+        return stop.code if isinstance(stop.code, int) else 2
     try:
         return int(args.func(args) or 0)
     except UsageError as error:
-        print(f"diffproof: error: {error}", file=sys.stderr)
+        say(f"diffproof: error: {error}", sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("diffproof: interrupted", file=sys.stderr)
@@ -110,3 +99,5 @@ def main(argv: list[str] | None = None) -> int:
         import os
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as error:  # noqa: BLE001 - a bug: say so, exit 3, never a bare traceback
+        return report_internal_error(error)

@@ -28,11 +28,19 @@ def load_file(path: str) -> list[Derivation]:
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
-    except Exception as error:  # noqa: BLE001 - the user's file failed; say so, do not trace back
-        raise UsageError(f"{path} raised {type(error).__name__} on import: {error}") from error
+    except KeyboardInterrupt:
+        raise
+    except SystemExit as error:  # the file called sys.exit: it does not set diffproof's exit code
+        raise UsageError(f"{path} called sys.exit({error.code!r}) on import") from None
+    except BaseException as error:  # noqa: BLE001 - the user's file failed; say so, no traceback
+        raise UsageError(f"{path} raised {type(error).__name__} on import: {error}") from None
     found = getattr(module, "DERIVATIONS", None)
     if found is None:
         found = [value for value in vars(module).values() if isinstance(value, Derivation)]
+    elif not isinstance(found, (list, tuple)) or \
+            not all(isinstance(item, Derivation) for item in found):
+        raise UsageError(f"{path}: DERIVATIONS must be a list of Derivation objects, got "
+                         f"{type(found).__name__}")
     if not found:
         raise UsageError(f"{path} defines no derivation (define DERIVATIONS = [...])")
     return list(found)

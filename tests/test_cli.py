@@ -68,9 +68,20 @@ def test_usage_errors_exit_2_with_a_message(capsys, argv, message):
 
 
 def test_bad_option_exits_2(capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        main(["check", "--seed", "not-a-number"])
-    assert exit_info.value.code == 2
+    assert main(["check", "--seed", "not-a-number"]) == 2
+    assert "argument --seed: expected a whole number" in capsys.readouterr().err
+
+
+def test_user_file_with_bad_derivations_or_sys_exit_is_a_usage_error(tmp_path, capsys):
+    """DERIVATIONS = 5 is named, not a traceback; a file calling sys.exit does not set our exit."""
+    bad = tmp_path / "bad.py"
+    bad.write_text("DERIVATIONS = 5\n")
+    assert main(["check", str(bad)]) == 2
+    assert "DERIVATIONS must be a list of Derivation objects, got int" in capsys.readouterr().err
+    leaving = tmp_path / "leaving.py"
+    leaving.write_text("import sys\nsys.exit(0)\n")
+    assert main(["check", str(leaving)]) == 2
+    assert "called sys.exit(0)" in capsys.readouterr().err
 
 
 def test_user_file_that_raises_is_a_usage_error(tmp_path, capsys):
@@ -133,10 +144,18 @@ def test_an_unevaluable_step_is_undecided_not_numerically_held(tmp_path, capsys)
 
 
 @pytest.mark.parametrize("argv,message", [
-    (["check", "ddpm-posterior", "--seed", "-3"], "--seed must be a non-negative integer"),
-    (["check", "ddpm-posterior", "--budget", "0"], "--budget must be a positive number"),
-    (["errata", "--budget", "-1"], "--budget must be a positive number"),
+    (["check", "ddpm-posterior", "--seed", "-3"], "argument --seed: must be between 0 and"),
+    (["check", "ddpm-posterior", "--budget", "0"], "argument --budget: must be a positive number"),
+    (["check", "--budget", "inf", "gaussian-kl"], "argument --budget: must be a positive number"),
+    (["errata", "--budget", "-1"], "argument --budget: must be a positive number"),
+    (["claim", "--budget", "-1", "a = a"], "argument --budget: must be a positive number"),
+    (["claim", "--budget", "0", "a = a"], "argument --budget: must be a positive number"),
+    (["claim", "--budget", "nan", "a = a"], "argument --budget: must be a positive number"),
+    (["claim", "--seed", "-1", "a = a"], "argument --seed: must be between 0 and"),
+    (["claim", "--seed", "100000000000000000000000", "a = a"], "argument --seed: must be between"),
+    (["claim", "--limit", "0", "a = a"], "argument --limit: must be a positive number"),
 ])
 def test_bad_seed_or_budget_is_a_usage_error(capsys, argv, message):
+    """check, errata and claim share one validation of their options (exit 2, option named)."""
     code, _, err = run(capsys, *argv)
     assert code == 2 and message in err

@@ -1,6 +1,7 @@
 """``diffproof claim``: check equations written in LaTeX (one formula, or every display of a file).
 
-Exit codes: 0 every step holds, 1 a step fails or is undecided, 2 unparsable input or bad usage.
+Exit codes: 0 every step holds, 1 a step fails or is undecided, 2 unparsable input or bad usage,
+3 an internal error (a bug in diffproof).
 """
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ import json
 import os
 
 from proofs.loader import UsageError
+from proofs.options import add_check_options, options_from
+from proofs.output import say
 
 
 def _run(args) -> int:
-    from proofs.checker import Options
     from proofs.claim import check_file_text, check_text, exit_code, terminal, to_json
 
-    options = Options(numeric=not args.no_numeric, seed=args.seed, budget=args.budget)
+    options = options_from(args)
     if (args.file is None) == (args.latex is None):
         raise UsageError("give either a LaTeX formula or --file PATH")
     if args.file is not None:
@@ -34,7 +36,7 @@ def _run(args) -> int:
     if args.json:
         print(json.dumps(to_json(claims), indent=2, default=str))
     else:
-        print(terminal(claims))
+        say(terminal(claims))
     return exit_code(claims)
 
 
@@ -48,10 +50,5 @@ def register(subparsers) -> None:
     parser.add_argument("--assume", action="append", default=[], metavar="LATEX",
                         help="an assumption or definition, e.g. '0 < a < 1' or 'g(t) = t^2' "
                              "(repeatable; adds to the file's %% assume: lines)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--no-numeric", action="store_true",
-                        help="symbolic only: a step not proved symbolically is undecided")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the numeric search (default 0)")
-    parser.add_argument("--budget", type=float, default=2.0,
-                        help="seconds of symbolic simplification per step (default 2)")
+    add_check_options(parser, checks=False)
     parser.set_defaults(func=_run)

@@ -1,0 +1,57 @@
+"""The options every checking command shares (check, errata, claim), validated in one place.
+
+Bad values are usage errors (exit 2) reported by argparse with the option's name.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+
+from proofs.checker import Options
+
+MAX_SEED = 2 ** 32 - 1
+MAX_SECONDS = 24 * 3600.0
+
+
+def seed_value(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"must be between 0 and {MAX_SEED}, got {text}")
+    return value
+
+
+def seconds_value(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not (math.isfinite(value) and 0 < value <= MAX_SECONDS):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds up to "
+                                         f"{MAX_SECONDS:g}, got {text}")
+    return value
+
+
+def add_check_options(parser: argparse.ArgumentParser, checks: bool = True) -> None:
+    """--json, --no-numeric, --seed, --budget, --limit (and --no-checks for catalog steps)."""
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--no-numeric", action="store_true",
+                        help="symbolic only: a step not proved symbolically is undecided")
+    if checks:
+        parser.add_argument("--no-checks", action="store_true",
+                            help="skip the steps' extra checks (Monte Carlo, simulations)")
+    parser.add_argument("--seed", type=seed_value, default=0,
+                        help="seed of every random stream (default 0)")
+    parser.add_argument("--budget", type=seconds_value, default=2.0,
+                        help="CPU seconds of symbolic simplification per step (default 2)")
+    parser.add_argument("--limit", type=seconds_value, default=Options.limit,
+                        help="hard limit: CPU seconds for checking one step or reading one claim; "
+                             f"past it the step is undecided (default {Options.limit:g})")
+
+
+def options_from(args: argparse.Namespace) -> Options:
+    return Options(numeric=not args.no_numeric, seed=args.seed, budget=args.budget,
+                   limit=max(args.limit, args.budget),
+                   run_checks=not getattr(args, "no_checks", False))

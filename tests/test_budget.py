@@ -1,0 +1,72 @@
+"""derive.budget: hard CPU-time and memory limits on work, in a worker process.
+
+No test here depends on wall-clock time: the limits are CPU time of the worker, so the outcomes
+are the same with both cores saturated by other processes.
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+import sympy as sp
+
+from derive.budget import CPU, ERROR, MEMORY, OK, InternalError, LimitExceeded, run_each, run_limited
+
+
+def spin():
+    while True:
+        pass
+
+
+def test_a_value_comes_back():
+    outcome = run_limited(lambda: sp.Rational(1, 3) + 1, 5)
+    assert outcome.kind == OK and outcome.value == sp.Rational(4, 3) and outcome.get() == sp.Rational(4, 3)
+
+
+def test_an_overrun_is_killed_and_named():
+    outcome = run_limited(spin, 0.2)
+    assert outcome.kind == CPU and "0.2 s of CPU time" in outcome.describe()
+    with pytest.raises(LimitExceeded):
+        outcome.get()
+
+
+def test_an_exception_is_an_internal_error_with_its_traceback():
+    outcome = run_limited(lambda: 1 / 0, 5)
+    assert outcome.kind == ERROR and outcome.message.startswith("ZeroDivisionError")
+    assert "ZeroDivisionError" in outcome.trace
+    with pytest.raises(InternalError):
+        outcome.get()
+
+
+def test_memory_is_bounded_before_the_machine_runs_out():
+    assert run_limited(lambda: bytearray(64 << 30), 5, memory=1 << 30).kind == MEMORY
+
+
+def test_huge_integer_arithmetic_is_stopped():
+    assert run_limited(lambda: sp.Integer(1000) ** (1000 ** 1000), 0.5).kind in (CPU, MEMORY)
+
+
+def test_the_batch_goes_on_after_a_death_and_keeps_order():
+    tasks = [lambda: 1, spin, lambda: 1 / 0, lambda: 4, spin, lambda: 6]
+    seen = []
+    outcomes = run_each(tasks, 0.2, on_outcome=lambda i, o: seen.append(i))
+    assert [o.kind for o in outcomes] == [OK, CPU, ERROR, OK, CPU, OK]
+    assert [o.value for o in outcomes if o.kind == OK] == [1, 4, 6]
+    assert seen == list(range(6))
+
+
+def test_the_worker_never_changes_this_process():
+    state = {"n": 0}
+
+    def bump():
+        state["n"] += 1
+        return os.getpid()
+
+    pid = run_limited(bump, 5).value
+    assert pid != os.getpid() and state["n"] == 0
+
+
+@pytest.mark.parametrize("bad", [0, -1, float("nan"), float("inf")])
+def test_a_limit_must_be_positive_and_finite(bad):
+    with pytest.raises(ValueError):
+        run_limited(lambda: 1, bad)
