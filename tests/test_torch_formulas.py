@@ -1,7 +1,8 @@
 """Every torch formula equals its SymPy twin (derive/) in float64 on Hypothesis-drawn inputs.
 
-The reference is the SymPy expression lambdified to mpmath at 40 digits and evaluated at the same
-float64 inputs, so it is the exact value of the formula there.  Tolerance: relative error
+The reference is the SymPy expression lambdified to mpmath at 80 digits (enough for the
+cancellations of the expanded SymPy forms at t = 1e-12) and evaluated at the same float64 inputs,
+so it is the exact value of the formula there.  Tolerance: relative error
 <= 1e-12, relative to max(|exact|, size of the largest term) where a difference of terms can
 cancel (stated per test).
 """
@@ -56,11 +57,16 @@ def _compiled(expr: sp.Expr, keys: tuple):
     return sp.lambdify(keys, expr, "mpmath")
 
 
+def _mpf(value) -> mpmath.mpf:
+    return value if isinstance(value, mpmath.mpf) else mpmath.mpf(float(value))
+
+
 def exact(expr: sp.Expr, values: dict) -> float:
+    """expr at values (floats, or mpf for inputs not representable in float64) to 80 digits."""
     keys = tuple(values)
     fn = _compiled(expr, keys)
-    with mpmath.workdps(40):
-        return float(fn(*[mpmath.mpf(float(values[k])) for k in keys]))
+    with mpmath.workdps(80):
+        return float(fn(*[_mpf(values[k]) for k in keys]))
 
 
 def close(actual, expected: float, size: float = 0.0) -> None:
@@ -143,31 +149,47 @@ def test_ddpm_linear_and_cosine(n, beta_1, ratio, data):
     close(sched.alphabar[i], float(sched.alphabar_prev[i] * sched.alphas[i]))
 
 
-def _ddpm_point(data):
+# beta_1 down to 1e-8, where 1 - abar_1 = beta_1 is not representable as 1 - (a float64 abar)
+beta_firsts = st.sampled_from([1e-8, 1e-7, 1e-6]) | st.floats(1e-8, 1e-3)
+
+
+def _abar(abar: torch.Tensor, one_minus: torch.Tensor) -> mpmath.mpf:
+    """abar as an exact number from whichever of the schedule's abar and 1 - abar holds its
+    digits: near 1 no float64 abar keeps 1 - abar, near 0 no float64 1 - abar keeps abar."""
+    return _mpf(abar) if abar < 0.5 else 1 - _mpf(one_minus)
+
+
+def schedule_values(sched: DiscreteSchedule, i: int) -> dict:
+    """The schedule's alpha_i = 1 - beta_i, abar_{i-1} and abar_i as exact numbers."""
+    with mpmath.workdps(80):
+        return {alpha_t: 1 - _mpf(sched.betas[i]),
+                abar_tm1: _abar(sched.alphabar_prev[i], sched.one_minus_alphabar_prev[i]),
+                abar_t: _abar(sched.alphabar[i], sched.one_minus_alphabar[i])}
+
+
+def _ddpm_point(data, i_min: int = 2):
     n = data.draw(st.integers(2, 1000))
-    sched = DiscreteSchedule.linear(n, data.draw(st.floats(1e-5, 1e-3)), data.draw(st.floats(0.01, 0.05)))
-    i = data.draw(st.integers(2, n))
-    values = {alpha_t: float(sched.alphas[i]), abar_tm1: float(sched.alphabar_prev[i]),
-              abar_t: float(sched.alphabar[i])}
-    return sched, i, values
+    sched = DiscreteSchedule.linear(n, data.draw(beta_firsts), data.draw(st.floats(0.01, 0.05)))
+    i = data.draw(st.sampled_from([i_min, n]) | st.integers(i_min, n))
+    return sched, i, schedule_values(sched, i)
 
 
 @EXAMPLES
 @given(st.data(), reals, reals, reals)
 def test_posterior_and_predictions(data, xt_value, x0_value, noise_value):
-    sched, i, values = _ddpm_point(data)
+    sched, i, values = _ddpm_point(data, i_min=1)
     values.update({x_t: xt_value, x_0: x0_value, eps_0: noise_value})
     idx = torch.tensor([i])
     size = abs(xt_value) + abs(x0_value)
     close(fw.posterior_mean(sched, T(xt_value), T(x0_value), idx),
           exact(formulas_posterior_mean(), values), size)
     close(fw.posterior_variance(sched, idx), exact(formulas_posterior_variance(), values))
-    abar = sched.alphabar[idx]
-    scale_, std_ = abar.sqrt(), (1 - abar).sqrt()
+    scale_, std_ = sched.kernel(idx)
+    one_minus = sched.one_minus_alphabar[idx]
     close(fw.x0_from_noise(T(xt_value), T(noise_value), scale_, std_),
           exact(formulas_x0_from_noise(), values), (abs(xt_value) + abs(noise_value)) / float(scale_))
-    close(fw.conditional_score(T(xt_value), T(x0_value), scale_, 1 - abar),
-          exact(formulas_conditional_score(), values), size / float(1 - abar))
+    close(fw.conditional_score(T(xt_value), T(x0_value), scale_, one_minus),
+          exact(formulas_conditional_score(), values), size / float(one_minus))
     # model mean from a noise prediction = Luo Eq. 95 with xhat = x0_from_noise(epshat)
     mean_eps = formulas_model_mean_x0().subs(xhat, formulas_x0_from_noise().subs(eps_0, epshat))
     values[epshat] = noise_value
@@ -179,7 +201,7 @@ def test_posterior_and_predictions(data, xt_value, x0_value, noise_value):
           (abs(xt_value) + abs(noise_value)) / float(std_))
     sc = fw.score_from_noise(T(noise_value), std_)
     close(fw.noise_from_score(sc, std_), noise_value)
-    close(fw.x0_from_score(T(xt_value), sc, scale_, 1 - abar), float(x0_back),
+    close(fw.x0_from_score(T(xt_value), sc, scale_, one_minus), float(x0_back),
           (abs(xt_value) + abs(noise_value)) / float(scale_))
 
 
@@ -258,14 +280,14 @@ def test_gaussian_oracle_score(data, xt_value, mean, std):
     sched, i, values = _ddpm_point(data)
     values.update({x_t: xt_value, m: mean, s: std})
     oracle = GaussianMixture.gaussian([mean], [std ** 2])
-    abar = sched.alphabar[i]
-    close(oracle.score(T(xt_value).reshape(1, 1), abar.sqrt(), 1 - abar),
+    abar, one_minus = sched.alphabar[i], sched.one_minus_alphabar[i]
+    close(oracle.score(T(xt_value).reshape(1, 1), abar.sqrt(), one_minus),
           exact(formulas_gaussian_data_score(), values),
-          (abs(xt_value) + abs(mean)) / float(abar * std ** 2 + 1 - abar))
+          (abs(xt_value) + abs(mean)) / float(abar * std ** 2 + one_minus))
     noise_fn = oracle.noise_fn(sched)
     close(noise_fn(T(xt_value).reshape(1, 1), i),
-          -math.sqrt(1 - float(abar)) * exact(formulas_gaussian_data_score(), values),
-          (abs(xt_value) + abs(mean)) / math.sqrt(float(abar * std ** 2 + 1 - abar)))
+          -math.sqrt(float(one_minus)) * exact(formulas_gaussian_data_score(), values),
+          (abs(xt_value) + abs(mean)) / math.sqrt(float(abar * std ** 2 + one_minus)))
     sde, sv = ve_values(data.draw(ve_params), data.draw(times))
     marginal = marginalize(Normal(x_0, m, s ** 2), Normal(x_t, S.VE.scale * x_0, S.VE.kernel_variance))
     sv.update({x_t: xt_value, m: mean, s: std})
@@ -291,3 +313,107 @@ def test_dtype_generic(dtype):
     xt = fw.q_sample(sde, x0, tt, torch.ones(2, 3, dtype=dtype))
     assert xt.dtype == dtype and sde.var(tt).dtype == dtype
     assert torch.allclose(xt[:, 0].double(), sde.std(tt.double()), rtol=1e-6)
+
+
+# --- edges: t near 0 and 1, sigma tiny and huge, abar near 0 and 1 ------------------------------
+EDGE_TIMES = [0.0, 1e-12, 1e-6, 0.5, 1 - 1e-12, 1.0]
+FLOAT64_MAX = 1.7e308
+
+
+def close_or_out_of_range(actual, expected: float, what) -> None:
+    """Finite and within RTOL of exact wherever exact is a normal float64; else just not NaN."""
+    actual = float(actual)
+    if 1e-300 < abs(expected) < FLOAT64_MAX or expected == 0:
+        assert math.isfinite(actual), (what, actual, expected)
+        assert abs(actual - expected) <= RTOL * abs(expected), (what, actual, expected)
+    else:
+        assert not math.isnan(actual), (what, actual, expected)
+
+
+def _schedule_twins(kind: str) -> list:
+    """(name, torch method name, SymPy expression) of each schedule function of kind."""
+    twin = {"VE": S.VE, "VP": S.VP, "subVP": S.SUBVP}[kind]
+    pairs = [("scale", twin.scale), ("var", twin.kernel_variance), ("std", sp.sqrt(twin.kernel_variance)),
+             ("f", twin.f(t)), ("g2", twin.g(t) ** 2), ("g", twin.g(t))]
+    if kind == "VE":
+        pairs.append(("sigma", S.VE.sigma()))
+    else:
+        pairs += [("beta", S.VP.beta()), ("integrated_beta", S.VP.integrated_beta())]
+    return pairs
+
+
+EDGE_SDES = [("VE", VE, sigma_min, sigma_max, p) for p in
+             [(1e-200, 1e-199), (1e-200, 1e150), (1e-20, 1e20), (1e-3, 1e3), (1.0, 1.0 + 1e-9)]] + \
+            [(kind, cls, beta_min, beta_max, p) for kind, cls in [("VP", VP), ("subVP", SubVP)]
+             for p in [(1e-8, 1e-7), (0.1, 20.0), (10.0, 1e4)]]
+
+
+@pytest.mark.parametrize("kind,cls,low,high,params", EDGE_SDES,
+                         ids=[f"{e[0]}-{e[4][0]:g}-{e[4][1]:g}" for e in EDGE_SDES])
+def test_schedules_at_the_edges(kind, cls, low, high, params):
+    """Every schedule function equals its SymPy twin at t in {0, 1e-12, ..., 1}, for tiny and
+    huge sigma and beta, and is finite wherever the exact value is (VE at sigma_min = 1e-200 once
+    gave 0 * inf = NaN, and sigma_max/sigma_min overflowed)."""
+    sde = cls(*params)
+    for name, expr in _schedule_twins(kind):
+        for time in EDGE_TIMES:
+            values = {low: params[0], high: params[1], t: time}
+            close_or_out_of_range(getattr(sde, name)(T(time)), exact(expr, values), (name, time))
+
+
+@pytest.mark.parametrize("beta_1,n", [(1e-8, 1000), (1e-8, 2), (1e-12, 10), (0.5, 60)])
+def test_ddpm_formulas_at_the_edges(beta_1, n):
+    """abar near 1 (beta_1 down to 1e-12) and near 0 (beta 0.5 for 60 steps: abar_n ~ 1e-18):
+    the posterior, the ELBO weights and the model mean equal their twins at the first, second
+    and last steps."""
+    sched = DiscreteSchedule.linear(n, beta_1, max(beta_1, 0.5 if beta_1 == 0.5 else 0.02))
+    mean_eps = formulas_model_mean_x0().subs(xhat, formulas_x0_from_noise().subs(eps_0, epshat))
+    for i in sorted({1, 2, n}):
+        values = schedule_values(sched, i)
+        values.update({x_t: 0.75, x_0: -1.25, eps_0: 0.5, epshat: 0.5})
+        idx = torch.tensor([i])
+        close_or_out_of_range(fw.posterior_mean(sched, T(0.75), T(-1.25), idx),
+                              exact(formulas_posterior_mean(), values), ("mean", i))
+        close_or_out_of_range(fw.posterior_variance(sched, idx),
+                              exact(formulas_posterior_variance(), values), ("variance", i))
+        close_or_out_of_range(ts.ddpm_mean(sched, T(0.75), T(0.5), i), exact(mean_eps, values),
+                              ("ddpm_mean", i))
+        scale_, std_ = sched.kernel(idx)
+        close_or_out_of_range(fw.x0_from_noise(T(0.75), T(0.5), scale_, std_),
+                              exact(formulas_x0_from_noise(), values), ("x0", i))
+        if i >= 2:
+            close_or_out_of_range(tl.x0_kl_weight(sched, idx), exact(losses_x0_kl_weight(), values),
+                                  ("x0 weight", i))
+            close_or_out_of_range(tl.noise_kl_weight(sched, idx),
+                                  exact(losses_noise_kl_weight(), values), ("noise weight", i))
+
+
+@pytest.mark.parametrize("var_q,var_p", [(1e-300, 1e300), (1e300, 1e-5), (1e-200, 1e-200),
+                                         (5e-324, 1.0)])
+def test_gaussian_kl_at_extreme_variances(var_q, var_p):
+    """KL is finite when var_q/var_p under- or overflows (log of the ratio formed from logs)."""
+    values = {mu_1: 0.5, v_1: var_q, mu_2: -0.5, v_2: var_p}
+    close_or_out_of_range(tl.gaussian_kl(T(0.5).reshape(1, 1), T(var_q).reshape(1, 1),
+                                         T(-0.5).reshape(1, 1), T(var_p).reshape(1, 1)),
+                          exact(losses_gaussian_kl(), values), (var_q, var_p))
+
+
+@pytest.mark.parametrize("kind", ["VE", "VP", "subVP"])
+def test_dsm_terms_and_tweedie_near_t_0(kind):
+    """At t = 1e-12 the kernel std is ~1e-6 (VE ~1e-8): the DSM term and Tweedie's x_0 stay
+    finite and equal their twins."""
+    sde = {"VE": VE(1e-3, 1e3), "VP": VP(), "subVP": SubVP()}[kind]
+    twin = {"VE": S.VE, "VP": S.VP, "subVP": S.SUBVP}[kind]
+    params = {"VE": {sigma_min: 1e-3, sigma_max: 1e3}}.get(kind, {beta_min: 0.1, beta_max: 20.0})
+    for time in (1e-12, 1e-9):
+        tt = T(time)
+        values = {**params, t: time, s_theta: 0.25, eps: -0.5}
+        weight = tl.dsm_weight(sde, tt, "g2")
+        expr = losses_dsm_term().subs({lam: twin.g(t) ** 2, v: twin.kernel_variance, a: twin.scale})
+        got = tl.dsm_terms(T(0.25).reshape(1, 1), T(-0.5).reshape(1, 1), sde.std(tt), weight)
+        size = float(weight) * (0.25 + 0.5 / float(sde.std(tt))) ** 2
+        assert math.isfinite(float(got))
+        close(got, exact(expr, values), size)
+        x = T(0.3).reshape(1, 1)
+        got = ts.tweedie(sde, lambda x_, t_: -x_ / float(sde.var(tt)), x, time)
+        assert torch.isfinite(got).all()

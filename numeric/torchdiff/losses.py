@@ -64,22 +64,26 @@ def x0_terms(x0_pred: Tensor, x0: Tensor) -> Tensor:
 
 def x0_kl_weight(schedule: DiscreteSchedule, i: Tensor) -> Tensor:
     """KL(q(x_{i-1}|x_i,x_0) || p_theta) / |xhat - x_0|^2 = abar_{i-1} beta_i^2 /
-    (2 betatilde_i (1 - abar_i)^2) (Luo Eq. 99), written as derive.losses computes it; i >= 2."""
-    abar_prev, alpha = schedule.alphabar_prev[i], schedule.alphas[i]
-    return abar_prev * (1 - alpha) / (2 * (1 - abar_prev) * (1 - abar_prev * alpha))
+    (2 betatilde_i (1 - abar_i)^2) (Luo Eq. 99) = abar_{i-1} (1 - alpha_i) / (2 (1 - abar_{i-1})
+    (1 - abar_{i-1} alpha_i)) as derive.losses computes it, with 1 - abar_{i-1} alpha_i written
+    as the sum of positive terms (1 - abar_{i-1}) + abar_{i-1} (1 - alpha_i): no cancellation near
+    abar = 1 (float64).  i >= 2."""
+    s = schedule
+    abar_prev, one_minus_prev, beta = s.alphabar_prev[i], s.one_minus_alphabar_prev[i], s.betas[i]
+    return abar_prev * beta / (2 * one_minus_prev * (one_minus_prev + abar_prev * beta))
 
 
 def noise_kl_weight(schedule: DiscreteSchedule, i: Tensor) -> Tensor:
     """KL / |epshat - eps_0|^2 = (1 - alpha_i) / (2 alpha_i (1 - abar_{i-1})) (Luo Eq. 130); i >= 2."""
-    abar_prev, alpha = schedule.alphabar_prev[i], schedule.alphas[i]
-    return (1 - alpha) / (2 * alpha * (1 - abar_prev))
+    s = schedule
+    return s.betas[i] / (2 * s.alphas[i] * s.one_minus_alphabar_prev[i])
 
 
 def gaussian_kl(mean_q: Tensor, var_q: Tensor, mean_p: Tensor, var_p: Tensor) -> Tensor:
     """D_KL(N(mean_q, var_q) || N(mean_p, var_p)) for diagonal Gaussians, summed per sample:
     (var_q/var_p - 1 + (mean_q - mean_p)^2/var_p + log(var_p/var_q)) / 2."""
-    ratio = var_q / var_p
-    return _sum(0.5 * (ratio - 1 - torch.log(ratio) + (mean_q - mean_p) ** 2 / var_p))
+    log_ratio = torch.log(var_q) - torch.log(var_p)  # finite where var_q / var_p under/overflows
+    return _sum(0.5 * (torch.exp(log_ratio) - 1 - log_ratio + (mean_q - mean_p) ** 2 / var_p))
 
 
 def noise_prediction_loss(eps_fn: Callable[[Tensor, Tensor], Tensor], x0: Tensor,
@@ -87,6 +91,5 @@ def noise_prediction_loss(eps_fn: Callable[[Tensor, Tensor], Tensor], x0: Tensor
     """L_simple: i ~ U{1..n}, eps ~ N(0, I), mean |eps - eps_theta(x_i, i)|^2 (Ho et al. Alg. 1)."""
     i = torch.randint(1, schedule.n + 1, (x0.shape[0],), device=x0.device, generator=generator)
     noise = torch.randn(x0.shape, dtype=x0.dtype, device=x0.device, generator=generator)
-    abar = schedule.alphabar.to(x0)[i]
-    xi = perturb(x0, abar.sqrt(), (1 - abar).sqrt(), noise)
+    xi = perturb(x0, *schedule.kernel(i, x0), noise)
     return noise_terms(eps_fn(xi, i), noise).mean()

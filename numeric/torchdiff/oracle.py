@@ -124,11 +124,10 @@ class GaussianMixture:
 
     def noise_fn(self, schedule: DiscreteSchedule):
         """(x, i) -> E[eps | x_i] = -sqrt(1 - abar_i) grad log p_i(x)  (Luo Eq. 151)."""
-        alphabar = schedule.alphabar
-
         def fn(x: Tensor, i) -> Tensor:
-            abar = alphabar.to(x)[i]
-            if abar.ndim == 1:
-                return -(1 - abar).sqrt()[:, None] * self.score(x, abar.sqrt(), 1 - abar)
-            return -(1 - abar).sqrt() * self.score(x, abar.sqrt(), 1 - abar)
+            scale, std = schedule.kernel(i, x)  # float64, cast once
+            var = schedule.one_minus_alphabar[i].to(x)
+            if scale.ndim == 1:
+                return -std[:, None] * self.score(x, scale, var)
+            return -std * self.score(x, scale, var)
         return fn

@@ -101,6 +101,8 @@ def predictor_corrector(score_fn: ScoreFn, sde: LinearSDE, x: Tensor, n_steps: i
     Returns a new tensor; x is not modified."""
     times = time_grid(sde, n_steps, t_min)
     fs, g2s = _coefficients(sde, times)
+    # Langevin scale of Song's Alg. 5: 1 for VE, the step's exact alpha_i for VP and sub-VP
+    alphas = [1.0] * n_steps if isinstance(sde, VE) else sde.step_alphas(times)
     x, buffer = x.clone(), torch.empty_like(x)
     for k in range(n_steps):
         dt = times[k] - times[k + 1]
@@ -109,11 +111,10 @@ def predictor_corrector(score_fn: ScoreFn, sde: LinearSDE, x: Tensor, n_steps: i
         if n_corrector == 0:
             continue
         t_next = _time(times[k + 1], x)
-        alpha = 1.0 if isinstance(sde, VE) else 1.0 - float(sde.beta(torch.tensor(times[k + 1]))) * dt
         for _ in range(n_corrector):
             score = score_fn(x, t_next)
             z = _draw(None, k, x, buffer, generator)
-            c = langevin_step_size(score, z, snr, alpha)
+            c = langevin_step_size(score, z, snr, alphas[k])
             x.add_(score, alpha=c).add_(z, alpha=math.sqrt(2 * c))
     return tweedie(sde, score_fn, x, times[-1]) if denoise else x
 
@@ -145,9 +146,9 @@ def probability_flow_heun(score_fn: ScoreFn, sde: LinearSDE, x: Tensor, n_steps:
 def ddpm_mean(schedule: DiscreteSchedule, x: Tensor, eps: Tensor, i: int) -> Tensor:
     """mu_theta = (x_i - beta_i / sqrt(1 - abar_i) eps) / sqrt(alpha_i): Luo Eq. 95 with
     xhat = (x_i - sqrt(1 - abar_i) eps)/sqrt(abar_i) (Eq. 115), i.e. Ho et al. Eq. 11."""
-    beta, alpha, abar = (float(schedule.betas[i]), float(schedule.alphas[i]),
-                         float(schedule.alphabar[i]))
-    return (x - beta / math.sqrt(1 - abar) * eps) / math.sqrt(alpha)
+    beta, alpha, one_minus = (float(schedule.betas[i]), float(schedule.alphas[i]),
+                              float(schedule.one_minus_alphabar[i]))
+    return (x - beta / math.sqrt(one_minus) * eps) / math.sqrt(alpha)
 
 
 @torch.inference_mode()
