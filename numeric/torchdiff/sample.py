@@ -2,28 +2,36 @@
 
 The quality figures are the mode weights (nearest mean) and the energy distance to fresh data
 samples, for the model's samples and for the same sampler driven by the exact score
-(oracle.GaussianMixture), plus the data-vs-data energy distance as the noise level.
+(oracle.GaussianMixture), plus the data-vs-data energy distance as the noise level.  A checkpoint
+with non-finite weights is refused, and samples that are not finite raise NonFiniteSamples: no
+figure is ever NaN.
 """
 from __future__ import annotations
 
-import os
+import math
 
 import torch
 
+from numeric.files import atomic_write
 from numeric.torchdiff import samplers as S
 from numeric.torchdiff.metrics import energy_distance, mode_weights
 from numeric.torchdiff.oracle import GaussianMixture
 from numeric.torchdiff.schedules import LinearSDE
-from numeric.torchdiff.train import config_from, load_checkpoint
+from numeric.torchdiff.train import config_from, load_checkpoint, model_from
 
 SAMPLERS = ("em", "pc", "ode")
 
 
+class NonFiniteSamples(ArithmeticError):
+    """The sampler produced NaN or infinite samples."""
+
+
 def load_model(path: str):
+    """(model, config, state) of a checkpoint; ValueError for a foreign, inconsistent or
+    non-finite one."""
     state = load_checkpoint(path)
     config = config_from(state)
-    model = config.model()
-    model.load_state_dict(state["model"])
+    model = model_from(state, config)
     model.eval()
     return model, config, state
 
@@ -42,9 +50,16 @@ def draw(sampler: str, score_fn, sde: LinearSDE, data: GaussianMixture, n: int, 
     return S.probability_flow_heun(score_fn, sde, x, steps, t_min, denoise=True)
 
 
-def figures(samples: torch.Tensor, data: GaussianMixture, fresh: torch.Tensor) -> dict:
+def figures(samples: torch.Tensor, data: GaussianMixture, fresh: torch.Tensor,
+            name: str = "model") -> dict:
+    """Mode weights and energy distance; NonFiniteSamples instead of a NaN figure."""
+    bad = int((~torch.isfinite(samples).all(dim=1)).sum())
+    distance = energy_distance(samples, fresh) if not bad else math.nan
+    if bad or not math.isfinite(distance):
+        raise NonFiniteSamples(f"{bad} of the {samples.shape[0]} samples of the {name} are not "
+                               f"finite (energy distance {distance})")
     return {"mode_weights": [round(float(w), 4) for w in mode_weights(samples, data.means)],
-            "energy_distance": energy_distance(samples, fresh)}
+            "energy_distance": distance}
 
 
 def compare(model, sde: LinearSDE, sampler: str, n: int, steps: int, seed: int) -> dict:
@@ -57,7 +72,7 @@ def compare(model, sde: LinearSDE, sampler: str, n: int, steps: int, seed: int) 
                          torch.Generator().manual_seed(seed))
     return {"data": fresh, "model": model_samples, "exact": exact_samples,
             "figures": {"model": figures(model_samples, data, fresh),
-                        "exact score": figures(exact_samples, data, fresh),
+                        "exact score": figures(exact_samples, data, fresh, "exact score"),
                         "data (noise level)": {"mode_weights": [0.5, 0.5],
                                                "energy_distance": energy_distance(fresh2, fresh)}}}
 
@@ -85,6 +100,7 @@ def plot(result: dict, path: str, title: str) -> None:
         ax.set_aspect("equal")
     fig.suptitle(title, fontsize=9)
     fig.tight_layout()
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    fig.savefig(path, dpi=80)
-    plt.close(fig)
+    try:
+        atomic_write(path, lambda handle: fig.savefig(handle, format="png", dpi=80))
+    finally:
+        plt.close(fig)

@@ -1,10 +1,18 @@
-"""``diffproof sample``: samples from a trained model against the exact-score sampler."""
+"""``diffproof sample``: samples from a trained model against the exact-score sampler.
+
+Options are validated before sampling (limits in numeric.torchdiff.config); the figure is written
+atomically to exactly the --png path given (which must end in .png).  A checkpoint that is not
+usable (foreign, config not matching its weights, non-finite weights) exits 2; samples that come
+out non-finite exit 1: no NaN figure is ever printed.
+"""
 from __future__ import annotations
 
 import json
 import os
+import sys
 
-from proofs.commands.train import DEFAULT_OUT, THREADS, set_threads
+from proofs.commands.train import (DEFAULT_OUT, add_threads_option, check_common, check_output,
+                                   set_threads, usage_errors)
 from proofs.loader import UsageError
 
 
@@ -18,40 +26,53 @@ def register(subparsers) -> None:
     p.add_argument("--sampler", choices=["em", "pc", "ode"], default="em",
                    help="em = reverse-SDE Euler-Maruyama (default), pc = predictor-corrector, "
                         "ode = probability flow with Heun")
-    p.add_argument("--steps", type=int, default=300, help="sampler steps (default 300)")
-    p.add_argument("-n", "--n-samples", type=int, default=10_000, help="samples (default 10000)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--png", default=None, help="figure path (default: next to the checkpoint)")
-    p.add_argument("--threads", type=int, default=THREADS,
-                   help=f"torch intra-op threads (default {THREADS}; use 1 if the cores are busy)")
+    p.add_argument("--steps", type=int, default=300, help="sampler steps (default 300, at most 1e5)")
+    p.add_argument("-n", "--n-samples", type=int, default=10_000,
+                   help="samples (default 10000, at most 1e6)")
+    p.add_argument("--seed", type=int, default=0, help="seed in [0, 2^63 - 1] (default 0)")
+    p.add_argument("--png", default=None,
+                   help="figure path ending in .png (default: next to the checkpoint)")
+    add_threads_option(p)
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
-    import torch
-
-    from numeric.torchdiff.sample import compare, load_model, plot
-    set_threads(args.threads)
-    if args.steps < 1:
-        raise UsageError(f"--steps must be >= 1, got {args.steps}")
-    if args.n_samples < 2:
-        raise UsageError(f"--n-samples must be >= 2, got {args.n_samples}")
+def validate(args) -> str:
+    """The PNG path of a valid request; UsageError otherwise (nothing sampled or written yet)."""
+    from numeric.torchdiff.config import MAX_SAMPLER_STEPS, MAX_SAMPLES, check_int
+    check_common(args)
+    usage_errors(check_int, "--steps", args.steps, 1, MAX_SAMPLER_STEPS)
+    usage_errors(check_int, "--n-samples", args.n_samples, 2, MAX_SAMPLES)
     if not os.path.isfile(args.checkpoint):
         raise UsageError(f"no checkpoint at {args.checkpoint} (run `diffproof train` first)")
-    try:
-        model, config, state = load_model(args.checkpoint)
-    except ValueError as error:
-        raise UsageError(str(error)) from None
     png = args.png or os.path.splitext(args.checkpoint)[0] + f".{args.sampler}.png"
-    with torch.inference_mode():
-        result = compare(model, config.sde(), args.sampler, args.n_samples, args.steps, args.seed)
+    if not png.lower().endswith(".png"):
+        raise UsageError(f"--png must name a .png file, got {png!r}")
+    check_output(png)
+    return png
+
+
+def run(args) -> int:
+    png = validate(args)
+    set_threads(args.threads)
+    import torch
+
+    from numeric.torchdiff.sample import NonFiniteSamples, compare, load_model, plot
+    model, config, state = usage_errors(load_model, args.checkpoint)
+    try:
+        with torch.inference_mode():
+            result = compare(model, config.sde(), args.sampler, args.n_samples, args.steps,
+                             args.seed)
+    except NonFiniteSamples as error:
+        print(f"diffproof: error: {error}; the checkpoint gives no usable samples (retrain "
+              "with a smaller --lr)", file=sys.stderr)
+        return 1
     title = (f"seed 002 mixture, VE sigma in [{config.sigma_min}, {config.sigma_max}], "
              f"{args.sampler} {args.steps} steps, model after {state['step']} training steps")
-    plot(result, png, title)
+    usage_errors(plot, result, png, title)
     figures = result["figures"]
     if args.json:
-        print(json.dumps({"png": png, "figures": figures}, indent=2))
+        print(json.dumps({"png": png, "figures": figures}, indent=2, allow_nan=False))
         return 0
     print(f"{args.n_samples} samples, sampler {args.sampler}, {args.steps} steps; figure: {png}")
     print(f"{'':<20}{'mode weights':>20}{'energy distance':>18}")

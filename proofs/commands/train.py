@@ -1,12 +1,19 @@
-"""``diffproof train``: VE denoising score matching on seed 002's two-Gaussian mixture."""
+"""``diffproof train``: VE denoising score matching on seed 002's two-Gaussian mixture.
+
+Every option is validated before anything is allocated or written (limits in
+numeric.torchdiff.config; bad values exit 2).  A run whose loss or weights turn non-finite stops
+with exit 1 and keeps its last good checkpoint.  An output that cannot be written exits 2.
+"""
 from __future__ import annotations
 
 import os
+import sys
 
 from proofs.loader import UsageError
 
 DEFAULT_OUT = os.path.join("diffproof-run", "model.pt")
 THREADS = min(2, os.cpu_count() or 1)  # a 2-core machine
+MAX_THREADS = os.cpu_count() or 1
 
 
 def register(subparsers) -> None:
@@ -19,59 +26,98 @@ def register(subparsers) -> None:
                     "Writes an atomic checkpoint and a loss log (CSV) next to it.")
     p.add_argument("--out", default=DEFAULT_OUT, help=f"checkpoint path (default {DEFAULT_OUT})")
     p.add_argument("--resume", action="store_true", help="continue from the checkpoint at --out")
-    p.add_argument("--steps", type=int, default=d.steps, help=f"total optimizer steps (default {d.steps})")
-    p.add_argument("--batch", type=int, default=d.batch, help=f"batch size (default {d.batch})")
+    p.add_argument("--steps", type=int, default=d.steps,
+                   help=f"total optimizer steps (default {d.steps}, at most 1e8)")
+    p.add_argument("--batch", type=int, default=d.batch,
+                   help=f"batch size (default {d.batch}; memory estimate at most 2 GiB)")
     p.add_argument("--lr", type=float, default=d.lr, help=f"peak learning rate (default {d.lr})")
     p.add_argument("--sigma-min", type=float, default=d.sigma_min)
     p.add_argument("--sigma-max", type=float, default=d.sigma_max)
     p.add_argument("--weighting", choices=["sigma2", "g2"], default=d.weighting,
                    help="lambda(t) = kernel variance (default) or g(t)^2")
-    p.add_argument("--hidden", type=int, default=d.hidden, help=f"hidden width (default {d.hidden})")
-    p.add_argument("--depth", type=int, default=d.depth, help=f"hidden layers (default {d.depth})")
-    p.add_argument("--seed", type=int, default=d.seed)
-    p.add_argument("--threads", type=int, default=THREADS,
-                   help=f"torch intra-op threads (default {THREADS}; use 1 if the cores are busy)")
+    p.add_argument("--hidden", type=int, default=d.hidden,
+                   help=f"hidden width (default {d.hidden}, at most 16384)")
+    p.add_argument("--depth", type=int, default=d.depth,
+                   help=f"hidden layers (default {d.depth}, at most 64)")
+    p.add_argument("--seed", type=int, default=d.seed, help="seed in [0, 2^63 - 1] (default 0)")
+    add_threads_option(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
 
+def add_threads_option(parser) -> None:
+    parser.add_argument("--threads", type=int, default=THREADS,
+                        help=f"torch intra-op threads, 1 to {MAX_THREADS} (default {THREADS}; "
+                             "use 1 if the cores are busy)")
+
+
+def usage_errors(check, *args, **kwargs):
+    """check(*args, **kwargs), its ValueError or OSError (an unwritable output) as a UsageError."""
+    try:
+        return check(*args, **kwargs)
+    except (ValueError, OSError) as error:
+        raise UsageError(str(error)) from None
+
+
+def check_common(args) -> None:
+    """The options train and sample share: --threads and --seed."""
+    from numeric.torchdiff.config import MAX_SEED, check_int
+    usage_errors(check_int, "--threads", args.threads, 1, MAX_THREADS)
+    usage_errors(check_int, "--seed", args.seed, 0, MAX_SEED)
+
+
+def check_output(path: str) -> None:
+    """UsageError unless a file can be written at path (a probe file is created and removed)."""
+    from numeric.files import check_writable
+    usage_errors(check_writable, path)
+
+
 def set_threads(threads: int) -> None:
     import torch
-    if threads < 1:
-        raise UsageError(f"--threads must be >= 1, got {threads}")
-    torch.set_num_threads(threads)
+    from numeric.torchdiff.config import check_int
+    torch.set_num_threads(usage_errors(check_int, "--threads", threads, 1, MAX_THREADS))
 
 
-def run(args) -> int:
-    from numeric.torchdiff.train import ProgressBar, TrainConfig, train
-    set_threads(args.threads)
+def validate(args):
+    """(config, loss-log path, start step) of a valid request; UsageError otherwise."""
+    from numeric.torchdiff.config import TrainConfig
+    check_common(args)
     config = TrainConfig(steps=args.steps, batch=args.batch, lr=args.lr, sigma_min=args.sigma_min,
                          sigma_max=args.sigma_max, weighting=args.weighting, hidden=args.hidden,
                          depth=args.depth, seed=args.seed)
-    try:
-        config.validate()
-    except ValueError as error:
-        raise UsageError(str(error)) from None
+    usage_errors(config.validate)
     if args.resume and not os.path.isfile(args.out):
         raise UsageError(f"--resume: no checkpoint at {args.out}")
-    if not args.resume and os.path.exists(args.out):
+    if not args.resume and os.path.lexists(args.out) and not os.path.isdir(args.out):
         raise UsageError(f"{args.out} exists; pass --resume to continue it or --out for a new path")
     log_path = os.path.splitext(args.out)[0] + ".loss.csv"
+    check_output(args.out)
+    check_output(log_path)
     start = 0
     if args.resume:
-        from numeric.torchdiff.train import load_checkpoint
-        try:
-            start = load_checkpoint(args.out)["step"]
-        except ValueError as error:
-            raise UsageError(str(error)) from None
+        from numeric.torchdiff.train import config_from, load_checkpoint
+        state = usage_errors(load_checkpoint, args.out)
+        usage_errors(config_from, state)
+        start = state["step"]
         if start >= config.steps:
             raise UsageError(f"the checkpoint is already at step {start}; pass --steps > {start}")
+    return config, log_path, start
+
+
+def run(args) -> int:
+    config, log_path, start = validate(args)
+    set_threads(args.threads)
+    from numeric.torchdiff.train import Diverged, ProgressBar, train
     bar = None if args.quiet else ProgressBar(config.steps, start)
     try:
-        state = train(config, args.out, resume=args.resume, log_path=log_path,
-                      progress=bar.update if bar else None)
-    except ValueError as error:
-        raise UsageError(str(error)) from None
+        state = usage_errors(train, config, args.out, resume=args.resume, log_path=log_path,
+                             progress=bar.update if bar else None)
+    except Diverged as error:
+        if bar:
+            bar.close()
+            bar = None
+        print(f"diffproof: error: {error}", file=sys.stderr)
+        return 1
     finally:
         if bar:
             bar.close()
