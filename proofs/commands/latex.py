@@ -3,7 +3,10 @@
 Without ``-o`` the LaTeX (or Markdown) goes to standard output.  ``--pdf`` compiles with pdflatex
 (run twice, for the summary's section references) and writes ``-o PATH`` (default
 ``diffproof.pdf``) with the ``.tex`` beside it.  Exit 0 when the document was written, 1 when
-pdflatex reported an error (the log excerpt is printed), 2 for bad input or a missing pdflatex.
+pdflatex reported an error (the log excerpt is printed), 2 for bad input, a missing pdflatex or an
+output that cannot be written.  Every file is written atomically (numeric.files): the PDF is
+compiled in a temporary directory and only the finished PDF is moved into place; pdflatex runs
+with shell escape disabled.
 """
 from __future__ import annotations
 
@@ -15,7 +18,12 @@ import sys
 import tempfile
 from dataclasses import dataclass
 
+from numeric.files import OutputError, atomic_write, atomic_write_text, check_writable
+from proofs.commands.train import usage_errors
 from proofs.loader import UsageError
+
+# -no-shell-escape: a document must never run commands (\write18), whatever texmf.cnf says
+PDFLATEX_FLAGS = ("-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error")
 
 INSTALL_HINT = ("install it with: apt-get install texlive-latex-base texlive-latex-recommended "
                 "(Debian/Ubuntu), or write the .tex with -o and compile it elsewhere")
@@ -80,31 +88,36 @@ def build(targets: list[str], markdown: bool = False, run_checks: bool = True, s
 def run(args) -> int:
     if args.pdf and args.markdown:
         raise UsageError("--pdf and --markdown exclude each other (Markdown is not compiled)")
+    pdflatex = None
     if args.pdf:
         pdflatex = shutil.which("pdflatex")
         if pdflatex is None:
             print("diffproof: error: --pdf needs pdflatex, which is not on PATH; " + INSTALL_HINT,
                   file=sys.stderr)
             return 2
-    if args.output:
-        folder = os.path.dirname(os.path.abspath(args.output))
-        if not os.path.isdir(folder):
-            raise UsageError(f"cannot write {args.output}: no such directory {folder}")
+    pdf_path = args.output or "diffproof.pdf"
+    if args.pdf and not pdf_path.endswith(".pdf"):
+        raise UsageError(f"with --pdf the output must end in .pdf, got {pdf_path!r}")
+    tex_path = pdf_path[:-4] + ".tex"
+    outputs = [pdf_path, tex_path] if args.pdf else [args.output] if args.output else []
+    for path in outputs:
+        usage_errors(check_writable, path, make_dirs=False)
     text = build(args.targets, markdown=args.markdown, run_checks=not args.no_checks, seed=args.seed)
+    try:
+        return _write(args, text, pdf_path, tex_path, pdflatex)
+    except OutputError as error:
+        raise UsageError(str(error)) from None
+
+
+def _write(args, text: str, pdf_path: str, tex_path: str, pdflatex: str | None) -> int:
     if not args.pdf:
         if args.output:
-            with open(args.output, "w", encoding="utf-8") as handle:
-                handle.write(text)
+            atomic_write_text(args.output, text)
             print(f"wrote {args.output}", file=sys.stderr)
         else:
             sys.stdout.write(text)
         return 0
-    pdf_path = args.output or "diffproof.pdf"
-    if not pdf_path.endswith(".pdf"):
-        raise UsageError(f"with --pdf the output must end in .pdf, got {pdf_path!r}")
-    tex_path = pdf_path[:-4] + ".tex"
-    with open(tex_path, "w", encoding="utf-8") as handle:
-        handle.write(text)
+    atomic_write_text(tex_path, text)
     result = compile_pdf(tex_path, pdf_path, pdflatex)
     if not result.ok:
         print(f"diffproof: error: pdflatex failed on {tex_path}:", file=sys.stderr)
@@ -119,7 +132,9 @@ def run(args) -> int:
 
 def compile_pdf(tex_path: str, pdf_path: str, pdflatex: str | None = None,
                 timeout: float = 120.0) -> CompileResult:
-    """Run pdflatex twice in a temporary directory; errors and undefined references reported."""
+    """Run pdflatex twice in a temporary directory (shell escape off); errors and undefined
+    references reported.  The finished PDF replaces pdf_path atomically; nothing is written to
+    pdf_path on failure."""
     pdflatex = pdflatex or shutil.which("pdflatex")
     if pdflatex is None:
         return CompileResult(False, "", ["pdflatex is not on PATH; " + INSTALL_HINT])
@@ -130,9 +145,9 @@ def compile_pdf(tex_path: str, pdf_path: str, pdflatex: str | None = None,
         for _ in range(2):
             try:
                 proc = subprocess.run(
-                    [pdflatex, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape",
-                     "document.tex"], cwd=work, capture_output=True, timeout=timeout,
-                    stdin=subprocess.DEVNULL)
+                    [pdflatex, *PDFLATEX_FLAGS, "document.tex"], cwd=work, capture_output=True,
+                    timeout=timeout, stdin=subprocess.DEVNULL,
+                    env={**os.environ, "shell_escape": "f"})  # kpathsea: off in texmf.cnf terms
             except subprocess.TimeoutExpired:
                 return CompileResult(False, log, [f"pdflatex took more than {timeout:g} s"])
             log_file = os.path.join(work, "document.log")
@@ -140,7 +155,8 @@ def compile_pdf(tex_path: str, pdf_path: str, pdflatex: str | None = None,
             if proc.returncode != 0:
                 return CompileResult(False, log, log_errors(log) or
                                      [f"pdflatex exited with status {proc.returncode}"])
-        shutil.copyfile(os.path.join(work, "document.pdf"), pdf_path)
+        with open(os.path.join(work, "document.pdf"), "rb") as built:
+            atomic_write(pdf_path, lambda handle: shutil.copyfileobj(built, handle))
     return CompileResult(True, log, log_warnings(log))
 
 
