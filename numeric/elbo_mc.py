@@ -11,7 +11,7 @@ draws of the forward chain x_{1:T} ~ q(x_{1:T} | x_0):
   log p_theta(x_0|x_1) - KL(q(x_T|x_0) || p(x_T)) - sum_{t=2}^T KL(q(x_{t-1}|x_t,x_0) || p_theta).
 
 The integrands are the closed forms of ``numeric.elbo_exact`` (one formula, one place),
-compiled with ``sympy.lambdify``; x_0 is fixed at the chain's observed value.
+compiled with ``derive.codegen.safe_lambdify``; x_0 is fixed at the chain's observed value.
 """
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ import numpy as np
 import sympy as sp
 
 from derive import logdensity as L
+from derive.codegen import safe_lambdify
 from numeric.elbo_exact import ExactEvaluator, evaluator
 from numeric.montecarlo import MCSettings, MonteCarloCheck
 
@@ -64,7 +65,7 @@ class ChainSampler:
         latents = self.ev.X[1:]
         for name, node in ESTIMATORS.items():
             expr = self.ev.value(node).subs(self.ev.X[0], chain.x0)
-            self._compiled[name] = sp.lambdify(latents, expr, "numpy")
+            self._compiled[name] = safe_lambdify(latents, expr, "numpy")
 
     def forward(self, rng: np.random.Generator, n: int) -> list[np.ndarray]:
         """x_1..x_T ~ q(. | x_0): x_k = e_k x_{k-1} + f_k + sqrt(g_k) z."""

@@ -16,10 +16,12 @@ from typing import Sequence
 
 import mpmath
 import sympy as sp
+from sympy.core.function import AppliedUndef
 from hypothesis import HealthCheck, find, settings, strategies as st
 from hypothesis.errors import NoSuchExample, Unsatisfiable
 
 from derive.symbols import TABLE, SymbolTable
+from derive.codegen import safe_lambdify
 
 DPS = 50
 CONFIRM_DPS = 100
@@ -43,23 +45,33 @@ class Residual:
 class _Compiled:
     def __init__(self, expr: sp.Expr, symbols: Sequence[sp.Symbol]):
         self.expr, self.symbols = expr, list(symbols)
+        self.valueless = expr.has(AppliedUndef)   # an unknown function has no numeric value
         try:
-            self.fn = sp.lambdify(self.symbols, expr, modules="mpmath")
+            self.fn = safe_lambdify(self.symbols, expr, modules="mpmath")
         except Exception:  # noqa: BLE001 - fall back to SymPy's own evaluation
             self.fn = None
 
     def __call__(self, point: dict[sp.Symbol, object], dps: int):
+        if self.valueless:
+            return None
         with mpmath.workdps(dps):
             args = [_to_mp(point[s]) for s in self.symbols]
             try:
                 if self.fn is not None:
                     value = self.fn(*args)
                 else:
-                    value = self.expr.evalf(dps, subs={s: sp.nsimplify(point[s]) for s in self.symbols})
+                    value = self.expr.evalf(dps, subs={s: _exact(point[s]) for s in self.symbols})
                     value = mpmath.mpmathify(complex(value)) if not value.is_real else mpmath.mpf(str(value))
                 return mpmath.mpmathify(value)
             except Exception:  # noqa: BLE001 - undefined here (pole, unknown function, ...)
                 return None
+
+
+def _exact(value) -> sp.Rational:
+    """The exact rational value of a point's coordinate (a Fraction or a binary float)."""
+    if isinstance(value, Fraction):
+        return sp.Rational(value.numerator, value.denominator)
+    return sp.Rational(*Fraction(value).as_integer_ratio())
 
 
 def _to_mp(value):

@@ -27,6 +27,7 @@ import sympy as sp
 from derive.derivation import FAILS, HOLDS, Verdict
 from derive.sde import VE, VP, LinearSDE
 from derive.symbols import beta_max, beta_min, sigma_max, sigma_min, t
+from derive.codegen import safe_lambdify
 from numeric.montecarlo import MCSettings, MonteCarloCheck
 
 Scalar = Callable[[float], float]
@@ -69,7 +70,7 @@ def _coefficients(name: str, items: tuple) -> Coefficients:
         expr = sp.sympify(expr).subs(subs)
         if expr.free_symbols - {t}:
             raise ValueError(f"{name}: parameters missing for {expr.free_symbols - {t}}")
-        compiled = sp.lambdify(t, expr, modules="numpy")
+        compiled = safe_lambdify([t], expr, modules="numpy")
         return lambda time: float(compiled(time))
 
     return Coefficients(name, fn(sde.f(t)), fn(sde.g(t)), fn(sde.scale), fn(sde.kernel_variance))

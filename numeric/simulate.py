@@ -22,6 +22,7 @@ import sympy as sp
 from derive import formulas as F
 from derive.gaussian import Normal
 from derive.symbols import abar_t, abar_tm1, alpha_t, m, s, x_0, x_t
+from derive.codegen import safe_lambdify
 
 
 # -- closed forms, lambdified from derive.formulas -------------------------------------------------
@@ -33,7 +34,7 @@ def closed_forms() -> dict:
     marg = F.gaussian_data_marginal()
 
     def fn(args, expr):
-        return sp.lambdify(args, expr, modules="numpy")
+        return safe_lambdify(args, expr, modules="numpy")
 
     return {
         # q(x_t | x_0): mean, variance and log-density in (x_t, x_0, abar_t)

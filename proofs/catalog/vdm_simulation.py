@@ -21,6 +21,7 @@ from derive import formulas as F
 from derive.derivation import Derivation, Erratum, Step, paper, seed
 from derive.gaussian import Normal
 from derive.symbols import abar_t, eps_0, m, s, score, x_0, x_t
+from derive.codegen import safe_lambdify
 from numeric.montecarlo import ControlVariateCheck, LazyCheck, MonteCarloCheck, PairedCheck
 from numeric.simulate import (GaussianMixture, closed_forms, forward_chain, joint_triple, noise_of,
                               posterior_expectation_check)
@@ -41,13 +42,13 @@ ABAR, XT_1D, XT_2D = 0.4, 1.1, (0.3, -0.4)
 
 def _tweedie_rhs():
     """(x_t + (1 - abar_t) score) / sqrt(abar_t) as seed 001 writes it, as a numpy function."""
-    return sp.lambdify((x_t, abar_t, score), tweedie_x0, modules="numpy")
+    return safe_lambdify((x_t, abar_t, score), tweedie_x0, modules="numpy")
 
 
 def _noise_from_score():
     """-sqrt(1 - abar_t) * score: E[eps_0 | x_t] according to Luo Eq. 151 (solved for eps_0)."""
     eps_claim = sp.solve(sp.Eq(score, -eps_0 / sqrt(1 - abar_t)), eps_0)[0]
-    return sp.lambdify((abar_t, score), eps_claim, modules="numpy")
+    return safe_lambdify((abar_t, score), eps_claim, modules="numpy")
 
 
 # -- q(x_t | x_0) by simulating the chain -----------------------------------------------------------
@@ -207,7 +208,7 @@ def dsm_constant():
     marginal = F.gaussian_data_marginal()
     e_marg = Normal(x_t, marginal.mean, marginal.variance).expect(sp.expand(F.gaussian_data_score() ** 2))
     constant = sp.factor(sp.simplify((e_cond - e_marg) / 2))   # factored: no cancellation near abar = 1
-    return constant, sp.lambdify((abar_t, m, s), constant, modules="numpy")
+    return constant, safe_lambdify((abar_t, m, s), constant, modules="numpy")
 
 
 AFFINE_MODELS = ((0.0, 0.0), (-1.0, 0.5), (0.7, -1.2))     # s(x) = a x + b
