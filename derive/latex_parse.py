@@ -168,7 +168,7 @@ def _log10_size(number: sp.Expr) -> float | None:
     if number.is_Rational:
         if number == 0:
             return None
-        return (abs(number.p).bit_length() - number.q.bit_length()) * math.log10(2)
+        return math.log10(abs(number.p)) - math.log10(number.q)    # exact for big integers
     try:
         value = sp.Float(number.evalf(15, maxn=50))
     except (TypeError, ValueError, ArithmeticError):
@@ -215,7 +215,7 @@ class _Parser(GaussianSyntax):
         if tok.kind == "op" and tok.value == value:
             return self.next()
         found = "the end of the formula" if tok.kind == "end" else repr(tok.value)
-        raise self.error(f"expected {value!r}{' ' + what if what else ''}, found {found}", tok)
+        raise self.error(f"expected '{value}'{' ' + what if what else ''}, found {found}", tok)
 
     def error(self, message: str, tok: Token | None = None, cls=LatexParseError):
         tok = tok or self.peek()
@@ -278,7 +278,7 @@ class _Parser(GaussianSyntax):
             self.next()
             tok = self.peek()
         if tok.kind != "end":
-            raise self.error(f"unexpected {tok.value!r}", tok)
+            raise self.error(f"unexpected '{tok.value}'", tok)
 
     # -- arithmetic --------------------------------------------------------------------------
     def parse_sum(self) -> sp.Expr:
@@ -490,7 +490,7 @@ class _Parser(GaussianSyntax):
                         raise self.error("only the Euclidean norm \\|x\\|_2 is supported", tok,
                                          UnsupportedLatexError)
                 return sp.Abs(value), None
-            raise self.error(f"unexpected {tok.value!r}", tok)
+            raise self.error(f"unexpected '{tok.value}'", tok)
         if tok.kind == "cmd":
             handler = {"\\frac": self.parse_frac, "\\dfrac": self.parse_frac,
                        "\\tfrac": self.parse_frac, "\\sqrt": self.parse_sqrt,
@@ -526,7 +526,7 @@ class _Parser(GaussianSyntax):
             return self.parse_named(single)
         if tok.kind == "end":
             raise self.error("the formula ends where a value was expected", tok)
-        raise self.error(f"unexpected {tok.value!r}", tok)
+        raise self.error(f"unexpected '{tok.value}'", tok)
 
     # -- names and applications --------------------------------------------------------------
     def read_name(self) -> tuple[Name, sp.Expr | None]:
@@ -545,7 +545,7 @@ class _Parser(GaussianSyntax):
             self.next()
             word = tok.value.replace(" ", "")
             if not re.fullmatch(r"[A-Za-z]+", word):
-                raise self.error(f"{word!r} is not a name", tok)
+                raise self.error(f"'{word}' is not a name", tok)
             name = Name(word)
         elif tok.kind == "letter":
             self.next()
@@ -554,8 +554,8 @@ class _Parser(GaussianSyntax):
             self.next()
             name = Name(GREEK[tok.value[1:]])
         else:
-            raise self.error(f"unknown command {tok.value!r}" if tok.kind == "cmd"
-                             else f"expected a name, found {tok.value!r}", tok)
+            raise self.error(f"unknown command '{tok.value}'" if tok.kind == "cmd"
+                             else f"expected a name, found '{tok.value}'", tok)
         del decos
         power = None
         while True:
@@ -943,7 +943,7 @@ class _Parser(GaussianSyntax):
             operand_start = num_rest[0]
             operand = inner.parse_sum()
             if inner.peek().kind != "end":
-                raise inner.error(f"unexpected {inner.peek().value!r}")
+                raise inner.error(f"unexpected '{inner.peek().value}'")
         else:
             operand_start = self.peek()
             if not self.starts_factor():

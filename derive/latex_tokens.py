@@ -67,6 +67,10 @@ _TEXT_CMDS = {"\\text", "\\textrm", "\\mathrm", "\\operatorname", "\\mathit", "\
 _DROP_WITH_ARG = {"\\label", "\\tag", "\\hspace", "\\vspace", "\\phantom"}
 
 
+_DIGITS = frozenset("0123456789")           # ASCII only: "²" or "٣" is not a number here
+_NUMBER = re.compile(r"[0-9]*\.?[0-9]+|[0-9]+")
+
+
 def tokenize(text: str) -> list[Token]:
     """Split LaTeX into tokens; spacing, ``\\left``/``\\right`` and labels are dropped."""
     tokens: list[Token] = []
@@ -133,10 +137,10 @@ def tokenize(text: str) -> list[Token]:
                 if pair in ("\\%", "\\&", "\\_", "\\#", "\\$"):
                     raise LatexParseError(f"unexpected {pair}", text, i)
             raise LatexParseError("a lone backslash", text, i)
-        if ch.isdigit() or (ch == "." and i + 1 < n and text[i + 1].isdigit()):
-            m = re.match(r"\d*\.?\d+|\d+", text[i:])
+        if ch in _DIGITS or (ch == "." and i + 1 < n and text[i + 1] in _DIGITS):
+            m = _NUMBER.match(text, i)
             tokens.append(Token("num", m.group(0), i))
-            i += len(m.group(0))
+            i = m.end()
             continue
         if ch.isalpha() and ch.isascii():
             tokens.append(Token("letter", ch, i))
@@ -158,7 +162,7 @@ def tokenize(text: str) -> list[Token]:
             tokens.append(Token("op", ch, i))
             i += 1
             continue
-        raise LatexParseError(f"unexpected character {ch!r}", text, i)
+        raise LatexParseError(f"unexpected character '{ch}'", text, i)
     tokens.append(Token("end", "", n))
     return tokens
 

@@ -13,7 +13,9 @@ For a step ``lhs REL expr``:
 """
 from __future__ import annotations
 
+import os
 import time
+import traceback
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -142,6 +144,17 @@ def check_relation(lhs: sp.Expr, step: Step, definitions: dict | None = None,
 
 # SymPy's ways of saying "cannot do this": the step is undecided, not broken
 CANNOT = (NotImplementedError, sp.PolynomialError, sp.CoercionFailed, RecursionError)
+_LIBRARIES = (f"{os.sep}sympy{os.sep}", f"{os.sep}mpmath{os.sep}")
+
+
+def library_failure(error: BaseException) -> bool:
+    """True for SymPy's own "cannot" errors and for any exception raised inside SymPy or mpmath
+    (e.g. a TypeError deep in meijerint): the mathematics library could not do it, so the step is
+    undecided.  An exception raised in diffproof's own code is a bug (an error, exit 3)."""
+    if isinstance(error, CANNOT):
+        return True
+    frames = traceback.extract_tb(error.__traceback__)
+    return bool(frames) and any(part in frames[-1].filename for part in _LIBRARIES)
 
 
 def error_verdict(message: str, trace: str = "") -> Verdict:
@@ -180,16 +193,20 @@ def _check_step_here(lhs, step: Step, derivation: Derivation, table: SymbolTable
     if step.expr is not None and step.symbolic and lhs is not None:
         try:
             main = check_relation(lhs, step, derivation.definitions, table, options)
-        except CANNOT as error:
+        except Exception as error:  # noqa: BLE001 - classified: library failure or our bug
+            if not library_failure(error):
+                raise
             main = Verdict(UNDECIDED, "symbolic",
-                           reason=f"could not evaluate the step: {type(error).__name__}: {error}")
+                           reason=f"SymPy could not evaluate the step ({type(error).__name__}: {error})")
     extra: list[Verdict] = []
     if options.run_checks:
         for check in step.checks:
             t0 = time.perf_counter()
             try:
                 verdict = check.run(options.seed)
-            except CANNOT as error:
+            except Exception as error:  # noqa: BLE001 - classified: library failure or our bug
+                if not library_failure(error):
+                    raise
                 verdict = Verdict(UNDECIDED, getattr(check, "name", "check"),
                                   reason=f"the check raised {type(error).__name__}: {error}")
             verdict.seconds = verdict.seconds or time.perf_counter() - t0

@@ -31,7 +31,7 @@ from derive.derivation import ERROR, FAILS, HOLDS, UNDECIDED, Step, Verdict
 from derive.latex_parse import (ELLIPSIS, Context, LatexParseError, UnsupportedLatexError, parse_chain,
                                 parse_function_definition, parse_relation, has_relation, tokenize)
 from derive.symbols import POSITIVE, REAL, TABLE, Domain, SymbolSpec, SymbolTable
-from proofs.checker import CANNOT, Options, verdict_from_outcome, check_relation, residual_for
+from proofs.checker import Options, library_failure, verdict_from_outcome, check_relation, residual_for
 from proofs.claim_context import (DEFINITION, builtin_relation, generic_values, marginal_score,
                                   model_mean, reads_as_definition, tweedie, with_model_mean,
                                   with_relation, schedule_reading)
@@ -46,8 +46,9 @@ VARIABLE_KEYS = ("x", "x_0", "x_t", "x_tm1", "x_tm2", "x_tp1", "z", "eps", "eps_
 # reading files
 # ---------------------------------------------------------------------------------------------
 # linear, size-bounded readers: proofs.claim_document (re-exported here for existing imports)
-from proofs.claim_document import (Display, DocumentError, extract_assumptions,  # noqa: E402,F401
-                                   extract_displays, has_relation_safe, read_document, split_lines)
+from proofs.claim_document import (MAX_DISPLAY_CHARS, Display, DocumentError,  # noqa: E402,F401
+                                   extract_assumptions, extract_displays, has_relation_safe,
+                                   read_document, split_lines)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -127,6 +128,9 @@ def read_assumptions(lines: list[str], table: SymbolTable = TABLE) -> Assumption
     result = Assumptions(context, texts=list(lines))
     pending = []
     for text in lines:
+        if len(text) > MAX_DISPLAY_CHARS:
+            raise AssumptionError(f"an assumption has {len(text)} characters; at most "
+                                  f"{MAX_DISPLAY_CHARS} are read", text[:80], 0)
         for part in _split_assumption(text):
             if _is_definition(part, context):
                 pending.append(part)
@@ -138,17 +142,24 @@ def read_assumptions(lines: list[str], table: SymbolTable = TABLE) -> Assumption
 
 
 def _split_assumption(text: str) -> list[str]:
-    """``a > 0, b > 0`` -> two parts (commas at depth 0 between relations)."""
-    parts, depth, current = [], 0, ""
+    """``a > 0, b > 0`` -> two parts: split at the commas at depth 0 that end a relation (one
+    pass; each comma-separated piece is tokenized once, so the work is linear in the length)."""
+    pieces, depth, start = [], 0, 0
     for i, ch in enumerate(text):
         depth += ch in "({["
         depth -= ch in ")}]"
-        if ch == "," and depth == 0 and text[i - 1:i] != "\\" and has_relation_safe(current):
-            parts.append(current)
-            current = ""
-        else:
-            current += ch
-    parts.append(current)
+        if ch == "," and depth == 0 and text[i - 1:i] != "\\":
+            pieces.append(text[start:i])
+            start = i + 1
+    pieces.append(text[start:])
+    parts, current, related = [], [], False
+    for number, piece in enumerate(pieces):
+        current.append(piece)
+        related = related or has_relation_safe(piece)
+        if related and number + 1 < len(pieces):
+            parts.append(",".join(current))
+            current, related = [], False
+    parts.append(",".join(current))
     return [p.strip().rstrip(".") for p in parts if p.strip()]
 
 
@@ -178,14 +189,14 @@ def _apply_definition(text: str, result: Assumptions) -> None:
             _set_domain(symbol, 0, None, True, True, text, result)
             symbol = next(s for s in context.symbols.values() if s.name == symbol.name)
         elif not symbol.is_positive:
-            raise AssumptionError(f"assumption {text!r}: {symbol} is not positive; define "
+            raise AssumptionError(f"assumption '{text}': {symbol} is not positive; define "
                                   f"{symbol} itself", text, 0)
         lhs, rhs = symbol, sp.sqrt(rhs)
     if not isinstance(lhs, sp.Symbol):
-        raise AssumptionError(f"assumption {text!r}: a definition needs a single symbol or a "
+        raise AssumptionError(f"assumption '{text}': a definition needs a single symbol or a "
                               "function f(t) on the left", text, 0)
     if lhs in rhs.free_symbols:
-        raise AssumptionError(f"assumption {text!r}: a definition may not refer to itself", text, 0)
+        raise AssumptionError(f"assumption '{text}': a definition may not refer to itself", text, 0)
     table_value = result.table.definitions.get(lhs)
     if table_value is not None:
         from derive.zero import is_zero  # noqa: PLC0415
@@ -193,7 +204,7 @@ def _apply_definition(text: str, result: Assumptions) -> None:
                           result.table.expand_definitions(rhs), result.table, 1.0)
         if not same:
             raise AssumptionError(
-                f"assumption {text!r} contradicts the built-in definition {lhs} = {table_value}",
+                f"assumption '{text}' contradicts the built-in definition {lhs} = {table_value}",
                 text, 0)
         return
     result.definitions[lhs] = rhs
@@ -208,12 +219,12 @@ def _apply_bound(text: str, result: Assumptions) -> None:
     relation = parse_relation(text, context=context)
     terms, ops = relation.terms, relation.ops
     if any(op not in ("<", "<=", ">", ">=") for op in ops):
-        raise AssumptionError(f"assumption {text!r}: use <, \\le, >, \\ge, \\in or a definition",
+        raise AssumptionError(f"assumption '{text}': use <, \\le, >, \\ge, \\in or a definition",
                               text, 0)
     if all(op in (">", ">=") for op in ops):
         terms, ops = terms[::-1], [{">": "<", ">=": "<="}[op] for op in ops[::-1]]
     if any(op in (">", ">=") for op in ops):
-        raise AssumptionError(f"assumption {text!r}: mixed directions", text, 0)
+        raise AssumptionError(f"assumption '{text}': mixed directions", text, 0)
     symbols = [i for i, term in enumerate(terms) if _number(term) is None]
     if len(symbols) == 2 and len(terms) == 2 and all(isinstance(t, sp.Symbol) for t in terms):
         small, large = terms
@@ -222,7 +233,7 @@ def _apply_bound(text: str, result: Assumptions) -> None:
         result.table.order(small, large)
         return
     if len(symbols) != 1 or not isinstance(terms[symbols[0]], sp.Symbol):
-        raise AssumptionError(f"assumption {text!r}: bound one symbol by numbers "
+        raise AssumptionError(f"assumption '{text}': bound one symbol by numbers "
                               "(0 < a < 1) or order two symbols (a < b)", text, 0)
     index = symbols[0]
     symbol = terms[index]
@@ -253,20 +264,20 @@ def _apply_membership(left: str, right: str, text: str, result: Assumptions) -> 
         interval = re.fullmatch(r"(\(|\[|\\left\(|\\left\[|\\left\])(.+),(.+?)(\)|\]|\\right\)|"
                                 r"\\right\]|\\right\[|\[)", compact)
         if not interval:
-            raise AssumptionError(f"assumption {text!r}: use \\mathbb{{R}}, \\mathbb{{R}}_{{>0}}, "
+            raise AssumptionError(f"assumption '{text}': use \\mathbb{{R}}, \\mathbb{{R}}_{{>0}}, "
                                   "\\mathbb{N} or an interval (a, b), [a, b]", text, 0)
         from derive.latex_parse import parse_expression  # noqa: PLC0415
         lo = _number(parse_expression(interval.group(2), context=result.context))
         hi = _number(parse_expression(interval.group(3), context=result.context))
         if lo is None or hi is None:
-            raise AssumptionError(f"assumption {text!r}: interval ends must be numbers", text, 0)
+            raise AssumptionError(f"assumption '{text}': interval ends must be numbers", text, 0)
         lo_open = interval.group(1).endswith("(") or interval.group(1).endswith("]")
         hi_open = interval.group(4).endswith(")") or interval.group(4).endswith("[")
     from derive.latex_parse import parse_expression  # noqa: PLC0415
     for name in names:
         symbol = parse_expression(name, context=result.context)
         if not isinstance(symbol, sp.Symbol):
-            raise AssumptionError(f"assumption {text!r}: {name} is not a symbol", text, 0)
+            raise AssumptionError(f"assumption '{text}': {name} is not a symbol", text, 0)
         _set_domain(symbol, lo, hi, lo_open, hi_open, text, result, integer)
 
 
@@ -289,6 +300,9 @@ def _ensure_spec(symbol: sp.Symbol, result: Assumptions) -> None:
 
 
 def _set_domain(symbol, lo, hi, lo_open, hi_open, text, result: Assumptions, integer=False):
+    if any(bound is not None and not abs(bound) < 10 ** 300 for bound in (lo, hi)):
+        raise AssumptionError(f"assumption '{text}': bounds must lie between -10^300 and 10^300",
+                              text, 0)
     table = result.table
     spec = table.spec(symbol)
     if spec is not None:
@@ -297,7 +311,7 @@ def _set_domain(symbol, lo, hi, lo_open, hi_open, text, result: Assumptions, int
                  (hi is not None and known.hi is not None and hi > known.hi)
         if widens:
             raise AssumptionError(
-                f"assumption {text!r} widens the built-in domain of {spec.key} "
+                f"assumption '{text}' widens the built-in domain of {spec.key} "
                 f"({known.describe(spec.key)})", text, 0)
         if lo is None and known.lo is not None:      # the bounds add up: u > 0 and u < 1
             lo, lo_open = known.lo, known.lo_open
@@ -548,9 +562,11 @@ def check_step(step: ClaimStep, assumptions: Assumptions, options: Options,
     started = time.perf_counter()
     try:
         verdict = _check_step(step, assumptions, options, elided)
-    except CANNOT as error:   # SymPy cannot do it: undecided; any other exception is a bug
-        verdict = Verdict(UNDECIDED, "none", reason=f"could not evaluate the step: "
-                                                    f"{type(error).__name__}: {error}")
+    except Exception as error:  # noqa: BLE001 - SymPy cannot do it: undecided; else a bug
+        if not library_failure(error):
+            raise
+        verdict = Verdict(UNDECIDED, "none", reason=f"SymPy could not evaluate the step "
+                                                    f"({type(error).__name__}: {error})")
     verdict.seconds = time.perf_counter() - started
     return verdict
 
@@ -1011,10 +1027,12 @@ def _check_with_schedule(latex: str, file_text: str, assumptions: Assumptions, i
 
 
 def check_file_text(text: str, extra_assumptions: list[str] = (),
-                    options: Options | None = None) -> list[Claim]:
-    displays = extract_displays(text)
+                    options: Options | None = None, markdown: bool = False) -> list[Claim]:
+    """Every display of a .tex (or, with ``markdown``, .md: fenced code skipped) document."""
+    displays = extract_displays(text, markdown=markdown)
     return check_text([(d.latex, d.line) for d in displays],
-                      extract_assumptions(text) + list(extra_assumptions), options)
+                      extract_assumptions(text, markdown=markdown) + list(extra_assumptions),
+                      options)
 
 
 def summary(claims: list[Claim]) -> dict:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import lru_cache
 from fractions import Fraction
 
 import sympy as sp
@@ -173,7 +174,8 @@ def marginal_score(lhs, rhs, assumptions) -> Verdict | None:
         values = []
         for value in (0, 1):
             number = sp.N(target.xreplace({**subs, var: value}), 30)
-            values.append(number if number.is_real and number.is_finite else None)
+            # a number, not an expression with an unknown function's value left in it
+            values.append(number if number.is_Number and number.is_finite else None)
         if None in values or abs(values[0] - values[1]) < 1e-12:
             continue
         shown = {s.name: str(Fraction(v)) for s, v in point.items()}
@@ -278,7 +280,8 @@ def tweedie(lhs, rhs, assumptions):
 # ---------------------------------------------------------------------------------------------
 # continuous-time schedules (notation.md)
 # ---------------------------------------------------------------------------------------------
-_APPLIED = r"\s*(?:\^\s*(?:\{[^{}]*\}|\w))?\s*(?:\\left\s*)?\("
+# possessive quantifiers (*+): whitespace is consumed once, so a search is linear in the text
+_APPLIED = r"\s*+(?:\^\s*+(?:\{[^{}]*+\}|\w))?\s*+(?:\\left\s*+)?\("
 _FUNCTION_PATTERNS = {
     "|sigma|": re.compile(r"\\(?:var)?sigma(?![A-Za-z])" + _APPLIED),
     "|beta|": re.compile(r"\\beta(?![A-Za-z])" + _APPLIED),
@@ -286,17 +289,18 @@ _FUNCTION_PATTERNS = {
     "|f|": re.compile(r"(?<![\\A-Za-z])f" + _APPLIED),
 }
 _CUES = {
-    "VE": re.compile(r"\\sigma\s*_\s*\{?\s*\\m(?:in|ax)(?![A-Za-z])"),
-    "VP": re.compile(r"\\beta\s*_\s*\{?\s*\\m(?:in|ax)(?![A-Za-z])"),
+    "VE": re.compile(r"\\sigma\s*+_\s*+\{?+\s*+\\m(?:in|ax)(?![A-Za-z])"),
+    "VP": re.compile(r"\\beta\s*+_\s*+\{?+\s*+\\m(?:in|ax)(?![A-Za-z])"),
 }
 _BASE_CUE = {"VE": "|sigma|", "VP": "|beta|"}
 
 
-def schedule_cues(text: str) -> set[str]:
+@lru_cache(maxsize=8)          # a file's text is asked once per claim
+def schedule_cues(text: str) -> frozenset[str]:
     """Which schedules of notation.md a text points at: VE (sigma_min, sigma_max, sigma(t)),
     VP (beta_min, beta_max, beta(t))."""
-    return {name for name, cue in _CUES.items()
-            if cue.search(text) or _FUNCTION_PATTERNS[_BASE_CUE[name]].search(text)}
+    return frozenset(name for name, cue in _CUES.items()
+                     if cue.search(text) or _FUNCTION_PATTERNS[_BASE_CUE[name]].search(text))
 
 
 def applied_functions(text: str) -> set[str]:

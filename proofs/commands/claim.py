@@ -6,8 +6,8 @@ Exit codes: 0 every step holds, 1 a step fails or is undecided, 2 unparsable inp
 from __future__ import annotations
 
 import json
-import os
 
+from proofs.claim_document import MAX_DISPLAY_CHARS, is_markdown, read_document
 from proofs.loader import UsageError
 from proofs.options import add_check_options, options_from
 from proofs.output import say
@@ -20,18 +20,15 @@ def _run(args) -> int:
     if (args.file is None) == (args.latex is None):
         raise UsageError("give either a LaTeX formula or --file PATH")
     if args.file is not None:
-        if not os.path.isfile(args.file):
-            raise UsageError(f"no such file: {args.file}")
-        try:
-            with open(args.file, encoding="utf-8") as handle:
-                text = handle.read()
-        except (OSError, UnicodeDecodeError) as error:
-            raise UsageError(f"cannot read {args.file}: {error}") from None
-        claims = check_file_text(text, args.assume, options)
+        text = read_document(args.file)
+        claims = check_file_text(text, args.assume, options, markdown=is_markdown(args.file))
         if not claims:
             raise UsageError(f"{args.file} has no displayed equation ($$...$$, \\[...\\], "
                              "equation, align)")
     else:
+        if len(args.latex) > MAX_DISPLAY_CHARS:
+            raise UsageError(f"the claim has {len(args.latex)} characters; a claim may have at "
+                             f"most {MAX_DISPLAY_CHARS}")
         claims = check_text([(args.latex, None)], list(args.assume), options)
     if args.json:
         print(json.dumps(to_json(claims), indent=2, default=str))

@@ -1,0 +1,110 @@
+"""Issue 11 regressions on the claim path: nothing hangs, bad input gets a clear error (exit 2),
+internal errors are errors (exit 3) and never verdicts, output is escaped.
+
+The hard limit is CPU time of the worker (derive.budget), so these outcomes do not depend on
+machine load; ``--limit 2`` keeps each pathological claim to about 2 s of CPU.
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from proofs.cli import main
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, out, err
+
+
+@pytest.mark.parametrize("claim", [
+    r"\int_0^1 e^{u^3}\sin(u^7)\log(1+u^5) \, du = 0",
+    r"\exp(\exp(\exp(\exp(100)))) = 1",
+    r"\prod_{i=1}^{1000}\prod_{j=1}^{1000}\prod_{k=1}^{1000} (i+j+k) = 1",
+    r"\alpha_t < \frac{1}{\binom{10^{9}}{\sqrt[t]{10^{9}}}}",
+])
+def test_expensive_claims_stop_at_the_hard_limit(capsys, claim):
+    code, out, _ = run(capsys, "claim", "--limit", "2", "--json", claim)
+    step = json.loads(out)["claims"][0]["steps"][0]
+    assert code == 1 and step["status"] == "undecided"
+    assert "limit of 2 s of CPU time" in step["reason"] or "could not" in step["reason"]
+
+
+def test_huge_numbers_are_refused_while_reading(capsys):
+    code, out, _ = run(capsys, "claim", "--json", "((1000^{1000})^{1000})^{1000} = 1")
+    step = json.loads(out)["claims"][0]["steps"][0]
+    assert code == 1 and step["status"] == "undecided" and "more than 300 digits" in step["reason"]
+    code, out, _ = run(capsys, "claim", "--json", "1000^{1000} 1000^{500} = 1")
+    assert code == 1 and json.loads(out)["claims"][0]["status"] == "undecided"
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["x_t = 1 \\\\ ²"], "unexpected character '²'"),
+    (["--assume", "0 < y < 10^{400}", "y = y"], "more than 300 digits"),
+    (["--assume", "0 < y < 10^{299} \\cdot 10^{299}", "y = y"],
+     "bounds must lie between -10^300 and 10^300"),
+    (["\\foo = 1"], "unknown command '\\foo'"),
+])
+def test_bad_input_is_a_clear_error_with_exit_2(capsys, argv, message):
+    code, out, _ = run(capsys, "claim", *argv)
+    assert code == 2 and message in out and "\\\\foo" not in out
+
+
+def test_a_sympy_failure_inside_the_library_is_undecided_not_an_error(capsys):
+    code, out, _ = run(capsys, "claim", "--json", r"\int_{\infty}^{-\infty} u \, du = 0")
+    step = json.loads(out)["claims"][0]["steps"][0]
+    assert code == 1 and step["status"] == "undecided" and "SymPy could not" in step["reason"]
+
+
+def test_unknown_function_values_do_not_crash_the_marginal_score_reading(capsys):
+    code, out, _ = run(capsys, "claim", r"f(\alpha_t) + \nabla\log p(x_t) = x_0")
+    assert code == 1 and "internal error" not in out
+
+
+def test_an_internal_error_is_reported_as_an_error_with_exit_3(capsys, monkeypatch):
+    import proofs.claim as claim
+
+    def broken(*args, **kwargs):
+        raise KeyError("planted bug")
+
+    monkeypatch.setattr(claim, "_check_step", broken)
+    code, out, _ = run(capsys, "claim", "--json", r"\alpha_t = \alpha_t")
+    result = json.loads(out)
+    assert code == 3 and result["claims"][0]["status"] == "error"
+    assert result["claims"][0]["steps"][0]["reason"].startswith("internal error: KeyError")
+    assert result["summary"]["errors"] == 1
+    code, out, _ = run(capsys, "claim", r"\alpha_t = \alpha_t")
+    assert code == 3 and "internal error" in out
+
+
+def test_a_crash_outside_any_claim_is_exit_3_with_a_report_file(capsys, monkeypatch):
+    import proofs.cli as cli
+
+    monkeypatch.setattr(cli, "select", lambda targets: (_ for _ in ()).throw(KeyError("bug")))
+    code, _, err = run(capsys, "check", "gaussian-kl")
+    assert code == 3 and "internal error: KeyError" in err and "diffproof-crash-" in err
+
+
+def test_terminal_escape_sequences_are_shown_escaped(capsys):
+    code, out, _ = run(capsys, "claim", "x_t = \x1b]0;owned\x071")
+    assert code == 2 and "\x1b" not in out and "\x07" not in out and "\\x1b" in out
+
+
+def test_long_inputs_are_refused_up_front(capsys, tmp_path):
+    code, _, err = run(capsys, "claim", "a" * 20000 + " = a")
+    assert code == 2 and "at most 10000" in err
+    big = tmp_path / "big.tex"
+    big.write_text(" " * (2 << 20))
+    code, _, err = run(capsys, "claim", "--file", str(big))
+    assert code == 2 and "a document may have at most 1.0 MiB" in err
+
+
+def test_markdown_code_fences_are_not_checked(capsys, tmp_path):
+    notes = tmp_path / "notes.md"
+    notes.write_text("```\n$$ a = b $$\n```\n\n$$ x = x $$\n", encoding="utf-8")
+    code, out, _ = run(capsys, "claim", "--json", "--file", str(notes))
+    claims = json.loads(out)["claims"]
+    assert code == 0 and [c["latex"] for c in claims] == ["x = x"]
