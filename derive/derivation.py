@@ -25,6 +25,9 @@ HOLDS, FAILS, UNDECIDED = "holds", "fails", "undecided"
 # Not a verdict: the check itself broke (a bug in diffproof). Reported as an error, exit 3.
 ERROR = "error"
 RELATIONS = ("=", "propto", ">=", "<=")
+# The methods whose "holds" is a proof for every admissible value; every other method
+# (numeric, monte-carlo, closed-form at sampled parameters, ...) gives labelled evidence.
+PROOF_METHODS = frozenset({"symbolic", "rules"})
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,7 @@ class Verdict:
 
     @property
     def proved(self) -> bool:
-        return self.status == HOLDS and self.method in ("symbolic", "closed-form", "rules")
+        return self.status == HOLDS and self.method in PROOF_METHODS
 
     def as_dict(self) -> dict[str, Any]:
         return {"status": self.status, "method": self.method, "counterexample": self.counterexample,

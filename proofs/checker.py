@@ -16,13 +16,14 @@ from __future__ import annotations
 import os
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 import sympy as sp
 
 from derive.budget import ERROR as RUN_ERROR, Outcome, run_each, run_limited
-from derive.derivation import ERROR, FAILS, HOLDS, UNDECIDED, Derivation, Step, Verdict
+from derive.derivation import (ERROR, FAILS, HOLDS, PROOF_METHODS, UNDECIDED, Derivation, Step,
+                               Verdict)
 from derive.symbols import TABLE, SymbolTable
 from derive.zero import is_zero
 from numeric.points import Residual, search
@@ -214,38 +215,44 @@ def _check_step_here(lhs, step: Step, derivation: Derivation, table: SymbolTable
     return _combine(main, extra, step, started), extra
 
 
+def _layer(verdict: Verdict) -> str:
+    return f"{verdict.method}: {verdict.status}"
+
+
 def _combine(main: Verdict | None, extra: list[Verdict], step: Step, started: float) -> Verdict:
+    """One verdict from the step's layers (the residual check and the extra checks); the input
+    verdicts are not changed.  A step holds only when every layer holds; a layer that is
+    undecided makes the step undecided (its reason reported), and a proof contradicted by another
+    layer's failure is undecided, both reported: a contradiction means one layer is wrong."""
     elapsed = time.perf_counter() - started
-    broken = next((v for v in ([main] if main else []) + extra if v.status == ERROR), None)
+    layers = ([main] if main is not None else []) + list(extra)
+    if not layers:
+        why = "the step has nothing to check" if not step.checks else \
+            "checks were not run (--no-checks)"
+        return Verdict(UNDECIDED, "none", reason=why, seconds=elapsed)
+    summary = [_layer(v) for v in layers]
+    broken = next((v for v in layers if v.status == ERROR), None)
     if broken is not None:
-        return broken
-    failing = next((v for v in ([main] if main else []) + extra if v.status == FAILS), None)
-    if failing is not None:
-        failing.seconds = elapsed
-        return failing
-    if main is not None and main.status == HOLDS and main.method == "symbolic":
-        main.seconds = elapsed
-        if extra:
-            main.details["also"] = [f"{v.status} ({v.method})" for v in extra]
-        return main
-    holding = [v for v in extra if v.status == HOLDS]
-    if holding:
-        best = holding[0]
-        methods = [v.method for v in holding]
-        if main is not None:
-            methods.append(main.method) if main.status == HOLDS else None
-        best.details.setdefault("also", [f"{v.status} ({v.method})" for v in extra[1:]] +
-                                ([f"{main.status} ({main.method})"] if main else []))
-        best.seconds = elapsed
-        return best
-    if main is not None:
-        main.seconds = elapsed
-        return main
-    if extra:
-        return extra[0]
-    if not step.checks:
-        return Verdict(UNDECIDED, "none", reason="the step has nothing to check", seconds=elapsed)
-    return Verdict(UNDECIDED, "none", reason="checks were not run (--no-checks)", seconds=elapsed)
+        return replace(broken, seconds=elapsed)
+    failing = [v for v in layers if v.status == FAILS]
+    proofs = [v for v in layers if v.status == HOLDS and v.method in PROOF_METHODS]
+    if failing and proofs:
+        return Verdict(UNDECIDED, "none", seconds=elapsed, counterexample=failing[0].counterexample,
+                       reason=(f"the layers disagree: {_layer(proofs[0])} but "
+                               f"{_layer(failing[0])} ({failing[0].reason or 'counterexample'}); "
+                               "one of them is wrong"), details={"layers": summary})
+    if failing:
+        return replace(failing[0], seconds=elapsed, details={**failing[0].details, "layers": summary})
+    open_layers = [v for v in layers if v.status != HOLDS]
+    if open_layers:
+        first = open_layers[0]
+        held = [_layer(v) for v in layers if v.status == HOLDS]
+        return replace(first, status=UNDECIDED, seconds=elapsed,
+                       details={**first.details, "layers": summary},
+                       reason=(first.reason or f"{first.method} did not decide") +
+                       (f" (also {', '.join(held)}; every layer must hold)" if held else ""))
+    best = (proofs or layers)[0]
+    return replace(best, seconds=elapsed, details={**best.details, "layers": summary})
 
 
 def check_derivations(derivations: list[Derivation], table: SymbolTable = TABLE,
