@@ -24,10 +24,31 @@ import sympy as sp
 HOLDS, FAILS, UNDECIDED = "holds", "fails", "undecided"
 # Not a verdict: the check itself broke (a bug in diffproof). Reported as an error, exit 3.
 ERROR = "error"
-RELATIONS = ("=", "propto", ">=", "<=")
+RELATIONS = ("=", "propto", ">=", "<=", ">", "<")
 # The methods whose "holds" is a proof for every admissible value; every other method
 # (numeric, monte-carlo, closed-form at sampled parameters, ...) gives labelled evidence.
 PROOF_METHODS = frozenset({"symbolic", "rules"})
+
+
+def _short_decimal(value: sp.Float) -> sp.Rational | None:
+    """The decimal a float was typed as (0.1 -> 1/10), if it prints with at most 15 digits."""
+    text = repr(float(value)) if value._prec <= 53 else str(value)
+    digits = text.lower().split("e")[0].replace("-", "").replace(".", "").strip("0")
+    return sp.Rational(text) if len(digits) <= 15 else None
+
+
+def exact_decimals(expr):
+    """Replace every float in ``expr`` that prints as a short decimal by that exact decimal
+    (0.1 -> 1/10): 0.1 is not 1/10 in binary, and sqrt(0.1 t) against sqrt(t/10) would fail on
+    that round-off.  Floats with more digits (e.g. SymPy's own evaluation of sqrt(0.1)) stay
+    floats; the checker reports a failure that lies within their round-off as undecided.
+    Returns (expr, {float: rational})."""
+    if not isinstance(expr, sp.Basic):
+        return expr, {}
+    exact = {f: r for f in expr.atoms(sp.Float) if (r := _short_decimal(f)) is not None}
+    if not exact:
+        return expr, {}
+    return expr.xreplace(exact), {str(f): str(r) for f, r in exact.items()}
 
 
 @dataclass(frozen=True)
@@ -123,6 +144,16 @@ class Derivation:
     definitions: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
     topic: str = ""
     expect_fail: bool = False        # an erratum: the chain as a seed states it, expected to fail
+
+    def __post_init__(self) -> None:
+        self.start, read = exact_decimals(self.start)
+        for key, value in self.definitions.items():
+            self.definitions[key], more = exact_decimals(value)
+            read.update(more)
+        if read:
+            shown = ", ".join(f"{f} -> {r}" for f, r in read.items())
+            self.conditions = tuple(self.conditions) + (
+                f"floats read as the exact decimals they print as: {shown}",)
 
     def links(self):
         """Yield (index, lhs, step) for every step, index from 1."""

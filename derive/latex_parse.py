@@ -150,6 +150,9 @@ def _normalized(tokens) -> list[tuple[str, str]]:
 _FUNCS = {"\\log": sp.log, "\\ln": sp.log, "\\exp": sp.exp, "\\sin": sp.sin, "\\cos": sp.cos,
           "\\tan": sp.tan, "\\sinh": sp.sinh, "\\cosh": sp.cosh, "\\tanh": sp.tanh,
           "\\arctan": sp.atan, "\\arcsin": sp.asin, "\\arccos": sp.acos}
+# standard notation: \sin^{-1} x is the inverse function arcsin x, not 1/sin x
+_INVERSES = {"\\sin": sp.asin, "\\cos": sp.acos, "\\tan": sp.atan, "\\sinh": sp.asinh,
+             "\\cosh": sp.acosh, "\\tanh": sp.atanh}
 _WORD_FUNCS = {"log": sp.log, "ln": sp.log, "exp": sp.exp, "sigmoid": lambda x: 1 / (1 + sp.exp(-x)),
                "softplus": lambda x: sp.log(1 + sp.exp(x)), "tanh": sp.tanh, "sign": sp.sign,
                "erf": sp.erf, "erfc": sp.erfc}
@@ -863,8 +866,18 @@ class _Parser(GaussianSyntax):
         if self.is_op("^"):                 # \log^2 x
             self.next()
             power = self.script_expr()
+        if power == -1 and tok.value in _INVERSES:
+            fn, power = _INVERSES[tok.value], None       # \cos^{-1} x is arccos x
+        elif power is not None and power.is_negative:
+            raise self.error(f"{tok.value}^{{{power}}} reads as a power of {tok.value} or as its "
+                             f"inverse function; write ({tok.value} x)^{{{power}}} or the inverse "
+                             "by name", tok, AmbiguousLatexError)
         if self.is_op("(") or self.is_op("["):
             _, arg = None, self.parse_primary()[0]
+            if self.is_op("^") and power is None:
+                raise self.error(f"{tok.value}(x)^k reads as ({tok.value} x)^k or as "
+                                 f"{tok.value}(x^k); write {tok.value}^k(x) or "
+                                 f"{tok.value}(x^k)", self.peek(), AmbiguousLatexError)
         elif self.is_op("{"):
             arg = self.parse_primary()[0]
         else:

@@ -69,6 +69,10 @@ class DerivationResult:
         return next((r for r in self.steps if r.verdict.status == FAILS), None)
 
 
+class NotCheckable(Exception):
+    """The step's relation cannot be checked as stated (the reason says why)."""
+
+
 def residual_for(lhs: sp.Expr, step: Step, definitions: dict, table: SymbolTable) -> Residual:
     """The residual that must vanish (or be >= 0) for the step to hold; definitions expanded."""
     left = table.expand_definitions(sp.sympify(lhs), definitions)
@@ -80,6 +84,12 @@ def residual_for(lhs: sp.Expr, step: Step, definitions: dict, table: SymbolTable
             return Residual(left.args[0] - right.args[0], left, right)
         return Residual(left - right, left, right)
     if step.relation == "propto":
+        eliminated = [v for v in step.wrt if v in (definitions or {}) or v in table.definitions]
+        if eliminated:
+            names = ", ".join(str(v) for v in eliminated)
+            raise NotCheckable(f"proportional in {names}, but a definition expresses {names} "
+                               "through other symbols, so the claim no longer depends on it as a "
+                               "variable; drop the definition to check the proportionality")
         log_ratio = sp.expand_log(sp.log(left), force=True) - sp.expand_log(sp.log(right), force=True)
         parts = [sp.diff(log_ratio, v) for v in step.wrt]
         # one residual per variable; vanishing of their squares' sum at real points is equivalent
@@ -102,7 +112,10 @@ def check_relation(lhs: sp.Expr, step: Step, definitions: dict | None = None,
     """Symbolic, then numeric, verdict for ``lhs step.relation step.expr``."""
     options = options or Options()
     started = time.perf_counter()
-    target = residual_for(lhs, step, definitions or {}, table)
+    try:
+        target = residual_for(lhs, step, definitions or {}, table)
+    except NotCheckable as why:
+        return Verdict(UNDECIDED, "none", reason=str(why), seconds=time.perf_counter() - started)
     reason = None
     if target.kind == "zero":
         if options.numeric:
@@ -199,6 +212,11 @@ def _check_step_here(lhs, step: Step, derivation: Derivation, table: SymbolTable
                 raise
             main = Verdict(UNDECIDED, "symbolic",
                            reason=f"SymPy could not evaluate the step ({type(error).__name__}: {error})")
+    if main is not None and main.status == FAILS and _within_float_round_off(main, lhs, step):
+        main = Verdict(UNDECIDED, main.method, counterexample=main.counterexample, reason=(
+            "the sides differ only within the round-off of the floats in the step (e.g. a "
+            "float SymPy computed from sqrt(0.1)); write exact numbers (sp.Rational(1, 10)) to "
+            "decide it"))
     extra: list[Verdict] = []
     if options.run_checks:
         for check in step.checks:
@@ -217,6 +235,16 @@ def _check_step_here(lhs, step: Step, derivation: Derivation, table: SymbolTable
 
 def _layer(verdict: Verdict) -> str:
     return f"{verdict.method}: {verdict.status}"
+
+
+def _within_float_round_off(verdict: Verdict, lhs, step: Step) -> bool:
+    """A failure of a step holding binary floats whose residual is at their round-off level."""
+    floats = [e for e in (lhs, step.expr) if isinstance(e, sp.Basic) and e.atoms(sp.Float)]
+    point = verdict.counterexample or {}
+    sides = [abs(v) for v in (point.get("lhs"), point.get("rhs")) if isinstance(v, float)]
+    residual = point.get("residual")
+    return bool(floats) and isinstance(residual, float) and \
+        abs(residual) <= 1e-12 * (1 + sum(sides))
 
 
 def _combine(main: Verdict | None, extra: list[Verdict], step: Step, started: float) -> Verdict:

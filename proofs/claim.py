@@ -31,7 +31,7 @@ from derive.derivation import ERROR, FAILS, HOLDS, UNDECIDED, Step, Verdict
 from derive.latex_parse import (ELLIPSIS, Context, LatexParseError, UnsupportedLatexError, parse_chain,
                                 parse_function_definition, parse_relation, has_relation, tokenize)
 from derive.symbols import POSITIVE, REAL, TABLE, Domain, SymbolSpec, SymbolTable
-from proofs.checker import Options, library_failure, verdict_from_outcome, check_relation, residual_for
+from proofs.checker import NotCheckable, Options, library_failure, verdict_from_outcome, check_relation, residual_for
 from proofs.claim_context import (DEFINITION, builtin_relation, generic_values, marginal_score,
                                   model_mean, reads_as_definition, tweedie, with_model_mean,
                                   with_relation, schedule_reading)
@@ -521,7 +521,28 @@ def check_claim(latex: str, assumptions: Assumptions, index: int = 1, line: int 
         first.verdict = Verdict(HOLDS, DEFINITION, seconds=first.verdict.seconds, reason=(
             "the first link of the chain names the expression on its right; the rest of the "
             "chain is checked (" + first.verdict.reason + ")"))
+    _settle_elided(claim.steps)
     return claim
+
+
+def _settle_elided(steps: list[ClaimStep]) -> None:
+    """An elided link A = \\ldots = B is checked as S = B (S the chain's subject), which decides
+    A = B only when S = A is established: every link above is an equality that holds.  After a
+    \\le or \\propto link, or a link that did not hold, the elided link is undecided."""
+    for number, step in enumerate(steps):
+        if not step.elided or step.verdict is None or step.verdict.status not in (HOLDS, FAILS):
+            continue
+        above = steps[:number]
+        loose = [s for s in above if s.relation not in ("=", ":=")]
+        open_links = [s for s in above if s.verdict is None or s.verdict.status != HOLDS]
+        if loose or open_links:
+            why = (f"link {loose[0].index} is a '{loose[0].relation}' relation, not an equality"
+                   if loose else f"link {open_links[0].index} above did not hold")
+            step.verdict = Verdict(UNDECIDED, step.verdict.method, seconds=step.verdict.seconds,
+                                   details=step.verdict.details, reason=(
+                                       "steps elided with \\ldots are checked through the "
+                                       "chain's subject, which equals this link's left side only "
+                                       f"if every link above is a holding equality; {why}"))
 
 
 def check_elided(step: ClaimStep, subject, assumptions: Assumptions, options: Options) -> Verdict:
@@ -562,6 +583,8 @@ def check_step(step: ClaimStep, assumptions: Assumptions, options: Options,
     started = time.perf_counter()
     try:
         verdict = _check_step(step, assumptions, options, elided)
+    except NotCheckable as why:
+        verdict = Verdict(UNDECIDED, "none", reason=str(why))
     except Exception as error:  # noqa: BLE001 - SymPy cannot do it: undecided; else a bug
         if not library_failure(error):
             raise
@@ -732,7 +755,23 @@ def _in_distribution(lhs, rhs, assumptions: Assumptions, options: Options) -> Ve
     def check(a, b):
         return _check_relation_safely(a, b, Step(b, "claim", relation="="), assumptions,
                                       options, set())
-    return in_distribution(lhs, rhs, expand, check)
+    verdict = in_distribution(lhs, rhs, expand, check)
+    if verdict is not None:
+        return verdict
+    # the reading must not depend on which side a term stands: solve for the latest latent
+    difference = sp.expand(expand(sp.sympify(lhs)) - expand(sp.sympify(rhs)))
+    for key in ("x_t", "x_tm1", "x_tm2"):
+        latent = TABLE[key]
+        slope = sp.diff(difference, latent)
+        if latent not in difference.free_symbols or slope.has(latent) or slope == 0:
+            continue
+        solved = sp.expand(latent - difference / slope)
+        verdict = in_distribution(latent, solved, expand, check)
+        if verdict is not None:
+            relations = [f"the step solved for {latent.name}: {latent.name} = {solved}"]
+            return replace(verdict, details={**verdict.details, "relations": relations +
+                                             list(verdict.details.get("relations", []))})
+    return None
 
 
 def _propto_any(lhs, rhs, candidates, assumptions, options, unsupported) -> Verdict:

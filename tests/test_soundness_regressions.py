@@ -1,0 +1,112 @@
+"""Issue 12 regressions on the claim reader and the checker (each example of the audit)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+import sympy as sp
+
+from derive.derivation import Derivation, Step
+from derive.symbols import TABLE
+from proofs.checker import Options, check_derivation
+from proofs.cli import main
+
+x_t, x_0, eps_0 = TABLE["x_t"], TABLE["x_0"], TABLE["eps_0"]
+abar_t = TABLE["abar_t"]
+
+
+def claim(capsys, *argv):
+    code = main(["claim", "--json", *argv])
+    out, err = capsys.readouterr()
+    return code, json.loads(out)["claims"][0] if out.strip() else None, err
+
+
+def test_elided_link_after_an_inequality_is_not_proved(capsys):
+    """abar_t <= abar_{t-1} = ... = abar_t: the elided link compared abar_t with abar_t."""
+    code, result, _ = claim(capsys, r"\bar\alpha_t \le \bar\alpha_{t-1} = \ldots = \bar\alpha_t")
+    assert code == 1 and result["steps"][1]["status"] == "undecided"
+    assert "not an equality" in result["steps"][1]["reason"]
+
+
+def test_elided_link_after_a_propto_link_is_not_proved(capsys):
+    text = (r"q(x_{t-1} \mid x_t, x_0) \propto \exp(-\frac{x_{t-1}^2}{2}) = \ldots "
+            r"= q(x_{t-1} \mid x_t, x_0)")
+    code, result, _ = claim(capsys, text)
+    elided = [s for s in result["steps"] if s["elided"]]
+    assert code == 1 and elided and all(s["status"] != "holds" for s in elided)
+
+
+def test_elided_link_after_equalities_still_holds(capsys):
+    text = r"x_t = \sqrt{\bar\alpha_t} x_0 + \sqrt{1-\bar\alpha_t}\epsilon_0 = \ldots = x_t"
+    code, result, _ = claim(capsys, text)
+    assert code == 0 and result["steps"][1]["status"] == "holds"
+
+
+def test_propto_in_a_variable_a_definition_eliminates_is_not_proved(capsys):
+    code, result, _ = claim(capsys, "--assume",
+                            r"x_t = \sqrt{\bar\alpha_t} x_0 + \sqrt{1-\bar\alpha_t}\epsilon_0",
+                            r"q(x_t \mid x_0) \propto 1")
+    assert code == 1 and result["steps"][0]["status"] == "undecided"
+    assert "a definition expresses" in result["steps"][0]["reason"]
+
+
+def test_propto_in_a_defined_variable_in_a_derivation_file_is_not_proved():
+    density = sp.exp(-(x_t - sp.sqrt(abar_t) * x_0) ** 2 / (2 * (1 - abar_t)))
+    derivation = Derivation("d", "propto", start=density, steps=[
+        Step(sp.Integer(1), "eliminated", relation="propto", wrt=(x_t,))],
+        definitions={x_t: sp.sqrt(abar_t) * x_0 + sp.sqrt(1 - abar_t) * eps_0})
+    verdict = check_derivation(derivation, options=Options(max_examples=10)).steps[0].verdict
+    assert verdict.status == "undecided" and "definition" in verdict.reason
+
+
+@pytest.mark.parametrize("text,status", [
+    (r"\cos^{-1}(\frac{1}{2}) = \frac{\pi}{3}", "holds"),
+    (r"\sin^{-1}(1) = \frac{\pi}{2}", "holds"),
+    (r"\tanh^{-1}(0) = 0", "holds"),
+    (r"\cos^{-1}(\frac{1}{2}) = 2", "fails"),
+])
+def test_inverse_function_notation_means_the_inverse(capsys, text, status):
+    code, result, _ = claim(capsys, text)
+    assert result["status"] == status
+
+
+@pytest.mark.parametrize("text", [r"\log(x)^2 = 2\log x", r"\exp^{-1}(x) = 1"])
+def test_ambiguous_function_powers_are_refused_naming_the_readings(capsys, text):
+    code, result, _ = claim(capsys, text)
+    assert code == 2 and result["status"] == "unparsable" and "reads as" in result["error"]
+
+
+@pytest.mark.parametrize("text", [
+    r"x_t = \sqrt{\bar\alpha_t} x_0 + \sqrt{1-\bar\alpha_t}\epsilon_1",
+    r"x_t - \sqrt{\bar\alpha_t} x_0 = \sqrt{1-\bar\alpha_t}\epsilon_1",
+    r"\sqrt{1-\bar\alpha_t}\epsilon_1 + \sqrt{\bar\alpha_t} x_0 - x_t = 0",
+])
+def test_the_reparametrization_holds_whichever_side_its_terms_stand(capsys, text):
+    code, result, _ = claim(capsys, text)
+    assert code == 0 and result["status"] == "holds"
+
+
+def test_a_rearranged_false_reparametrization_still_fails(capsys):
+    code, result, _ = claim(capsys, r"x_t - \sqrt{\bar\alpha_t} x_0 = \sqrt{\bar\alpha_t}\epsilon_1")
+    assert code == 1 and result["status"] == "fails" and "variances differ" in \
+        result["steps"][0]["reason"]
+
+
+def test_python_floats_in_derivation_files_are_exact_decimals_or_reported():
+    t = sp.Symbol("t", positive=True)
+
+    def verdict(start, expr):
+        derivation = Derivation("f", "floats", start=start, steps=[Step(expr, "floats")])
+        return check_derivation(derivation, options=Options(max_examples=10)).steps[0].verdict
+
+    assert verdict(0.1 * t, t / 10).status == "holds"                 # 0.1 read as 1/10
+    evaluated = verdict(sp.sqrt(0.1 * t), sp.sqrt(t / 10))            # SymPy made 0.316227...
+    assert evaluated.status == "undecided" and "round-off of the floats" in evaluated.reason
+    assert verdict(sp.sqrt(0.1 * t), sp.sqrt(t / 9)).status == "fails"
+
+
+def test_slow_integration_stops_at_the_hard_limit(capsys):
+    """ran 20 minutes inside SymPy's integration before the hard limit existed."""
+    code, result, _ = claim(capsys, "--limit", "2",
+                            r"\int_0^1 \frac{\log(1+u)}{1+u^2}\,du = \frac{\pi}{8}\log 2")
+    assert code in (0, 1) and result["status"] in ("holds", "undecided")
