@@ -13,10 +13,17 @@ the prior, decoder factors and the evidence), each rewrite by a stated rule (``R
 sides of a step are equal by the rules when their normal forms agree term by term after the
 index sums are shifted to a common range (``telescoping``).  A rule applies only when its side
 condition holds; otherwise ``RuleGap`` says which one failed (a gap, not a refutation).
+
+Every expectation keeps its full measure q(A | B), variables and conditions (``_enter``): the
+basis terms are values under q(. | x_0), so a measure enters only when it is the forward
+conditional given x_0 and the outer measure's variables, by the tower property and the Markov
+property of the forward chain (rules "tower", "markov").  E_{q(x_2|x_1)}[...] at the top is a
+function of x_1, and E_{q(x_{t-1}, x_{t+1}|x_0)}[E_{q(x_t|x_{t-1})}[...]] is not an expectation
+under q(x_{t-1}, x_t, x_{t+1}|x_0) (Luo Eq. 45): no rule rewrites either.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sympy as sp
 
@@ -27,18 +34,24 @@ RULES = {
     "log-product": "log of a product or quotient is the sum or difference of the logs",
     "linearity": "linearity of expectation (sums and constants move through E)",
     "marginalization": "E over variables the integrand does not depend on drops them "
-                       "(the measures are marginals of one forward process)",
+                       "(every measure is a marginal q(S|x_0) of one forward process)",
     "expectation-def": "int q(z|x) f dz is E_{q(z|x)}[f] (definition of expectation)",
     "normalization": "int q(z|x) dz = 1",
     "encoder-factorization": "q(x_{1:T}|x_0) = prod_t q(x_t|x_{t-1}) (Markov chain rule)",
     "generative-factorization": "p(x_{0:T}) = p(x_T) prod_t p_theta(x_{t-1}|x_t)",
-    "markov": "q(x_t|x_{t-1}, x_0, ...) = q(x_t|x_{t-1}) when the extra conditions precede x_{t-1}",
+    "markov": "the forward chain is Markov: given x_{t-1}, x_t is independent of x_0 and earlier "
+              "variables (q(x_t|x_{t-1}, x_0) = q(x_t|x_{t-1}), Luo Eq. 46); in general a block A "
+              "given the variables C depends only on the nearest of them below and above each "
+              "part of A: q(A|C) = q(A|B) for every B within C that contains those",
     "bayes": "q(a|b,c) = q(b|a,c) q(a|c) / q(b|c); p(z|x) = p(x,z) / p(x)",
     "reindex": "sum_{t=a}^{b} f(t + k) = sum_{s=a+k}^{b+k} f(s) (shift of the summation index)",
     "telescoping": "sums over different index ranges agree term by term once their ends are split "
                    "off (a telescoping sum or product leaves only its end terms)",
-    "kl-def": "E_{q(C)}[D_KL(q(a|c) || p(a|d))] = E_{q(a,C)}[log q(a|c) - log p(a|d)] when q(a|c) "
-              "is the conditional of a given C under the forward process",
+    "kl-def": "D_KL(q(a|b) || p(a|d)) = E_{q(a|b)}[log q(a|b) - log p(a|d)] (definition; the "
+              "expectation is then entered by the tower rule)",
+    "tower": "E_{q(S|x_0)}[E_{q(A|B)}[f]] = E_{q(S,A|x_0)}[f] when q(A|B) = q(A|S, x_0) "
+             "(tower property; B among x_0 and S, with the markov rule); a measure q(A|B) is "
+             "never read as another conditional",
     "marginal-integral": "int p(x, z) dz = p(x); E_q[f/q] = int f",
     "jensen": "log E_q[Y] >= E_q[log Y] (log is concave)",
     "gibbs": "D_KL >= 0 (Gibbs' inequality): dropping a KL term with positive coefficient",
@@ -221,8 +234,9 @@ VAE = ChainModel("x", 1)
 class Context:
     model: ChainModel
     rules: set = field(default_factory=set)
-    measure: tuple | None = None          # positions covered by the current expectation
+    measure: tuple | None = None          # the variables S of the current measure q(S | x_0)
     index_range: tuple | None = None      # (lo, hi) of t inside a sum
+    pointwise: bool = False               # an identity in all variables (no measure at all)
 
 
 def _num(expr) -> sp.Expr:
@@ -233,9 +247,12 @@ NONNEG = "nonneg"
 
 
 def _sign(d: sp.Expr, ctx: Context) -> int | str | None:
-    """Sign of an affine index difference on the current range (t in [lo, hi], T >= 2)."""
+    """Sign of an affine index difference on the current range (t in [lo, hi], T >= 2).
+
+    A term increasing in T (or in t without a range) is bounded below by its value at the
+    smallest T (t): that value proves d > 0 or d >= 0, never d <= 0."""
     d = _num(d)
-    values = []
+    kinds = set()
     points = [d]
     t_min = 2                                      # the smallest T the statements are made for
     if ctx.index_range is not None:
@@ -246,25 +263,35 @@ def _sign(d: sp.Expr, ctx: Context) -> int | str | None:
             points = [d.subs(t, lo), d.subs(t, hi)]
     for p in points:
         p = _num(p)
+        grows = False
         if p.has(T):
             slope = p.coeff(T, 1)
             if slope.is_number and slope >= 0:
-                p = p.subs(T, t_min)       # increasing in T: the smallest T decides
+                grows = grows or slope > 0
+                p = p.subs(T, t_min)       # increasing in T: the smallest T bounds it below
             else:
                 return None
         if p.has(t) or not p.is_number:
             if p.has(t) and p.coeff(t, 1) > 0 and _num(p - p.coeff(t, 1) * t).is_number:
+                grows = True
                 p = p.subs(t, 1)           # t >= 1
             else:
                 return None
-        values.append(p)
-    if all(v > 0 for v in values):
+        if p > 0:
+            kinds.add(1)
+        elif p == 0:
+            kinds.add(NONNEG if grows else 0)
+        elif grows:
+            return None                    # negative at the smallest T (t) only
+        else:
+            kinds.add(-1)
+    if kinds == {1}:
         return 1
-    if all(v < 0 for v in values):
+    if kinds == {-1}:
         return -1
-    if all(v == 0 for v in values):
+    if kinds == {0}:
         return 0
-    if all(v >= 0 for v in values):
+    if kinds <= {1, 0, NONNEG}:
         return NONNEG
     return None
 
@@ -309,8 +336,7 @@ def _require_covered(density: Density, ctx: Context, positions) -> None:
     for pos in positions:
         if isinstance(pos, tuple):
             _, lo, hi = pos
-            inner = Context(ctx.model, ctx.rules, ctx.measure, ctx.index_range)
-            if not (_covered(lo, inner) and _covered(hi, inner)):
+            if not (_covered(lo, ctx) and _covered(hi, ctx)):
                 raise RuleGap(f"{density.latex()} depends on a block the measure does not cover")
             continue
         if not _covered(pos, ctx):
@@ -418,7 +444,7 @@ def _canon_sum(body: Canon, lo, hi, ctx: Context) -> Canon:
 
 
 def _inside_sum(ctx: Context, lo, hi) -> Context:
-    return Context(ctx.model, ctx.rules, ctx.measure, (_num(lo), _num(hi)))
+    return replace(ctx, index_range=(_num(lo), _num(hi)))
 
 
 def _log_of(arg, ctx: Context) -> Canon:
@@ -441,67 +467,142 @@ def _log_of(arg, ctx: Context) -> Canon:
     raise RuleGap(f"log of {type(arg).__name__} is not a density expression")
 
 
-def _measure_positions(measure: Density, ctx: Context) -> tuple:
+def _lt(a, b, ctx: Context) -> bool | None:
+    """a < b on the whole index range: True, False, or None (undecided)."""
+    sign = _sign(b - a, ctx)
+    if sign == 1:
+        return True
+    if sign in (0, -1) or _sign(a - b, ctx) in (1, 0, NONNEG):
+        return False
+    return None
+
+
+def _le(a, b, ctx: Context) -> bool | None:
+    """a <= b on the whole index range: True, False, or None (undecided)."""
+    sign = _sign(b - a, ctx)
+    if sign in (1, 0, NONNEG):
+        return True
+    if sign == -1 or _sign(a - b, ctx) == 1:
+        return False
+    return None
+
+
+def _bounds(item) -> tuple:
+    return (item[1], item[2]) if isinstance(item, tuple) else (item, item)
+
+
+def _without(items, removed, ctx: Context) -> list:
+    """The measure's variables ``items`` less the variables ``removed`` (an inner measure's own
+    variables, which it integrates afresh); blocks are split around a removed point."""
+    left = list(items)
+    for r in removed:
+        r_lo, r_hi = _bounds(r)
+        kept = []
+        for item in left:
+            lo, hi = _bounds(item)
+            if _lt(r_hi, lo, ctx) or _lt(hi, r_lo, ctx):
+                kept.append(item)                          # disjoint
+            elif _le(r_lo, lo, ctx) and _le(hi, r_hi, ctx):
+                continue                                   # covered by the removed block
+            elif not isinstance(r, tuple) and _le(lo, r, ctx) and _le(r, hi, ctx):
+                if not _same(r, lo):                       # a point inside a block: split it
+                    kept.append(lo if _same(r - 1, lo) else ("span", lo, _num(r - 1)))
+                if not _same(r, hi):
+                    kept.append(hi if _same(r + 1, hi) else ("span", _num(r + 1), hi))
+            else:
+                raise RuleGap("cannot tell which of the outer measure's variables an inner "
+                              "measure integrates afresh")
+        left = kept
+    return left
+
+
+def _extreme(items, ctx: Context, largest: bool):
+    """The largest (smallest) of the positions on the whole index range; RuleGap if undecided."""
+    for item in items:
+        if all((_le(other, item, ctx) if largest else _le(item, other, ctx)) for other in items):
+            return item
+    raise RuleGap("cannot order the positions " + ", ".join(sp.latex(i) for i in items))
+
+
+def _enter(measure: Density, ctx: Context, rule: str) -> Context:
+    """The context inside E_{q(A|B)}[...] (``measure``) under the outer measure q(S|x_0) (S =
+    ``ctx.measure``; none at the top).  By the tower property the two combine into q(S, A|x_0)
+    only when q(A|B) = q(A|S, x_0): B must lie among x_0 and S (else the expectation is a function
+    of a variable no measure integrates) and contain the nearest of them below and above each
+    part of A (the Markov property of the forward chain).  Otherwise RuleGap: the measure is never
+    read as another conditional."""
+    if ctx.pointwise:
+        raise RuleGap(f"an expectation over {measure.latex()} inside an identity of log-densities "
+                      "in all variables")
     if measure.kind != "q":
         raise RuleGap(f"expectations are over the encoder q, not {measure.latex()}")
-    return tuple(ctx.model.positions(measure.out))
+    model = ctx.model
+    A, B = model.positions(measure.out), model.positions(measure.given)
+    if any(isinstance(b, tuple) for b in B):
+        raise RuleGap(f"the measure {measure.latex()} conditions on a block")
+    observed = any(_same(b, 0) for b in B)
+    for a in A:
+        lo, hi = _bounds(a)
+        sign = _sign(lo, ctx)
+        # x_{t-1} at t = 1 is the observed x_0 itself: q(x_0, A | x_0) fixes it at its value
+        if sign != 1 and not (sign == NONNEG and observed):
+            raise RuleGap(f"the measure {measure.latex()} integrates the observed x_0")
+        for b in B:
+            if not _same(b, 0) and not (_lt(hi, b, ctx) or _lt(b, lo, ctx)):
+                raise RuleGap(f"the measure {measure.latex()} may condition on its own variable")
+    outer = _without(ctx.measure or (), A, ctx)             # S less A (A is integrated afresh)
+    for b in B:
+        if not (_same(b, 0) or any(_le(_bounds(c)[0], b, ctx) and _le(b, _bounds(c)[1], ctx)
+                                   for c in outer)):
+            raise RuleGap(f"{rule}: the measure {measure.latex()} conditions on x at {sp.latex(b)}, "
+                          "which no outer expectation integrates (the expectation is a function of "
+                          "it, not a value under q(. | x_0))")
+    needed = []                          # the nearest of x_0 and the outer variables around A
+    for a in A:
+        lo, hi = _bounds(a)
+        below, above = [sp.Integer(0)], []
+        for c in outer:
+            c_lo, c_hi = _bounds(c)
+            if _lt(c_hi, lo, ctx):
+                below.append(c_hi)
+            elif _lt(hi, c_lo, ctx):
+                above.append(c_lo)
+            else:
+                raise RuleGap(f"{rule}: cannot order the outer variables around {measure.latex()}")
+        needed.append(_extreme(below, ctx, largest=True))
+        if above:
+            needed.append(_extreme(above, ctx, largest=False))
+    missing = [n for n in needed if not any(_same(n, b) for b in B)]
+    if missing:
+        shown = ", ".join(sorted({sp.latex(n) for n in needed}))
+        raise RuleGap(f"{rule} side condition fails: under q, the variables of {measure.latex()} "
+                      f"given the outer variables depend on positions ({shown}), but the measure "
+                      f"conditions on {', '.join(sp.latex(b) for b in B) or 'nothing'}")
+    if ctx.measure:
+        ctx.rules.add("tower")
+    if any(isinstance(c, tuple) or not any(_same(c, b) for b in B) for c in [0] + outer):
+        ctx.rules.add("markov")                              # q(A|B) = q(A|C), C larger than B
+    ctx.rules.add("marginalization")
+    return replace(ctx, measure=tuple(outer) + tuple(A))
 
 
 def _kl(node: KL, ctx: Context) -> Canon:
-    """D_KL(q(a|G) || p) under the current outer measure, by its definition (side condition)."""
+    """D_KL(q(a|b) || p(a|d)) as E_{q(a|b)}[log q(a|b) - log p(a|d)] (kl-def), its measure entered
+    by the tower rule under the current outer measure (side condition: ``_enter``)."""
     model = ctx.model
-    q_out, q_given = model.positions(node.q.out), model.positions(node.q.given)
-    if (node.q.kind == "q" and len(q_out) == 1 and isinstance(q_out[0], tuple) and not ctx.measure
-            and len(q_given) == 1 and _same(q_given[0], 0) and _same(q_out[0][1], 1)):
-        ctx.rules.add("kl-def")                         # the whole encoder block given x_0
-        inner = Context(model, ctx.rules, (q_out[0],), ctx.index_range)
-        canon = _log_of(node.q, inner)
-        _merge(canon, _log_of(node.p, inner), -1)
-        return canon
-    if node.q.kind != "q" or len(q_out) != 1 or isinstance(q_out[0], tuple):
-        raise RuleGap(f"the KL rule needs a one-variable encoder density, not {node.q.latex()}")
-    a = q_out[0]
-    outer = [p for p in (ctx.measure or ()) if not isinstance(p, tuple) and not _same(p, a)]
-    if ctx.measure and any(isinstance(p, tuple) for p in ctx.measure):
-        raise RuleGap("the KL rule needs an outer measure over single variables")
-    if ctx.measure and len(outer) < len(ctx.measure):
-        ctx.rules.add("marginalization")               # the KL does not depend on a itself
-    known = outer + [sp.Integer(0)]
-    below = [p for p in known if _sign(a - p, ctx) == 1]
-    above = [p for p in known if _sign(p - a, ctx) == 1]
-    if len(below) + len(above) != len(known):
-        raise RuleGap("cannot order the KL's variables")
-    nearest = []
-    if below:
-        nearest.append(_max(below, ctx))
-    if above:
-        nearest.append(_min(above, ctx))
-    if len(nearest) != len(q_given) or not all(any(_same(n, g) for g in q_given) for n in nearest):
-        shown = ", ".join(sp.latex(n) for n in nearest)
-        raise RuleGap(f"kl-def side condition fails: under q, x at {sp.latex(a)} given the outer "
-                      f"variables depends on positions ({shown}), but the KL's first argument is "
-                      f"{node.q.latex()}")
+    if node.q.kind != "q":
+        raise RuleGap(f"the KL rule needs an encoder density first, not {node.q.latex()}")
+    q_out, p_out = model.positions(node.q.out), model.positions(node.p.out)
+    if len(q_out) != len(p_out) or not all(
+            _same(_bounds(a)[0], _bounds(b)[0]) and _same(_bounds(a)[1], _bounds(b)[1])
+            for a, b in zip(q_out, p_out)):
+        raise RuleGap(f"the KL compares densities of different variables: {node.q.latex()}, "
+                      f"{node.p.latex()}")
+    inner = _enter(node.q, ctx, "kl-def")
     ctx.rules.add("kl-def")
-    inner = Context(model, ctx.rules, tuple(outer) + (a,), ctx.index_range)
     canon = _log_of(node.q, inner)
     _merge(canon, _log_of(node.p, inner), -1)
     return canon
-
-
-def _max(items, ctx):
-    best = items[0]
-    for item in items[1:]:
-        if _sign(item - best, ctx) == 1:
-            best = item
-    return best
-
-
-def _min(items, ctx):
-    best = items[0]
-    for item in items[1:]:
-        if _sign(best - item, ctx) == 1:
-            best = item
-    return best
 
 
 def _canon(node, ctx: Context) -> Canon:
@@ -521,11 +622,7 @@ def _canon(node, ctx: Context) -> Canon:
     if isinstance(node, E):
         if node.integral:
             ctx.rules.add("expectation-def")
-        measure = _measure_positions(node.measure, ctx)
-        inner = Context(ctx.model, ctx.rules, measure if ctx.measure is None else ctx.measure + measure,
-                        ctx.index_range)
-        ctx.rules.add("marginalization")
-        return _canon(node.body, inner)
+        return _canon(node.body, _enter(node.measure, ctx, "tower"))
     if isinstance(node, Mass):
         ctx.rules.add("normalization")
         return _canon(node.body, ctx)
@@ -613,7 +710,8 @@ def normal_form(node, model: ChainModel = VDM, pointwise: bool = False,
     expectation); ``index_range``: the range of a free index t in such an identity.
     """
     measure = (("span", sp.Integer(0), _num(model.top)),) if pointwise else None
-    ctx = Context(model, set(), measure, None if index_range is None else tuple(map(_num, index_range)))
+    ctx = Context(model, set(), measure, None if index_range is None else tuple(map(_num, index_range)),
+                  pointwise)
     return _canon(node, ctx), ctx.rules
 
 
