@@ -50,6 +50,8 @@ _DECOS = {"\\bar": "bar", "\\overline": "bar", "\\tilde": "tilde", "\\widetilde"
 _BOLD = {"\\mathbf", "\\boldsymbol", "\\bm", "\\pmb", "\\vec", "\\mathbfit", "\\overrightarrow",
          "\\mathbfup"}
 _SUB_WORDS = {"\\min": "min", "\\max": "max", "\\theta": "theta", "\\phi": "phi"}
+# schedule families with a step index (derive.symbols.SymbolTable.member)
+_FAMILY_NAMES = {("alpha", ()): "alpha", ("alpha", ("bar",)): "abar", ("beta", ()): "beta"}
 
 
 @dataclass(frozen=True)
@@ -723,6 +725,16 @@ class _Parser(GaussianSyntax):
         ctx = self.ctx
         if name.key in ctx.symbols:
             return ctx.symbols[name.key]
+        family = _FAMILY_NAMES.get((name.base, name.decos))
+        if family is not None and name.sub is not None:
+            # alpha_s, \bar\alpha_s, beta_s at any step index: the table's family member,
+            # related to the other members the claim names (derive.symbols, Luo 2022 Eq. 61)
+            try:
+                member = ctx.table.member(family, name.sub)
+            except ValueError as error:
+                raise self.error(str(error), tok, UnsupportedLatexError) from None
+            if member is not None:
+                return member
         names, suffixes = _table_names(ctx.table)
         for suffix, symbol in suffixes.get(name.key, ()):
             if self.matches(suffix):

@@ -9,6 +9,7 @@ beta_t = 1 - alpha_t) are eliminated before checking.  See shared/notation.md.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Callable, Iterable
@@ -62,6 +63,9 @@ POSITIVE = Domain(lo=0.0, sample_lo=0.05, sample_hi=5.0,
                   simple=(F(1), F(2), F(1, 2), F(3), F(1, 3), F(4)))
 UNIT = Domain(lo=0.0, hi=1.0, sample_lo=1e-6, sample_hi=1 - 1e-6,
               simple=(F(1, 2), F(1, 3), F(2, 3), F(1, 4), F(3, 4), F(1, 5), F(4, 5)))
+# (0, 1]: a cumulative product whose index may be 0 (alphabar_0 = 1, the empty product)
+UNIT_CLOSED = Domain(lo=0.0, hi=1.0, hi_open=False, sample_lo=1e-6, sample_hi=1.0,
+                     simple=(F(1, 2), F(1, 3), F(1), F(2, 3), F(1, 4), F(3, 4), F(1, 5)))
 TIME = Domain(lo=0.0, hi=1.0, hi_open=False, sample_lo=1e-3, sample_hi=1.0,
               simple=(F(1, 2), F(1), F(1, 4), F(3, 4), F(1, 3)))
 STEPS = Domain(lo=1.0, lo_open=False, sample_lo=1, sample_hi=50, integer=True,
@@ -92,6 +96,8 @@ class SymbolTable:
     definitions: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
     # constraints between symbols, e.g. sigma_min < sigma_max: (smaller, larger)
     orderings: list[tuple[sp.Symbol, sp.Symbol]] = field(default_factory=list)
+    # whether member() may register family members (False for the shared TABLE)
+    extensible: bool = True
 
     def add(self, key: str, latex: str, meaning: str, domain: Domain = REAL,
             name: str | None = None) -> sp.Symbol:
@@ -106,6 +112,8 @@ class SymbolTable:
         positive_form = None
         if domain.lo == 0 and domain.hi == 1 and domain.lo_open and domain.hi_open:
             positive_form = _unit_interval_form
+        if domain is UNIT_CLOSED:
+            positive_form = _unit_closed_form
         self.specs[key] = SymbolSpec(key, symbol, latex, meaning, domain, positive_form)
         return symbol
 
@@ -152,6 +160,121 @@ class SymbolTable:
             expr = new
         return expr
 
+    # -- indexed schedule families (see the section "Indexed schedule families" below) ---------
+    def member(self, family: str, index: str) -> sp.Symbol | None:
+        """The symbol of ``alpha_s``, ``alphabar_s`` (family ``"abar"``) or ``beta_s`` at the index
+        written ``index`` (``t-1``, ``T``, ``s+2``, ``0``), or None when ``index`` is not a step
+        index (``\\min``, ``\\theta``) or names no member (alpha_0, a negative number).
+
+        In an extensible table (a claim's copy) the member is registered with its domain, and the
+        members of its chain are related so that every one is a function of independent free
+        parameters: the alphas at the needed indices and the abar at the lowest needed index
+        (abar_k = abar_F prod_{F<j<=k} alpha_j, beta_k = 1 - alpha_k).  The shared TABLE is never
+        changed (the catalog's derivations use it): it only names the symbol.  Raises ValueError
+        when the chain would span more than MAX_SPAN steps."""
+        parsed = parse_index(index)
+        if parsed is None or family not in FAMILIES:
+            return None
+        chain, offset = parsed
+        if not chain and offset < (0 if family == "abar" else 1):
+            return None
+        key = _member_key(family, chain, offset)
+        if key not in self.specs:
+            if not self.extensible:
+                return _member_symbol(family, chain, offset)
+            self._add_member(family, chain, offset)
+        if self.extensible:
+            self._relate(chain, (family, offset) if key in _BUILTIN_MEMBERS else None)
+        return self.specs[key].symbol
+
+    def _add_member(self, family: str, chain: tuple, offset: int) -> sp.Symbol:
+        text = index_text(chain, offset)
+        meaning = {"alpha": f"forward coefficient at step {text}",
+                   "abar": f"cumulative product prod_{{i<={text}}} alpha_i",
+                   "beta": f"DDPM noise level 1 - alpha_{text}"}[family]
+        latex = {"alpha": r"\alpha", "abar": r"\bar{\alpha}", "beta": r"\beta"}[family]
+        symbol = _member_symbol(family, chain, offset)
+        # an abar is free only as the lowest of its chain: in (0, 1] when its index may be 0
+        domain = UNIT_CLOSED if family == "abar" and _chain_min(chain) + offset < 1 else UNIT
+        key = _member_key(family, chain, offset)
+        self.specs[key] = SymbolSpec(key, symbol, f"{latex}_{{{text}}}", meaning, domain,
+                                     _unit_interval_form if domain is UNIT else _unit_closed_form)
+        return symbol
+
+    def _chain_members(self, chain: tuple) -> dict[tuple[str, int], SymbolSpec]:
+        out = {}
+        for spec in self.specs.values():
+            found = member_of_key(spec.key)
+            if found is not None and found[1] == chain:
+                out[(found[0], found[2])] = spec
+        return out
+
+    def _relate(self, chain: tuple, named_builtin: tuple[str, int] | None) -> None:
+        """Define the chain's members through its free parameters (Luo 2022 Eq. 61:
+        abar_t = alpha_t abar_{t-1}; Ho et al. 2020 Sec. 2: beta_t = 1 - alpha_t)."""
+        members = self._chain_members(chain)
+        for (family, offset) in list(members):
+            if family == "beta":
+                alpha = self._ensure(chain, "alpha", offset, members)
+                self.definitions[members[("beta", offset)].symbol] = 1 - alpha
+        abars = [o for f, o in members if f == "abar"]
+        if not abars:
+            return
+        top, floor = max(abars), min(abars)
+        # an alpha at an index a <= top is a factor of abar_top: the free abar lies below it.
+        # Built-in alphas count only when the claim names them (alpha_{t-1} is always present).
+        counted = {o for (f, o), spec in members.items()
+                   if f in ("alpha", "beta") and spec.key not in _BUILTIN_MEMBERS}
+        if named_builtin is not None and named_builtin[0] != "abar":
+            counted.add(named_builtin[1])
+        new_floor = min([floor] + [a - 1 for a in counted if a <= top])
+        if top - new_floor > MAX_SPAN:
+            raise ValueError(f"the indices {index_text(chain, new_floor)} .. "
+                             f"{index_text(chain, top)} span more than {MAX_SPAN} steps")
+        base = self._ensure(chain, "abar", new_floor, members)
+        if not chain and new_floor == 0:       # alphabar_0 = 1, the empty product
+            self.definitions[base] = sp.Integer(1)
+            base = sp.Integer(1)
+        alphas = {j: self._ensure(chain, "alpha", j, members) for j in range(new_floor + 1, top + 1)}
+        for offset in sorted(o for f, o in members if f == "abar" and o > new_floor):
+            self.definitions[members[("abar", offset)].symbol] = \
+                base * sp.Mul(*[alphas[j] for j in range(new_floor + 1, offset + 1)])
+
+    def family_chains(self, symbols: Iterable[sp.Symbol]) -> list[str]:
+        """The index chains (``t``, ``T``, ``s``, ``2t``; ``""`` for constant indices) of the family
+        members among ``symbols``.  Members of different chains are taken as unrelated, though
+        some orders are known (t <= T, 1 <= t): a refutation that uses two chains may need an
+        order of the indices no claim allows (alphabar_T > alphabar_t needs T < t)."""
+        by_symbol = {spec.symbol: member_of_key(spec.key) for spec in self.specs.values()}
+        chains = {by_symbol[s][1] for s in symbols if by_symbol.get(s) is not None}
+        return sorted(index_text(chain, 0) if chain else "" for chain in chains)
+
+    def outside_domain(self, point: dict[sp.Symbol, object], extra: dict | None = None) -> list[str]:
+        """The defined symbols whose value at ``point`` (values of the free parameters) lies
+        outside their domain: a declared bound on a defined symbol (``% assume: \\\\bar\\\\alpha_t
+        < 1/2``) is not part of the parametrization, so a counterexample must be checked
+        against it."""
+        out = []
+        defined = set(self.definitions) | set(extra or {})
+        for spec in self.specs.values():
+            if spec.symbol not in defined:
+                continue
+            value = self.expand_definitions(spec.symbol, extra)
+            if not value.free_symbols <= set(point):
+                continue
+            value = value.xreplace({s: sp.nsimplify(v) for s, v in point.items()})
+            if value.is_real and not spec.domain.contains(float(value)):
+                out.append(spec.domain.describe(spec.symbol.name))
+        return out
+
+    def _ensure(self, chain: tuple, family: str, offset: int, members: dict) -> sp.Symbol:
+        if (family, offset) not in members:
+            key = _member_key(family, chain, offset)
+            if key not in self.specs:
+                self._add_member(family, chain, offset)
+            members[(family, offset)] = self.specs[key]
+        return members[(family, offset)].symbol
+
     def positive_parametrization(self, symbols: Iterable[sp.Symbol]) -> dict[sp.Symbol, sp.Expr]:
         """A substitution that writes each bounded or ordered symbol with positive parameters.
 
@@ -174,6 +297,101 @@ def _unit_interval_form(symbol: sp.Symbol) -> sp.Expr:
     return 1 / (1 + sp.Dummy(f"p_{symbol.name}", positive=True))
 
 
+def _unit_closed_form(symbol: sp.Symbol) -> sp.Expr:
+    """0 < a <= 1 as a = 1/(1 + p), p >= 0."""
+    return 1 / (1 + sp.Dummy(f"p_{symbol.name}", nonnegative=True))
+
+
+# ------------------------------------------------------------------------------------------------
+# Indexed schedule families: alpha_s, alphabar_s, beta_s at any step index s.
+#
+# Convention (Ho et al. 2020 Sec. 2; Luo 2022 Eqs. 61, 69): alpha_s in (0, 1) and beta_s = 1 - alpha_s
+# for s >= 1; alphabar_s = prod_{i=1}^s alpha_i, so alphabar_0 = 1 (the empty product),
+# alphabar_s = alpha_s alphabar_{s-1} and alphabar decreases with s.  The indices t and T are steps
+# 1..T (Ho et al. 2020 Alg. 1); any other letter is an index >= 0; every index a claim names exists
+# (naming alphabar_{t-2} implies t >= 2).  So the lowest alphabar of a chain lies in (0, 1] when its
+# index may be 0, in (0, 1) otherwise.  Members whose indices differ by a constant (t-1, t, t+1)
+# form a chain and are related; members of different chains (t, T, s, 2t) are independent.
+# ------------------------------------------------------------------------------------------------
+FAMILIES = ("alpha", "abar", "beta")
+MAX_SPAN = 24                        # steps one chain may span (each adds a free alpha)
+_LETTER_MIN = {"t": 1, "T": 1}       # other letters: >= 0
+_T = (("t", 1),)
+_BUILTIN_MEMBERS = {"alpha_t": ("alpha", _T, 0), "alpha_tm1": ("alpha", _T, -1),
+                    "abar_t": ("abar", _T, 0), "abar_tm1": ("abar", _T, -1),
+                    "beta_t": ("beta", _T, 0)}
+_BUILTIN_KEYS = {v: k for k, v in _BUILTIN_MEMBERS.items()}
+_INDEX = re.compile(r"[+-]?(\d{1,4}[A-Za-z]?|[A-Za-z])([+-](\d{1,4}[A-Za-z]?|[A-Za-z]))*")
+_MEMBER_KEY = re.compile(r"(alpha|abar|beta)\[(.+)\]")
+
+
+def parse_index(text: str | None) -> tuple[tuple[tuple[str, int], ...], int] | None:
+    """``t-1`` -> ((("t", 1),), -1); ``T`` -> ((("T", 1),), 0); ``3`` -> ((), 3); ``2t+1``,
+    ``t-k`` likewise; None for anything else (``\\min``, ``theta``, ``t^2``)."""
+    if not text:
+        return None
+    text = text.replace(" ", "")
+    while text.startswith("(") and text.endswith(")"):
+        text = text[1:-1]
+    if not _INDEX.fullmatch(text):
+        return None
+    coeffs: dict[str, int] = {}
+    offset = 0
+    for sign, digits, letter in re.findall(r"([+-]?)(\d*)([A-Za-z]?)", text):
+        if not digits and not letter:
+            continue
+        value = (-1 if sign == "-" else 1) * (int(digits) if digits else 1)
+        if letter:
+            coeffs[letter] = coeffs.get(letter, 0) + value
+        else:
+            offset += value
+    chain = tuple(sorted((k, v) for k, v in coeffs.items() if v != 0))
+    return chain, offset
+
+
+def index_text(chain: tuple, offset: int) -> str:
+    """The canonical text of an index: ``t-1``, ``2t+1``, ``T``, ``0``."""
+    terms = sorted(chain, key=lambda kv: (kv[1] < 0, kv[0]))
+    out = ""
+    for letter, coeff in terms:
+        sign = "-" if coeff < 0 else ("+" if out else "")
+        out += sign + (str(abs(coeff)) if abs(coeff) != 1 else "") + letter
+    if offset or not out:
+        out += (f"{offset:+d}" if out else str(offset))
+    return out
+
+
+def _chain_min(chain: tuple) -> int:
+    """The least value the letters of a chain can take (t, T >= 1; others >= 0)."""
+    if any(coeff < 0 for _, coeff in chain):
+        return 0
+    return sum(coeff * _LETTER_MIN.get(letter, 0) for letter, coeff in chain)
+
+
+def _member_key(family: str, chain: tuple, offset: int) -> str:
+    return _BUILTIN_KEYS.get((family, chain, offset)) or f"{family}[{index_text(chain, offset)}]"
+
+
+def member_of_key(key: str) -> tuple[str, tuple, int] | None:
+    """(family, chain, offset) of a family member's spec key, None for other keys."""
+    if key in _BUILTIN_MEMBERS:
+        return _BUILTIN_MEMBERS[key]
+    match = _MEMBER_KEY.fullmatch(key)
+    if match is None:
+        return None
+    parsed = parse_index(match.group(2))
+    return None if parsed is None else (match.group(1), *parsed)
+
+
+def _member_symbol(family: str, chain: tuple, offset: int) -> sp.Symbol:
+    """``alpha_t+1``, ``alphabar_T``, ``beta_0``: names SymPy prints as \\alpha_{t+1}, ..."""
+    key = _BUILTIN_KEYS.get((family, chain, offset))
+    if key is not None:
+        return TABLE[key]
+    name = {"abar": "alphabar"}.get(family, family) + "_" + index_text(chain, offset)
+    return sp.Symbol(name, positive=True, real=True)
+
+
 # ------------------------------------------------------------------------------------------------
 # The standard table: the notation of shared/notation.md.
 # ------------------------------------------------------------------------------------------------
@@ -183,12 +401,16 @@ _add = TABLE.add
 # discrete-time forward process (Luo, DDPM)
 alpha_t = _add("alpha_t", r"\alpha_t", "forward coefficient at step t", UNIT)
 abar_t = _add("abar_t", r"\bar{\alpha}_t", "cumulative product prod_{i<=t} alpha_i", UNIT)
-abar_tm1 = _add("abar_tm1", r"\bar{\alpha}_{t-1}", "cumulative product up to t-1", UNIT)
+abar_tm1 = _add("abar_tm1", r"\bar{\alpha}_{t-1}", "cumulative product up to t-1", UNIT_CLOSED)
 beta_t = _add("beta_t", r"\beta_t", "DDPM noise level 1 - alpha_t", UNIT)
 betatilde_t = _add("betatilde_t", r"\tilde{\beta}_t", "DDPM posterior variance", POSITIVE)
 TABLE.define(abar_t, alpha_t * abar_tm1)
 TABLE.define(beta_t, 1 - alpha_t)
 TABLE.define(betatilde_t, (1 - abar_tm1) * beta_t / (1 - abar_t))
+# betatilde_1 = 0 (alphabar_0 = 1): the value may be 0, the symbol stays positive (it is defined)
+TABLE.specs["betatilde_t"] = SymbolSpec(
+    "betatilde_t", betatilde_t, TABLE.specs["betatilde_t"].latex, "DDPM posterior variance",
+    Domain(lo=0.0, lo_open=False, sample_lo=0.0, sample_hi=5.0, simple=POSITIVE.simple))
 
 # variables (one coordinate of an isotropic Gaussian)
 x = _add("x", r"\boldsymbol{x}", "a data point or variable")
@@ -271,3 +493,7 @@ alpha_tm1 = _add("alpha_tm1", r"\alpha_{t-1}", "forward coefficient at step t-1"
 
 # Luo 2022 Eqs. 111-114: SNR(t) = exp(-omega(t)), omega the negative log-SNR
 TABLE.define(omega, sp.log((1 - abar_t) / abar_t))
+
+# the shared table names family members but never registers them (a claim's copy does)
+TABLE.extensible = False
+__all__ += ["UNIT_CLOSED", "FAMILIES", "parse_index", "index_text", "member_of_key"]
