@@ -95,7 +95,7 @@ def residual_for(lhs: sp.Expr, step: Step, definitions: dict, table: SymbolTable
         # one residual per variable; vanishing of their squares' sum at real points is equivalent
         residual = parts[0] if len(parts) == 1 else sp.Add(*[p ** 2 for p in parts])
         return Residual(residual, left, right)
-    if step.relation == ">=":
+    if step.relation in (">=", ">"):      # ">" / "<": strict, see check_relation
         return Residual(left - right, left, right, kind="nonneg")
     return Residual(right - left, left, right, kind="nonneg")
 
@@ -130,12 +130,27 @@ def check_relation(lhs: sp.Expr, step: Step, definitions: dict | None = None,
                            details={"how": how})
         reason = how
     else:
+        from fractions import Fraction  # noqa: PLC0415
         from derive.inequality import prove_nonnegative  # noqa: PLC0415 - optional prover
+        from numeric.points import Evaluator  # noqa: PLC0415
 
-        proof = prove_nonnegative(target.residual, table, options.budget)
+        strict = step.relation in (">", "<") or getattr(step, "strict", False)
+        proof = prove_nonnegative(target.residual, table, options.budget, strict=strict)
         if proof.proved:
             return Verdict(HOLDS, "symbolic", seconds=time.perf_counter() - started,
                            details={"how": proof.how})
+        if proof.counterexample is not None:
+            # the prover's (or its probe's) confirmed point, completed with the symbols that
+            # cancel from the difference; re-confirmed here unless it is exact (a strict
+            # inequality's exact 0 is no violation of ">= 0" for the evaluator)
+            evaluator = Evaluator(target)
+            point = {s: proof.counterexample.get(s, (table.domain(s).simple or (Fraction(1),))[0])
+                     for s in evaluator.symbols}
+            if (proof.exact and strict) or evaluator.violated(point):
+                return Verdict(FAILS, "symbolic" if proof.exact else "numeric",
+                               counterexample=evaluator.report(point),
+                               seconds=time.perf_counter() - started,
+                               details={"how": proof.how, "exact": proof.exact})
         reason = proof.how
     if not options.numeric:
         return Verdict(UNDECIDED, "symbolic", reason=f"{reason}; numeric checking disabled",
