@@ -6,7 +6,8 @@ claims a relation between the previous expression (or its own ``lhs``) and its `
 - ``"="``: equal as functions of the free symbols on the assumptions' domain;
 - ``"propto"``: proportional as functions of the variables in ``wrt`` (the log-ratio does not
   depend on them), as in "q(x_{t-1} | x_t, x_0) ∝ exp(...)";
-- ``">="`` / ``"<="``: an inequality on the whole domain.
+- ``">="`` / ``"<="``: an inequality on the whole domain; ``">"`` / ``"<"`` a strict one (stored
+  as ``">="`` / ``"<="`` with ``strict=True``: the difference must be positive).
 
 A step may carry extra ``checks``: objects with a ``run(seed) -> Verdict`` method (Monte Carlo,
 closed-form integrals, rule-based rewriting) for statements that are not a plain residual, such
@@ -121,10 +122,21 @@ class Step:
     checks: Sequence[Check] = ()
     symbolic: bool = True            # False: the residual is not the claim; only ``checks`` decide
     note: str | None = None
+    strict: bool = False             # ">" / "<": set from the relation, which becomes ">=" / "<="
 
     def __post_init__(self) -> None:
+        self.expr, floats = exact_decimals(self.expr)
+        self.lhs, more = exact_decimals(self.lhs)
+        if floats or more:
+            shown = ", ".join(f"{f} -> {r}" for f, r in {**floats, **more}.items())
+            read = f"floats read as the exact decimals they print as: {shown}"
+            self.note = f"{self.note}; {read}" if self.note else read
         if self.relation not in RELATIONS:
             raise ValueError(f"unknown relation {self.relation!r}; use one of {RELATIONS}")
+        if self.relation in (">", "<"):
+            self.relation, self.strict = self.relation + "=", True
+        if self.strict and self.relation not in (">=", "<="):
+            raise ValueError(f"strict=True needs an inequality, not {self.relation!r}")
         if self.relation == "propto" and not self.wrt:
             raise ValueError("a 'propto' step needs wrt=(variables,)")
         if self.expr is None and not self.checks:

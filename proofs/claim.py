@@ -422,7 +422,7 @@ def _latex(expr) -> str:
         return str(expr)
 
 
-_REL = {"=": "=", ":=": "=", "propto": "propto", "<=": "<=", ">=": ">=", "<": "<=", ">": ">="}
+_REL = {"=": "=", ":=": "=", "propto": "propto", "<=": "<=", ">=": ">=", "<": "<", ">": ">"}
 
 
 def build_steps(latex: str, assumptions: Assumptions) -> list[ClaimStep]:
@@ -685,7 +685,7 @@ def _using(verdict: Verdict, used: list[str]) -> Verdict:
 
 def _point_text(counterexample: dict | None) -> str:
     if not counterexample:
-        return "(no free symbol: the sides differ)"
+        return "(no free symbol)"
     return ", ".join(f"{k} = {v}" for k, v in counterexample.items()
                      if k not in ("lhs", "rhs", "residual", "where")) or "(no free symbol)"
 
@@ -945,6 +945,9 @@ def _confirm(verdict: Verdict, lhs, step: Step, definitions, table, options) -> 
     """Keep a refutation only if its point is in the natural domain; otherwise search there."""
     from numeric.points import Evaluator, search, simple_points  # noqa: PLC0415
 
+    if verdict.details.get("exact"):       # the prover's exact point (e.g. 0 > 0 at an exact 0)
+        return verdict
+
     target = _guarded_target(lhs, step, definitions, table)
     evaluator = Evaluator(target)
     point = {}
@@ -1127,7 +1130,7 @@ def terminal(claims: list[Claim]) -> str:
                 if v.counterexample.get("where"):
                     point += " (so " + ", ".join(f"{k} = {val}" for k, val in
                                                  v.counterexample["where"].items()) + ")"
-                lines.append(f"      counterexample: {point or '(no free symbol: the sides differ)'}")
+                lines.append(f"      counterexample: {point or '(no free symbol)'}")
                 lines.append(f"      lhs = {v.counterexample.get('lhs')}, "
                              f"rhs = {v.counterexample.get('rhs')}")
             for used in v.details.get("relations", []):
