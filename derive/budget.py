@@ -63,12 +63,15 @@ class Outcome:
     cpu_seconds: float = 0.0
     message: str = ""
     trace: str = ""
+    library: bool = False            # the exception was raised inside SymPy or mpmath
 
     @property
     def ok(self) -> bool:
         return self.kind == OK
 
     def describe(self) -> str:
+        if self.kind == CPU and self.message:
+            return f"was stopped: {self.message}"
         if self.kind == CPU:
             return f"exceeded its limit of {self.cpu_seconds:g} s of CPU time"
         if self.kind == MEMORY:
@@ -109,11 +112,30 @@ def _limit_memory(memory: int | None) -> None:
                                                  else hard))
 
 
-def _frame(kind: str, value: Any = None, message: str = "", trace: str = "") -> bytes:
+_LIBRARIES = (f"{os.sep}sympy{os.sep}", f"{os.sep}mpmath{os.sep}")
+
+
+def library_failure(error: BaseException) -> bool:
+    """True for SymPy's "cannot" errors and for any exception raised inside SymPy or mpmath
+    (e.g. a TypeError deep in meijerint): the mathematics library could not do it.  An
+    exception raised in diffproof's own code is a bug."""
+    import sympy as sp  # noqa: PLC0415 - only when an exception is being classified
+
+    if isinstance(error, (NotImplementedError, RecursionError, sp.PolynomialError,
+                          sp.CoercionFailed)):
+        return True
+    frames = traceback.extract_tb(error.__traceback__)
+    return bool(frames) and any(part in frames[-1].filename for part in _LIBRARIES)
+
+
+def _frame(kind: str, value: Any = None, message: str = "", trace: str = "",
+           library: bool = False) -> bytes:
     try:
-        body = pickle.dumps((kind, value, message, trace), protocol=pickle.HIGHEST_PROTOCOL)
+        body = pickle.dumps((kind, value, message, trace, library),
+                            protocol=pickle.HIGHEST_PROTOCOL)
     except Exception as error:  # noqa: BLE001 - an unpicklable value is a bug in the caller
-        body = pickle.dumps((ERROR, None, f"the result could not be sent back: {error}"[:2000], ""))
+        body = pickle.dumps((ERROR, None, f"the result could not be sent back: {error}"[:2000],
+                             "", False))
     return len(body).to_bytes(8, "little") + body
 
 
@@ -129,7 +151,7 @@ def _run_task(func: Callable[[], Any], cpu_seconds: float) -> bytes:
         return _frame(MEMORY, message="MemoryError")
     except BaseException as error:  # noqa: BLE001 - everything is reported to the parent
         return _frame(ERROR, None, f"{type(error).__name__}: {error}"[:2000],
-                      traceback.format_exc()[-20000:])
+                      traceback.format_exc()[-20000:], library_failure(error))
 
 
 def _worker(tasks: Sequence[Callable[[], Any]], write_end: int, cpu_seconds: float,
@@ -149,12 +171,15 @@ def _worker(tasks: Sequence[Callable[[], Any]], write_end: int, cpu_seconds: flo
 
 def run_each(tasks: Sequence[Callable[[], Any]], cpu_seconds: float,
              memory: int | None = DEFAULT_MEMORY,
-             on_outcome: Callable[[int, "Outcome"], None] | None = None) -> list[Outcome]:
+             on_outcome: Callable[[int, "Outcome"], None] | None = None,
+             backstop: bool = True) -> list[Outcome]:
     """Run every task under a limit of ``cpu_seconds`` each, in order, in one worker process.
 
     The worker keeps SymPy's caches from task to task; a task that overruns kills it, and a
     new worker (forked from this process) goes on with the next task.  ``on_outcome(i, outcome)``
     is called as each result arrives (for progress displays).  Values must be picklable.
+    ``backstop=False`` drops the wall-clock backstop, for tasks that wait on limited workers of
+    their own (a claim waits on its steps' workers): their waiting is not computing.
     """
     if not cpu_seconds > 0 or not math.isfinite(cpu_seconds):
         raise ValueError(f"a CPU limit must be a positive finite number of seconds, "
@@ -163,7 +188,7 @@ def run_each(tasks: Sequence[Callable[[], Any]], cpu_seconds: float,
     while len(outcomes) < len(tasks):
         start = len(outcomes)
         if _FORK:
-            batch = _run_batch(tasks[start:], cpu_seconds, memory)
+            batch = _run_batch(tasks[start:], cpu_seconds, memory, backstop)
         else:  # pragma: no cover - POSIX machines take the other branch
             batch = [_run_here(func, cpu_seconds) for func in tasks[start:]]
         for outcome in batch:
@@ -180,7 +205,7 @@ def run_limited(func: Callable[[], Any], cpu_seconds: float,
 
 
 def _run_batch(tasks: Sequence[Callable[[], Any]], cpu_seconds: float,
-               memory: int | None) -> list[Outcome]:
+               memory: int | None, backstop: bool = True) -> list[Outcome]:
     """Fork one worker for ``tasks``; return the outcomes up to and including the first death."""
     sys.stdout.flush()
     sys.stderr.flush()
@@ -192,11 +217,12 @@ def _run_batch(tasks: Sequence[Callable[[], Any]], cpu_seconds: float,
         _worker(tasks, write_end, cpu_seconds, memory)
     gc.unfreeze()
     os.close(write_end)
-    reader = _FrameReader(read_end, max(WALL_MIN, WALL_FACTOR * cpu_seconds))
+    reader = _FrameReader(read_end, max(WALL_MIN, WALL_FACTOR * cpu_seconds) if backstop
+                          else math.inf)
     outcomes: list[Outcome] = []
     try:
-        for kind, value, message, trace in reader:
-            outcomes.append(Outcome(kind, value, cpu_seconds, message, trace))
+        for kind, value, message, trace, library in reader:
+            outcomes.append(Outcome(kind, value, cpu_seconds, message, trace, library))
     finally:
         os.close(read_end)
         if reader.stalled:
@@ -263,8 +289,10 @@ def _wait(pid: int):
 def _death(status: int, reader: _FrameReader, cpu_seconds: float) -> Outcome:
     """Why the worker died during a task."""
     if reader.stalled:
-        return Outcome(CPU, cpu_seconds=cpu_seconds, message="no progress within the wall-clock "
-                                                             "backstop")
+        return Outcome(CPU, cpu_seconds=cpu_seconds, message=(
+            f"no result within the wall-clock backstop of "
+            f"{max(WALL_MIN, WALL_FACTOR * cpu_seconds):g} s (the worker was blocked, not "
+            "computing)"))
     if os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGPROF, signal.SIGXCPU):
         return Outcome(CPU, cpu_seconds=cpu_seconds)
     if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL:
@@ -282,4 +310,4 @@ def _run_here(func: Callable[[], Any], cpu_seconds: float) -> Outcome:  # pragma
         return Outcome(MEMORY, cpu_seconds=cpu_seconds)
     except Exception as error:  # noqa: BLE001
         return Outcome(ERROR, None, cpu_seconds, f"{type(error).__name__}: {error}",
-                       traceback.format_exc())
+                       traceback.format_exc(), library_failure(error))

@@ -55,7 +55,7 @@ from functools import partial
 import mpmath
 import sympy as sp
 
-from derive.budget import run_limited
+from derive.budget import ERROR, InternalError, run_limited
 from derive.codegen import safe_lambdify
 from derive.symbols import POSITIVE, REAL, Domain, SymbolTable, TABLE
 from derive.zero import is_zero
@@ -98,16 +98,25 @@ def prove_nonnegative(expr: sp.Expr, table: SymbolTable = TABLE, budget: float =
     ``budget`` seconds of CPU time, and so does the independent probe (derive.budget); a probe
     that does not finish leaves the claim unproved."""
     expr = table.expand_definitions(sp.sympify(expr))
-    outcome = run_limited(partial(_search, expr, table, strict), budget)
+    outcome = _unless_bug(run_limited(partial(_search, expr, table, strict), budget))
     how, refuted, defined = outcome.value if outcome.ok else (None, None, False)
     note = _NOT_DECIDED if outcome.ok else f"the prover {outcome.describe()}"
     if how is None and refuted is None and defined and is_zero(expr, table, budget)[0]:
         how, refuted = (None, ({}, True)) if strict else ("the difference is identically 0", None)
-    checked = run_limited(partial(_settle, expr, table, strict, how, refuted, note), budget)
+    checked = _unless_bug(run_limited(partial(_settle, expr, table, strict, how, refuted, note),
+                                      budget))
     if not checked.ok:
         return InequalityProof(False, f"the independent probe {checked.describe()}; "
                                       f"{how or 'not proved'}")
     return checked.value
+
+
+def _unless_bug(outcome):
+    """An exception raised in diffproof's own prover is a bug (raised again here as an internal
+    error), not a reason for "not proved"; SymPy's own failures are."""
+    if outcome.kind == ERROR and not outcome.library:
+        raise InternalError(outcome.message, outcome.trace)
+    return outcome
 
 
 def _search(expr, table, strict):

@@ -401,6 +401,15 @@ class _Parser(GaussianSyntax):
             return True
         return False
 
+    def literal(self, tok: Token) -> sp.Rational:
+        """A number written in digits, within 10^-300 .. 10^300 like every number of a claim."""
+        digits = tok.value.replace(".", "").lstrip("0")
+        whole = tok.value.split(".")[0].lstrip("0")
+        if len(whole) > MAX_DIGITS or (not whole and len(tok.value) - len(digits) > MAX_DIGITS):
+            raise self.error(f"a number written with more than {MAX_DIGITS} digits (numbers in "
+                             "a claim stay between 10^-300 and 10^300)", tok, UnsupportedLatexError)
+        return sp.Rational(tok.value)
+
     def power(self, base, exponent, tok=None):
         if exponent.is_number and exponent.is_finite is not False:
             try:
@@ -432,7 +441,7 @@ class _Parser(GaussianSyntax):
             tok = self.peek()
         if tok.kind == "num":
             self.next()
-            return sp.Rational(tok.value)
+            return self.literal(tok)
         if tok.kind in ("letter", "cmd", "word"):
             value, pending = self.parse_primary(single=True)
             return value if pending is None else self.power(value, pending)
@@ -459,7 +468,7 @@ class _Parser(GaussianSyntax):
         tok = self.peek()
         if tok.kind == "num":
             self.next()
-            return sp.Rational(tok.value), None
+            return self.literal(tok), None
         if tok.kind == "op":
             if single:
                 raise self.error("expected a single token", tok)
@@ -1043,8 +1052,15 @@ class _Parser(GaussianSyntax):
         return value
 
     def parse_binom(self) -> sp.Expr:
-        self.next()
-        return sp.binomial(self.group_expr(), self.group_expr())
+        tok = self.next()
+        n, k = self.group_expr(), self.group_expr()
+        if n.is_number and k.is_number:
+            size = _log10_size(n)
+            if size is not None and (size > math.log10(MAX_EXPONENT) or
+                                     (abs(k) > 1000 and size > 3)):
+                raise self.error(f"a binomial coefficient too large to evaluate (numbers in a "
+                                 "claim stay below 10^300)", tok, UnsupportedLatexError)
+        return sp.binomial(n, k)
 
     def parse_infinity(self) -> sp.Expr:
         self.next()
@@ -1107,7 +1123,8 @@ class _Parser(GaussianSyntax):
         self.next()
         upper = self.script_expr()
         for bound in (lower, upper):
-            if bound.is_number and bound.is_finite and abs(float(bound)) > MAX_EXPONENT:
+            size = _log10_size(bound) if bound.is_number else None
+            if size is not None and size > math.log10(MAX_EXPONENT):
                 raise self.error(f"bounds beyond {MAX_EXPONENT} are not supported", tok,
                                  UnsupportedLatexError)
         index = sp.Symbol(variable.symbol_name(), integer=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derive.budget import CPU, run_limited
+from derive.budget import CPU, ERROR, InternalError, run_limited
 from derive.symbols import TABLE, SymbolTable
 
 
@@ -35,7 +35,8 @@ def _is_zero_form(form: sp.Expr) -> bool | None:
         return True
     if form.is_number:
         value = form.evalf(30)
-        if value.is_number and value != 0 and abs(value) > 1e-25:
+        # a concrete number only (gamma(zoo) and the like stay unevaluated: no verdict)
+        if value.is_Number and value.is_finite and abs(value) > 1e-25:
             return False
     return None
 
@@ -63,11 +64,15 @@ def is_zero(expr: sp.Expr, table: SymbolTable = TABLE, budget: float = 2.0) -> t
         return cheap.value, "normal form"
     if cheap.kind == CPU:
         return None, f"the normal forms exceeded the {budget:g} s CPU budget"
+    if cheap.kind == ERROR and not cheap.library:
+        raise InternalError(cheap.message, cheap.trace)
     if not cheap.ok:
-        return None, f"SymPy could not normalize the residual ({cheap.describe()})"
+        return None, f"SymPy could not normalize the residual ({cheap.message or cheap.kind})"
     simplified = run_limited(lambda: _is_zero_form(sp.simplify(positive)), budget)
     if simplified.ok and simplified.value is not None:
         return simplified.value, "simplify"
     if simplified.kind == CPU:
         return None, f"symbolic simplification exceeded its {budget:g} s CPU budget"
+    if simplified.kind == ERROR and not simplified.library:
+        raise InternalError(simplified.message, simplified.trace)
     return None, "no normal form or simplify reduced the residual to 0"

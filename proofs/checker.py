@@ -13,15 +13,13 @@ For a step ``lhs REL expr``:
 """
 from __future__ import annotations
 
-import os
 import time
-import traceback
 from dataclasses import dataclass, field, replace
 from functools import partial
 
 import sympy as sp
 
-from derive.budget import ERROR as RUN_ERROR, Outcome, run_each, run_limited
+from derive.budget import ERROR as RUN_ERROR, Outcome, library_failure, run_each, run_limited
 from derive.derivation import (ERROR, FAILS, HOLDS, PROOF_METHODS, UNDECIDED, Derivation, Step,
                                Verdict)
 from derive.symbols import TABLE, SymbolTable
@@ -169,21 +167,6 @@ def check_relation(lhs: sp.Expr, step: Step, definitions: dict | None = None,
                    reason=f"not proved symbolically ({reason}); the residual vanished at {tried} "
                           "points to 35 digits: evidence, not proof",
                    details={"points": tried})
-
-
-# SymPy's ways of saying "cannot do this": the step is undecided, not broken
-CANNOT = (NotImplementedError, sp.PolynomialError, sp.CoercionFailed, RecursionError)
-_LIBRARIES = (f"{os.sep}sympy{os.sep}", f"{os.sep}mpmath{os.sep}")
-
-
-def library_failure(error: BaseException) -> bool:
-    """True for SymPy's own "cannot" errors and for any exception raised inside SymPy or mpmath
-    (e.g. a TypeError deep in meijerint): the mathematics library could not do it, so the step is
-    undecided.  An exception raised in diffproof's own code is a bug (an error, exit 3)."""
-    if isinstance(error, CANNOT):
-        return True
-    frames = traceback.extract_tb(error.__traceback__)
-    return bool(frames) and any(part in frames[-1].filename for part in _LIBRARIES)
 
 
 def error_verdict(message: str, trace: str = "") -> Verdict:

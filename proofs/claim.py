@@ -590,8 +590,31 @@ def check_step(step: ClaimStep, assumptions: Assumptions, options: Options,
             raise
         verdict = Verdict(UNDECIDED, "none", reason=f"SymPy could not evaluate the step "
                                                     f"({type(error).__name__}: {error})")
+    if verdict.status == FAILS:
+        verdict = _across_index_chains(verdict, step, assumptions)
     verdict.seconds = time.perf_counter() - started
     return verdict
+
+
+def _across_index_chains(verdict: Verdict, step: ClaimStep, assumptions: Assumptions) -> Verdict:
+    """Schedule members of different index chains (alphabar_T and alphabar_t) are sampled as
+    unrelated, though their indices are ordered (t <= T): a refutation that uses two chains may
+    need an order no claim allows, so it is undecided, naming the chains (never a false fail)."""
+    symbols = set()
+    for side in (step.lhs, step.rhs):
+        if isinstance(side, sp.Basic):
+            symbols |= side.free_symbols
+            symbols |= assumptions.table.expand_definitions(side, assumptions.definitions).free_symbols
+    chains = assumptions.table.family_chains(symbols)
+    if len(chains) < 2:
+        return verdict
+    shown = " and ".join(c or "constant indices" for c in chains)
+    return Verdict(UNDECIDED, verdict.method, counterexample=verdict.counterexample,
+                   details=verdict.details, reason=(
+                       f"the refutation relates schedule members of different indices ({shown}), "
+                       "taken as unrelated although their order may be known (e.g. t <= T, so "
+                       "abar_T <= abar_t); state the relation with % assume: or use one index"
+                       + (f"; {verdict.reason}" if verdict.reason else "")))
 
 
 def _check_step(step: ClaimStep, assumptions: Assumptions, options: Options,
@@ -1027,7 +1050,7 @@ def check_text(claims: list[tuple[str, int | None]], assumption_lines: list[str]
                      table) for i, (latex, line) in enumerate(claims, start=1)]
     results = []
     for (i, (latex, line)), outcome in zip(enumerate(claims, start=1),
-                                           run_each(tasks, options.limit)):
+                                           run_each(tasks, options.limit, backstop=False)):
         if outcome.ok:
             results.append(outcome.value)
         elif outcome.kind == RUN_ERROR:

@@ -70,3 +70,24 @@ def test_the_worker_never_changes_this_process():
 def test_a_limit_must_be_positive_and_finite(bad):
     with pytest.raises(ValueError):
         run_limited(lambda: 1, bad)
+
+
+def test_the_wall_clock_backstop_stops_a_blocked_worker_unless_it_waits_on_others(monkeypatch):
+    """A worker that blocks without computing is stopped by the backstop (named as such); a task
+    that waits on limited workers of its own (a claim on its steps) runs with backstop=False."""
+    import time
+
+    import derive.budget as budget
+
+    monkeypatch.setattr(budget, "WALL_MIN", 0.3)
+    monkeypatch.setattr(budget, "WALL_FACTOR", 1.0)
+    blocked = run_each([lambda: time.sleep(3)], 0.1)[0]
+    assert blocked.kind == CPU and "wall-clock backstop" in blocked.describe()
+    assert run_each([lambda: time.sleep(1) or 5], 0.1, backstop=False)[0].value == 5
+
+
+def test_exceptions_raised_inside_sympy_are_marked_as_library_failures():
+    inside = run_limited(lambda: sp.Symbol("x") < sp.I, 5)        # TypeError raised in SymPy
+    ours = run_limited(lambda: {}["missing"], 5)
+    assert inside.kind == ERROR and inside.library
+    assert ours.kind == ERROR and not ours.library
