@@ -29,12 +29,15 @@ import resource
 import statistics
 import sys
 import time
+import warnings
 from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from hypothesis.errors import HypothesisDeprecationWarning  # noqa: E402
 
 from proofs.checker import Options  # noqa: E402
 from tests import test_soundness_properties as gen  # noqa: E402
@@ -55,6 +58,8 @@ def run_category(name: str, count: int, seed: int, options: Options, verbose: bo
     counts: Counter = Counter()
     walls, cpus, problems = [], [], []
     for i in range(count):
+        if i and i % 100 == 0:
+            print(f"  [{label}] {i}/{count} ...", flush=True)
         rng = random.Random(f"{seed}:{name}:{i}")
         case = gen.GENERATORS[label](rng)
         reason = gen.admit(label, case, random.Random(i))
@@ -120,6 +125,8 @@ def main(argv=None) -> int:
     parser.add_argument("--out", help="write the soundness problems found as JSON here")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every case")
     args = parser.parse_args(argv)
+    # the checker's numeric search may use Hypothesis in ways it deprecates: noise in a report
+    warnings.simplefilter("ignore", HypothesisDeprecationWarning)
     if args.count < 1:
         parser.error("--count must be positive")
     options = Options(budget=args.budget, max_examples=args.max_examples, limit=args.limit)

@@ -6,7 +6,8 @@
   beta_t = 1 - alpha_t, squares expanded), then global rewrites of E' (expand, factor, together,
   apart, cancel, radsimp, expand_log, definitions substituted either way, times q/q, plus u - u').
   The checker must never say ``fails``.
-- **false identities**: E' perturbed (a term c*v, a sign flip of one term, a dropped square root,
+- **false identities**: E' perturbed (a term c*v, c down to 10^-25, v possibly zero at the
+  simplest points, a sign flip of one term, a dropped square root,
   alpha_t swapped for abar_t, an exponent changed); falsity is confirmed independently (this file's
   own mpmath evaluator at 50 digits, confirmed at 80) before the check.  The checker must never
   prove one (symbolic, rules, closed-form); the refutation rate is reported.
@@ -506,8 +507,11 @@ def perturb(expr, rng):
     """A small change of ``expr``; returns (new, what) or (expr, None) when it does not apply."""
     kind = rng.choice(["add_term", "sign_flip", "drop_sqrt", "swap_alpha_abar", "exponent"])
     if kind == "add_term":
-        c = rng.choice([sp.Rational(1, 1000), sp.Rational(-1, 7), sp.Integer(2), sp.Rational(1, 3)])
-        v = rng.choice([X_T, X_0, EPS, ALPHA, ABAR_PREV, SIGMA, sp.Integer(1)])
+        c = rng.choice([sp.Rational(1, 1000), sp.Rational(-1, 7), sp.Integer(2), sp.Rational(1, 3),
+                        sp.Rational(1, 10 ** 25)])
+        v = rng.choice([X_T, X_0, EPS, ALPHA, ABAR_PREV, SIGMA, sp.Integer(1),
+                        # zero at the simplest points (alpha = 1/2, x = 0, 1): found only by search
+                        (ALPHA - HALF) * (ABAR_PREV - sp.Rational(1, 3)) * X_T * (X_T - 1)])
         return expr + c * v, f"+ {c}*{v}"
     if kind == "sign_flip":
         terms = sp.Add.make_args(expr)
@@ -884,4 +888,17 @@ def test_cancellation_at_a_huge_point_is_not_a_refutation():
     e = sp.exp(X_0)
     case = Case((e - 1) * (e + 1) - sp.exp(2 * X_0), sp.Integer(-1))
     verdict = check(case)
+    assert verdict.status != FAILS, reproducer(case, verdict)
+
+
+def test_irrational_root_of_a_singular_base_is_no_internal_error():
+    """Found by bench_soundness (true inequality #112, seed 0): AM-GM t/y + y/t >= 2 with
+    y = t + (x_0 + sqrt(abar_t) eps)^2.  The inequality prover's probe (derive/inequality.py,
+    _real_roots) takes Poly.ground_roots() to be rational (r.p, r.q), but with abar_t fixed to a
+    rational the root x_0 = -sqrt(abar_t) eps is irrational: AttributeError, an internal error
+    instead of a verdict."""
+    y = TIME + (X_0 + sp.sqrt(ABAR) * EPS) ** 2
+    case = Case(TIME / y + y / TIME, sp.Integer(2), ">=")
+    verdict = check(case)
+    assert verdict.status != ERROR, reproducer(case, verdict)
     assert verdict.status != FAILS, reproducer(case, verdict)
