@@ -59,20 +59,18 @@ def is_zero(expr: sp.Expr, table: SymbolTable = TABLE, budget: float = 2.0) -> t
     if hasattr(expr, "doit"):
         expr = expr.doit()
     positive = expr.xreplace(table.positive_parametrization(expr.free_symbols))
-    cheap = run_limited(lambda: _cheap_answer(expr, positive), budget)
-    if cheap.ok and cheap.value is not None:
-        return cheap.value, "normal form"
-    if cheap.kind == CPU:
-        return None, f"the normal forms exceeded the {budget:g} s CPU budget"
-    if cheap.kind == ERROR and not cheap.library:
-        raise InternalError(cheap.message, cheap.trace)
-    if not cheap.ok:
-        return None, f"SymPy could not normalize the residual ({cheap.message or cheap.kind})"
-    simplified = run_limited(lambda: _is_zero_form(sp.simplify(positive)), budget)
-    if simplified.ok and simplified.value is not None:
-        return simplified.value, "simplify"
-    if simplified.kind == CPU:
-        return None, f"symbolic simplification exceeded its {budget:g} s CPU budget"
-    if simplified.kind == ERROR and not simplified.library:
-        raise InternalError(simplified.message, simplified.trace)
+    stages = (("normal form", lambda: _cheap_answer(expr, positive),
+               f"the normal forms exceeded the {budget:g} s CPU budget"),
+              ("simplify", lambda: _is_zero_form(sp.simplify(positive)),
+               f"symbolic simplification exceeded its {budget:g} s CPU budget"))
+    for how, work, overrun in stages:
+        outcome = run_limited(work, budget)
+        if outcome.ok and outcome.value is not None:
+            return outcome.value, how
+        if outcome.kind == CPU:
+            return None, overrun
+        if outcome.kind == ERROR and not outcome.library:
+            raise InternalError(outcome.message, outcome.trace)
+        if not outcome.ok:
+            return None, f"SymPy could not normalize the residual ({outcome.message or outcome.kind})"
     return None, "no normal form or simplify reduced the residual to 0"
