@@ -751,7 +751,9 @@ def _real_roots(univariate, symbol, compiled, symbols, start, axes) -> list[Frac
             poly = sp.Poly(numerator, symbol)
             if poly.degree() > 12:
                 raise sp.PolynomialError("degree")
-            exact = [Fraction(int(r.p), int(r.q)) for r in poly.ground_roots()]
+            # ground_roots may hold irrational roots (x_0 = -sqrt(abar_t) eps at a rational
+            # abar_t): the rational ones are kept exactly, the rest come from nroots below
+            exact = [Fraction(int(r.p), int(r.q)) for r in poly.ground_roots() if r.is_Rational]
             numeric = [Fraction(str(r)) for r in poly.nroots(n=30) if r.is_real]
             return exact + numeric
         except (sp.PolynomialError, sp.DomainError, mpmath.libmp.NoConvergence, ValueError):
