@@ -11,7 +11,9 @@ confirm are counted as discarded, not checked), checks each with
   baseline "fraction refuted" (fails / checked);
 - the time per case (wall and CPU, the CPU of the worker processes included).
 
-Every soundness problem (a true case refuted, a false one proved, an internal error, a
+A false case held by numeric evidence (not a soundness problem: evidence is labelled as such,
+but the search missed a violation) is printed with ``~~`` and a violating point.  Every
+soundness problem (a true case refuted, a false one proved, an internal error, a
 refutation whose counterexample is outside the domain or not a violation, a proved inequality the
 dense probe violates) is listed with a reproducer and, with ``--out``, written as JSON.  Exit
 status 1 when there is one, 0 otherwise.  Problems of a bug already pinned by an xfail test of
@@ -83,6 +85,11 @@ def run_category(name: str, count: int, seed: int, options: Options, verbose: bo
             problems.append({"category": label, "index": i, "problems": found,
                              "reproducer": gen.reproducer(case, verdict)})
             print(f"  !! {label} #{i}: {'; '.join(found)}\n     {gen.reproducer(case, verdict)}",
+                  flush=True)
+        elif label.startswith("false") and verdict.status == "holds":
+            # not a soundness problem (evidence, not proof), but a violation the search missed
+            print(f"  ~~ {label} #{i} held by {verdict.method} evidence: {case}\n     violated at "
+                  f"{gen.find_violation(case.lhs, case.rhs, case.relation, random.Random(i), dense=True)}",
                   flush=True)
         if verbose:
             print(f"  {label} #{i}: {result} ({walls[-1]:.2f} s)  {case}", flush=True)
