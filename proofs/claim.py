@@ -27,6 +27,7 @@ from fractions import Fraction
 import sympy as sp
 
 from derive.budget import ERROR as RUN_ERROR, run_each
+from derive.analytic import analytic_in
 from derive.derivation import ERROR, FAILS, HOLDS, UNDECIDED, Step, Verdict
 from derive.latex_parse import (ELLIPSIS, Context, LatexParseError, UnsupportedLatexError, parse_chain,
                                 parse_function_definition, parse_relation, has_relation, tokenize)
@@ -828,7 +829,6 @@ def _check_relation_safely(lhs, rhs, claim_step: Step, assumptions: Assumptions,
     real_table = _with_domains(base, unknown, REAL)
     definitions = assumptions.definitions
     if unsupported:
-        from dataclasses import replace  # noqa: PLC0415
         verdict = check_relation(lhs, claim_step, definitions, positive_table,
                                  replace(options, numeric=False))
         if verdict.status == HOLDS:
@@ -854,8 +854,8 @@ def _check_relation_safely(lhs, rhs, claim_step: Step, assumptions: Assumptions,
     quick = _quick_refutation(lhs, claim_step, definitions, positive_table) \
         if options.numeric else None
     if quick is not None:
-        return _describe(_with_defined_values(quick, lhs, rhs, assumptions), unknown,
-                         positive_table)
+        return _unless_domain_guessed(_with_defined_values(quick, lhs, rhs, assumptions), lhs,
+                                      claim_step, definitions, real_table, unknown, options)
     verdict = check_relation(lhs, claim_step, definitions, positive_table, options)
     if verdict.status == HOLDS and verdict.method == "symbolic":
         return verdict
@@ -863,7 +863,8 @@ def _check_relation_safely(lhs, rhs, claim_step: Step, assumptions: Assumptions,
         verdict = _confirm(verdict, lhs, claim_step, definitions, positive_table, options)
         if verdict.status == FAILS:
             verdict = _with_defined_values(verdict, lhs, rhs, assumptions)
-            return _describe(verdict, unknown, positive_table)
+            return _unless_domain_guessed(verdict, lhs, claim_step, definitions, real_table,
+                                          unknown, options)
     if verdict.status == HOLDS and verdict.method == "numeric" and \
             not _evaluable(lhs, claim_step, definitions, positive_table):
         return Verdict(UNDECIDED, "numeric", reason="the two sides could not be evaluated at any "
@@ -1027,12 +1028,42 @@ def _with_defined_values(verdict: Verdict, lhs, rhs, assumptions: Assumptions) -
     return verdict
 
 
-def _describe(verdict: Verdict, unknown, table) -> Verdict:
-    if unknown:
-        names = ", ".join(sorted(s.name for s in unknown))
-        verdict.reason = (verdict.reason + "; " if verdict.reason else "") + \
-            f"{names}: domain unknown, searched as positive"
-    return verdict
+def _unless_domain_guessed(verdict: Verdict, lhs, step: Step, definitions, real_table,
+                           unknown: set, options: Options) -> Verdict:
+    """A refutation found with the unknown-domain symbols searched as positive stands only if it
+    does not depend on that guess (issue 12): an equation whose sides are analytic in them
+    (derive.analytic: then it fails on every interval), or an inequality whose opposite strict
+    inequality is proved for all real values.  Otherwise it is undecided, naming the assumption
+    that would decide it."""
+    if not unknown:
+        return verdict
+    names = ", ".join(sorted(s.name for s in unknown))
+    target = residual_for(lhs, step, definitions, real_table)
+    if step.relation in ("=", "propto"):
+        difference = target.lhs - target.rhs if step.relation == "=" else target.residual
+        if analytic_in(difference, unknown):
+            return replace(verdict, reason=_joined(
+                verdict.reason, f"the domain of {names} is unknown, but the claim fails on every "
+                                f"interval of {names}: both sides are analytic in {names}"))
+    else:
+        flipped = {">=": "<", "<=": ">"}[step.relation] if not step.strict else \
+            {">=": "<=", "<=": ">="}[step.relation]
+        opposite = check_relation(lhs, Step(step.expr, "opposite", relation=flipped),
+                                  definitions, real_table, replace(options, numeric=False))
+        if opposite.proved:
+            return replace(verdict, reason=_joined(
+                verdict.reason, f"the domain of {names} is unknown, but the claim fails for every "
+                                f"real value of {names}: the opposite inequality is proved"))
+    first = sorted(s.name for s in unknown)[0]
+    return Verdict(UNDECIDED, verdict.method, counterexample=verdict.counterexample,
+                   details=verdict.details,
+                   reason=f"fails at the point shown, with {names} taken as positive; the domain "
+                          f"of {names} is unknown and the claim may hold on another: state it with "
+                          f"% assume: (e.g. {first} > 0 or {first} < 0)")
+
+
+def _joined(*parts: str | None) -> str:
+    return "; ".join(p for p in parts if p)
 
 
 # ---------------------------------------------------------------------------------------------

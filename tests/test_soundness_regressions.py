@@ -110,3 +110,28 @@ def test_slow_integration_stops_at_the_hard_limit(capsys):
     code, result, _ = claim(capsys, "--limit", "2",
                             r"\int_0^1 \frac{\log(1+u)}{1+u^2}\,du = \frac{\pi}{8}\log 2")
     assert code in (0, 1) and result["status"] in ("holds", "undecided")
+
+
+@pytest.mark.parametrize("text", [
+    r"h \le 0",                # true for h <= 0: the positive search is only a guess
+    r"\sqrt{h^2} = -h",        # true for every h <= 0
+    r"\log h = h - 1 + (h-1)^2",
+])
+def test_a_refutation_that_depends_on_the_guessed_domain_is_undecided(capsys, text):
+    code, result, _ = claim(capsys, text)
+    step = result["steps"][0]
+    assert code == 1 and step["status"] == "undecided"
+    assert "% assume:" in step["reason"] and "domain of h is unknown" in step["reason"]
+    assert step["counterexample"]          # the point found is still shown
+
+
+@pytest.mark.parametrize("text,why", [
+    (r"h^2 = h", "fails on every interval"),               # analytic in h: fails almost everywhere
+    (r"e^h = 1 + h + \frac{h^2}{2}", "fails on every interval"),
+    (r"h^2 + 1 \le 0", "fails for every real value"),      # the opposite inequality is proved
+    (r"h > h", "fails for every real value"),
+])
+def test_a_refutation_that_holds_on_every_domain_stays_a_refutation(capsys, text, why):
+    code, result, _ = claim(capsys, text)
+    step = result["steps"][0]
+    assert code == 1 and step["status"] == "fails" and why in step["reason"]
