@@ -125,7 +125,31 @@ def library_failure(error: BaseException) -> bool:
                           sp.CoercionFailed)):
         return True
     frames = traceback.extract_tb(error.__traceback__)
-    return bool(frames) and any(part in frames[-1].filename for part in _LIBRARIES)
+    return bool(frames) and _in_library(frames[-1].filename)
+
+
+def _in_library(filename: str) -> bool:
+    return any(part in filename for part in _LIBRARIES)
+
+
+def library_site(error: BaseException) -> str:
+    """Where a library failure happened: the library file and line that raised, and the call in
+    diffproof's own code that led there, so a bug of ours passing a bad argument is visible."""
+    frames = traceback.extract_tb(error.__traceback__)
+    if not frames:
+        return type(error).__name__
+    raised = frames[-1]
+    ours = next((f for f in reversed(frames) if not _in_library(f.filename)), None)
+    where = f"{type(error).__name__} in {_short(raised.filename)}:{raised.lineno}"
+    return where + (f", called from {_short(ours.filename)}:{ours.lineno}" if ours else "")
+
+
+def _short(filename: str) -> str:
+    parts = filename.replace(os.sep, "/").split("/")
+    for anchor in ("sympy", "mpmath", "derive", "numeric", "proofs"):
+        if anchor in parts:
+            return "/".join(parts[len(parts) - 1 - parts[::-1].index(anchor):])
+    return parts[-1]
 
 
 def _frame(kind: str, value: Any = None, message: str = "", trace: str = "",

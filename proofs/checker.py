@@ -19,7 +19,8 @@ from functools import partial
 
 import sympy as sp
 
-from derive.budget import ERROR as RUN_ERROR, Outcome, library_failure, run_each, run_limited
+from derive.budget import (ERROR as RUN_ERROR, Outcome, library_failure, library_site, run_each,
+                           run_limited)
 from derive.derivation import (ERROR, FAILS, HOLDS, PROOF_METHODS, UNDECIDED, Derivation, Step,
                                Verdict)
 from derive.symbols import TABLE, SymbolTable
@@ -210,7 +211,7 @@ def _check_step_here(lhs, step: Step, derivation: Derivation, table: SymbolTable
             if not library_failure(error):
                 raise
             main = Verdict(UNDECIDED, "symbolic",
-                           reason=f"SymPy could not evaluate the step ({type(error).__name__}: {error})")
+                           reason=f"SymPy could not evaluate the step ({library_site(error)}: {error})")
     if main is not None and main.status == FAILS and _within_float_round_off(main, lhs, step):
         main = Verdict(UNDECIDED, main.method, counterexample=main.counterexample, reason=(
             "the sides differ only within the round-off of the floats in the step (e.g. a "
@@ -226,7 +227,7 @@ def _check_step_here(lhs, step: Step, derivation: Derivation, table: SymbolTable
                 if not library_failure(error):
                     raise
                 verdict = Verdict(UNDECIDED, getattr(check, "name", "check"),
-                                  reason=f"the check raised {type(error).__name__}: {error}")
+                                  reason=f"the check raised {library_site(error)}: {error}")
             verdict.seconds = verdict.seconds or time.perf_counter() - t0
             extra.append(verdict)
     return _combine(main, extra, step, started), extra

@@ -26,7 +26,7 @@ from fractions import Fraction
 
 import sympy as sp
 
-from derive.budget import ERROR as RUN_ERROR, run_each
+from derive.budget import ERROR as RUN_ERROR, library_site, run_each
 from derive.analytic import analytic_in
 from derive.derivation import ERROR, FAILS, HOLDS, UNDECIDED, Step, Verdict
 from derive.latex_parse import (ELLIPSIS, Context, LatexParseError, UnsupportedLatexError, parse_chain,
@@ -590,7 +590,7 @@ def check_step(step: ClaimStep, assumptions: Assumptions, options: Options,
         if not library_failure(error):
             raise
         verdict = Verdict(UNDECIDED, "none", reason=f"SymPy could not evaluate the step "
-                                                    f"({type(error).__name__}: {error})")
+                                                    f"({library_site(error)}: {error})")
     if verdict.status == FAILS:
         verdict = _across_index_chains(verdict, step, assumptions)
     verdict.seconds = time.perf_counter() - started

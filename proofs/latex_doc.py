@@ -16,6 +16,7 @@ from typing import Callable, Iterable
 
 import sympy as sp
 
+from derive.derivation import PROOF_METHODS
 from derive.latex import (RELATION_LATEX, add_terms, estimate_width, normal_latex, text_escape,
                           to_latex)
 from derive.symbols import TABLE, SymbolTable
@@ -24,19 +25,18 @@ from proofs.checker import DerivationResult
 TITLE = "diffproof: derived formulas of diffusion models"
 LINE_WIDTH = 62.0       # estimated character widths that fit one display line (17 cm text block)
 
-VERDICT_TAGS = {
-    ("holds", "symbolic"): "proved symbolically",
-    ("holds", "closed-form"): "proved in closed form",
-    ("holds", "rules"): "proved by rewriting rules",
-    ("holds", "numeric"): "supported numerically",
-    ("holds", "monte-carlo"): "supported by Monte Carlo",
-}
+PROOF_TAGS = {"symbolic": "proved symbolically", "rules": "proved by rewriting rules"}
+EVIDENCE_TAGS = {"numeric": "supported numerically", "monte-carlo": "supported by Monte Carlo",
+                 "closed-form": "exact at sampled parameters"}
 
 
 def verdict_tag(status: str, method: str) -> str:
-    """The words a document uses for a verdict: proved symbolically, supported numerically, ..."""
+    """The words a document uses for a verdict: "proved" only for a proof method
+    (derive.derivation.PROOF_METHODS); every other ``holds`` is labelled as evidence."""
     if status == "holds":
-        return VERDICT_TAGS.get((status, method), f"holds ({method})")
+        if method in PROOF_METHODS:
+            return PROOF_TAGS.get(method, f"proved ({method})")
+        return EVIDENCE_TAGS.get(method, f"supported ({method}, evidence)")
     if status == "fails":
         return "fails" if method in ("", "none") else f"fails ({method})"
     return "undecided"
@@ -467,6 +467,8 @@ def _intro(results, errata_pairs) -> str:
             r"\emph{proved symbolically} (the residual simplifies to zero), \emph{supported "
             r"numerically} (no counterexample at many random points: evidence, not proof), "
             r"\emph{supported by Monte Carlo} (a sampled expectation within its stated error rate), "
+            r"\emph{exact at sampled parameters} (both sides computed exactly at random parameter "
+            r"sets: evidence, not proof), "
             r"or \emph{fails} (with a counterexample). Summary in Section~\ref{s:summary}.")
 
 

@@ -79,16 +79,15 @@ def terminal(results: list[DerivationResult], verbose: bool = False) -> str:
                 if verbose and v.details.get("how"):
                     lines.append(f"        how: {v.details['how']}")
     s = summary(results)
-    numeric = sum(1 for res in results for r in res.steps
-                  if r.verdict.status == "holds" and r.verdict.method == "numeric")
-    mc = sum(1 for res in results for r in res.steps
-             if r.verdict.status == "holds" and r.verdict.method == "monte-carlo")
+    evidence = Counter(r.verdict.method for res in results for r in res.steps
+                       if r.verdict.status == "holds" and not r.verdict.proved)
     lines.append("-" * len(header))
     lines.append(f"{s['derivations']} derivations, {s['steps']} steps: {s['holds']} hold, "
                  f"{s['fails']} fail, {s['undecided']} undecided ({s['seconds']:.2f}s)")
-    if numeric or mc:
-        lines.append(f"note: {numeric} step(s) hold by numeric evidence and {mc} by Monte Carlo, "
-                     "not by symbolic proof")
+    if evidence:
+        kinds = ", ".join(f"{method} {n}" for method, n in evidence.most_common())
+        lines.append(f"note: {sum(evidence.values())} step(s) hold by evidence, not by proof "
+                     f"({kinds})")
     return "\n".join(lines)
 
 

@@ -91,3 +91,17 @@ def test_exceptions_raised_inside_sympy_are_marked_as_library_failures():
     ours = run_limited(lambda: {}["missing"], 5)
     assert inside.kind == ERROR and inside.library
     assert ours.kind == ERROR and not ours.library
+
+
+def test_a_library_failure_names_the_library_line_and_our_call_site():
+    from derive.budget import library_site
+
+    def compare():
+        return sp.Symbol("x") < sp.I          # raises TypeError inside sympy/core
+
+    try:
+        compare()
+    except TypeError as error:
+        site = library_site(error)
+    assert site.startswith("TypeError in sympy/core/") and "called from" in site
+    assert "test_budget.py" in site
