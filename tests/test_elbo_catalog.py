@@ -1,6 +1,11 @@
 """The ELBO catalog (proofs/catalog/elbo.py): every chain holds, every step is checked by at
 least two of the three layers (rules, closed-form, monte-carlo), and the seed's wrong lines are
-refuted with T, the parameters and both values."""
+refuted with T, the parameters and both values.
+
+Error rates: the Monte Carlo layer (RawElboCheck, a raw ELBO sampled from its definition) decides
+each check at false-fail rate 1e-6 (numeric.montecarlo.MCSettings' default) with the fixed seed of
+``Options`` (0), so a failure reproduces; its power against planted errors is measured in
+tests/test_elbo_mc.py.  The closed-form and rules layers are exact (no error rate)."""
 from derive.derivation import FAILS, HOLDS
 from proofs.catalog import elbo
 from proofs.checker import Options, check_derivation

@@ -68,11 +68,27 @@ def test_marginal_of_linear_gaussian_by_integration():
     assert abs(sp.N((integral - evidence.density().subs(numeric)).subs(at), 30)) < 1e-25
 
 
-def test_sum_of_independent_and_affine():
-    s = sum_of_independent(Normal(x, mu_1, v_1), Normal(x, mu_2, v_2), z)
-    assert (s.mean, s.variance) == (mu_1 + mu_2, v_1 + v_2)
-    t = Normal(x, mu, v).affine(a, b, z)
-    assert sp.expand(t.mean - (a * mu + b)) == 0 and sp.expand(t.variance - a ** 2 * v) == 0
+def test_sum_of_independent_is_the_convolution():
+    """The density of x_1 + x_2 against the convolution integral, at a rational point."""
+    values = {mu_1: sp.Rational(1, 2), mu_2: -1, v_1: 2, v_2: sp.Rational(3, 2)}
+    total = sum_of_independent(Normal(x, mu_1, v_1), Normal(x, mu_2, v_2), z)
+    first, second = Normal(x, mu_1, v_1).density(), Normal(x, mu_2, v_2).density()
+    at = sp.Rational(1, 3)
+    integrand = (first * second.xreplace({x: at - x})).subs(values)
+    convolution = sp.Integral(integrand, (x, -sp.oo, sp.oo)).evalf(30)
+    assert abs(convolution - sp.N(total.density().subs(values).xreplace({z: at}), 30)) < 1e-20
+
+
+def test_affine_map_is_the_change_of_variables():
+    """p_{a x + b}(z) = p_x((z - b) / a) / |a|, at rational points, for a of either sign."""
+    source = Normal(x, mu, v)
+    for scale in (sp.Rational(3, 2), sp.Rational(-2, 5)):
+        values = {mu: sp.Rational(1, 4), v: 3, a: scale, b: -2}
+        image = source.affine(a, b, z).density().subs(values)
+        for at in (sp.Rational(-1, 2), sp.Integer(2)):
+            expected = source.density().subs(values).xreplace({x: (at - values[b]) / scale}) \
+                / abs(scale)
+            assert abs(sp.N(image.xreplace({z: at}) - expected, 30)) < 1e-25
 
 
 def test_kl_closed_form_against_integral():

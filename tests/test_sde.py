@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from derive.sde import (SUBVP, VE, VP, ddpm_alphabar_limit, ddpm_log_alphabar_first_order,
+from derive.sde import (SUBVP, VE, VP, LinearSDE, ddpm_alphabar_limit, ddpm_log_alphabar_first_order,
                         gaussian_fokker_planck_residual)
 from derive.symbols import beta_max, beta_min, f_t, g_t, score, sigma_max, sigma_min, t, x
 from derive.zero import is_zero
@@ -55,9 +55,32 @@ def test_fokker_planck_residuals():
     assert gaussian_fokker_planck_residual(f_t * x - g_t ** 2 * score, 0) != 0
 
 
-def test_reverse_drift_signatures_kept():
-    assert sp.expand(VP.reverse_drift(x, score) - (VP.f(t) * x - VP.g(t) ** 2 * score)) == 0
-    assert sp.expand(VP.probability_flow_drift(x, score) - (VP.f(t) * x - VP.g(t) ** 2 * score / 2)) == 0
+class _GenericSDE(LinearSDE):
+    """f and g left as the symbols f_t, g_t of the Fokker-Planck check."""
+
+    def f(self, time=t):
+        return f_t
+
+    def g(self, time=t):
+        return g_t
+
+
+def test_reverse_and_flow_drifts_have_the_forward_marginals():
+    """The methods themselves (not a retyped formula) against the Fokker-Planck equation: the
+    reverse SDE run backwards (sign -1) and the probability-flow ODE (sign 0) have p_t."""
+    generic = _GenericSDE()
+    assert gaussian_fokker_planck_residual(generic.reverse_drift(x, score), -1) == 0
+    assert gaussian_fokker_planck_residual(generic.probability_flow_drift(x, score), 0) == 0
+    assert gaussian_fokker_planck_residual(generic.reverse_drift(x, score), 0) != 0
+
+
+@pytest.mark.parametrize("sde", [VE, VP, SUBVP])
+def test_each_sde_uses_its_own_f_and_g_in_the_drifts(sde):
+    generic = _GenericSDE()
+    values = {f_t: sde.f(t), g_t: sde.g(t)}
+    for method in ("reverse_drift", "probability_flow_drift"):
+        expected = getattr(generic, method)(x, score).xreplace(values)
+        assert sp.simplify(getattr(sde, method)(x, score) - expected) == 0, method
 
 
 def test_ddpm_product_converges_to_the_vp_mean_coefficient():

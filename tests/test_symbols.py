@@ -17,9 +17,12 @@ def test_assumptions_are_carried_by_the_sympy_symbols():
     assert not TABLE.domain(alpha_t).contains(0.0)
 
 
-def test_definitions_expand():
-    assert TABLE.expand_definitions(abar_t) == alpha_t * abar_tm1
-    assert TABLE.expand_definitions(beta_t) == 1 - alpha_t
+def test_definitions_expand_to_the_notation_identities():
+    """notation.md: abar_t / abar_{t-1} = alpha_t and alpha_t + beta_t = 1, whatever form the
+    table's definitions take; abar_{t-1} is a free symbol (expansion stops there)."""
+    assert sp.simplify(TABLE.expand_definitions(abar_t / abar_tm1) - alpha_t) == 0
+    assert sp.simplify(TABLE.expand_definitions(alpha_t + beta_t)) == 1
+    assert TABLE.expand_definitions(abar_tm1) == abar_tm1
 
 
 def test_positive_parametrization_makes_radicands_positive():
