@@ -49,16 +49,43 @@ SUM_CAP = 60         # integer symbols bounding a Sum/Product stay below this (e
 @dataclass
 class Residual:
     """What is evaluated: a residual that must vanish (``kind='zero'``) or be >= 0 (``'nonneg'``),
-    with the two sides kept for reporting and for the scale of the tolerance."""
+    with the two sides kept for reporting and for the scale of the tolerance.  ``definitions``
+    are the extra definitions expanded into it (a claim's ``% assume: y = ...``): a declared
+    bound on such a symbol constrains the points (:meth:`SymbolTable.derived_bounds`)."""
 
     residual: sp.Expr
     lhs: sp.Expr
     rhs: sp.Expr
     kind: str = "zero"
+    definitions: dict | None = None
 
     def symbols(self) -> list[sp.Symbol]:
         free = self.residual.free_symbols | self.lhs.free_symbols | self.rhs.free_symbols
         return sorted((s for s in free if isinstance(s, sp.Symbol)), key=lambda s: s.name)
+
+
+def natural_conditions(expr: sp.Expr) -> list[tuple[sp.Expr, bool]]:
+    """Where ``expr`` is real: (c, strict) pairs meaning c >= 0 (c > 0 when strict), one for every
+    radicand and base of a non-integer power (> 0 under a negative exponent) and every log
+    argument (> 0) with a symbol in it."""
+    conditions = []
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.Pow) and not node.exp.is_integer and not node.base.is_number:
+            conditions.append((node.base, bool(node.exp.is_negative)))
+        elif isinstance(node, sp.log) and not node.args[0].is_number:
+            conditions.append((node.args[0], True))
+    return conditions
+
+
+def natural_domain(target: Residual) -> Residual:
+    """``target`` with its residual made undefined (NaN) outside the natural domain of both sides
+    (:func:`natural_conditions`), every other field kept: no point there is evaluated, so none is
+    a counterexample.  The same object when no condition applies."""
+    conditions = natural_conditions(target.lhs) + natural_conditions(target.rhs)
+    guard = sp.And(*[(c > 0) if strict else (c >= 0) for c, strict in dict.fromkeys(conditions)])
+    if guard is sp.true:
+        return target
+    return replace(target, residual=sp.Piecewise((target.residual, guard), (sp.nan, True)))
 
 
 class _Compiled:
@@ -257,13 +284,20 @@ class Evaluator:
         sides = [abs(v) for v in (self.lhs(point, DPS), self.rhs(point, DPS)) if _finite(v)]
         return max(sides) if sides else mpmath.mpf(0)
 
+    def _real_sides(self, point, dps: int) -> bool:
+        """Both sides finite and real at ``dps`` digits: a counterexample compares real numbers
+        (sqrt(x^3) and x sqrt(x) differ at x = -1, where neither is real)."""
+        return all(_finite(v) and mpmath.im(v) == 0
+                   for v in (self.lhs(point, dps), self.rhs(point, dps)))
+
     def violated(self, point) -> bool:
-        """True when the point violates the target: a nonzero witness at 50 digits that keeps its
-        value (to 1e-6 relative) between two of the precisions 50/60, 100 and 200 digits, the
-        later one at least 100, and exceeds there 10^GUARD times the round-off bound of the
-        residual (:class:`_RoundOff`).  A residual that shrinks with precision is round-off."""
+        """True when the point violates the target: both sides real (at every precision used) and
+        a nonzero witness at 50 digits that keeps its value (to 1e-6 relative) between two of the
+        precisions 50/60, 100 and 200 digits, the later one at least 100, and exceeds there
+        10^GUARD times the round-off bound of the residual (:class:`_RoundOff`).  A residual
+        that shrinks with precision is round-off."""
         first = self._witnesses(point, DPS)
-        if first is None or not any(w != 0 for w in first):
+        if first is None or not any(w != 0 for w in first) or not self._real_sides(point, DPS):
             return False
         tolerance = mpmath.mpf(10) ** (GUARD - DPS) * self._scale(point)
         previous = first
@@ -275,7 +309,7 @@ class Evaluator:
             previous = probe
         for dps in (CONFIRM_DPS, 2 * CONFIRM_DPS):
             current = self._witnesses(point, dps)
-            if current is None:
+            if current is None or not self._real_sides(point, dps):
                 return False
             stable = [b for a, b in zip(previous, current) if _stable(a, b)]
             if stable:
@@ -286,7 +320,8 @@ class Evaluator:
         return False
 
     def defined(self, point) -> bool:
-        return _finite(self.residual(point, DPS))
+        """The residual is finite and both sides are real here (the point counts as evaluated)."""
+        return _finite(self.residual(point, DPS)) and self._real_sides(point, DPS)
 
     def report(self, point) -> dict[str, object]:
         """The point (the claim's symbols, then the other symbols the assumptions tie to them),

@@ -25,7 +25,7 @@ from derive.derivation import (ERROR, FAILS, HOLDS, PROOF_METHODS, UNDECIDED, De
                                Verdict)
 from derive.symbols import TABLE, SymbolTable
 from derive.zero import is_zero
-from numeric.points import Residual, search
+from numeric.points import Residual, natural_domain, search
 
 
 @dataclass
@@ -116,10 +116,14 @@ def check_relation(lhs: sp.Expr, step: Step, definitions: dict | None = None,
     except NotCheckable as why:
         return Verdict(UNDECIDED, "none", reason=str(why), seconds=time.perf_counter() - started)
     reason = None
+    # numeric evaluation only where both sides are real: a point outside the natural domain is no
+    # counterexample (sqrt(x^3) = x sqrt(x) at x = -1)
+    numeric_target = natural_domain(target)
     if target.kind == "zero":
         if options.numeric:
             # a false step is usually refuted at the first simple point: probe before any algebra
-            probe, _ = search(target, table, seed=options.seed, max_examples=0, simple_limit=12)
+            probe, _ = search(numeric_target, table, seed=options.seed, max_examples=0,
+                              simple_limit=12)
             if probe is not None:
                 return Verdict(FAILS, "numeric", counterexample=probe,
                                seconds=time.perf_counter() - started, details={"points": "probe"})
@@ -142,7 +146,7 @@ def check_relation(lhs: sp.Expr, step: Step, definitions: dict | None = None,
             # the prover's (or its probe's) confirmed point, completed with the symbols that
             # cancel from the difference; re-confirmed here unless it is exact (a strict
             # inequality's exact 0 is no violation of ">= 0" for the evaluator)
-            evaluator = Evaluator(target)
+            evaluator = Evaluator(numeric_target)
             point = {s: proof.counterexample.get(s, (table.domain(s).simple or (Fraction(1),))[0])
                      for s in evaluator.symbols}
             if (proof.exact and strict) or evaluator.violated(point):
@@ -154,7 +158,7 @@ def check_relation(lhs: sp.Expr, step: Step, definitions: dict | None = None,
     if not options.numeric:
         return Verdict(UNDECIDED, "symbolic", reason=f"{reason}; numeric checking disabled",
                        seconds=time.perf_counter() - started)
-    counterexample, tried = search(target, table, seed=options.seed,
+    counterexample, tried = search(numeric_target, table, seed=options.seed,
                                    max_examples=options.max_examples)
     elapsed = time.perf_counter() - started
     if counterexample is not None:
@@ -164,10 +168,12 @@ def check_relation(lhs: sp.Expr, step: Step, definitions: dict | None = None,
         return Verdict(UNDECIDED, "numeric",
                        reason=f"{reason}; the residual could not be evaluated at any admissible point",
                        seconds=elapsed)
+    where = "" if numeric_target is target else \
+        " where both sides are real (radicands >= 0, log arguments > 0)"
     return Verdict(HOLDS, "numeric", seconds=elapsed,
-                   reason=f"not proved symbolically ({reason}); at none of {tried} points was the "
-                          "residual nonzero, stable across 50/100/200 digits and above its "
-                          "round-off bound: evidence, not proof",
+                   reason=f"not proved symbolically ({reason}); at none of {tried} points{where} "
+                          "was the residual nonzero, stable across 50/100/200 digits and above "
+                          "its round-off bound: evidence, not proof",
                    details={"points": tried})
 
 

@@ -31,7 +31,6 @@ rate of false cases) are printed at the end of the module.
 """
 from __future__ import annotations
 
-import functools
 import itertools
 import random
 from fractions import Fraction
@@ -765,30 +764,13 @@ def soundness_problems(category: str, case: Case, verdict, rng) -> list[str]:
         problems.append(f"{category.upper()} PROVED")
     if verdict.status == FAILS:
         problem = counterexample_problem(case.lhs, case.rhs, case.relation, verdict.counterexample)
-        if problem is not None and problem.startswith(NOT_REAL) and \
-                category.startswith("false") and non_real_refutation_bug():
-            # the claim is false (confirmed at a real point); only the evidence is wrong, a known
-            # bug pinned by test_refutes_only_where_both_sides_are_real (xfail) while it lasts
-            problems.append(f"{KNOWN}: counterexample where a side is not real")
-        elif problem is not None:
+        if problem is not None:
             problems.append(f"NOT A COUNTEREXAMPLE ({problem})")
     if proved(verdict) and case.relation != "=":
         point = find_violation(case.lhs, case.rhs, case.relation, rng, dense=True)
         if point is not None:
             problems.append(f"PROVED, BUT THE DENSE PROBE VIOLATES IT at {point}")
     return problems
-
-
-# true wherever both sides are real (x_t >= 0), refuted by check_relation at x_t = -1 where they
-# are not (Evaluator counts a complex residual as a violation; proofs/claim.py guards claims with
-# natural_conditions, check_relation does not)
-NON_REAL_REPRO = Case(sp.sqrt(X_T ** 3), X_T * sp.sqrt(X_T), "=", ["known bug reproducer"])
-
-
-@functools.cache
-def non_real_refutation_bug() -> bool:
-    """Whether check_relation still refutes NON_REAL_REPRO (checked once, live)."""
-    return check(NON_REAL_REPRO).status == FAILS
 
 
 def assert_sound(category: str, case: Case, rng):
@@ -866,16 +848,13 @@ def test_independent_evaluator_knows_the_definitions_and_domains():
 # ---------------------------------------------------------------------------------------------
 # bugs found by the properties, pinned
 # ---------------------------------------------------------------------------------------------
-@pytest.mark.xfail(strict=True, reason=(
-    "check_relation refutes identities that hold wherever both sides are real: sqrt(x_t**3) = "
-    "x_t*sqrt(x_t) (and log(x_t**2) = 2*log(x_t)) fail (numeric) at x_t = -1, where both sides "
-    "are complex; numeric.points.Evaluator counts a complex residual as a violation and "
-    "proofs.checker.check_relation has no implied-domain guard (proofs/claim.py has one: "
-    "natural_conditions / _guarded_target), so the counterexample violates an implied assumption"))
 @pytest.mark.parametrize("lhs, rhs", [(sp.sqrt(X_T ** 3), X_T * sp.sqrt(X_T)),
                                       (sp.log(X_T ** 2), 2 * sp.log(X_T))],
                          ids=["sqrt-cubed", "log-square"])
 def test_refutes_only_where_both_sides_are_real(lhs, rhs):
+    """Identities that hold wherever both sides are real (x_t >= 0, x_t > 0) were refuted at
+    x_t = -1, where both sides are complex: the checker now evaluates only in the natural domain
+    (numeric.points.natural_domain) and a violation needs both sides real."""
     verdict = check(Case(lhs, rhs))
     assert verdict.status != FAILS, reproducer(Case(lhs, rhs), verdict)
 
