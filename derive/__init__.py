@@ -9,7 +9,7 @@ from derive import symbols
 from derive.derivation import (FAILS, HOLDS, UNDECIDED, Derivation, Erratum, Source, Step, Verdict,
                                paper, seed)
 from derive.gaussian import Normal, complete_the_square, condition, kl_divergence, marginalize
-from derive.latex import to_latex
+from derive.latex.printer import to_latex
 from derive.symbols import TABLE
 
 __all__ = ["symbols", "TABLE", "Derivation", "Step", "Source", "Verdict", "Erratum", "seed", "paper",

@@ -22,6 +22,8 @@ from typing import Any, Protocol, Sequence
 
 import sympy as sp
 
+from derive.latex.printer import derivation_display
+
 HOLDS, FAILS, UNDECIDED = "holds", "fails", "undecided"
 # Not a verdict: the check itself broke (a bug in diffproof). Reported as an error, exit 3.
 ERROR = "error"
@@ -179,7 +181,6 @@ class Derivation:
                 previous = step.expr
 
     def _repr_latex_(self) -> str:
-        from derive.latex import derivation_display
         return derivation_display(self)
 
 

@@ -746,7 +746,7 @@ def greater_by_rules(lhs, rhs, model: ChainModel = VDM, witness=None) -> RulesRe
 
 
 # ----------------------------------------------------------------------------------------------
-# display as SymPy (for derive.latex.to_latex)
+# display as SymPy (for derive.latex.printer.to_latex)
 # ----------------------------------------------------------------------------------------------
 class Shown(sp.Symbol):
     """A symbol printed as its own LaTeX (a density such as q(x_t | x_{t-1}))."""

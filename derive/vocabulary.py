@@ -15,6 +15,7 @@ from typing import Callable
 import sympy as sp
 
 from derive import formulas as F
+from derive.latex.printer import to_latex
 from derive.symbols import TABLE, abar_t, alpha_t, abar_tm1, epshat, s_theta, score, t, x_0, x_t, xhat
 
 
@@ -168,7 +169,6 @@ def lookup_value(key: str):
 
 def table_rows() -> list[tuple[str, str, str]]:
     """(usage, meaning, value as LaTeX) for the README's vocabulary table."""
-    from derive.latex import to_latex  # noqa: PLC0415
 
     rows = []
     for entry in ENTRIES:

@@ -29,6 +29,7 @@ import sympy as sp
 from derive.budget import ERROR as RUN_ERROR, library_site, run_each
 from derive.analytic import analytic_in
 from derive.derivation import ERROR, FAILS, HOLDS, UNDECIDED, Step, Verdict
+from derive.latex.printer import to_latex
 from derive.latex_parse import (ELLIPSIS, Context, LatexParseError, UnsupportedLatexError, parse_chain,
                                 parse_function_definition, parse_relation, has_relation, tokenize)
 from derive.symbols import POSITIVE, REAL, TABLE, Domain, SymbolSpec, SymbolTable
@@ -416,7 +417,6 @@ class Claim:
 
 
 def _latex(expr) -> str:
-    from derive.latex import to_latex  # noqa: PLC0415
     try:
         return to_latex(expr)
     except Exception:  # noqa: BLE001 - display only

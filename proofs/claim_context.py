@@ -31,6 +31,7 @@ from fractions import Fraction
 import sympy as sp
 
 from derive.derivation import FAILS, UNDECIDED, Verdict
+from derive.latex.printer import to_latex
 from derive.symbols import TABLE
 from proofs.claim_distribution import is_noise
 from derive.vocabulary import (DDPM_PARAMETER_KEYS, UNDEFINED_QUANTITY_KEYS, Relation,
@@ -100,7 +101,6 @@ def _user_unknowns(lhs, rhs, assumptions) -> set:
 
 
 def _latex(expr) -> str:
-    from derive.latex import to_latex  # noqa: PLC0415
     try:
         return to_latex(expr)
     except Exception:  # noqa: BLE001 - display only

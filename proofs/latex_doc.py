@@ -17,8 +17,8 @@ from typing import Callable, Iterable
 import sympy as sp
 
 from derive.derivation import PROOF_METHODS
-from derive.latex import (RELATION_LATEX, add_terms, estimate_width, normal_latex, text_escape,
-                          to_latex)
+from derive.latex.printer import RELATION_LATEX, add_terms, normal_latex, to_latex
+from derive.latex.text import estimate_width, text_escape
 from derive.symbols import TABLE, SymbolTable
 from proofs.checker import DerivationResult
 

@@ -5,7 +5,7 @@ import json
 from collections import Counter
 from typing import Iterable
 
-from derive.latex import to_latex
+from derive.latex.printer import to_latex
 from proofs.checker import DerivationResult
 
 

@@ -12,7 +12,8 @@ import pytest
 import sympy as sp
 
 from derive import formulas as F
-from derive.latex import derivation_display, estimate_width, text_escape, to_latex
+from derive.latex.printer import derivation_display, to_latex
+from derive.latex.text import estimate_width, text_escape
 from derive.symbols import (TABLE, abar_t, abar_tm1, alpha_t, dt, score, sigma_max, sigma_min, t,
                             x_0, x_t, xhat)
 from derive.zero import is_zero

@@ -16,7 +16,7 @@ import unicodedata
 import pytest
 
 from derive.derivation import Verdict
-from derive.latex import to_latex
+from derive.latex.printer import to_latex
 from proofs import catalog
 from proofs.checker import DerivationResult, StepResult, check_derivation
 from proofs.cli import main
@@ -159,7 +159,7 @@ def _glyphs(latex: str) -> str | None:
 
 def _frac_parts(latex: str) -> list[str]:
     """Numerator and denominator of a top-level ``\\frac{a}{b}`` (pdftotext puts them apart)."""
-    from derive.latex import _group
+    from derive.latex.text import _group
     match = latex.find(r"\frac{")
     if match < 0:
         return [latex]

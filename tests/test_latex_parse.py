@@ -4,7 +4,7 @@ import pytest
 import sympy as sp
 
 from derive import formulas as F
-from derive.latex import to_latex
+from derive.latex.printer import to_latex
 from derive.latex_parse import (AmbiguousLatexError, Context, LatexParseError,
                                 UnsupportedLatexError, parse_expression, parse_function_definition,
                                 parse_relation)
@@ -147,7 +147,7 @@ def _display_only(expr) -> bool:
 
 
 def test_catalog_formulas_round_trip_through_to_latex():
-    """derive.latex.to_latex output of every catalog expression parses back to the same value
+    """derive.latex.printer.to_latex output of every catalog expression parses back to the same value
     (compared at a random admissible point, exactly)."""
     from proofs import catalog
 

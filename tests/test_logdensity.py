@@ -4,7 +4,7 @@ import pytest
 import sympy as sp
 
 from derive import logdensity as L
-from derive.latex import to_latex
+from derive.latex.printer import to_latex
 from derive.logdensity import (E, IProd, ISum, KL, Log, LogE, Prod, Ratio, RuleGap, Span, Var, add,
                                equal_by_rules, greater_by_rules, lin, sub)
 

@@ -1,7 +1,7 @@
 """The symbol table: one place for each symbol's assumptions, domain and LaTeX name."""
 import sympy as sp
 
-from derive.latex import to_latex
+from derive.latex.printer import to_latex
 from derive.symbols import (TABLE, abar_t, abar_tm1, alpha_t, beta_t, sigma_max, sigma_min, x_t)
 
 

@@ -16,6 +16,8 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 from sympy.printing.latex import LatexPrinter
 
+from derive.gaussian import Normal
+from derive.latex.text import estimate_width, mathjax_text, text_escape
 from derive.symbols import TABLE, SymbolTable
 
 RELATION_LATEX = {"=": "=", "propto": r"\propto", ">=": r"\geq", "<=": r"\leq"}
@@ -344,7 +346,6 @@ def to_latex(expr, table: SymbolTable = TABLE) -> str:
     if expr is None:
         return ""
     try:
-        from derive.gaussian import Normal  # noqa: PLC0415 - avoid a cycle at import time
         if isinstance(expr, Normal):
             return normal_latex(expr, table)
         if isinstance(expr, sp.Basic):
@@ -396,116 +397,6 @@ def _balanced(text: str) -> bool:
 
 
 # ------------------------------------------------------------------------------------------------
-# Text inside math (justifications, sources): escaped for pdflatex with the default OT1 encoding.
-_TEXT_ESCAPES = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&",
-                 "#": r"\#", "%": r"\%", "_": r"\_", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}",
-                 "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}", '"': "''"}
-_UNICODE_TEXT = {"∝": r"$\propto$", "≥": r"$\geq$", "≤": r"$\leq$", "≠": r"$\neq$", "→": r"$\to$",
-                 "∇": r"$\nabla$", "∫": r"$\int$", "∑": r"$\sum$", "√": r"$\surd$", "·": r"$\cdot$",
-                 "×": r"$\times$", "−": "-", "–": "--", "—": "---", "’": "'", "‘": "`", "“": "``",
-                 "”": "''", "…": r"\dots{}", "α": r"$\alpha$", "β": r"$\beta$", "ε": r"$\epsilon$",
-                 "σ": r"$\sigma$", "μ": r"$\mu$", "θ": r"$\theta$", "Σ": r"$\Sigma$", "≈": r"$\approx$"}
-
-
-def text_escape(text: str) -> str:
-    """Plain text made safe for ``\\text{...}`` and paragraphs under pdflatex (ASCII out).
-
-    A run of characters the default fonts cannot set becomes ``[ja]`` (Japanese, as in the seeds'
-    slide titles) or ``[?]``; common math symbols (∝, ≥, α, ...) are typeset.
-    """
-    out = []
-    foreign = False                   # inside a run of characters pdflatex cannot set
-    for char in str(text):
-        if ord(char) >= 128 and char not in _UNICODE_TEXT:
-            if not foreign:
-                out.append("[ja]" if _is_cjk(char) else "[?]")
-            foreign = True
-            continue
-        foreign = False
-        if char in _TEXT_ESCAPES:
-            out.append(_TEXT_ESCAPES[char])
-        elif char in _UNICODE_TEXT:
-            out.append(_UNICODE_TEXT[char])
-        else:
-            out.append(char if char.isprintable() or char == "\n" else " ")
-    return "".join(out)
-
-
-def _is_cjk(char: str) -> bool:
-    code = ord(char)
-    return 0x3000 <= code <= 0x30FF or 0x4E00 <= code <= 0x9FFF or 0xFF00 <= code <= 0xFFEF
-
-
-def mathjax_text(text: str) -> str:
-    """Plain text for ``\\text{...}`` under MathJax (Jupyter, GitHub), which shows it verbatim."""
-    table = str.maketrans({"{": "(", "}": ")", "\\": "/", "$": "", "&": "and", "%": " percent"})
-    return str(text).translate(table)
-
-
-_COMMAND = re.compile(r"\\(left|right|big|Big|bigg|Bigg)[lr]?\b|\\(,|;|quad|qquad)")
-
-
-def estimate_width(latex: str) -> float:
-    """A rough width, in character widths, of a LaTeX math string (for layout decisions only)."""
-    return _width(_COMMAND.sub(" ", latex))
-
-
-def _group(text: str, start: int) -> tuple[str, int]:
-    """The brace group starting at text[start] == '{' and the index after it."""
-    depth = 0
-    for index in range(start, len(text)):
-        if text[index] == "{":
-            depth += 1
-        elif text[index] == "}":
-            depth -= 1
-            if depth == 0:
-                return text[start + 1:index], index + 1
-    return text[start + 1:], len(text)
-
-
-def _width(text: str) -> float:
-    width = 0.0
-    index = 0
-    while index < len(text):
-        char = text[index]
-        if char == "\\":
-            match = re.match(r"\\([A-Za-z]+|.)", text[index:], re.DOTALL)
-            if match is None:
-                index += 1
-                continue
-            name = match.group(1)
-            index += len(match.group(0))
-            if name == "frac" and index < len(text) and text[index] == "{":
-                num, index = _group(text, index)
-                den, index = _group(text, index) if index < len(text) and text[index] == "{" else ("", index)
-                width += max(_width(num), _width(den)) + 0.5
-            elif name in ("boldsymbol", "bar", "hat", "tilde", "mathrm", "mathcal", "operatorname",
-                          "text", "mathbb", "sqrt") and index < len(text) and text[index] == "{":
-                inner, index = _group(text, index)
-                width += _width(inner) + (1.0 if name == "sqrt" else 0.0)
-            elif name in ("cdot", "log", "exp"):
-                width += 2.0
-            else:
-                width += 1.0
-        elif char in "^_":
-            index += 1
-            if index < len(text) and text[index] == "{":
-                inner, index = _group(text, index)
-            else:
-                inner, index = text[index:index + 1], index + 1
-            width += 0.7 * _width(inner)
-        elif char in "{} ":
-            index += 1
-        elif char in "+-=":
-            width += 2.0
-            index += 1
-        else:
-            width += 1.0
-            index += 1
-    return width
-
-
-# ------------------------------------------------------------------------------------------------
 def derivation_display(derivation, table: SymbolTable = TABLE) -> str:
     """The chain as a ``$$\\begin{aligned}...$$`` display, one step per line (``_repr_latex_``)."""
     lines = []
@@ -526,4 +417,4 @@ def derivation_display(derivation, table: SymbolTable = TABLE) -> str:
 
 
 __all__ = ["to_latex", "relation_latex", "normal_latex", "add_terms", "derivation_display",
-           "text_escape", "mathjax_text", "estimate_width", "FieldLatexPrinter", "RELATION_LATEX"]
+           "FieldLatexPrinter", "RELATION_LATEX"]
