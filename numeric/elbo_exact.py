@@ -391,7 +391,7 @@ class ClosedFormCheck:
         from derive.derivation import FAILS, HOLDS, UNDECIDED, Verdict
 
         started = time.perf_counter()
-        Ts = (1,) if L._num(self.model.top) == 1 else self.Ts
+        Ts = (1,) if L.num(self.model.top) == 1 else self.Ts
         compared, partial = [], False
         for T in Ts:
             for draw in range(self.draws):

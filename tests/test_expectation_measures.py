@@ -1,6 +1,6 @@
 """Every expectation carries its full measure q(A | B): its variables AND its conditions.
 
-The rules (derive/logdensity.py) combine an inner expectation with the outer measure only by the
+The rules (derive/logdensity/) combine an inner expectation with the outer measure only by the
 tower property E_{q(S|x_0)}[E_{q(A|B)}[f]] = E_{q(S,A|x_0)}[f], when q(A|B) = q(A|S, x_0) (the
 Markov property of the forward chain); the exact evaluator (numeric/elbo_exact.py) integrates
 against the stated conditional and leaves a function of the conditions that are free.
@@ -107,7 +107,9 @@ def test_encoder_conditional_without_x0_must_not_depend_on_x0():
 
 
 def test_index_signs_are_not_decided_at_the_smallest_T_only():
-    ctx = L.Context(L.VDM, set(), None, (sp.Integer(1), T - 1))
-    assert L._sign(t - 1, ctx) == L.NONNEG          # 0 at t = 1, positive later: not "equal"
-    assert L._sign(T - 5, L.Context(L.VDM, set())) is None     # negative at T = 2 only
-    assert L._sign(T - 1, L.Context(L.VDM, set())) == 1
+    from derive.logdensity import rules as R
+
+    ctx = R.RuleContext(L.VDM, set(), None, (sp.Integer(1), T - 1))
+    assert R._sign(t - 1, ctx) == R.NONNEG          # 0 at t = 1, positive later: not "equal"
+    assert R._sign(T - 5, R.RuleContext(L.VDM, set())) is None     # negative at T = 2 only
+    assert R._sign(T - 1, R.RuleContext(L.VDM, set())) == 1

@@ -1,4 +1,4 @@
-"""The log-density rules (derive/logdensity.py): each rule carries a true identity and refuses a
+"""The log-density rules (derive/logdensity/): each rule carries a true identity and refuses a
 planted wrong one (Luo 2022 Eqs. 5-58; seed 001)."""
 import pytest
 import sympy as sp
