@@ -74,9 +74,9 @@ def main() -> None:
     if sys.argv[1:2] == ["--naive-worker"]:
         naive_worker(sys.argv[2:])
         return
-    from proofs.catalog import vdm_gaussian
+    from proofs import catalog
 
-    ids = sys.argv[1:] or [d.id for d in vdm_gaussian.DERIVATIONS]
+    ids = sys.argv[1:] or [e.id for e in catalog.entries("vdm_gaussian")]
     wall, report = checker_run(ids)
     s = report["summary"]
     step_times = [st["seconds"] for d in report["derivations"] for st in d["steps"]]

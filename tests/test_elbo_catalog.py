@@ -7,7 +7,7 @@ each check at false-fail rate 1e-6 (numeric.montecarlo.MCSettings' default) with
 ``Options`` (0), so a failure reproduces; its power against planted errors is measured in
 tests/test_elbo_mc.py.  The closed-form and rules layers are exact (no error rate)."""
 from derive.derivation import FAILS, HOLDS
-from proofs.catalog import elbo
+from proofs import catalog
 from proofs.checker import Options, check_derivation
 
 LAYERS = {"rules", "closed-form", "monte-carlo", "symbolic"}
@@ -15,7 +15,7 @@ LAYERS = {"rules", "closed-form", "monte-carlo", "symbolic"}
 
 def test_every_chain_holds_with_two_layers_per_step():
     options = Options(numeric=True, max_examples=20)
-    for derivation in elbo.DERIVATIONS:
+    for derivation in catalog.derivations("elbo"):
         result = check_derivation(derivation, options=options)
         assert result.status == HOLDS, (derivation.id, result.first_failure())
         for step in result.steps:
@@ -25,16 +25,16 @@ def test_every_chain_holds_with_two_layers_per_step():
 
 
 def test_sources_cite_seed_and_luo():
-    for derivation in elbo.DERIVATIONS:
+    for derivation in catalog.derivations("elbo"):
         for step in derivation.steps:
             assert step.source.paper and step.source.paper.startswith("Luo 2022"), step.justification
-    cited = {s.source.seed for d in elbo.DERIVATIONS for s in d.steps}
+    cited = {s.source.seed for d in catalog.derivations("elbo") for s in d.steps}
     assert "001" in cited
 
 
 def test_errata_are_refuted_by_exact_values():
     found = {}
-    for erratum in elbo.ERRATA:
+    for erratum in catalog.errata("elbo"):
         result = check_derivation(erratum.claim, options=Options(max_examples=20))
         failing = result.first_failure()
         assert failing is not None, erratum.id

@@ -5,28 +5,29 @@ import pytest
 
 from derive.derivation import FAILS, HOLDS, Derivation, Step
 from derive.symbols import u, v, x_1, x_2, x_3
+from proofs import catalog
 from proofs.catalog import likelihood_basics as L
 from proofs.checker import Options, check_derivation
 
 OPTIONS = Options(max_examples=30)
 
 
-@pytest.mark.parametrize("derivation", L.DERIVATIONS, ids=lambda d: d.id)
-def test_derivation_holds_symbolically(derivation):
-    result = check_derivation(derivation, options=OPTIONS)
+@pytest.mark.parametrize("entry", catalog.entries("likelihood_basics"), ids=lambda e: e.id)
+def test_derivation_holds_symbolically(entry):
+    result = check_derivation(catalog.get(entry.id), options=OPTIONS)
     assert result.status == HOLDS, result.first_failure()
     assert all(r.verdict.method == "symbolic" for r in result.steps)
 
 
 def test_inequality_steps_name_their_method():
-    result = check_derivation(L.gibbs, options=OPTIONS)
+    result = check_derivation(catalog.get("kl-nonnegative-gibbs"), options=OPTIONS)
     how = result.steps[0].verdict.details["how"]
     assert "convex in u" in how and "u = 1" in how
 
 
-@pytest.mark.parametrize("erratum", L.ERRATA, ids=lambda e: e.id)
-def test_erratum_is_refuted(erratum):
-    assert check_derivation(erratum.claim, options=OPTIONS).first_failure() is not None
+@pytest.mark.parametrize("entry", catalog.erratum_entries("likelihood_basics"), ids=lambda e: e.id)
+def test_erratum_is_refuted(entry):
+    assert check_derivation(catalog.get(entry.id), options=OPTIONS).first_failure() is not None
 
 
 def test_planted_unbiased_variance_fails():

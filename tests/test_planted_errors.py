@@ -13,14 +13,14 @@ import pytest
 import sympy as sp
 
 from derive.symbols import TABLE
-from proofs.catalog import vdm_gaussian
+from proofs import catalog
 from proofs.checker import Options, check_relation
 from tests.mutations import MUTATIONS, is_real_error, relation_violated
 
 OPTIONS = Options(numeric=True, seed=0, budget=1.0, max_examples=60)
 
 CASES = []
-for derivation in vdm_gaussian.DERIVATIONS:
+for derivation in catalog.derivations("vdm_gaussian"):
     for index, lhs, step in derivation.links():
         if step.expr is not None and step.symbolic:
             CASES.append(pytest.param(derivation, index, lhs, step, id=f"{derivation.id}-{index}"))

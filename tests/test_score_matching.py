@@ -6,27 +6,28 @@ import pytest
 
 from derive.derivation import FAILS, HOLDS, Derivation, Step
 from numeric.montecarlo import MonteCarloCheck
+from proofs import catalog
 from proofs.catalog import score_matching as S
 from proofs.checker import Options, check_derivation
 
 OPTIONS = Options(max_examples=30)
 
 
-@pytest.mark.parametrize("derivation", S.DERIVATIONS, ids=lambda d: d.id)
-def test_derivation_holds(derivation):
-    result = check_derivation(derivation, options=OPTIONS)
+@pytest.mark.parametrize("entry", catalog.entries("score_matching"), ids=lambda e: e.id)
+def test_derivation_holds(entry):
+    result = check_derivation(catalog.get(entry.id), options=OPTIONS)
     assert result.status == HOLDS, result.first_failure()
     for r in result.steps:
         assert r.verdict.method == ("symbolic" if r.step.expr is not None else "monte-carlo")
 
 
-@pytest.mark.parametrize("erratum", S.ERRATA, ids=lambda e: e.id)
-def test_erratum_is_refuted(erratum):
-    assert check_derivation(erratum.claim, options=OPTIONS).first_failure() is not None
+@pytest.mark.parametrize("entry", catalog.erratum_entries("score_matching"), ids=lambda e: e.id)
+def test_erratum_is_refuted(entry):
+    assert check_derivation(catalog.get(entry.id), options=OPTIONS).first_failure() is not None
 
 
 def test_unit_noise_chain_fails_by_simulation():
-    claim = next(e for e in S.ERRATA if e.id == "E001-langevin-noise-scale").claim
+    claim = catalog.get("E001-langevin-noise-scale")
     assert claim.steps[-1].checks[0].run(3).status == FAILS
 
 
@@ -39,5 +40,6 @@ def test_planted_half_noise_langevin_fails():
 
 def test_planted_wrong_constant_fails():
     claim = Derivation("planted", "planted",
-                       steps=[Step(S.hyvarinen + 1 / S.s ** 2, "planted", lhs=S.fisher)])
+                       steps=[Step(S.hyvarinen_objective() + 1 / S.s ** 2, "planted",
+                                   lhs=S.fisher_divergence())])
     assert check_derivation(claim, options=OPTIONS).status == FAILS

@@ -12,14 +12,16 @@ import pytest
 from derive.derivation import FAILS, HOLDS, Derivation, Step
 from derive.sde import VE, VP
 from derive.symbols import sigma_min, t
-from proofs.catalog import sde_ve, sde_vp
+from proofs import catalog
 from proofs.checker import Options, check_derivation
 
 OPTIONS = Options(max_examples=30)
 
 
-@pytest.mark.parametrize("derivation", sde_ve.DERIVATIONS + sde_vp.DERIVATIONS, ids=lambda d: d.id)
-def test_derivation_holds(derivation):
+@pytest.mark.parametrize("entry", catalog.entries("sde_ve") + catalog.entries("sde_vp"),
+                         ids=lambda e: e.id)
+def test_derivation_holds(entry):
+    derivation = catalog.get(entry.id)
     result = check_derivation(derivation, options=OPTIONS)
     assert result.status == HOLDS, result.first_failure()
     for step in result.steps:
@@ -27,15 +29,15 @@ def test_derivation_holds(derivation):
             assert step.verdict.method == "symbolic", (derivation.id, step.index)
 
 
-@pytest.mark.parametrize("erratum", sde_ve.ERRATA, ids=lambda e: e.id)
-def test_erratum_is_refuted(erratum):
-    result = check_derivation(erratum.claim, options=OPTIONS)
+@pytest.mark.parametrize("entry", catalog.erratum_entries("sde_ve"), ids=lambda e: e.id)
+def test_erratum_is_refuted(entry):
+    result = check_derivation(catalog.get(entry.id), options=OPTIONS)
     failing = result.first_failure()
     assert failing is not None and failing.verdict.counterexample
 
 
 def test_unit_prior_simulation_step_fails_by_monte_carlo():
-    claim = next(e for e in sde_ve.ERRATA if e.id == "E002-sampler-unit-prior").claim
+    claim = catalog.get("E002-sampler-unit-prior")
     verdict = claim.steps[-1].checks[0].run(0)
     assert verdict.status == FAILS and verdict.method == "monte-carlo"
 

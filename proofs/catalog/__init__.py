@@ -1,69 +1,76 @@
-"""The catalog: one module per topic, each defining ``DERIVATIONS`` (and optionally ``ERRATA``).
+"""The catalog: derivations and seed errata, one topic per module.
 
-Modules are discovered, so adding a topic means adding a module here; ids must be unique.
+A topic ``name`` has two modules: ``index/name.py`` declares its ``DERIVATIONS`` and ``ERRATA``
+as plain data (id, title, sources; no SymPy), and ``name.py`` builds each one with ``@builds(id)``.
+Listing and looking up ids read only the declarations; a derivation is built on first use.
+Topics are discovered, so adding one means adding both modules; ids must be unique.
 """
 from __future__ import annotations
 
+import difflib
 import importlib
 import pkgutil
-from functools import lru_cache
+from dataclasses import replace
+from functools import cache
 
-from derive.derivation import Derivation, Erratum
-
-
-@lru_cache(maxsize=1)
-def _modules():
-    names = sorted(info.name for info in pkgutil.iter_modules(__path__) if not info.name.startswith("_"))
-    return [importlib.import_module(f"{__name__}.{name}") for name in names]
+from proofs.catalog import index as _index, registry
+from proofs.catalog.registry import Entry, ErratumEntry
 
 
-@lru_cache(maxsize=1)
-def derivations() -> tuple[Derivation, ...]:
-    found: list[Derivation] = []
-    for module in _modules():
-        for derivation in getattr(module, "DERIVATIONS", ()):
-            derivation.topic = derivation.topic or module.__name__.rsplit(".", 1)[-1]
-            found.append(derivation)
-    _unique([d.id for d in found], "derivation")
-    return tuple(found)
+@cache
+def _declared() -> tuple[tuple[Entry, ...], tuple[ErratumEntry, ...]]:
+    derivations, errata = [], []
+    for info in sorted(pkgutil.iter_modules(_index.__path__), key=lambda i: i.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{_index.__name__}.{info.name}")
+        derivations += [replace(e, topic=info.name) for e in getattr(module, "DERIVATIONS", ())]
+        errata += [replace(e, topic=info.name) for e in getattr(module, "ERRATA", ())]
+    _unique([e.id for e in derivations], "derivation")
+    _unique([e.id for e in errata], "erratum")
+    return tuple(derivations), tuple(errata)
 
 
-@lru_cache(maxsize=1)
-def errata() -> tuple[Erratum, ...]:
-    found = [e for module in _modules() for e in getattr(module, "ERRATA", ())]
-    _unique([e.id for e in found], "erratum")
-    for erratum in found:
-        erratum.claim.expect_fail = True
-    return tuple(found)
+def entries(topic: str | None = None) -> tuple[Entry, ...]:
+    """The derivations' entries in catalog order (topics by name), without building any."""
+    return tuple(e for e in _declared()[0] if topic in (None, e.topic))
 
 
-def _likely_module(identifier: str):
-    """Import only the topic module that declares the id (a fast path for ``get``)."""
-    import pathlib
-    import re
-
-    declares = re.compile(r"Derivation\(\s*[\"']" + re.escape(identifier) + r"[\"']")
-    for path in sorted(pathlib.Path(__path__[0]).glob("[!_]*.py")):
-        if declares.search(path.read_text(encoding="utf-8")):
-            module = importlib.import_module(f"{__name__}.{path.stem}")
-            for derivation in getattr(module, "DERIVATIONS", ()):
-                if derivation.id == identifier:
-                    derivation.topic = derivation.topic or path.stem
-                    return derivation
-    return None
+def erratum_entries(topic: str | None = None) -> tuple[ErratumEntry, ...]:
+    return tuple(e for e in _declared()[1] if topic in (None, e.topic))
 
 
-def get(identifier: str) -> Derivation:
-    fast = _likely_module(identifier)
-    if fast is not None:
-        return fast
-    for derivation in derivations():
-        if derivation.id == identifier:
-            return derivation
-    for erratum in errata():
-        if erratum.id == identifier or erratum.claim.id == identifier:
-            return erratum.claim
+def derivations(topic: str | None = None):
+    """The derivations (of one topic), built on first use."""
+    return tuple(registry.build(entry) for entry in entries(topic))
+
+
+def errata(topic: str | None = None):
+    """The seed errata (of one topic), their claims built on first use."""
+    return tuple(erratum(entry) for entry in erratum_entries(topic))
+
+
+@cache
+def erratum(entry: ErratumEntry):
+    from derive.derivation import Erratum  # noqa: PLC0415 - SymPy only when building
+    return Erratum(entry.id, entry.seed, entry.what, registry.build(entry), entry.correct)
+
+
+def get(identifier: str):
+    """The derivation with this id, or the claim of the erratum with this id (or claim id)."""
+    for entry in entries():
+        if entry.id == identifier:
+            return registry.build(entry)
+    for entry in erratum_entries():
+        if identifier in (entry.id, entry.claim_id):
+            return registry.build(entry)
     raise KeyError(identifier)
+
+
+def closest(identifier: str, count: int = 3) -> list[str]:
+    """The known ids (derivations, then errata) most like a mistyped one."""
+    known = [e.id for e in entries()] + [e.id for e in erratum_entries()]
+    return difflib.get_close_matches(identifier, known, n=count, cutoff=0.6)
 
 
 def _unique(ids: list[str], what: str) -> None:

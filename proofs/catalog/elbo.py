@@ -17,24 +17,18 @@ from __future__ import annotations
 import sympy as sp
 
 from derive import logdensity as L
-from derive.derivation import Derivation, Erratum, Step, paper, seed
+from derive.derivation import Step, paper, seed
 from derive.gaussian import Normal, condition, kl_divergence, marginalize
 from derive.logdensity import (E, IProd, ISum, KL, Log, LogE, LogInt, Mass, Prod, Ratio, Span, Var,
                                add, lin, sub, to_sympy)
 from derive.symbols import m, v, x as x_sym, z as z_sym
 from numeric.elbo_exact import ClosedFormCheck
 from numeric.elbo_mc import RawElboCheck
+from proofs.catalog.index._papers import luo
+from proofs.catalog.index.elbo import SLIDE_EVIDENCE, SLIDE_FIRST, SLIDE_HVAE, SLIDE_SECOND, SLIDE_VAE
+from proofs.catalog.registry import builds
 
 t, T = L.t, L.T
-SLIDE_EVIDENCE = "slide 'ELBO' (Eqs. 9-16)"
-SLIDE_VAE = "slide 'VAE' Loss (ELBO)"
-SLIDE_HVAE = "slide 'HVAE'"
-SLIDE_FIRST = "slide 'Diffusion Models の新しいLoss'"
-SLIDE_SECOND = "slide 'Diffusion Models の修正したLoss'"
-
-
-def luo(eq: str) -> str:
-    return f"Luo 2022 Eq. {eq}"
 
 
 def step(node, justification, source, lhs=None, relation="=", model=L.VDM, witness=None,
@@ -52,8 +46,10 @@ def step(node, justification, source, lhs=None, relation="=", model=L.VDM, witne
                 note=note)
 
 
-def chain(id, title, start, links, sources, conditions=(), expect_fail=False) -> Derivation:
-    """Build the steps in order; each link's left side defaults to the previous expression."""
+def chain(make, start, links, **body):
+    """``make(steps=..., start=..., **body)`` with the links' steps built in order, each link's left
+    side defaulting to the previous expression; ``make`` is an entry's ``derivation`` or an
+    erratum's ``claim``."""
     steps, previous = [], start
     for link in links:
         node, *rest = link
@@ -62,8 +58,7 @@ def chain(id, title, start, links, sources, conditions=(), expect_fail=False) ->
         args = rest[:-1] if has_options else rest
         steps.append(step(node, *args, previous=previous, **kwargs))
         previous = node
-    return Derivation(id, title, steps, start=to_sympy(start), sources=sources,
-                      conditions=conditions, expect_fail=expect_fail)
+    return make(steps=steps, start=to_sympy(start), **body)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -80,90 +75,100 @@ VAE_ELBO = E(q_phi, Log(Ratio(p_xz, q_phi)))
 VAE = dict(model=L.VAE)
 ev_cite = lambda eq: seed("001", SLIDE_EVIDENCE, luo(eq))  # noqa: E731
 
-evidence = chain(
-    "elbo-evidence",
-    "log p(x) = ELBO + KL(q_phi(z|x) || p(z|x)) >= ELBO",
-    Log(p_x),
-    [
-        (Mass(Log(p_x), q_phi), "Multiply by 1 = int q_phi(z|x) dz", ev_cite("9"), VAE),
-        (E(q_phi, Log(p_x), integral=True), "Bring evidence into integral", ev_cite("10"), VAE),
-        (E(q_phi, Log(p_x)), "Definition of Expectation", ev_cite("11"), VAE),
-        (E(q_phi, Log(Ratio(p_xz, p_z_given_x))), "Apply Equation 2: p(x) = p(x, z) / p(z|x)",
-         ev_cite("12"), VAE),
-        (E(q_phi, Log(Ratio(Prod((p_xz, q_phi)), Prod((p_z_given_x, q_phi))))),
-         "Multiply by 1 = q_phi(z|x) / q_phi(z|x)", ev_cite("13"), VAE),
-        (add(VAE_ELBO, E(q_phi, Log(Ratio(q_phi, p_z_given_x)))), "Split the Expectation",
-         ev_cite("14"), VAE),
-        (add(VAE_ELBO, KL(q_phi, p_z_given_x)), "Definition of KL Divergence", ev_cite("15"), VAE),
-        (VAE_ELBO, "KL Divergence always >= 0", ev_cite("16"),
-         dict(model=L.VAE, relation=">=", witness=KL(q_phi, p_z_given_x))),
-    ],
-    sources=(seed("001", SLIDE_EVIDENCE), paper(luo("9-16"))),
-    conditions=("q_phi(z|x) a density in z; closed forms on linear-Gaussian VAEs (T = 1)",),
-)
 
-jensen_route = chain(
-    "elbo-jensen",
-    "the ELBO by Jensen's inequality: log p(x) >= E_q[log p(x, z) / q_phi(z|x)]",
-    Log(p_x),
-    [
-        (LogInt(p_xz, (zv,)), "marginalize the latent: p(x) = int p(x, z) dz", paper(luo("5")), VAE),
-        (LogInt(Ratio(Prod((p_xz, q_phi)), q_phi), (zv,)), "Multiply by 1 = q_phi(z|x) / q_phi(z|x)",
-         paper(luo("6")), VAE),
-        (LogE(q_phi, Ratio(p_xz, q_phi)), "Definition of Expectation", paper(luo("7")), VAE),
-        (VAE_ELBO, "Apply Jensen's Inequality", paper(luo("8")), dict(model=L.VAE, relation=">=")),
-    ],
-    sources=(paper(luo("5-8")),),
-)
+@builds("elbo-evidence")
+def evidence(entry):
+    return chain(
+        entry.derivation,
+        Log(p_x),
+        [
+            (Mass(Log(p_x), q_phi), "Multiply by 1 = int q_phi(z|x) dz", ev_cite("9"), VAE),
+            (E(q_phi, Log(p_x), integral=True), "Bring evidence into integral", ev_cite("10"), VAE),
+            (E(q_phi, Log(p_x)), "Definition of Expectation", ev_cite("11"), VAE),
+            (E(q_phi, Log(Ratio(p_xz, p_z_given_x))), "Apply Equation 2: p(x) = p(x, z) / p(z|x)",
+             ev_cite("12"), VAE),
+            (E(q_phi, Log(Ratio(Prod((p_xz, q_phi)), Prod((p_z_given_x, q_phi))))),
+             "Multiply by 1 = q_phi(z|x) / q_phi(z|x)", ev_cite("13"), VAE),
+            (add(VAE_ELBO, E(q_phi, Log(Ratio(q_phi, p_z_given_x)))), "Split the Expectation",
+             ev_cite("14"), VAE),
+            (add(VAE_ELBO, KL(q_phi, p_z_given_x)), "Definition of KL Divergence", ev_cite("15"), VAE),
+            (VAE_ELBO, "KL Divergence always >= 0", ev_cite("16"),
+             dict(model=L.VAE, relation=">=", witness=KL(q_phi, p_z_given_x))),
+        ],
+        conditions=("q_phi(z|x) a density in z; closed forms on linear-Gaussian VAEs (T = 1)",),
+    )
 
-vae = chain(
-    "vae-elbo",
-    "VAE: ELBO = reconstruction term - KL(q_phi(z|x) || p(z))",
-    VAE_ELBO,
-    [
-        (E(q_phi, Log(Ratio(Prod((p_x_given_z, p_z)), q_phi))),
-         "Chain Rule of Probability: p(x, z) = p_theta(x|z) p(z)", seed("001", SLIDE_VAE, luo("17")), VAE),
-        (add(E(q_phi, Log(p_x_given_z)), E(q_phi, Log(Ratio(p_z, q_phi)))), "Split the Expectation",
-         seed("001", SLIDE_VAE, luo("18")), VAE),
-        (sub(E(q_phi, Log(p_x_given_z)), KL(q_phi, p_z)), "Definition of KL Divergence",
-         seed("001", SLIDE_VAE, luo("19")), VAE),
-    ],
-    sources=(seed("001", SLIDE_VAE), paper(luo("17-19"))),
-    conditions=("the seed's slide calls the encoder p_theta(z|x) and the decoder p_phi(x|z); "
-                "this chain uses q_phi(z|x) and p_theta(x|z) as elsewhere in the seed (naming only)",),
-)
+
+@builds("elbo-jensen")
+def jensen_route(entry):
+    return chain(
+        entry.derivation,
+        Log(p_x),
+        [
+            (LogInt(p_xz, (zv,)), "marginalize the latent: p(x) = int p(x, z) dz", paper(luo("5")),
+             VAE),
+            (LogInt(Ratio(Prod((p_xz, q_phi)), q_phi), (zv,)),
+             "Multiply by 1 = q_phi(z|x) / q_phi(z|x)",
+             paper(luo("6")), VAE),
+            (LogE(q_phi, Ratio(p_xz, q_phi)), "Definition of Expectation", paper(luo("7")), VAE),
+            (VAE_ELBO, "Apply Jensen's Inequality", paper(luo("8")), dict(model=L.VAE, relation=">=")),
+        ],
+    )
+
+
+@builds("vae-elbo")
+def vae(entry):
+    return chain(
+        entry.derivation,
+        VAE_ELBO,
+        [
+            (E(q_phi, Log(Ratio(Prod((p_x_given_z, p_z)), q_phi))),
+             "Chain Rule of Probability: p(x, z) = p_theta(x|z) p(z)",
+             seed("001", SLIDE_VAE, luo("17")), VAE),
+            (add(E(q_phi, Log(p_x_given_z)), E(q_phi, Log(Ratio(p_z, q_phi)))), "Split the Expectation",
+             seed("001", SLIDE_VAE, luo("18")), VAE),
+            (sub(E(q_phi, Log(p_x_given_z)), KL(q_phi, p_z)), "Definition of KL Divergence",
+             seed("001", SLIDE_VAE, luo("19")), VAE),
+        ],
+        conditions=("the seed's slide calls the encoder p_theta(z|x) and the decoder p_phi(x|z); "
+                    "this chain uses q_phi(z|x) and p_theta(x|z) as elsewhere in the seed "
+                    "(naming only)",),
+    )
+
 
 # the conjugate model: z ~ N(0, 1), x | z ~ N(z, s^2), any Gaussian q(z|x) = N(m, v)
 s2 = sp.Symbol("s", positive=True) ** 2
 _prior = Normal(z_sym, sp.Integer(0), sp.Integer(1))
 _lik = Normal(x_sym, z_sym, s2)
 _q = Normal(z_sym, m, v)
-_evidence = marginalize(_prior, _lik).log_density()
-_elbo = _q.expect(sp.expand(_prior.log_density() + _lik.log_density() - _q.log_density()))
-_post = condition(_prior, _lik)
-_kl = kl_divergence(_q, _post)
-conjugate = Derivation(
-    "elbo-conjugate-gaussian",
-    "conjugate model z ~ N(0,1), x|z ~ N(z, s^2): log p(x) = ELBO + KL exactly for any q = N(m, v); "
-    "the gap closes at the true posterior",
-    sources=(seed("001", SLIDE_EVIDENCE, luo("15")),),
-    conditions=("every term computed by derive.gaussian: marginalize, Normal.expect, condition, "
-                "kl_divergence",),
-    steps=[
-        Step(_elbo + _kl, "log p(x) = ELBO(q) + KL(q || p(z|x)) for every Gaussian q = N(m, v)",
-             seed("001", SLIDE_EVIDENCE, luo("15")), lhs=_evidence,
-             checks=[ClosedFormCheck(Log(p_x), add(VAE_ELBO, KL(q_phi, p_z_given_x)), model=L.VAE,
-                                     draws=3)]),
-        Step(_evidence, "at q = p(z|x) the KL vanishes and the ELBO equals the evidence",
-             seed("001", SLIDE_EVIDENCE, luo("16")),
-             lhs=_elbo.subs({m: _post.mean, v: _post.variance}, simultaneous=True),
-             checks=[ClosedFormCheck(VAE_ELBO, Log(p_x), model=L.VAE, draws=3, posterior_encoder=True)]),
-        Step(sp.Integer(0), "the gap KL(q || p(z|x)) is zero at the posterior mean and variance",
-             paper(luo("16")), lhs=_kl.subs({m: _post.mean, v: _post.variance}, simultaneous=True),
-             checks=[ClosedFormCheck(KL(q_phi, p_z_given_x), lin(), model=L.VAE, draws=3,
-                                     posterior_encoder=True)]),
-    ],
-)
+
+
+@builds("elbo-conjugate-gaussian")
+def conjugate(entry):
+    _evidence = marginalize(_prior, _lik).log_density()
+    _elbo = _q.expect(sp.expand(_prior.log_density() + _lik.log_density() - _q.log_density()))
+    _post = condition(_prior, _lik)
+    _kl = kl_divergence(_q, _post)
+    return entry.derivation(
+        conditions=("every term computed by derive.gaussian: marginalize, Normal.expect, condition, "
+                    "kl_divergence",),
+        steps=[
+            Step(_elbo + _kl, "log p(x) = ELBO(q) + KL(q || p(z|x)) for every Gaussian q = N(m, v)",
+                 seed("001", SLIDE_EVIDENCE, luo("15")), lhs=_evidence,
+                 checks=[ClosedFormCheck(Log(p_x), add(VAE_ELBO, KL(q_phi, p_z_given_x)), model=L.VAE,
+                                         draws=3)]),
+            Step(_evidence, "at q = p(z|x) the KL vanishes and the ELBO equals the evidence",
+                 seed("001", SLIDE_EVIDENCE, luo("16")),
+                 lhs=_elbo.subs({m: _post.mean, v: _post.variance}, simultaneous=True),
+                 checks=[ClosedFormCheck(VAE_ELBO, Log(p_x), model=L.VAE, draws=3,
+                                         posterior_encoder=True)]),
+            Step(sp.Integer(0), "the gap KL(q || p(z|x)) is zero at the posterior mean and variance",
+                 paper(luo("16")), lhs=_kl.subs({m: _post.mean, v: _post.variance}, simultaneous=True),
+                 checks=[ClosedFormCheck(KL(q_phi, p_z_given_x), lin(), model=L.VAE, draws=3,
+                                         posterior_encoder=True)]),
+        ],
+    )
+
 
 # ----------------------------------------------------------------------------------------------
 # 3. hierarchical VAE (latents z_1..z_T at positions 1..T)
@@ -181,28 +186,33 @@ HELBO = E(q_hjoint, Log(Ratio(p_hjoint, q_hjoint)))
 HVAE = dict(model=HV, learned=True)
 hv_cite = lambda eq: seed("001", SLIDE_HVAE, luo(eq))  # noqa: E731
 
-hvae = chain(
-    "hvae-elbo",
-    "Markovian hierarchical VAE: the joint, the posterior and their ELBO",
-    Log(p_x),
-    [
-        (Log(p_h_factored), "the Markov joint p(x, z_{1:T}) = p(z_T) p_theta(x|z_1) prod p_theta(z_{t-1}|z_t)",
-         hv_cite("23"), dict(lhs=Log(p_hjoint), model=HV, learned=True, pointwise=True)),
-        (Log(q_h_factored), "the Markov posterior q_phi(z_{1:T}|x) = q_phi(z_1|x) prod q_phi(z_t|z_{t-1})",
-         hv_cite("24"), dict(lhs=Log(q_hjoint), model=HV, learned=True, pointwise=True)),
-        (LogInt(p_hjoint, (Span("z", 1, T),)), "marginalize the latents", paper(luo("25")),
-         dict(lhs=Log(p_x), **HVAE)),
-        (LogInt(Ratio(Prod((p_hjoint, q_hjoint)), q_hjoint), (Span("z", 1, T),)),
-         "Multiply by 1 = q_phi(z_{1:T}|x) / q_phi(z_{1:T}|x)", paper(luo("26")), HVAE),
-        (LogE(q_hjoint, Ratio(p_hjoint, q_hjoint)), "Definition of Expectation", paper(luo("27")), HVAE),
-        (HELBO, "Apply Jensen's Inequality", paper(luo("28")), dict(relation=">=", **HVAE)),
-        (E(q_hjoint, Log(Ratio(p_h_factored, q_h_factored))), "plug in the joint and the posterior",
-         hv_cite("29"), HVAE),
-    ],
-    sources=(seed("001", SLIDE_HVAE), paper(luo("23-29"))),
-    conditions=("the encoder q_phi(z_t|z_{t-1}) and decoder p_theta(z_{t-1}|z_t) are Markov; "
-                "closed forms on random linear-Gaussian encoders and decoders",),
-)
+
+@builds("hvae-elbo")
+def hvae(entry):
+    return chain(
+        entry.derivation,
+        Log(p_x),
+        [
+            (Log(p_h_factored),
+             "the Markov joint p(x, z_{1:T}) = p(z_T) p_theta(x|z_1) prod p_theta(z_{t-1}|z_t)",
+             hv_cite("23"), dict(lhs=Log(p_hjoint), model=HV, learned=True, pointwise=True)),
+            (Log(q_h_factored),
+             "the Markov posterior q_phi(z_{1:T}|x) = q_phi(z_1|x) prod q_phi(z_t|z_{t-1})",
+             hv_cite("24"), dict(lhs=Log(q_hjoint), model=HV, learned=True, pointwise=True)),
+            (LogInt(p_hjoint, (Span("z", 1, T),)), "marginalize the latents", paper(luo("25")),
+             dict(lhs=Log(p_x), **HVAE)),
+            (LogInt(Ratio(Prod((p_hjoint, q_hjoint)), q_hjoint), (Span("z", 1, T),)),
+             "Multiply by 1 = q_phi(z_{1:T}|x) / q_phi(z_{1:T}|x)", paper(luo("26")), HVAE),
+            (LogE(q_hjoint, Ratio(p_hjoint, q_hjoint)), "Definition of Expectation", paper(luo("27")),
+             HVAE),
+            (HELBO, "Apply Jensen's Inequality", paper(luo("28")), dict(relation=">=", **HVAE)),
+            (E(q_hjoint, Log(Ratio(p_h_factored, q_h_factored))), "plug in the joint and the posterior",
+             hv_cite("29"), HVAE),
+        ],
+        conditions=("the encoder q_phi(z_t|z_{t-1}) and decoder p_theta(z_{t-1}|z_t) are Markov; "
+                    "closed forms on random linear-Gaussian encoders and decoders",),
+    )
+
 
 # ----------------------------------------------------------------------------------------------
 # 4-5. variational diffusion models
@@ -249,30 +259,33 @@ F45_SEED = lin((1, RECON), (-1, PRIOR_FIRST),
 MC_FIRST = E(Q_JOINT, lin((1, Log(dec(1))), (-1, KL(step_q(T), pT)),
                           (1, ISum(Log(consistency_ratio), 1, T - 1))))
 
-first = chain(
-    "vdm-elbo-first",
-    "VDM, first derivation: reconstruction - prior matching + consistency terms",
-    Log(p_x0),
-    [
-        (LogInt(P_JOINT, LATENTS), "marginalize the latents", f_cite(1, "34"), {}),
-        (LogInt(Ratio(Prod((P_JOINT, Q_JOINT)), Q_JOINT), LATENTS),
-         "Multiply by 1 = q(x_{1:T}|x_0) / q(x_{1:T}|x_0)", f_cite(2, "35"), {}),
-        (LogE(Q_JOINT, Ratio(P_JOINT, Q_JOINT)), "Definition of Expectation", f_cite(3, "36"), {}),
-        (ELBO, "Apply Jensen's Inequality", f_cite(4, "37"), dict(relation=">=")),
-        (F38, "the Markov joint and posterior (factorizations)", f_cite(5, "38"), {}),
-        (F39, "take out the t = 1 decoder factor and the t = T encoder factor", f_cite(6, "39"), {}),
-        (F40, "shift the index of the decoder product", f_cite(7, "40"), {}),
-        (F41, "log of a product: split off the product over t", f_cite(8, "41"), {}),
-        (F42, "log of a product, linearity", f_cite(9, "42"), {}),
-        (F43, "linearity of expectation: exchange sum and expectation", f_cite(10, "43"), {}),
-        (F44, "drop the variables each term does not depend on", f_cite(11, "44"), {}),
-        (F45_CORRECT, "the prior term as a KL divergence; the consistency terms stay expected "
-                      "log-ratios under q(x_{t-1}, x_t, x_{t+1}|x_0) (see erratum "
-                      "luo45-consistency-kl)", f_cite(12, "45"), dict(mc=MC_FIRST)),
-    ],
-    sources=(seed("001", SLIDE_FIRST), paper(luo("34-45"))),
-    conditions=("q(x_t|x_{t-1}) Markov; the rules assume T >= 2; closed forms at T = 2..5",),
-)
+
+@builds("vdm-elbo-first")
+def first(entry):
+    return chain(
+        entry.derivation,
+        Log(p_x0),
+        [
+            (LogInt(P_JOINT, LATENTS), "marginalize the latents", f_cite(1, "34"), {}),
+            (LogInt(Ratio(Prod((P_JOINT, Q_JOINT)), Q_JOINT), LATENTS),
+             "Multiply by 1 = q(x_{1:T}|x_0) / q(x_{1:T}|x_0)", f_cite(2, "35"), {}),
+            (LogE(Q_JOINT, Ratio(P_JOINT, Q_JOINT)), "Definition of Expectation", f_cite(3, "36"), {}),
+            (ELBO, "Apply Jensen's Inequality", f_cite(4, "37"), dict(relation=">=")),
+            (F38, "the Markov joint and posterior (factorizations)", f_cite(5, "38"), {}),
+            (F39, "take out the t = 1 decoder factor and the t = T encoder factor", f_cite(6, "39"),
+             {}),
+            (F40, "shift the index of the decoder product", f_cite(7, "40"), {}),
+            (F41, "log of a product: split off the product over t", f_cite(8, "41"), {}),
+            (F42, "log of a product, linearity", f_cite(9, "42"), {}),
+            (F43, "linearity of expectation: exchange sum and expectation", f_cite(10, "43"), {}),
+            (F44, "drop the variables each term does not depend on", f_cite(11, "44"), {}),
+            (F45_CORRECT, "the prior term as a KL divergence; the consistency terms stay expected "
+                          "log-ratios under q(x_{t-1}, x_t, x_{t+1}|x_0) (see erratum "
+                          "luo45-consistency-kl)", f_cite(12, "45"), dict(mc=MC_FIRST)),
+        ],
+        conditions=("q(x_t|x_{t-1}) Markov; the rules assume T >= 2; closed forms at T = 2..5",),
+    )
+
 
 S47 = E(Q_JOINT, Log(Ratio(Prod((pT, IProd(dec(t), 1, T))), IProd(step_q(t), 1, T))))
 S48 = E(Q_JOINT, Log(Ratio(Prod((pT, dec(1), IProd(dec(t), 2, T))),
@@ -300,85 +313,73 @@ S58_SEED = lin((1, RECON), (-1, KL(marg_q(T), pT)), (1, ISum(denoising_kl, 2, T)
 MC_SECOND = E(Q_JOINT, lin((1, Log(dec(1))), (-1, KL(marg_q(T), pT)),
                            (-1, ISum(KL(posterior_q(t), dec(t)), 2, T))))
 
-bayes_markov = chain(
-    "vdm-bayes-markov",
-    "q(x_t|x_{t-1}) = q(x_t|x_{t-1}, x_0) = q(x_{t-1}|x_t, x_0) q(x_t|x_0) / q(x_{t-1}|x_0)",
-    Log(step_q(t)),
-    [
-        (Log(markov_q(t)), "Markov property: x_0 adds nothing given x_{t-1}", seed("001", SLIDE_SECOND, luo("46")),
-         dict(pointwise=True, t_values=(2, 3, 4, 5))),
-        (Log(bayes_den), "Bayes' rule", seed("001", SLIDE_SECOND, luo("46")),
-         dict(pointwise=True, t_values=(2, 3, 4, 5))),
-    ],
-    sources=(seed("001", SLIDE_SECOND), paper(luo("46"))),
-    conditions=("2 <= t <= T; an identity of log-densities in all variables",),
-)
 
-second = chain(
-    "vdm-elbo-second",
-    "VDM, second derivation: reconstruction - prior matching - denoising matching terms",
-    Log(p_x0),
-    [
-        (ELBO, "the same ELBO as the first derivation (evidence = ELBO + KL to the posterior)",
-         s_cite(1, "47"), dict(relation=">=", witness=KL(Q_JOINT, P_POST))),
-        (S47, "the Markov joint and posterior", s_cite(2, "48"), {}),
-        (S48, "take out the t = 1 factors", s_cite(3, "49"), {}),
-        (S49, "Markov property: q(x_t|x_{t-1}) = q(x_t|x_{t-1}, x_0)", s_cite(4, "50"), {}),
-        (S50, "log of a product", s_cite(5, "51"),
-         dict(note="the seed writes p_theta(x_T) here and p(x_T) elsewhere; the prior has no "
-                   "parameters, so this chain reads p(x_T) (naming only)")),
-        (S52, "Bayes' rule (Eq. 46) in each factor", s_cite(7, "52"), {}),
-        (S53, "telescoping product of q(x_{t-1}|x_0) / q(x_t|x_0)", s_cite(8, "53"), {}),
-        (S54, "cancel q(x_1|x_0); log of a product", s_cite(9, "54-55"), {}),
-        (S55, "linearity of expectation", s_cite(10, "56"), {}),
-        (S56, "drop the variables each term does not depend on", s_cite(11, "57"), {}),
-        (S58, "Definition of KL Divergence (the seed's sign of the last sum is wrong: see erratum "
-              "seed001-vdm-second-final-sign)", s_cite(12, "58"), dict(mc=MC_SECOND)),
-    ],
-    sources=(seed("001", SLIDE_SECOND), paper(luo("46-58"))),
-    conditions=("q(x_t|x_{t-1}) Markov; the rules assume T >= 2; closed forms at T = 2..5",),
-)
+@builds("vdm-bayes-markov")
+def bayes_markov(entry):
+    return chain(
+        entry.derivation,
+        Log(step_q(t)),
+        [
+            (Log(markov_q(t)), "Markov property: x_0 adds nothing given x_{t-1}",
+             seed("001", SLIDE_SECOND, luo("46")),
+             dict(pointwise=True, t_values=(2, 3, 4, 5))),
+            (Log(bayes_den), "Bayes' rule", seed("001", SLIDE_SECOND, luo("46")),
+             dict(pointwise=True, t_values=(2, 3, 4, 5))),
+        ],
+        conditions=("2 <= t <= T; an identity of log-densities in all variables",),
+    )
 
-DERIVATIONS = [evidence, jensen_route, vae, conjugate, hvae, first, bayes_markov, second]
+
+@builds("vdm-elbo-second")
+def second(entry):
+    return chain(
+        entry.derivation,
+        Log(p_x0),
+        [
+            (ELBO, "the same ELBO as the first derivation (evidence = ELBO + KL to the posterior)",
+             s_cite(1, "47"), dict(relation=">=", witness=KL(Q_JOINT, P_POST))),
+            (S47, "the Markov joint and posterior", s_cite(2, "48"), {}),
+            (S48, "take out the t = 1 factors", s_cite(3, "49"), {}),
+            (S49, "Markov property: q(x_t|x_{t-1}) = q(x_t|x_{t-1}, x_0)", s_cite(4, "50"), {}),
+            (S50, "log of a product", s_cite(5, "51"),
+             dict(note="the seed writes p_theta(x_T) here and p(x_T) elsewhere; the prior has no "
+                       "parameters, so this chain reads p(x_T) (naming only)")),
+            (S52, "Bayes' rule (Eq. 46) in each factor", s_cite(7, "52"), {}),
+            (S53, "telescoping product of q(x_{t-1}|x_0) / q(x_t|x_0)", s_cite(8, "53"), {}),
+            (S54, "cancel q(x_1|x_0); log of a product", s_cite(9, "54-55"), {}),
+            (S55, "linearity of expectation", s_cite(10, "56"), {}),
+            (S56, "drop the variables each term does not depend on", s_cite(11, "57"), {}),
+            (S58, "Definition of KL Divergence (the seed's sign of the last sum is wrong: see erratum "
+                  "seed001-vdm-second-final-sign)", s_cite(12, "58"), dict(mc=MC_SECOND)),
+        ],
+        conditions=("q(x_t|x_{t-1}) Markov; the rules assume T >= 2; closed forms at T = 2..5",),
+    )
+
 
 # ----------------------------------------------------------------------------------------------
 # the seed's wrong lines, encoded as written
 # ----------------------------------------------------------------------------------------------
-ERRATA = [
-    Erratum(
-        "seed001-vdm-second-final-sign",
-        seed("001", f"{SLIDE_SECOND}, line 12 (final line)", luo("58")),
-        "the final line adds the denoising matching terms (+ sum_{t=2}^T E[KL(...)]); the line "
-        "before it gives minus: ELBO = reconstruction - prior matching - sum of KLs",
-        claim=chain("seed001-vdm-second-final-sign-claim",
-                    "the seed's final line of the second VDM derivation, as written", S56,
-                    [(S58_SEED, "Definition of KL Divergence (as the seed writes it)",
-                      s_cite(12, "58"), {})],
-                    sources=(seed("001", SLIDE_SECOND),), expect_fail=True),
-        correct="vdm-elbo-second",
-    ),
-    Erratum(
-        "seed001-vdm-second-missing-division",
-        seed("001", f"{SLIDE_SECOND}, line 6", luo("52")),
-        "the line replaces q(x_t|x_{t-1}, x_0) by q(x_{t-1}|x_t, x_0) q(x_t|x_0) without the "
-        "division by q(x_{t-1}|x_0) (the next line restores it)",
-        claim=chain("seed001-vdm-second-missing-division-claim",
-                    "the seed's sixth line of the second VDM derivation, as written", S50,
-                    [(S51_SEED, "Bayes' rule (as the seed writes it)", s_cite(6, "52"), {})],
-                    sources=(seed("001", SLIDE_SECOND),), expect_fail=True),
-        correct="vdm-elbo-second",
-    ),
-    Erratum(
-        "luo45-consistency-kl",
-        seed("001", f"{SLIDE_FIRST}, line 12 (final line)", luo("45")),
-        "the consistency term E_{q(x_{t-1}, x_{t+1}|x_0)}[KL(q(x_t|x_{t-1}) || p_theta(x_t|x_{t+1}))] "
-        "integrates x_t against q(x_t|x_{t-1}) as if x_t and x_{t+1} were independent given x_{t-1}; "
-        "under q(x_{t-1}, x_t, x_{t+1}|x_0) they are not, so the line does not equal the one before "
-        "it (the same line is Luo 2022 Eq. 45)",
-        claim=chain("luo45-consistency-kl-claim",
-                    "the first VDM derivation's final line, as the seed (and Luo Eq. 45) write it",
-                    F44, [(F45_SEED, "Definition of KL Divergence (as written)", f_cite(12, "45"), {})],
-                    sources=(seed("001", SLIDE_FIRST),), expect_fail=True),
-        correct="vdm-elbo-first",
-    ),
-]
+def _seed_line(entry, before, written, justification: str, cite, title: str, slide: str):
+    """The seed's line ``written`` after the line ``before``, as a one-step claim."""
+    return chain(entry.claim, before, [(written, justification, cite, {})], title=title,
+                 sources=(seed("001", slide),))
+
+
+@builds("seed001-vdm-second-final-sign")
+def final_sign(entry):
+    return _seed_line(entry, S56, S58_SEED, "Definition of KL Divergence (as the seed writes it)",
+                      s_cite(12, "58"), "the seed's final line of the second VDM derivation, as written",
+                      SLIDE_SECOND)
+
+
+@builds("seed001-vdm-second-missing-division")
+def missing_division(entry):
+    return _seed_line(entry, S50, S51_SEED, "Bayes' rule (as the seed writes it)", s_cite(6, "52"),
+                      "the seed's sixth line of the second VDM derivation, as written", SLIDE_SECOND)
+
+
+@builds("luo45-consistency-kl")
+def consistency_kl(entry):
+    return _seed_line(entry, F44, F45_SEED, "Definition of KL Divergence (as written)", f_cite(12, "45"),
+                      "the first VDM derivation's final line, as the seed (and Luo Eq. 45) write it",
+                      SLIDE_FIRST)

@@ -18,17 +18,18 @@ import numpy as np
 import sympy as sp
 
 from derive import formulas as F
-from derive.derivation import Derivation, Erratum, Step, paper, seed
+from derive.derivation import Step, paper, seed
 from derive.gaussian import Normal
 from derive.symbols import abar_t, eps_0, m, s, score, x_0, x_t
 from derive.codegen import safe_lambdify
 from numeric.montecarlo import ControlVariateCheck, LazyCheck, MonteCarloCheck, PairedCheck
 from numeric.simulate import (GaussianMixture, closed_forms, forward_chain, joint_triple, noise_of,
                               posterior_expectation_check)
+from proofs.catalog.index._papers import LUO
+from proofs.catalog.registry import builds
 from proofs.catalog.vdm_gaussian import MU_Q, SIGMA_Q, tweedie_x0
 
 sqrt = sp.sqrt
-LUO = "Luo 2022"
 
 # -- the parameters of the catalog's checks (tests draw others with Hypothesis) ---------------------
 SCHEDULE = tuple(float(a) for a in 1 - np.linspace(1e-2, 0.2, 8))    # 8 steps, DDPM-style betas
@@ -69,23 +70,21 @@ def forward_chain_checks(alphas=SCHEDULE, x0=X0, settings=None):
     return mean_check, var_check
 
 
-_mean_check = LazyCheck(lambda: forward_chain_checks()[0])
-_var_check = LazyCheck(lambda: forward_chain_checks()[1])
-forward_chain_derivation = Derivation(
-    "mc-forward-chain",
-    "q(x_t | x_0) = N(sqrt(abar_t) x_0, 1 - abar_t) by simulating x_t = sqrt(alpha_t) x_{t-1} + "
-    "sqrt(1 - alpha_t) eps step by step",
-    sources=(seed("001", "slide 'q(x_t|x_0)'"), paper(f"{LUO} Eqs. 61-70")),
-    conditions=(f"T = {len(SCHEDULE)} steps, beta_t linear from 0.01 to 0.2, x_0 = {X0}",),
-    steps=[
-        Step(sqrt(abar_t) * x_0, "the simulated mean of x_T equals the mean of q(x_T | x_0)",
-             seed("001", "slide 'q(x_t|x_0)'", f"{LUO} Eq. 70"), symbolic=False,
-             checks=[_mean_check]),
-        Step(1 - abar_t, "the simulated variance of x_T equals the variance of q(x_T | x_0)",
-             seed("001", "slide 'q(x_t|x_0)'", f"{LUO} Eq. 70"), symbolic=False,
-             checks=[_var_check]),
-    ],
-)
+@builds("mc-forward-chain")
+def forward_chain_derivation(entry):
+    mean_check = LazyCheck(lambda: forward_chain_checks()[0])
+    var_check = LazyCheck(lambda: forward_chain_checks()[1])
+    return entry.derivation(
+        conditions=(f"T = {len(SCHEDULE)} steps, beta_t linear from 0.01 to 0.2, x_0 = {X0}",),
+        steps=[
+            Step(sqrt(abar_t) * x_0, "the simulated mean of x_T equals the mean of q(x_T | x_0)",
+                 seed("001", "slide 'q(x_t|x_0)'", f"{LUO} Eq. 70"), symbolic=False,
+                 checks=[mean_check]),
+            Step(1 - abar_t, "the simulated variance of x_T equals the variance of q(x_T | x_0)",
+                 seed("001", "slide 'q(x_t|x_0)'", f"{LUO} Eq. 70"), symbolic=False,
+                 checks=[var_check]),
+        ],
+    )
 
 
 # -- the posterior q(x_{t-1} | x_t, x_0) by simulating the triple -----------------------------------
@@ -115,25 +114,26 @@ def posterior_checks(alpha=ALPHA, abar_prev=ABAR_PREV, data=GAUSS, settings=None
                             params=params, **extra))
 
 
-_p = [LazyCheck(lambda i=i: posterior_checks()[i]) for i in range(4)]
-posterior_derivation = Derivation(
-    "mc-posterior",
-    "the posterior q(x_{t-1} | x_t, x_0) = N(mu_q, Sigma_q) by simulating (x_0, x_{t-1}, x_t)",
-    sources=(seed("001", "slide 'q(x_{t-1}|x_t,x_0)'"), paper(f"{LUO} Eq. 84")),
-    conditions=(f"alpha_t = {ALPHA}, abar_(t-1) = {ABAR_PREV}, x_0 ~ N(0.5, 1.2^2)",
-                "x_{t-1}, x_t, x_0 are jointly Gaussian, so the regression of x_{t-1} on (x_t, x_0) "
-                "is its conditional mean and the residual variance its conditional variance"),
-    steps=[
-        Step(MU_Q, "the residual x_{t-1} - mu_q has mean 0", paper(f"{LUO} Eq. 84"),
-             symbolic=False, checks=[_p[0]]),
-        Step(MU_Q, "the residual is uncorrelated with x_t", paper(f"{LUO} Eq. 84"),
-             symbolic=False, checks=[_p[1]]),
-        Step(MU_Q, "the residual is uncorrelated with x_0", paper(f"{LUO} Eq. 84"),
-             symbolic=False, checks=[_p[2]]),
-        Step(SIGMA_Q, "the residual variance is Sigma_q", seed("001", "slide 'Sigma_q(t)'", f"{LUO} Eq. 84"),
-             symbolic=False, checks=[_p[3]]),
-    ],
-)
+@builds("mc-posterior")
+def posterior_derivation(entry):
+    _p = [LazyCheck(lambda i=i: posterior_checks()[i]) for i in range(4)]
+    return entry.derivation(
+        conditions=(f"alpha_t = {ALPHA}, abar_(t-1) = {ABAR_PREV}, x_0 ~ N(0.5, 1.2^2)",
+                    "x_{t-1}, x_t, x_0 are jointly Gaussian, so the regression of x_{t-1} on "
+                    "(x_t, x_0) is its conditional mean and the residual variance its conditional "
+                    "variance"),
+        steps=[
+            Step(MU_Q, "the residual x_{t-1} - mu_q has mean 0", paper(f"{LUO} Eq. 84"),
+                 symbolic=False, checks=[_p[0]]),
+            Step(MU_Q, "the residual is uncorrelated with x_t", paper(f"{LUO} Eq. 84"),
+                 symbolic=False, checks=[_p[1]]),
+            Step(MU_Q, "the residual is uncorrelated with x_0", paper(f"{LUO} Eq. 84"),
+                 symbolic=False, checks=[_p[2]]),
+            Step(SIGMA_Q, "the residual variance is Sigma_q",
+                 seed("001", "slide 'Sigma_q(t)'", f"{LUO} Eq. 84"),
+                 symbolic=False, checks=[_p[3]]),
+        ],
+    )
 
 
 # -- Tweedie and the marginal score, as conditional expectations ------------------------------------
@@ -163,39 +163,42 @@ _TWEEDIE = "Tweedie read as E[x_0 | x_t] (conditional expectation, not pointwise
 _SCORE = ("score = -E[eps_0 | x_t] / sqrt(1 - abar_t) (conditional expectation, not pointwise), ")
 TWEEDIE_NOTE = ("checked as a conditional expectation: E[x_0 | x_t] (simulated with self-normalized "
                 "importance weights) equals the expression with the exact marginal score")
-tweedie_derivation = Derivation(
-    "mc-tweedie",
-    "Tweedie's formula E[x_0 | x_t] = (x_t + (1 - abar_t) grad log p(x_t)) / sqrt(abar_t) by "
-    "simulation, for Gaussian and Gaussian-mixture data",
-    sources=(seed("001", "slide 'Tweedie's formula'"), paper(f"{LUO} Eqs. 131-133")),
-    conditions=(TWEEDIE_NOTE, f"abar_t = {ABAR}; Gaussian data N(0.5, 1.2^2) at x_t = {XT_1D}; "
-                f"a two-component mixture in d = 2 at x_t = {XT_2D}"),
-    steps=[
-        Step(tweedie_x0, _TWEEDIE + "Gaussian data (d = 1)", seed("001", "slide 'Tweedie's formula'"),
-             symbolic=False, checks=[LazyCheck(lambda: tweedie_check(GAUSS, [XT_1D], ABAR))], note=TWEEDIE_NOTE),
-        Step(tweedie_x0, _TWEEDIE + "mixture data (d = 2)", paper(f"{LUO} Eq. 133"),
-             symbolic=False, checks=[LazyCheck(lambda: tweedie_check(MIXTURE, XT_2D, ABAR))], note=TWEEDIE_NOTE),
-    ],
-)
+
+
+@builds("mc-tweedie")
+def tweedie_derivation(entry):
+    return entry.derivation(
+        conditions=(TWEEDIE_NOTE, f"abar_t = {ABAR}; Gaussian data N(0.5, 1.2^2) at x_t = {XT_1D}; "
+                    f"a two-component mixture in d = 2 at x_t = {XT_2D}"),
+        steps=[
+            Step(tweedie_x0, _TWEEDIE + "Gaussian data (d = 1)",
+                 seed("001", "slide 'Tweedie's formula'"),
+                 symbolic=False, checks=[LazyCheck(lambda: tweedie_check(GAUSS, [XT_1D], ABAR))],
+                 note=TWEEDIE_NOTE),
+            Step(tweedie_x0, _TWEEDIE + "mixture data (d = 2)", paper(f"{LUO} Eq. 133"),
+                 symbolic=False, checks=[LazyCheck(lambda: tweedie_check(MIXTURE, XT_2D, ABAR))],
+                 note=TWEEDIE_NOTE),
+        ],
+    )
+
 
 SCORE_NOTE = ("checked as a conditional expectation: grad log p(x_t) = -E[eps_0 | x_t] / "
               "sqrt(1 - abar_t); pointwise it is false (see erratum marginal-score-pointwise)")
-score_derivation = Derivation(
-    "mc-marginal-score",
-    "the marginal score is the conditional mean of the noise: grad log p(x_t) = "
-    "-E[eps_0 | x_t] / sqrt(1 - abar_t)",
-    sources=(seed("001", "slide 'grad log p(x_t) = -eps_0 / sqrt(1 - abar_t)'"),
-             paper(f"{LUO} Eq. 151")),
-    conditions=(SCORE_NOTE,),
-    steps=[
-        Step(-eps_0 / sqrt(1 - abar_t), _SCORE + "Gaussian data (d = 1)",
-             paper(f"{LUO} Eq. 151"), lhs=score, symbolic=False,
-             checks=[LazyCheck(lambda: score_check(GAUSS, [XT_1D], ABAR))], note=SCORE_NOTE),
-        Step(-eps_0 / sqrt(1 - abar_t), _SCORE + "mixture data (d = 2)",
-             paper(f"{LUO} Eq. 151"), lhs=score, symbolic=False,
-             checks=[LazyCheck(lambda: score_check(MIXTURE, XT_2D, ABAR))], note=SCORE_NOTE),
-    ],
-)
+
+
+@builds("mc-marginal-score")
+def score_derivation(entry):
+    return entry.derivation(
+        conditions=(SCORE_NOTE,),
+        steps=[
+            Step(-eps_0 / sqrt(1 - abar_t), _SCORE + "Gaussian data (d = 1)",
+                 paper(f"{LUO} Eq. 151"), lhs=score, symbolic=False,
+                 checks=[LazyCheck(lambda: score_check(GAUSS, [XT_1D], ABAR))], note=SCORE_NOTE),
+            Step(-eps_0 / sqrt(1 - abar_t), _SCORE + "mixture data (d = 2)",
+                 paper(f"{LUO} Eq. 151"), lhs=score, symbolic=False,
+                 checks=[LazyCheck(lambda: score_check(MIXTURE, XT_2D, ABAR))], note=SCORE_NOTE),
+        ],
+    )
 
 
 # -- denoising score matching = explicit score matching + a constant (Vincent 2011) -------------------
@@ -311,33 +314,25 @@ def dsm_independence_checks(data: GaussianMixture = MIXTURE_1D, abar: float = AB
     return checks
 
 
-_dsm, _dsm_mix = dsm_checks(), dsm_independence_checks()
-dsm_derivation = Derivation(
-    "mc-dsm-esm",
-    "denoising score matching equals explicit score matching up to a constant free of the model",
-    sources=(seed("001", "slide 'score matching'"), paper("Vincent 2011, Eq. 11 and Appendix")),
-    conditions=("J_ESM(s) = 1/2 E||s(x_t) - grad log p(x_t)||^2, J_DSM(s) = 1/2 E||s(x_t) - "
-                "grad log q(x_t | x_0)||^2; each model's two losses are estimated from the same "
-                "(x_0, x_t) draws",
-                f"abar_t = {ABAR}; Gaussian data N(0.5, 1.2^2) (closed-form constant) and a "
-                "two-component mixture in d = 1 (model independence)",
-                "for affine models and Gaussian data the loss gap is quadratic in the standard "
-                "normals, so the control variates absorb all its noise: those steps are exact up "
-                "to round-off with the pilot sample alone"),
-    steps=[Step(dsm_constant()[0], check.what, paper("Vincent 2011, Eq. 11"), symbolic=False,
-                checks=[check]) for check in _dsm]
-    + [Step(None, check.what, paper("Vincent 2011, Eq. 11"), checks=[check]) for check in _dsm_mix],
-)
-
-DERIVATIONS = [forward_chain_derivation, posterior_derivation, tweedie_derivation, score_derivation,
-               dsm_derivation]
+@builds("mc-dsm-esm")
+def dsm_derivation(entry):
+    return entry.derivation(
+        conditions=("J_ESM(s) = 1/2 E||s(x_t) - grad log p(x_t)||^2, J_DSM(s) = 1/2 E||s(x_t) - "
+                    "grad log q(x_t | x_0)||^2; each model's two losses are estimated from the same "
+                    "(x_0, x_t) draws",
+                    f"abar_t = {ABAR}; Gaussian data N(0.5, 1.2^2) (closed-form constant) and a "
+                    "two-component mixture in d = 1 (model independence)",
+                    "for affine models and Gaussian data the loss gap is quadratic in the standard "
+                    "normals, so the control variates absorb all its noise: those steps are exact up "
+                    "to round-off with the pilot sample alone"),
+        steps=[Step(dsm_constant()[0], check.what, paper("Vincent 2011, Eq. 11"), symbolic=False,
+                    checks=[check]) for check in dsm_checks()]
+        + [Step(None, check.what, paper("Vincent 2011, Eq. 11"), checks=[check])
+                 for check in dsm_independence_checks()],
+    )
 
 
 # -- errata: seed 001 states Tweedie and the score pointwise -----------------------------------------
-_reparam = {x_t: sqrt(abar_t) * x_0 + sqrt(1 - abar_t) * eps_0}
-_exact_score = F.gaussian_data_score()
-
-
 def _pointwise_gap_check(kind: str):
     """E[(lhs - rhs)^2] = 0 over the joint (x_0, x_t): what the pointwise reading implies."""
     cf = closed_forms()
@@ -358,37 +353,34 @@ def _pointwise_gap_check(kind: str):
                            scale="rms", params={"abar_t": abar, "data": repr(data)})
 
 
-def _pointwise_claim(identifier: str, title: str, slide: str, lhs, rhs, justification: str,
-                     kind: str) -> Derivation:
+def _pointwise_claim(entry, title: str, slide: str, lhs, rhs, justification: str, kind: str):
     """A seed claim read pointwise: a symbolic step at one sample, and its mean-square MC form."""
-    return Derivation(
-        identifier, title, sources=(seed("001", slide),),
+    return entry.claim(
+        title, sources=(seed("001", slide),),
         conditions=("x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps_0, x_0 ~ N(m, s^2), "
                     "exact marginal score",),
-        definitions=_reparam,
+        definitions={x_t: sqrt(abar_t) * x_0 + sqrt(1 - abar_t) * eps_0},
         steps=[Step(rhs, justification, seed("001", slide), lhs=lhs),
                Step(None, "the same claim in mean square over the joint law", seed("001", slide),
                     checks=[LazyCheck(lambda: _pointwise_gap_check(kind))])],
     )
 
 
-tweedie_pointwise = _pointwise_claim(
-    "tweedie-pointwise-claim",
-    "seed 001: sqrt(abar_t) x_0 = x_t + (1 - abar_t) grad log p(x_t), read pointwise (Gaussian data)",
-    "slide 'Tweedie's formula' (second display)", sqrt(abar_t) * x_0, x_t + (1 - abar_t) * _exact_score,
-    "Tweedie applied to one sample x_0, as the slide writes it", "tweedie")
-score_pointwise = _pointwise_claim(
-    "marginal-score-pointwise-claim",
-    "seed 001: grad log p(x_t) = -eps_0 / sqrt(1 - abar_t) for the marginal score, read pointwise",
-    "slide 'grad log p(x_t) = -eps_0 / sqrt(1 - abar_t)'", _exact_score, -eps_0 / sqrt(1 - abar_t),
-    "the marginal score equals the scaled noise of this sample", "score")
+@builds("tweedie-pointwise")
+def tweedie_pointwise(entry):
+    return _pointwise_claim(
+        entry,
+        "seed 001: sqrt(abar_t) x_0 = x_t + (1 - abar_t) grad log p(x_t), read pointwise "
+        "(Gaussian data)",
+        "slide 'Tweedie's formula' (second display)", sqrt(abar_t) * x_0,
+        x_t + (1 - abar_t) * F.gaussian_data_score(),
+        "Tweedie applied to one sample x_0, as the slide writes it", "tweedie")
 
-ERRATA = [
-    Erratum("tweedie-pointwise", seed("001", "slide 'Tweedie's formula'"),
-            "Tweedie's formula is stated for the sample x_0; it holds for E[x_0 | x_t] only",
-            tweedie_pointwise, correct="mc-tweedie"),
-    Erratum("marginal-score-pointwise", seed("001", "slide 'grad log p(x_t) = -eps_0 / sqrt(1 - abar_t)'"),
-            "the marginal score equals -E[eps_0 | x_t] / sqrt(1 - abar_t), not -eps_0 / sqrt(1 - abar_t) "
-            "(that is the conditional score of q(x_t | x_0))",
-            score_pointwise, correct="mc-marginal-score"),
-]
+
+@builds("marginal-score-pointwise")
+def score_pointwise(entry):
+    return _pointwise_claim(
+        entry,
+        "seed 001: grad log p(x_t) = -eps_0 / sqrt(1 - abar_t) for the marginal score, read pointwise",
+        "slide 'grad log p(x_t) = -eps_0 / sqrt(1 - abar_t)'", F.gaussian_data_score(),
+        -eps_0 / sqrt(1 - abar_t), "the marginal score equals the scaled noise of this sample", "score")

@@ -58,14 +58,13 @@ def _select(targets: list[str]):
     if not targets:
         return list(catalog.derivations()), list(catalog.errata())
     by_id = {}
-    for erratum in catalog.errata():
-        by_id[erratum.id] = erratum
-        by_id[erratum.claim.id] = erratum
+    for entry in catalog.erratum_entries():
+        by_id[entry.id] = by_id[entry.claim_id] = entry
     derivations, errata = [], []
     rest = []
     for target in targets:
         if target in by_id:
-            errata.append(by_id[target])
+            errata.append(catalog.erratum(by_id[target]))
         else:
             rest.append(target)
     if rest:
