@@ -16,7 +16,7 @@ from proofs.output import report_internal_error, say
 
 
 def _cmd_list(args) -> int:
-    rows = [(d.id, d.title, "; ".join(str(s) for s in d.sources)) for d in catalog.derivations()]
+    rows = [(e.id, e.title, "; ".join(str(s) for s in e.sources)) for e in catalog.entries()]
     if args.json:
         print(json.dumps([{"id": i, "title": t, "sources": s} for i, t, s in rows], indent=2))
         return 0
@@ -24,15 +24,15 @@ def _cmd_list(args) -> int:
     for identifier, title, sources in rows:
         print(f"{identifier:<{width}}  {title}")
         print(f"{'':<{width}}  [{sources}]")
-    print(f"{len(rows)} derivations; {len(catalog.errata())} seed errata (diffproof errata)")
+    print(f"{len(rows)} derivations; {len(catalog.erratum_entries())} seed errata (diffproof errata)")
     return 0
 
 
 def _cmd_check(args) -> int:
+    derivations = select(args.targets)      # an unknown id is reported before SymPy is imported
     from proofs.checker import check_derivations
     from proofs.report import terminal, to_json
 
-    derivations = select(args.targets)
     options = options_from(args)
     show = not args.json and sys.stderr.isatty()
 

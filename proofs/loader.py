@@ -5,7 +5,6 @@ import importlib.util
 import os
 import sys
 
-from derive.derivation import Derivation
 from proofs import catalog
 
 
@@ -18,6 +17,7 @@ def load_file(path: str) -> list[Derivation]:
 
     It may define ``DERIVATIONS`` (a list); otherwise every module-level Derivation is taken.
     """
+    from derive.derivation import Derivation  # noqa: PLC0415 - SymPy only when loading a file
     if not os.path.isfile(path):
         raise UsageError(f"no such file: {path}")
     name = "diffproof_user_" + os.path.splitext(os.path.basename(path))[0].replace("-", "_")
@@ -46,7 +46,7 @@ def load_file(path: str) -> list[Derivation]:
     return list(found)
 
 
-def select(targets: list[str]) -> list[Derivation]:
+def select(targets: list[str]) -> list:
     """Catalog ids and/or Python files; no targets means the whole catalog."""
     if not targets:
         return list(catalog.derivations())
@@ -58,6 +58,13 @@ def select(targets: list[str]) -> list[Derivation]:
         try:
             chosen.append(catalog.get(target))
         except KeyError:
-            known = ", ".join(d.id for d in catalog.derivations())
-            raise UsageError(f"unknown derivation id {target!r}; known ids: {known}") from None
+            raise UsageError(unknown_id(target)) from None
     return chosen
+
+
+def unknown_id(identifier: str) -> str:
+    """The message for an id the catalog does not hold, naming the closest ids."""
+    close = catalog.closest(identifier)
+    hint = f"closest: {', '.join(close)}; " if close else ""
+    total = len(catalog.entries())
+    return f"unknown derivation id {identifier!r}; {hint}diffproof list shows all {total}"

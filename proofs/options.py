@@ -1,16 +1,18 @@
 """The options every checking command shares (check, errata, claim), validated in one place.
 
-Bad values are usage errors (exit 2) reported by argparse with the option's name.
+Bad values are usage errors (exit 2) reported by argparse with the option's name.  The parser
+does not import the checker (nor SymPy), so ``diffproof list`` starts fast; its defaults are the
+checker's ``Options`` defaults (a test keeps them equal).
 """
 from __future__ import annotations
 
 import argparse
 import math
 
-from proofs.checker import Options
-
 MAX_SEED = 2 ** 32 - 1
 MAX_SECONDS = 24 * 3600.0
+DEFAULT_BUDGET = 2.0                 # proofs.checker.Options.budget
+DEFAULT_LIMIT = 60.0                 # proofs.checker.Options.limit
 
 
 def seed_value(text: str) -> int:
@@ -44,14 +46,15 @@ def add_check_options(parser: argparse.ArgumentParser, checks: bool = True) -> N
                             help="skip the steps' extra checks (Monte Carlo, simulations)")
     parser.add_argument("--seed", type=seed_value, default=0,
                         help="seed of every random stream (default 0)")
-    parser.add_argument("--budget", type=seconds_value, default=2.0,
+    parser.add_argument("--budget", type=seconds_value, default=DEFAULT_BUDGET,
                         help="CPU seconds of symbolic simplification per step (default 2)")
-    parser.add_argument("--limit", type=seconds_value, default=Options.limit,
+    parser.add_argument("--limit", type=seconds_value, default=DEFAULT_LIMIT,
                         help="hard limit: CPU seconds for checking one step or reading one claim; "
-                             f"past it the step is undecided (default {Options.limit:g})")
+                             f"past it the step is undecided (default {DEFAULT_LIMIT:g})")
 
 
-def options_from(args: argparse.Namespace) -> Options:
+def options_from(args: argparse.Namespace):
+    from proofs.checker import Options  # noqa: PLC0415 - SymPy only for the commands that check
     return Options(numeric=not args.no_numeric, seed=args.seed, budget=args.budget,
                    limit=max(args.limit, args.budget),
                    run_checks=not getattr(args, "no_checks", False))

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 
-from proofs.claim_document import MAX_DISPLAY_CHARS, is_markdown, read_document
 from proofs.loader import UsageError
 from proofs.options import add_check_options, options_from
 from proofs.output import say
@@ -15,6 +14,7 @@ from proofs.output import say
 
 def _run(args) -> int:
     from proofs.claim import check_file_text, check_text, exit_code, terminal, to_json
+    from proofs.claim_document import MAX_DISPLAY_CHARS, is_markdown, read_document
 
     options = options_from(args)
     if (args.file is None) == (args.latex is None):
