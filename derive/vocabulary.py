@@ -16,7 +16,7 @@ import sympy as sp
 
 from derive import formulas as F
 from derive.latex.printer import to_latex
-from derive.symbols import TABLE, abar_t, alpha_t, abar_tm1, epshat, s_theta, score, t, x_0, x_t, xhat
+from derive.symbols import TABLE, abar_t, abar_tm1, epshat, score, t, x_0, x_t
 
 
 @dataclass(frozen=True)
@@ -192,28 +192,10 @@ def table_rows() -> list[tuple[str, str, str]]:
     return rows
 
 
-@dataclass(frozen=True)
-class Relation:
-    """A relation the papers take for granted, used when a claim mentions its symbols."""
-
-    text: str                       # shown in the report
-    target: sp.Symbol               # the symbol it substitutes
-    value: sp.Expr
-    noise: sp.Symbol
-
-
-def reparametrization(noise: sp.Symbol) -> Relation:
-    """x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) noise: the forward marginal written with its
-    noise (Luo Eq. 69 with eps_0; DDPM Eq. 4 and Alg. 1 with eps)."""
-    name = {"eps_0": "eps_0", "eps": "eps"}[noise.name]
-    source = "Luo Eq. 69" if name == "eps_0" else "DDPM Eq. 4, Alg. 1"
-    return Relation(f"x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) {name} ({source})", x_t,
-                    sp.sqrt(abar_t) * x_0 + sp.sqrt(1 - abar_t) * noise, noise)
-
-
-def reparametrization_x0(noise: sp.Symbol) -> sp.Expr:
-    """The same relation solved for x_0 (Luo Eq. 115)."""
-    return (x_t - sp.sqrt(1 - abar_t) * noise) / sp.sqrt(abar_t)
+def forward_sample(noise: sp.Symbol) -> sp.Expr:
+    """sqrt(abar_t) x_0 + sqrt(1 - abar_t) noise: x_t written with the noise of the forward
+    marginal (Luo Eq. 69 with eps_0; DDPM Eq. 4 and Alg. 1 with eps)."""
+    return sp.sqrt(abar_t) * x_0 + sp.sqrt(1 - abar_t) * noise
 
 
 def tweedie_x0(score_value: sp.Expr = score) -> sp.Expr:
@@ -225,7 +207,7 @@ def tweedie_x0(score_value: sp.Expr = score) -> sp.Expr:
 def tweedie_noise(noise: sp.Symbol, score_value: sp.Expr = score) -> sp.Expr:
     """E[noise | x_t], solved from the reparametrization with x_0 -> E[x_0 | x_t]: it is
     -sqrt(1 - abar_t) grad log p(x_t) (Luo Eq. 151 in conditional expectation)."""
-    (solution,) = sp.solve(sp.Eq(reparametrization(noise).value.xreplace(
+    (solution,) = sp.solve(sp.Eq(forward_sample(noise).xreplace(
         {x_0: tweedie_x0(score_value)}), x_t), noise)
     return solution
 
@@ -247,59 +229,6 @@ def conditional_mean_given_xt(body: sp.Expr, given: sp.Expr) -> sp.Expr:
                         sp.Poly(body, *present).total_degree() <= 1):
         raise ValueError("E[. | x_t] is computed for expressions affine in x_0 and the noise only")
     return body.xreplace({x_0: tweedie_x0(), **{n: tweedie_noise(n) for n in noises}})
-
-
-TWEEDIE_READING = "in conditional expectation given x_t (Tweedie, Luo Eq. 133)"
-
-
-@dataclass(frozen=True)
-class Parametrization:
-    """mu_theta written through one model prediction: mu_q(x_t, x_0) with x_0 (or the noise, or
-    the score) replaced by the prediction."""
-
-    kind: str                     # "x0", "noise", "score"
-    prediction: sp.Symbol
-    text: str                     # shown in the report
-    value: sp.Expr
-
-
-def _x0_of(kind: str) -> sp.Expr:
-    if kind == "x0":
-        return xhat                                             # Luo Eq. 95
-    if kind == "noise":
-        return reparametrization_x0(TABLE["eps_0"]).xreplace({TABLE["eps_0"]: epshat})  # Eq. 115
-    return tweedie_x0(s_theta)                                  # Luo Eq. 133 with s_theta
-
-
-_PARAMETRIZATIONS = (
-    ("x0", xhat, "xhat_theta(x_t, t)", "mu_q(x_t, xhat_theta) (Luo Eq. 95)"),
-    ("noise", epshat, "epshat_theta(x_t, t)",
-     "mu_q(x_t, (x_t - sqrt(1 - abar_t) epshat_theta) / sqrt(abar_t)) (Luo Eq. 125; DDPM Eq. 11)"),
-    ("score", s_theta, "s_theta(x_t, t)",
-     "mu_q(x_t, (x_t + (1 - abar_t) s_theta) / sqrt(abar_t)) (Luo Eq. 143)"),
-)
-
-
-@lru_cache(maxsize=None)
-def model_mean_parametrizations() -> tuple[Parametrization, ...]:
-    """The three parametrizations of mu_theta, computed from the posterior mean mu_q."""
-    out = []
-    for kind, prediction, _, text in _PARAMETRIZATIONS:
-        value = _posterior_mean().xreplace({x_0: _x0_of(kind)})
-        out.append(Parametrization(kind, prediction, f"mu_theta = {text} = {_shown(value, prediction)}",
-                                   value))
-    return tuple(out)
-
-
-def _shown(value: sp.Expr, prediction: sp.Symbol) -> str:
-    """c_1 x_t + c_2 prediction, each coefficient simplified (display only)."""
-    expanded = value.xreplace({abar_t: TABLE.definitions[abar_t]})
-    terms = []
-    for variable in (x_t, prediction):
-        coefficient = sp.factor(sp.simplify(sp.diff(expanded, variable)))
-        coefficient = coefficient.subs(alpha_t * abar_tm1, abar_t)
-        terms.append(f"({coefficient}) {variable}")
-    return " + ".join(terms)
 
 
 def cumulative_product(body, index, lower, upper) -> sp.Expr | None:
@@ -324,63 +253,14 @@ def cumulative_product(body, index, lower, upper) -> sp.Expr | None:
     return None
 
 
-# Symbols that name a quantity defined elsewhere (per SDE, per model, per paper section) rather
-# than a free parameter: a claim that merely equates one of them with a formula is a definition.
-UNDEFINED_QUANTITY_KEYS = ("g_t", "f_t", "S_t", "V_t", "lam", "score")
-# Parameters of the DDPM forward process: a claim x_t = ... using only these (and x_0 and the
-# noise) is the forward marginal, checked under the reparametrization.
+# Parameters of the DDPM forward process: known given x_t in E[. | x_t]; a claim x_t = ... using
+# only these (and x_0 and the noise) is read as the forward marginal (proofs.claim_context).
 DDPM_PARAMETER_KEYS = ("alpha_t", "abar_t", "abar_tm1", "beta_t", "t")
 
 
 DENSITIES = (r"q(x_t \mid x_{t-1})", r"q(x_t \mid x_0)", r"q(x_{t-1} \mid x_0)",
              r"q(x_{t-1} \mid x_t, x_0)")
 
-__all__ = ["conditional_mean_given_xt", "Parametrization", "model_mean_parametrizations", "tweedie_x0", "tweedie_noise",
-           "TWEEDIE_READING", "ENTRIES", "DENSITIES", "Entry", "Relation", "reparametrization", "reparametrization_x0",
-           "UNDEFINED_QUANTITY_KEYS", "DDPM_PARAMETER_KEYS", "cumulative_product", "density", "normal", "lookup_function", "lookup_value",
-           "table_rows"]
-
-
-# ---------------------------------------------------------------------------------------------
-# continuous-time schedules (notation.md): sigma(t), beta(t), f(t), g(t) from derive.sde
-# ---------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Schedule:
-    """A linear SDE of notation.md as built-in functions of one argument: ``base`` (sigma or
-    beta, the schedule's own function) and the SDE coefficients f, g, all computed by
-    :mod:`derive.sde`."""
-
-    name: str                       # "VE" or "VP"
-    base: str                       # name key of the schedule function (|sigma| or |beta|)
-    text: str                       # the reading, as the report states it
-
-    def bodies(self) -> dict[str, tuple[str, sp.Expr]]:
-        """name key -> (LaTeX usage, body in t)."""
-        from derive import sde  # noqa: PLC0415
-
-        if self.name == "VE":
-            return {"|sigma|": (r"\sigma(t)", sde.VE.sigma(t)), "|g|": ("g(t)", sde.VE.g(t)),
-                    "|f|": ("f(t)", sde.VE.f(t))}
-        return {"|beta|": (r"\beta(t)", sde.VP.beta(t)), "|g|": ("g(t)", sde.VP.g(t)),
-                "|f|": ("f(t)", sde.VP.f(t))}
-
-    def functions(self, keys) -> dict:
-        """FunctionDefs for the given name keys (a subset of :meth:`bodies`)."""
-        from derive.latex_parse import FunctionDef  # noqa: PLC0415
-
-        return {key: FunctionDef(usage, (t,), body, meaning=f"{self.name} schedule (notation.md)")
-                for key, (usage, body) in self.bodies().items() if key in keys}
-
-
-SCHEDULES = {
-    "VE": Schedule("VE", "|sigma|", "the VE schedule of notation.md: sigma(t) = sigma_min "
-                   "(sigma_max/sigma_min)^t, g(t) = sqrt(d sigma(t)^2/dt) (Song et al. Eq. 30), "
-                   "f(t) = 0"),
-    "VP": Schedule("VP", "|beta|", "the VP schedule of notation.md: beta(t) = beta_min + "
-                   "t (beta_max - beta_min), f(t) = -beta(t)/2, g(t) = sqrt(beta(t)) (Song et al. "
-                   "Eqs. 32-33), t in [0, 1]"),
-}
-__all__ += ["Schedule", "SCHEDULES"]
-BETA_READING = ("beta(t) = beta_min + t (beta_max - beta_min), the VP schedule of notation.md "
-                "(Song et al. Eq. 33); f(t), g(t) not built in")
-__all__ += ["BETA_READING"]
+__all__ = ["Entry", "ENTRIES", "DENSITIES", "DDPM_PARAMETER_KEYS", "lookup_function", "lookup_value",
+           "density", "normal", "forward_sample", "tweedie_x0", "tweedie_noise",
+           "conditional_mean_given_xt", "cumulative_product", "table_rows"]

@@ -37,7 +37,7 @@ from proofs.checker import NotCheckable, Options, library_failure, verdict_from_
 from proofs.claim_context import (DEFINITION, builtin_relation, generic_values, marginal_score,
                                   model_mean, reads_as_definition, tweedie, with_model_mean,
                                   with_relation, schedule_reading)
-from derive.vocabulary import TWEEDIE_READING
+from proofs.claim_readings import TWEEDIE_READING
 from proofs.claim_distribution import in_distribution, is_noise, states_a_law
 
 UNPARSABLE = "unparsable"

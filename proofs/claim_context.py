@@ -33,10 +33,12 @@ import sympy as sp
 from derive.derivation import FAILS, UNDECIDED, Verdict
 from derive.latex.printer import to_latex
 from derive.symbols import TABLE
+from derive.vocabulary import DDPM_PARAMETER_KEYS, tweedie_noise, tweedie_x0
+from numeric.points import simple_points
 from proofs.claim_distribution import is_noise
-from derive.vocabulary import (DDPM_PARAMETER_KEYS, UNDEFINED_QUANTITY_KEYS, Relation,
-                               model_mean_parametrizations, reparametrization, reparametrization_x0,
-                               tweedie_noise, tweedie_x0)
+from proofs.claim_readings import (BETA_READING, SCHEDULES, UNDEFINED_QUANTITY_KEYS, Relation,
+                                   model_mean_parametrizations, reparametrization,
+                                   reparametrization_x0)
 
 _OTHER_LATENTS = ("x_tm1", "x_tm2", "x_tp1")
 DEFINITION = "definition"
@@ -167,8 +169,6 @@ def marginal_score(lhs, rhs, assumptions) -> Verdict | None:
             "the claim does not fix"))
     var = moving[0]
     others = sorted(target.free_symbols - {var}, key=lambda s: s.name)
-    from numeric.points import simple_points  # noqa: PLC0415
-
     for point in simple_points(others, assumptions.table, 40):
         subs = {s: sp.Rational(v.numerator, v.denominator) for s, v in point.items()}
         values = []
@@ -318,8 +318,6 @@ def schedule_reading(claim_text: str, file_text: str, defined) -> tuple[dict, li
     only together with the schedule's own function (a user sigma(t) or beta(t) is another
     schedule).  With both or neither schedule mentioned, g and f are not built in; beta(t) keeps
     its one meaning."""
-    from derive.vocabulary import BETA_READING, SCHEDULES  # noqa: PLC0415
-
     kinds = schedule_cues(claim_text) or schedule_cues(file_text)
     applied = applied_functions(claim_text) - set(defined)
     functions, readings, note = {}, [], None

@@ -4,11 +4,11 @@ import sympy as sp
 
 from derive import formulas as F
 from derive.symbols import TABLE, abar_t, s_theta, score
-from derive.vocabulary import (conditional_mean_given_xt, model_mean_parametrizations,
-                               tweedie_noise, tweedie_x0)
+from derive.vocabulary import conditional_mean_given_xt, tweedie_noise, tweedie_x0
 from derive.zero import is_zero
 from proofs.checker import Options
 from proofs.claim import check_file_text, to_json
+from proofs.claim_readings import model_mean_parametrizations
 
 OPTIONS = Options(budget=1.0, max_examples=60)
 MU_Q = (r"\frac{\sqrt{\alpha_t}(1-\bar\alpha_{t-1})x_t + \sqrt{\bar\alpha_{t-1}}(1-\alpha_t)x_0}"

@@ -7,9 +7,9 @@ import sympy as sp
 
 from derive import sde
 from derive.symbols import t
-from derive.vocabulary import SCHEDULES
 from proofs.checker import Options
 from proofs.claim import check_file_text, check_text
+from proofs.claim_readings import SCHEDULES
 from proofs.cli import main
 
 OPTIONS = Options(seed=0)
