@@ -10,7 +10,8 @@ the hierarchical VAE, and both VDM derivations.  Each step is checked by two lay
 
 and the final lines also by ``monte-carlo``: the raw ELBO sampled from its definition equals the
 closed-form decomposition.  Where the seed's line is wrong, the catalog holds the correct line
-and ``ERRATA`` the seed's, which the checker refutes with T, the parameters and both values.
+and an erratum the seed's, which the checker refutes with T, the parameters and both values.
+Ids, titles and sources are in ``index/elbo.py``; the functions below build each entry.
 """
 from __future__ import annotations
 
