@@ -26,6 +26,10 @@ class LinearSDE:
     def g(self, time: sp.Expr) -> sp.Expr:
         raise NotImplementedError
 
+    def g2(self, time: sp.Expr) -> sp.Expr:
+        """g(t)^2, the variance rate of the noise term g dw; SymPy cancels the square root in g."""
+        return self.g(time) ** 2
+
     @cached_property
     def scale(self) -> sp.Expr:
         """s(t) = exp(int_0^t f(xi) dxi)  (seed 002 Eq. 3.28)."""
@@ -36,7 +40,7 @@ class LinearSDE:
         """s(t)^2 sigma'(t)^2, sigma'(t)^2 = int_0^t g^2 / s^2  (seed 002 Eqs. 3.27, 3.29)."""
         s_xi = self.scale.subs(t, xi)
         # powsimp (not simplify) before integrating: expanded logs make SymPy's integrator slow
-        integral = sp.integrate(sp.powsimp(self.g(xi) ** 2 / s_xi ** 2), (xi, 0, t), conds="none")
+        integral = sp.integrate(sp.powsimp(self.g2(xi) / s_xi ** 2), (xi, 0, t), conds="none")
         return sp.powsimp(sp.factor(sp.powsimp(sp.expand(self.scale ** 2 * integral))), combine="exp")
 
     def moment_ode_residuals(self) -> dict[str, sp.Expr]:
@@ -47,7 +51,7 @@ class LinearSDE:
         variance = self.kernel_variance
         return {"mean ODE": sp.diff(self.scale, t) - self.f(t) * self.scale,
                 "mean at 0": self.scale.subs(t, 0) - 1,
-                "variance ODE": sp.diff(variance, t) - 2 * self.f(t) * variance - self.g(t) ** 2,
+                "variance ODE": sp.diff(variance, t) - 2 * self.f(t) * variance - self.g2(t),
                 "variance at 0": variance.subs(t, 0)}
 
     def solve_variance_ode(self) -> sp.Expr:
@@ -55,7 +59,7 @@ class LinearSDE:
         route to Eqs. 3.27-3.29).  Piecewise branches for degenerate parameters (sigma_max =
         sigma_min) are resolved by the table's orderings.  Slow for sub-VP: used by tests only."""
         var = sp.Function("var")
-        solution = sp.dsolve(sp.Eq(var(t).diff(t), 2 * self.f(t) * var(t) + self.g(t) ** 2), var(t),
+        solution = sp.dsolve(sp.Eq(var(t).diff(t), 2 * self.f(t) * var(t) + self.g2(t)), var(t),
                              ics={var(0): 0}).rhs
         return solution.replace(lambda e: isinstance(e, sp.Piecewise), lambda e: e.args[0].expr)
 
@@ -69,11 +73,11 @@ class LinearSDE:
 
     def reverse_drift(self, x: sp.Expr, score: sp.Expr, time: sp.Expr = t) -> sp.Expr:
         """Drift of the reverse-time SDE: f(t) x - g(t)^2 score  (Song Eq. 6; seed 002 Eq. 3.46)."""
-        return self.f(time) * x - self.g(time) ** 2 * score
+        return self.f(time) * x - self.g2(time) * score
 
     def probability_flow_drift(self, x: sp.Expr, score: sp.Expr, time: sp.Expr = t) -> sp.Expr:
         """Drift of the probability-flow ODE: f(t) x - g(t)^2 score / 2  (Song Eq. 13)."""
-        return self.f(time) * x - self.g(time) ** 2 * score / 2
+        return self.f(time) * x - self.g2(time) * score / 2
 
     def reverse_euler_maruyama(self, x, score, time, step, noise) -> sp.Expr:
         """One reverse Euler-Maruyama step from time to time - step (seed 002 Algorithm 3.1)."""
