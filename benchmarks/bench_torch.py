@@ -145,8 +145,8 @@ def main(argv=None) -> int:
     n, k = args.n_samples, args.sample_steps
     sde = config.sde()
     x0 = S.prior_sample(sde, (n, 2), generator=torch.Generator().manual_seed(0))
-    S.euler_maruyama(model, sde, x0[:1000], 2)  # warm-up
-    module = timed(lambda: S.euler_maruyama(model, sde, x0, k, t_min=1 - k / 1000 + 1e-9))
+    S.euler_maruyama(model, x0[:1000], sde, n_steps=2)  # warm-up
+    module = timed(lambda: S.euler_maruyama(model, x0, sde, n_steps=k, t_min=1 - k / 1000 + 1e-9))
     base = timed(lambda: baseline_sample(model, n, 1000, k, no_grad=False))
     seed_exact = timed(lambda: baseline_sample(model, n, 1000, k, no_grad=True))
     rate = lambda seconds: n * k / seconds  # noqa: E731

@@ -1,14 +1,17 @@
 """Every torch formula equals its SymPy twin (derive/) in float64 on Hypothesis-drawn inputs.
 
-The reference is the SymPy expression lambdified to mpmath at 80 digits (enough for the
-cancellations of the expanded SymPy forms at t = 1e-12) and evaluated at the same float64 inputs,
-so it is the exact value of the formula there.  Tolerance: relative error
+The reference is the SymPy expression lambdified (derive.codegen.safe_lambdify) to mpmath at 80
+digits (enough for the cancellations of the expanded SymPy forms at t = 1e-12) and evaluated at
+the same float64 inputs, so it is the exact value of the formula there.  The torch SDE classes
+carry derive.sde's member names: every public method is a derive.sde member, compared with it
+here, or one of the few torch-only helpers of TORCH_ONLY.  Tolerance: relative error
 <= 1e-12, relative to max(|exact|, size of the largest term) where a difference of terms can
 cancel (stated per test).
 """
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 
 import mpmath
@@ -20,6 +23,7 @@ from hypothesis import given, settings, strategies as st
 from derive import formulas as F
 from derive import losses as L
 from derive import sde as S
+from derive.codegen import safe_lambdify
 from derive.gaussian import Normal, marginalize
 from derive.symbols import (a, abar_t, abar_tm1, alpha_t, beta_max, beta_min, dt, eps, eps_0,
                             epshat, lam, m, mu_1, mu_2, s, s_theta, score, sigma_max, sigma_min,
@@ -54,7 +58,7 @@ losses_noise_kl_weight = _cached(L.noise_kl_weight)
 
 @functools.lru_cache(maxsize=None)
 def _compiled(expr: sp.Expr, keys: tuple):
-    return sp.lambdify(keys, expr, "mpmath")
+    return safe_lambdify(list(keys), expr, modules="mpmath")
 
 
 def _mpf(value) -> mpmath.mpf:
@@ -69,10 +73,10 @@ def exact(expr: sp.Expr, values: dict) -> float:
         return float(fn(*[_mpf(values[k]) for k in keys]))
 
 
-def close(actual, expected: float, size: float = 0.0) -> None:
+def close(actual, expected: float, size: float = 0.0, what=None) -> None:
     actual = float(actual)
     bound = RTOL * max(abs(expected), size, 1e-300)
-    assert abs(actual - expected) <= bound, (actual, expected, abs(actual - expected) / bound)
+    assert abs(actual - expected) <= bound, (what, actual, expected, abs(actual - expected) / bound)
 
 
 def T(value) -> torch.Tensor:
@@ -103,31 +107,91 @@ def sde_point(kind: str, data, time):
     return sde, twin, values
 
 
-@EXAMPLES
-@given(ve_params, times)
-def test_ve_schedule(params, time):
-    sde, values = ve_values(params, time)
-    tt = T(time)
-    close(sde.sigma(tt), exact(S.VE.sigma(), values))
-    close(sde.g(tt), exact(S.VE.g(t), values))
-    close(sde.g2(tt), exact(S.VE.g(t) ** 2, values))
-    close(sde.var(tt), exact(S.VE.kernel_variance, values))
-    close(sde.scale(tt), exact(S.VE.scale, values))
-    close(sde.f(tt), exact(S.VE.f(t), values))
+# --- the torch SDE classes against derive.sde, member by member ----------------------------------
+# Public torch methods without a derive.sde member of that name, with the reason each exists.
+TORCH_ONLY = {
+    "kernel_std": "sqrt(kernel_variance), formed without the root of a square that may underflow",
+    "step_alphas": "the corrector's Langevin scale s(t_k)^2 / s(t_{k+1})^2 on a time grid",
+    "check_time": "validation of a sampler's end time (no formula)",
+}
+TWIN_CLASSES = [(VE, S.VESDE), (VP, S.VPSDE), (SubVP, S.SubVPSDE)]
+DATA_VARIANCE = sp.Symbol("data_variance", positive=True)
+
+
+def public_methods(cls) -> set[str]:
+    return {name for name, _ in inspect.getmembers(cls, inspect.isfunction)
+            if not name.startswith("_")}
+
+
+def schedule_expression(twin, name: str) -> sp.Expr:
+    """The SymPy expression in t of a schedule member (a method of t or a property)."""
+    if name == "kernel_std":
+        return sp.sqrt(twin.kernel_variance)
+    member = getattr(twin, name)
+    return member(t) if callable(member) else member
+
+
+def _marginal_variance(sde, twin, values):
+    return (sde.marginal_variance(T(values[t]), values[DATA_VARIANCE]),
+            exact(twin.marginal_variance(DATA_VARIANCE), values), 0.0)
+
+
+def _probability_flow_drift(sde, twin, values):
+    f, g2 = float(sde.f(T(values[t]))), float(sde.g2(T(values[t])))
+    return (sde.probability_flow_drift(T(values[x]), T(values[score]), T(values[t])),
+            exact(twin.probability_flow_drift(x, score, t), values),
+            abs(f * values[x]) + g2 * abs(values[score]))
+
+
+def _reverse_euler_maruyama(sde, twin, values):
+    f, g2 = float(sde.f(T(values[t]))), float(sde.g2(T(values[t])))
+    step = values[dt]
+    size = abs(values[x]) * (1 + abs(f) * step) + g2 * abs(values[score]) * step \
+        + math.sqrt(g2 * step) * abs(values[eps])
+    return (sde.reverse_euler_maruyama(T(values[x]), T(values[score]), T(values[t]), T(step),
+                                       T(values[eps])),
+            exact(twin.reverse_euler_maruyama(x, score, t, dt, eps), values), size)
+
+
+def _step_alphas(sde, twin, values):
+    grid = [values[t], values[t] / 2]
+    low, high = (exact(twin.scale, {**values, t: time}) for time in grid)
+    return sde.step_alphas(grid)[0], (low / high) ** 2, 0.0
+
+
+# members that take more than t: (torch value, exact value, size of the terms) at values
+CALLS = {"marginal_variance": _marginal_variance, "probability_flow_drift": _probability_flow_drift,
+         "reverse_euler_maruyama": _reverse_euler_maruyama, "step_alphas": _step_alphas}
+
+
+def member_value(name: str, sde, twin, values) -> tuple:
+    if name in CALLS:
+        return CALLS[name](sde, twin, values)
+    return getattr(sde, name)(T(values[t])), exact(schedule_expression(twin, name), values), 0.0
+
+
+@pytest.mark.parametrize("cls,twin", TWIN_CLASSES, ids=[c.__name__ for c, _ in TWIN_CLASSES])
+def test_torch_sde_members_are_sympy_members_or_torch_only(cls, twin):
+    """One name per quantity: a torch method is named as its derive.sde member, or is one of the
+    documented torch-only helpers (which SymPy must not have under another meaning)."""
+    methods = public_methods(cls)
+    unknown = {name for name in methods if not hasattr(twin, name)} - set(TORCH_ONLY)
+    assert not unknown, f"torch-only members missing from TORCH_ONLY: {sorted(unknown)}"
+    assert not any(hasattr(twin, name) for name in TORCH_ONLY)
+    assert methods >= set(TORCH_ONLY)
 
 
 @EXAMPLES
-@given(vp_params, times, st.sampled_from([VP, SubVP]))
-def test_vp_and_subvp_schedules(params, time, cls):
-    sde, values = vp_values(cls, params, time)
-    twin = S.VP if cls is VP else S.SUBVP
-    tt = T(time)
-    close(sde.beta(tt), exact(S.VP.beta(), values))
-    close(sde.integrated_beta(tt), exact(S.VP.integrated_beta(), values))
-    close(sde.f(tt), exact(twin.f(t), values))
-    close(sde.g2(tt), exact(twin.g(t) ** 2, values))
-    close(sde.scale(tt), exact(twin.scale, values))
-    close(sde.var(tt), exact(twin.kernel_variance, values))
+@given(st.sampled_from(["VE", "VP", "subVP"]), st.data(), times, reals, reals, reals,
+       st.floats(1e-4, 0.1), st.floats(1e-3, 10.0))
+def test_torch_sde_members_equal_sympy(kind, data, time, x_value, score_value, noise_value, step,
+                                       data_variance):
+    """Every public method but check_time, at the drawn time, parameters and inputs."""
+    sde, twin, values = sde_point(kind, data, time)
+    values.update({x: x_value, score: score_value, eps: noise_value, dt: step,
+                   DATA_VARIANCE: data_variance})
+    for name in sorted(public_methods(type(sde)) - {"check_time"}):
+        close(*member_value(name, sde, twin, values), what=name)
 
 
 @EXAMPLES
@@ -213,30 +277,13 @@ def test_autograd_score_of_kernel_equals_sympy_derivative(kind, data, time, xt_v
     values.update({x_t: xt_value, x_0: x0_value})
     xt = T(xt_value).reshape(1, 1).requires_grad_(True)
     tt = T(time)
-    logp = fw.log_q(xt, T(x0_value).reshape(1, 1), sde.scale(tt), sde.var(tt))
+    logp = fw.log_q(xt, T(x0_value).reshape(1, 1), sde.scale(tt), sde.kernel_variance(tt))
     (grad,) = torch.autograd.grad(logp.sum(), xt)
-    size = (abs(xt_value) + abs(x0_value)) / float(sde.var(tt))
+    size = (abs(xt_value) + abs(x0_value)) / float(sde.kernel_variance(tt))
     close(grad, exact(sp.diff(log_q, x_t), values), size)
-    close(fw.conditional_score(xt.detach(), T(x0_value).reshape(1, 1), sde.scale(tt), sde.var(tt)),
+    close(fw.conditional_score(xt.detach(), T(x0_value).reshape(1, 1), sde.scale(tt),
+                               sde.kernel_variance(tt)),
           exact(sp.diff(log_q, x_t), values), size)
-
-
-@EXAMPLES
-@given(st.sampled_from(["VE", "VP", "subVP"]), st.data(), times, reals, reals, reals,
-       st.floats(1e-4, 0.1))
-def test_reverse_steps(kind, data, time, x_value, score_value, noise_value, step):
-    sde, twin, values = sde_point(kind, data, time)
-    values.update({x: x_value, score: score_value, eps: noise_value, dt: step})
-    tt = T(time)
-    f, g2 = sde.f(tt), sde.g2(tt)
-    g2v = float(g2)
-    size = abs(x_value) * (1 + abs(float(f)) * step) + g2v * abs(score_value) * step \
-        + math.sqrt(g2v * step) * abs(noise_value)
-    close(ts.em_step(T(x_value), T(score_value), f, g2, T(step), T(noise_value)),
-          exact(twin.reverse_euler_maruyama(x, score, t, dt, eps), values), size)
-    close(ts.pf_drift(T(x_value), T(score_value), f, g2),
-          exact(twin.probability_flow_drift(x, score, t), values),
-          abs(float(f) * x_value) + g2v * abs(score_value))
 
 
 @EXAMPLES
@@ -245,12 +292,13 @@ def test_dsm_terms(kind, data, time, pred, noise_value, weighting):
     sde, twin, values = sde_point(kind, data, time)
     tt = T(time)
     weight = tl.dsm_weight(sde, tt, weighting)
-    lam_expr = twin.kernel_variance if weighting == "sigma2" else twin.g(t) ** 2
+    lam_expr = twin.kernel_variance if weighting == "sigma2" else twin.g2(t)
     close(weight, exact(lam_expr, values))
     expr = losses_dsm_term().subs({lam: lam_expr, v: twin.kernel_variance, a: twin.scale})
     values.update({s_theta: pred, eps: noise_value})
-    size = float(weight) * (abs(pred) + abs(noise_value) / float(sde.std(tt))) ** 2
-    close(tl.dsm_terms(T(pred).reshape(1, 1), T(noise_value).reshape(1, 1), sde.std(tt), weight),
+    size = float(weight) * (abs(pred) + abs(noise_value) / float(sde.kernel_std(tt))) ** 2
+    close(tl.dsm_terms(T(pred).reshape(1, 1), T(noise_value).reshape(1, 1), sde.kernel_std(tt),
+                       weight),
           exact(expr, values), size)
 
 
@@ -294,7 +342,7 @@ def test_gaussian_oracle_score(data, xt_value, mean, std):
     tt = T(sv[t])
     close(oracle.score_fn(sde)(T(xt_value).reshape(1, 1), tt[0]),
           exact(sp.diff(marginal.rename(x_t).log_density(), x_t), sv),
-          (abs(xt_value) + abs(mean)) / float(std ** 2 + sde.var(tt)))
+          (abs(xt_value) + abs(mean)) / float(sde.marginal_variance(tt, std ** 2)))
 
 
 def test_mixture_score_is_gradient_of_log_density():
@@ -311,8 +359,9 @@ def test_dtype_generic(dtype):
     tt = torch.tensor([0.1, 0.9], dtype=dtype)
     x0 = torch.zeros(2, 3, dtype=dtype)
     xt = fw.q_sample(sde, x0, tt, torch.ones(2, 3, dtype=dtype))
-    assert xt.dtype == dtype and sde.var(tt).dtype == dtype
-    assert torch.allclose(xt[:, 0].double(), sde.std(tt.double()), rtol=1e-6)
+    assert xt.dtype == dtype and sde.kernel_variance(tt).dtype == dtype
+    assert sde.marginal_variance(tt, 0.5).dtype == dtype
+    assert torch.allclose(xt[:, 0].double(), sde.kernel_std(tt.double()), rtol=1e-6)
 
 
 # --- edges: t near 0 and 1, sigma tiny and huge, abar near 0 and 1 ------------------------------
@@ -331,15 +380,11 @@ def close_or_out_of_range(actual, expected: float, what) -> None:
 
 
 def _schedule_twins(kind: str) -> list:
-    """(name, torch method name, SymPy expression) of each schedule function of kind."""
+    """(torch method name, SymPy expression) of each schedule function of t of kind."""
+    cls = {"VE": VE, "VP": VP, "subVP": SubVP}[kind]
     twin = {"VE": S.VE, "VP": S.VP, "subVP": S.SUBVP}[kind]
-    pairs = [("scale", twin.scale), ("var", twin.kernel_variance), ("std", sp.sqrt(twin.kernel_variance)),
-             ("f", twin.f(t)), ("g2", twin.g(t) ** 2), ("g", twin.g(t))]
-    if kind == "VE":
-        pairs.append(("sigma", S.VE.sigma()))
-    else:
-        pairs += [("beta", S.VP.beta()), ("integrated_beta", S.VP.integrated_beta())]
-    return pairs
+    names = sorted(public_methods(cls) - set(CALLS) - {"check_time"})
+    return [(name, schedule_expression(twin, name)) for name in names]
 
 
 EDGE_SDES = [("VE", VE, sigma_min, sigma_max, p) for p in
@@ -409,11 +454,11 @@ def test_dsm_terms_and_tweedie_near_t_0(kind):
         tt = T(time)
         values = {**params, t: time, s_theta: 0.25, eps: -0.5}
         weight = tl.dsm_weight(sde, tt, "g2")
-        expr = losses_dsm_term().subs({lam: twin.g(t) ** 2, v: twin.kernel_variance, a: twin.scale})
-        got = tl.dsm_terms(T(0.25).reshape(1, 1), T(-0.5).reshape(1, 1), sde.std(tt), weight)
-        size = float(weight) * (0.25 + 0.5 / float(sde.std(tt))) ** 2
+        expr = losses_dsm_term().subs({lam: twin.g2(t), v: twin.kernel_variance, a: twin.scale})
+        got = tl.dsm_terms(T(0.25).reshape(1, 1), T(-0.5).reshape(1, 1), sde.kernel_std(tt), weight)
+        size = float(weight) * (0.25 + 0.5 / float(sde.kernel_std(tt))) ** 2
         assert math.isfinite(float(got))
         close(got, exact(expr, values), size)
         x = T(0.3).reshape(1, 1)
-        got = ts.tweedie(sde, lambda x_, t_: -x_ / float(sde.var(tt)), x, time)
+        got = ts.tweedie(sde, x, -x / float(sde.kernel_variance(tt)), time)
         assert torch.isfinite(got).all()

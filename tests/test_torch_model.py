@@ -32,7 +32,7 @@ def test_the_network_sees_t():
     sde = VE()
     model = ScoreMLP(sde, hidden=32)
     x = torch.randn(64, 2)
-    scaled = [model(x, torch.full((64,), t)) * sde.std(torch.tensor(t)) for t in (0.2, 0.8)]
+    scaled = [model(x, torch.full((64,), t)) * sde.kernel_std(torch.tensor(t)) for t in (0.2, 0.8)]
     assert (scaled[0] - scaled[1]).abs().max() > 1e-3
 
 
@@ -64,8 +64,9 @@ def test_loss_wrappers_assemble_the_checked_terms():
         g = torch.Generator().manual_seed(4)
         t = tl.sample_times(256, 1e-3, x0, g)
         noise = torch.randn(x0.shape, dtype=x0.dtype, generator=g)
-        xt = perturb(x0, sde.scale(t), sde.std(t), noise)
-        manual = tl.dsm_terms(score(xt, t), noise, sde.std(t), tl.dsm_weight(sde, t, weighting))
+        xt = perturb(x0, sde.scale(t), sde.kernel_std(t), noise)
+        manual = tl.dsm_terms(score(xt, t), noise, sde.kernel_std(t),
+                              tl.dsm_weight(sde, t, weighting))
         torch.testing.assert_close(loss, manual.mean(), rtol=1e-14, atol=0)
     schedule = DiscreteSchedule.linear(50)
 

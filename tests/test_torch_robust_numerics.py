@@ -104,15 +104,14 @@ def test_predictor_corrector_at_1_to_25_steps(sde):
     (0, 1] for every grid."""
     for n_steps in range(1, 26):
         times = S.time_grid(sde, n_steps, 1e-3)
-        if not isinstance(sde, VE):
-            alphas = sde.step_alphas(times)
-            scales = sde.scale(torch.tensor(times, dtype=torch.float64))
-            ratios = (scales[:-1] / scales[1:]) ** 2
-            assert all(0 < a <= 1 for a in alphas)
-            torch.testing.assert_close(torch.tensor(alphas, dtype=torch.float64), ratios,
-                                       rtol=1e-12, atol=0)
+        alphas = sde.step_alphas(times)  # VE: exactly 1
+        scales = sde.scale(torch.tensor(times, dtype=torch.float64))
+        ratios = (scales[:-1] / scales[1:]) ** 2
+        assert all(0 < a <= 1 for a in alphas)
+        torch.testing.assert_close(torch.tensor(alphas, dtype=torch.float64), ratios,
+                                   rtol=1e-12, atol=0)
         x = S.prior_sample(sde, (64, 1), 0.25, 0.5, torch.Generator().manual_seed(n_steps),
                            torch.float64)
-        y = S.predictor_corrector(GAUSS.score_fn(sde), sde, x, n_steps, denoise=True,
+        y = S.predictor_corrector(GAUSS.score_fn(sde), x, sde, n_steps=n_steps, denoise=True,
                                   generator=torch.Generator().manual_seed(n_steps))
         assert torch.isfinite(y).all(), n_steps

@@ -14,6 +14,7 @@ caught).
 """
 from __future__ import annotations
 
+import inspect
 import math
 
 import numpy as np
@@ -22,6 +23,7 @@ import torch
 
 from derive.derivation import FAILS, HOLDS
 from numeric.montecarlo import MCSettings, decide
+from numeric.torchdiff import forward as fw
 from numeric.torchdiff import samplers as S
 from numeric.torchdiff.metrics import energy_distance, mode_weights
 from numeric.torchdiff.oracle import GaussianMixture
@@ -41,12 +43,13 @@ def one_thread():
 
 MEAN, VAR = 0.5, 0.25
 GAUSS = GaussianMixture.gaussian([MEAN], [VAR])
+SAMPLERS = {"em": S.euler_maruyama, "pc": S.predictor_corrector, "heun": S.probability_flow_heun}
 
 
 def marginal(sde, t):
     tt = torch.tensor(t, dtype=D)
     scale = float(sde.scale(tt))
-    return scale * MEAN, math.sqrt(scale ** 2 * VAR + float(sde.var(tt)))
+    return scale * MEAN, math.sqrt(float(sde.marginal_variance(tt, VAR)))
 
 
 def basis_run(sampler, sde, n_steps, start_mean, start_std, **kw):
@@ -58,7 +61,7 @@ def basis_run(sampler, sde, n_steps, start_mean, start_std, **kw):
         z = torch.zeros_like(like)
         z[k + 2, 0] = 1.0
         return z
-    y = sampler(GAUSS.score_fn(sde), sde, x, n_steps, noise=unit_noise, **kw)
+    y = sampler(GAUSS.score_fn(sde), x, sde, n_steps=n_steps, noise=unit_noise, **kw)
     return float(y[0]), float(((y[1:] - y[0]) ** 2).sum())
 
 
@@ -88,7 +91,7 @@ def test_heun_probability_flow_order_is_two(sde):
     errors = []
     for n in steps:
         x = torch.tensor([[start_mean + start_std]], dtype=D)
-        y = S.probability_flow_heun(GAUSS.score_fn(sde), sde, x, n, t_min)
+        y = S.probability_flow_heun(GAUSS.score_fn(sde), x, sde, n_steps=n, t_min=t_min)
         errors.append(abs(float(y) - (end_mean + end_std)))
     assert 1.8 <= slope(steps, errors) <= 2.2, errors
 
@@ -112,9 +115,9 @@ def test_seed_prior_for_ve():
     assert abs(seed[0] - (end_mean - start_mean * shrink)) < 2e-3  # the offset itself is 0.0135
     assert seed[1] / end_std ** 2 < 0.98  # visible, but small: 2.4 % too narrow here
 
-    def heun(fn, sde_, x, k, noise):
-        return S.probability_flow_heun(fn, sde_, x, k, t_min)
-    right, seed = basis_run(heun, sde, 200, start_mean, start_std), basis_run(heun, sde, 200, 0.0, 1.0)
+    heun = S.probability_flow_heun
+    right = basis_run(heun, sde, 200, start_mean, start_std, t_min=t_min)
+    seed = basis_run(heun, sde, 200, 0.0, 1.0, t_min=t_min)
     assert abs(right[1] / end_std ** 2 - 1) < 1e-3
     predicted_std = end_std / start_std
     assert abs(math.sqrt(seed[1]) / predicted_std - 1) < 1e-3
@@ -139,7 +142,8 @@ def _ddpm(variance):
 
     def run(k, generator):
         x = torch.randn(k, 1, dtype=D, generator=generator)
-        return S.ddpm_ancestral(GAUSS.noise_fn(schedule), schedule, x, variance, generator)
+        return S.ddpm_ancestral(GAUSS.noise_fn(schedule), x, schedule, variance=variance,
+                                generator=generator)
     return run
 
 
@@ -147,12 +151,10 @@ def _continuous(kind, sde, n_steps, start=None):
     def run(k, generator):
         x = (S.prior_sample(sde, (k, 1), VAR, MEAN, generator, D) if start is None
              else start(k, generator))
-        if kind == "em":
-            return S.euler_maruyama(GAUSS.score_fn(sde), sde, x, n_steps, denoise=True, generator=generator)
-        if kind == "pc":  # snr 0.05: the corrector's own O(step) bias stays below 1 %
-            return S.predictor_corrector(GAUSS.score_fn(sde), sde, x, n_steps, snr=0.05,
-                                         denoise=True, generator=generator)
-        return S.probability_flow_heun(GAUSS.score_fn(sde), sde, x, n_steps, denoise=True)
+        # pc with snr 0.05: the corrector's own O(step) bias stays below 1 %
+        options = {"snr": 0.05} if kind == "pc" else {}
+        return SAMPLERS[kind](GAUSS.score_fn(sde), x, sde, n_steps=n_steps, denoise=True,
+                              generator=generator, **options)
     return run
 
 
@@ -178,7 +180,8 @@ def test_ddpm_ancestral_variance_error_is_order_one(variance):
             z = torch.zeros_like(like)
             z[k + 2, 0] = 1.0
             return z
-        y = S.ddpm_ancestral(GAUSS.noise_fn(schedule), schedule, x, variance, noise=unit_noise)
+        y = S.ddpm_ancestral(GAUSS.noise_fn(schedule), x, schedule, variance=variance,
+                             noise=unit_noise)
         assert abs(float(y[0]) - MEAN) < 1e-6
         errors.append(abs(float(((y[1:] - y[0]) ** 2).sum()) / VAR - 1))
     assert 0.85 <= slope(steps, errors) <= 1.15, errors
@@ -217,12 +220,8 @@ ENERGY_TOL = 2.5e-3
 def _mixture_run(kind, sde, n_steps, generator, start=None, oracle=MIX):
     x = (S.prior_sample(sde, (N_MIX, 2), float(MIX.variance().mean()), MIX.mean(), generator, F32)
          if start is None else start)
-    fn = oracle.score_fn(sde)
-    if kind == "em":
-        return S.euler_maruyama(fn, sde, x, n_steps, denoise=True, generator=generator)
-    if kind == "pc":
-        return S.predictor_corrector(fn, sde, x, n_steps, denoise=True, generator=generator)
-    return S.probability_flow_heun(fn, sde, x, n_steps, denoise=True)
+    return SAMPLERS[kind](oracle.score_fn(sde), x, sde, n_steps=n_steps, denoise=True,
+                          generator=generator)
 
 
 MIXTURE_CASES = {
@@ -231,8 +230,8 @@ MIXTURE_CASES = {
     "pc-VE": lambda g: _mixture_run("pc", VE(), 100, g),
     "heun-VE": lambda g: _mixture_run("heun", VE(), 100, g),
     "ddpm-betatilde-cosine": lambda g: S.ddpm_ancestral(
-        MIX.noise_fn(DiscreteSchedule.cosine(100)), DiscreteSchedule.cosine(100),
-        torch.randn(N_MIX, 2, dtype=F32, generator=g), "betatilde", g),
+        MIX.noise_fn(DiscreteSchedule.cosine(100)), torch.randn(N_MIX, 2, dtype=F32, generator=g),
+        DiscreteSchedule.cosine(100), variance="betatilde", generator=g),
 }
 
 
@@ -257,3 +256,74 @@ def test_mixture_checks_catch_planted_errors(fresh_data):
     assert abs(float(mode_weights(wrong_weights, MIX.means)[0]) - 0.3) > WEIGHT_TOL
     seed_prior = _mixture_run("heun", VE(), 50, g, start=torch.randn(N_MIX, 2, generator=g))
     assert energy_distance(seed_prior, fresh_data) > 10 * ENERGY_TOL
+
+
+# --- one signature: sampler(model, x, schedule, *, ..., generator=None, callback=None) ----------
+CONTINUOUS = [S.euler_maruyama, S.predictor_corrector, S.probability_flow_heun]
+
+
+@pytest.mark.parametrize("sampler", CONTINUOUS + [S.ddpm_ancestral], ids=lambda f: f.__name__)
+def test_every_sampler_has_the_common_signature(sampler):
+    """(model, x, schedule) positional, the options keyword-only; the continuous-time ones share
+    every keyword (the ODE accepts generator and noise and draws nothing)."""
+    parameters = inspect.signature(sampler).parameters
+    positional = [p.name for p in parameters.values() if p.kind is p.POSITIONAL_OR_KEYWORD]
+    keywords = {p.name for p in parameters.values() if p.kind is p.KEYWORD_ONLY}
+    assert positional == ["model", "x", "schedule"]
+    common = {"generator", "callback", "noise"}
+    if sampler in CONTINUOUS:
+        common |= {"n_steps", "t_min", "denoise"}
+    assert keywords >= common
+
+
+def _recording_callback(calls):
+    def callback(info):
+        calls.append((dict(info), info["x"].clone()))
+    return callback
+
+
+CALLBACK_STEPS = 7
+
+
+@pytest.mark.parametrize("sampler", CONTINUOUS, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("sde", [VE(), VP()], ids=["VE", "VP"])
+def test_callback_after_every_continuous_step(sampler, sde):
+    """n_steps calls: i = 0..n-1, the time reached, x there (never changed afterwards; the last is
+    the output) and Tweedie's x_0 from the score at the step's start (Luo Eq. 133)."""
+    score_fn, calls = GAUSS.score_fn(sde), []
+    x = S.prior_sample(sde, (16, 1), VAR, MEAN, torch.Generator().manual_seed(0), D)
+    start = x.clone()
+    y = sampler(score_fn, x, sde, n_steps=CALLBACK_STEPS, t_min=0.01,
+                callback=_recording_callback(calls), generator=torch.Generator().manual_seed(1))
+    assert torch.equal(x, start)
+    times = S.time_grid(sde, CALLBACK_STEPS, 0.01)
+    assert [info["i"] for info, _ in calls] == list(range(CALLBACK_STEPS))
+    assert [info["t"] for info, _ in calls] == times[1:]
+    previous = x
+    for (info, snapshot), t_start in zip(calls, times):
+        assert set(info) == {"i", "t", "x", "denoised"}
+        assert torch.equal(info["x"], snapshot)
+        score = score_fn(previous, torch.tensor(t_start, dtype=D))
+        expected = S.tweedie(sde, previous, score, t_start)
+        torch.testing.assert_close(info["denoised"], expected, rtol=1e-12, atol=1e-12)
+        previous = info["x"]
+    assert torch.equal(calls[-1][0]["x"], y)
+
+
+def test_callback_after_every_ddpm_step():
+    """n calls for n steps: i = 0..n-1, "t" the index reached (n-1..0), and x_0 from the noise
+    prediction at the step's start (Luo Eq. 115)."""
+    schedule, calls = DiscreteSchedule.cosine(CALLBACK_STEPS), []
+    noise_fn = GAUSS.noise_fn(schedule)
+    x = torch.randn(16, 1, dtype=D, generator=torch.Generator().manual_seed(0))
+    y = S.ddpm_ancestral(noise_fn, x, schedule, callback=_recording_callback(calls),
+                         generator=torch.Generator().manual_seed(1))
+    assert [info["i"] for info, _ in calls] == list(range(CALLBACK_STEPS))
+    assert [info["t"] for info, _ in calls] == list(range(CALLBACK_STEPS - 1, -1, -1))
+    previous = x
+    for (info, snapshot), i in zip(calls, range(CALLBACK_STEPS, 0, -1)):
+        assert set(info) == {"i", "t", "x", "denoised"} and torch.equal(info["x"], snapshot)
+        expected = fw.x0_from_noise(previous, noise_fn(previous, i), *schedule.kernel(i, previous))
+        torch.testing.assert_close(info["denoised"], expected, rtol=1e-12, atol=1e-12)
+        previous = info["x"]
+    assert torch.equal(calls[-1][0]["x"], y)

@@ -3,7 +3,7 @@
 SymPy twins: derive.formulas (posterior_mean, posterior_variance, x0_from_noise,
 conditional_score) and derive.sde (scale, kernel_variance).  Discrete and continuous time share one
 form: x_t = scale x_0 + std eps with (scale, std) = (sqrt(abar_t), sqrt(1 - abar_t)) for DDPM and
-(s(t), sqrt(var(t))) for an SDE.
+(s(t), kernel_std(t)) for an SDE.
 
 Precision: schedule coefficients (of DDPM or of an SDE) are computed in float64 and cast to the
 working dtype once, so a float32 result carries only the float32 roundings of the final
@@ -33,7 +33,7 @@ def perturb(x0: Tensor, scale: Tensor, std: Tensor, noise: Tensor) -> Tensor:
 
 def q_sample(sde: LinearSDE, x0: Tensor, t: Tensor, noise: Tensor) -> Tensor:
     """A draw of x_t ~ q(x_t | x_0) for a continuous-time SDE (t per sample)."""
-    return perturb(x0, sde.scale(t), sde.std(t), noise)
+    return perturb(x0, sde.scale(t), sde.kernel_std(t), noise)
 
 
 def q_sample_discrete(schedule: DiscreteSchedule, x0: Tensor, i: Tensor, noise: Tensor) -> Tensor:

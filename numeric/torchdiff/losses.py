@@ -27,9 +27,10 @@ def dsm_terms(score_pred: Tensor, noise: Tensor, std: Tensor, weight: Tensor) ->
 
 
 def dsm_weight(sde: LinearSDE, t: Tensor, weighting: str) -> Tensor:
-    """lambda(t) = var(t) (the kernel's sigma^2; Song Eq. 7 footnote) or g(t)^2 (likelihood)."""
+    """lambda(t) = kernel_variance(t) (the kernel's sigma^2; Song Eq. 7 footnote) or g(t)^2
+    (likelihood)."""
     if weighting == "sigma2":
-        return sde.var(t)
+        return sde.kernel_variance(t)
     if weighting == "g2":
         return sde.g2(t)
     raise ValueError(f"unknown weighting {weighting!r}; choose one of {WEIGHTINGS}")
@@ -47,7 +48,7 @@ def dsm_loss(score_fn: ScoreFn, x0: Tensor, sde: LinearSDE, weighting: str = "si
     (seed 002 Eq. 3.44 with the exact kernel variance)."""
     t = sample_times(x0.shape[0], t_min, x0, generator, sde.T)
     noise = torch.randn(x0.shape, dtype=x0.dtype, device=x0.device, generator=generator)
-    std = sde.std(t)
+    std = sde.kernel_std(t)
     xt = perturb(x0, sde.scale(t), std, noise)
     return dsm_terms(score_fn(xt, t), noise, std, dsm_weight(sde, t, weighting)).mean()
 

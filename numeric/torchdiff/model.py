@@ -43,11 +43,11 @@ class ScoreMLP(nn.Module):
         if t.ndim == 0:  # one time for the batch: fold the time features into the first bias
             bias = self.inp.bias + self.time(self.embed(t))
             h = torch.addmm(bias, x, self.inp.weight.t())
-            std = self.sde.std(t)
+            std = self.sde.kernel_std(t)
         else:
             t = t.reshape(x.shape[0])
             h = self.inp(x) + self.time(self.embed(t))
-            std = self.sde.std(t)[:, None]
+            std = self.sde.kernel_std(t)[:, None]
         h = self.act(h)
         for layer in self.hidden:
             h = self.act(layer(h))
@@ -60,7 +60,7 @@ class ScoreMLP(nn.Module):
         features folded into the first bias, activations in place, 1/std folded into the last
         layer."""
         bias = self.inp.bias + self.time(self.embed(t))
-        inv_std = 1 / self.sde.std(t)
+        inv_std = 1 / self.sde.kernel_std(t)
         w_in = self.inp.weight.t()
         w_out, b_out = self.out.weight.t() * inv_std, self.out.bias * inv_std
         hidden = [(layer.weight.t(), layer.bias) for layer in self.hidden]

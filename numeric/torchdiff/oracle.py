@@ -119,7 +119,7 @@ class GaussianMixture:
         """(x, t) -> grad log p_t(x) for the SDE's kernel."""
         def fn(x: Tensor, t: Tensor) -> Tensor:
             t = torch.as_tensor(t, dtype=x.dtype, device=x.device)
-            return self.score(x, sde.scale(t), sde.var(t))
+            return self.score(x, sde.scale(t), sde.kernel_variance(t))
         return fn
 
     def noise_fn(self, schedule: DiscreteSchedule):

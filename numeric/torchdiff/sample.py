@@ -19,7 +19,7 @@ from numeric.torchdiff.oracle import GaussianMixture
 from numeric.torchdiff.schedules import LinearSDE
 from numeric.torchdiff.train import config_from, load_checkpoint, model_from
 
-SAMPLERS = ("em", "pc", "ode")
+SAMPLERS = {"em": S.euler_maruyama, "pc": S.predictor_corrector, "ode": S.probability_flow_heun}
 
 
 class NonFiniteSamples(ArithmeticError):
@@ -38,16 +38,14 @@ def load_model(path: str):
 
 def draw(sampler: str, score_fn, sde: LinearSDE, data: GaussianMixture, n: int, steps: int,
          generator: torch.Generator, t_min: float = 1e-3) -> torch.Tensor:
-    """n samples from the correct prior N(data mean, prior_var I), then the sampler, then Tweedie."""
+    """n samples from the correct prior N(s(T) data mean, marginal variance at T), then the
+    sampler, then Tweedie."""
     if sampler not in SAMPLERS:
-        raise ValueError(f"unknown sampler {sampler!r}; choose one of {SAMPLERS}")
+        raise ValueError(f"unknown sampler {sampler!r}; choose one of {tuple(SAMPLERS)}")
     x = S.prior_sample(sde, (n, data.dim), float(data.variance().mean()), data.mean().float(),
                        generator, torch.float32)
-    if sampler == "em":
-        return S.euler_maruyama(score_fn, sde, x, steps, t_min, denoise=True, generator=generator)
-    if sampler == "pc":
-        return S.predictor_corrector(score_fn, sde, x, steps, t_min, denoise=True, generator=generator)
-    return S.probability_flow_heun(score_fn, sde, x, steps, t_min, denoise=True)
+    return SAMPLERS[sampler](score_fn, x, sde, n_steps=steps, t_min=t_min, denoise=True,
+                             generator=generator)
 
 
 def figures(samples: torch.Tensor, data: GaussianMixture, fresh: torch.Tensor,

@@ -1,19 +1,29 @@
-"""Samplers driven by a score (or noise) function.
+"""Samplers driven by a score (or noise) function, in one signature (k-diffusion's style):
 
-- ddpm_ancestral: x_{i-1} = mu_theta(x_i, i) + sigma_i z with sigma_i^2 = beta_i or betatilde_i
-  (Ho et al. Alg. 2; mu_theta = Luo Eq. 95 with xhat from the noise prediction, Eq. 115).
+    sampler(model, x, schedule, *, n_steps=..., t_min=..., denoise=False, generator=None,
+            callback=None, noise=None, ...)
+
 - euler_maruyama: the reverse SDE dx = [f x - g^2 score] dt + g dw-bar, stepped from T down to
-  t_min (Song Eq. 6; seed 002 Algorithm 3.1 with g(t_i) and the correct drift f(t) x).
+  t_min (Song et al. 2021, Eq. 6; seed 002 Algorithm 3.1 with g(t_i) and the drift f(t) x).
 - predictor_corrector: Euler-Maruyama predictor and Langevin corrector x + c score + sqrt(2c) z
-  with Song's signal-to-noise step size (Song Algs. 4-5).
-- probability_flow_heun: the ODE dx/dt = f x - g^2 score / 2 (Song Eq. 13) by Heun's method.
+  (Luo Eq. 158) with Song's signal-to-noise step size (Song et al. Algs. 4-5).
+- probability_flow_heun: the ODE dx/dt = f x - g^2 score / 2 (Song et al. 2021, Eq. 13) by
+  Heun's method.
+- ddpm_ancestral: x_{i-1} = mu_theta(x_i, i) + sigma_i z with sigma_i^2 = beta_i or betatilde_i
+  (Ho et al. 2020, Algorithm 2); the discrete schedule fixes the steps, so it takes no n_steps or
+  t_min.
 
-Score functions take (x, t) with t a 0-dim tensor shared by the batch.  Every sampler starts from
-a given x (use prior_sample for the correct prior N(0, prior_var I), which for VE is about
-sigma_max^2, not the N(0, I) of seed 002's code).  ``noise`` optionally replaces the Gaussian draws:
+``model`` is the score function (x, t) -> grad log p_t(x), t a 0-dim tensor shared by the batch,
+or for DDPM the noise prediction (x, i) -> eps_theta(x_i, i).  ``schedule`` is the SDE
+(schedules.LinearSDE, whose methods give the Euler-Maruyama step and the probability-flow drift)
+or the DiscreteSchedule.  Every
+sampler starts from the given x (use prior_sample for the correct prior N(s(T) m, marginal
+variance at T), which for VE is about sigma_max^2, not the N(0, I) of seed 002's code) and returns
+a new tensor.  ``generator`` seeds the Gaussian draws; ``noise`` optionally replaces them:
 noise(k, x) returns the standard normal tensor of step k (tests use it for exact linear
-propagation).  Coefficients are computed once per step as Python floats from the schedule tensors
-in float64, and the update runs in place on the batch.
+propagation).  The probability-flow ODE draws nothing and ignores both.  ``callback``, if given,
+is called after each step k = 0 .. n_steps - 1 with {"i": k, "t": the time reached, "x": x there,
+"denoised": Tweedie's estimate of x_0 from the model evaluation at the start of the step}.
 """
 from __future__ import annotations
 
@@ -22,21 +32,22 @@ from typing import Callable
 
 import torch
 
-from numeric.torchdiff.schedules import DiscreteSchedule, LinearSDE, VE
+from numeric.torchdiff import forward as fw
+from numeric.torchdiff.schedules import DiscreteSchedule, LinearSDE
 
 Tensor = torch.Tensor
 ScoreFn = Callable[[Tensor, Tensor], Tensor]
 NoiseFn = Callable[[int, Tensor], Tensor]
+Callback = Callable[[dict], None]
 
 
 def prior_sample(sde: LinearSDE, shape, data_var: float = 1.0, data_mean=0.0, generator=None,
                  dtype=torch.float32, device=None) -> Tensor:
-    """x_T ~ N(scale(T) data_mean, prior_var I): the mean and per-coordinate variance of the
-    marginal at T for data of that mean and variance (VE keeps the mean: it does not shrink)."""
+    """x_T ~ N(s(T) data_mean, marginal_variance(T, data_var) I): the mean and per-coordinate
+    variance of the marginal at T for data of that mean and variance (VE keeps the mean)."""
     x = torch.randn(shape, dtype=dtype, device=device, generator=generator)
-    mean = torch.as_tensor(data_mean, dtype=dtype, device=device) * float(
-        sde.scale(torch.tensor(sde.T, dtype=torch.float64)))
-    return x.mul_(math.sqrt(sde.prior_var(data_var))).add_(mean)
+    mean = torch.as_tensor(data_mean, dtype=dtype, device=device) * float(sde.scale(sde.T))
+    return x.mul_(math.sqrt(float(sde.marginal_variance(sde.T, data_var)))).add_(mean)
 
 
 def time_grid(sde: LinearSDE, n_steps: int, t_min: float) -> list[float]:
@@ -47,121 +58,136 @@ def time_grid(sde: LinearSDE, n_steps: int, t_min: float) -> list[float]:
     return torch.linspace(sde.T, t_min, n_steps + 1, dtype=torch.float64).tolist()
 
 
-def _coefficients(sde: LinearSDE, times: list[float]):
-    t = torch.tensor(times, dtype=torch.float64)
-    return sde.f(t).tolist(), sde.g2(t).tolist()
+def _randn(x: Tensor, generator) -> Tensor:
+    return torch.randn(x.shape, dtype=x.dtype, device=x.device, generator=generator)
 
 
-def _draw(noise: NoiseFn | None, k: int, x: Tensor, buffer: Tensor, generator) -> Tensor:
-    if noise is not None:
-        return noise(k, x)
-    return torch.randn(x.shape, dtype=x.dtype, device=x.device, generator=generator, out=buffer)
+def _draw(noise: NoiseFn | None, k: int, x: Tensor, generator) -> Tensor:
+    """The standard normal draw of step k: noise(k, x) if given, else from the generator."""
+    return _randn(x, generator) if noise is None else noise(k, x)
 
 
 def _time(value: float, x: Tensor) -> Tensor:
     return torch.tensor(value, dtype=x.dtype, device=x.device)
 
 
-def em_step(x: Tensor, score: Tensor, f: Tensor, g2: Tensor, dt: Tensor, noise: Tensor) -> Tensor:
-    """One reverse Euler-Maruyama step from t to t - dt (derive.sde reverse_euler_maruyama):
-    x - (f x - g^2 score) dt + g sqrt(dt) z."""
-    return x - (f * x - g2 * score) * dt + torch.sqrt(g2 * dt) * noise
+def tweedie(sde: LinearSDE, x: Tensor, score: Tensor, t: float) -> Tensor:
+    """E[x_0 | x_t] = (x_t + kernel_variance(t) score) / s(t)  (Luo Eq. 133)."""
+    return fw.x0_from_score(x, score, sde.scale(t).to(x), sde.kernel_variance(t).to(x))
 
 
-def _em_update(x: Tensor, score: Tensor, z: Tensor, f: float, g2: float, dt: float) -> None:
-    """em_step in place with Python-float coefficients."""
-    x.mul_(1 - f * dt).add_(score, alpha=g2 * dt).add_(z, alpha=math.sqrt(g2 * dt))
+def _report(callback: Callback | None, k: int, t, x: Tensor, denoised) -> None:
+    """Call callback after step k; denoised is a function, evaluated only when there is one."""
+    if callback is not None:
+        callback({"i": k, "t": t, "x": x, "denoised": denoised()})
 
 
-def pf_drift(x: Tensor, score: Tensor, f, g2) -> Tensor:
-    """dx/dt of the probability-flow ODE: f x - g^2 score / 2 (derive.sde probability_flow_drift)."""
-    return f * x - 0.5 * g2 * score
-
-
-def tweedie(sde: LinearSDE, score_fn: ScoreFn, x: Tensor, t: float) -> Tensor:
-    """E[x_0 | x_t] = (x_t + var(t) score) / scale(t) (Luo Eq. 133): the final denoising step."""
-    tt = torch.tensor(t, dtype=torch.float64)
-    var, scale = float(sde.var(tt)), float(sde.scale(tt))
-    return (x + var * score_fn(x, _time(t, x))) / scale
+def _finish(model: ScoreFn, sde: LinearSDE, x: Tensor, t: float, denoise: bool) -> Tensor:
+    """x, or with denoise its Tweedie estimate of x_0 (one more model evaluation)."""
+    return tweedie(sde, x, model(x, _time(t, x)), t) if denoise else x
 
 
 def langevin_step_size(score: Tensor, z: Tensor, snr: float, alpha: float = 1.0) -> float:
-    """c = 2 alpha (snr |z| / |score|)^2 with the batch-mean norms (Song Alg. 4)."""
+    """c = 2 alpha (snr |z| / |score|)^2 with the batch-mean norms (Song et al. Algs. 4-5)."""
     z_norm = z.reshape(z.shape[0], -1).norm(dim=1).mean()
     s_norm = score.reshape(score.shape[0], -1).norm(dim=1).mean().clamp_min(1e-12)
     return float(2 * alpha * (snr * z_norm / s_norm) ** 2)
 
 
+def _langevin(model: ScoreFn, x: Tensor, t: float, snr: float, alpha: float, generator) -> Tensor:
+    """One corrector step at time t, in place: x + c score + sqrt(2c) z (Luo Eq. 158; the sqrt(2c)
+    scale matters: seed 001's Langevin slide leaves it unspecified)."""
+    score = model(x, _time(t, x))
+    z = _randn(x, generator)
+    c = langevin_step_size(score, z, snr, alpha)
+    return x.add_(score, alpha=c).add_(z, alpha=math.sqrt(2 * c))
+
+
 @torch.inference_mode()
-def predictor_corrector(score_fn: ScoreFn, sde: LinearSDE, x: Tensor, n_steps: int = 500,
+def predictor_corrector(model: ScoreFn, x: Tensor, schedule: LinearSDE, *, n_steps: int = 500,
                         t_min: float = 1e-3, snr: float = 0.16, n_corrector: int = 1,
-                        denoise: bool = False, generator=None, noise: NoiseFn | None = None) -> Tensor:
-    """Euler-Maruyama predictor then n_corrector Langevin steps x + c score + sqrt(2c) z at the new
-    time (the sqrt(2c) scale matters: seed 001's Langevin slide leaves it unspecified).
-    Returns a new tensor; x is not modified."""
-    times = time_grid(sde, n_steps, t_min)
-    fs, g2s = _coefficients(sde, times)
-    # Langevin scale of Song's Alg. 5: 1 for VE, the step's exact alpha_i for VP and sub-VP
-    alphas = [1.0] * n_steps if isinstance(sde, VE) else sde.step_alphas(times)
-    x, buffer = x.clone(), torch.empty_like(x)
+                        denoise: bool = False, generator=None, callback: Callback | None = None,
+                        noise: NoiseFn | None = None) -> Tensor:
+    """Euler-Maruyama predictor, then n_corrector Langevin steps at the new time."""
+    sde, times = schedule, time_grid(schedule, n_steps, t_min)
+    # Langevin scale of Song's Alg. 5: the step's exact alpha_i (1 for VE, Alg. 4)
+    alphas = sde.step_alphas(times)
     for k in range(n_steps):
-        dt = times[k] - times[k + 1]
-        score = score_fn(x, _time(times[k], x))
-        _em_update(x, score, _draw(noise, k, x, buffer, generator), fs[k], g2s[k], dt)
-        if n_corrector == 0:
-            continue
-        t_next = _time(times[k + 1], x)
+        t, t_next = times[k], times[k + 1]
+        # 1. score at the step's start: s_theta(x, t)
+        score = model(x, _time(t, x))
+        # 2. predictor: reverse-SDE drift f x - g^2 score (Song et al. 2021, Eq. 6) and one
+        #    Euler-Maruyama step to t_next (seed 002 Algorithm 3.1)
+        x_start = x
+        x = sde.reverse_euler_maruyama(x, score, t, t - t_next, _draw(noise, k, x, generator))
+        # 3. corrector: Langevin steps x + c score + sqrt(2c) z at t_next (Luo Eq. 158) with c
+        #    from the signal-to-noise ratio (Song et al. Algs. 4-5)
         for _ in range(n_corrector):
-            score = score_fn(x, t_next)
-            z = _draw(None, k, x, buffer, generator)
-            c = langevin_step_size(score, z, snr, alphas[k])
-            x.add_(score, alpha=c).add_(z, alpha=math.sqrt(2 * c))
-    return tweedie(sde, score_fn, x, times[-1]) if denoise else x
+            x = _langevin(model, x, t_next, snr, alphas[k], generator)
+        # 4. report, with Tweedie's x_0 from the score of stage 1 (Luo Eq. 133)
+        _report(callback, k, t_next, x, lambda: tweedie(sde, x_start, score, t))
+    return _finish(model, sde, x, times[-1], denoise)
 
 
-def euler_maruyama(score_fn: ScoreFn, sde: LinearSDE, x: Tensor, n_steps: int = 500,
+def euler_maruyama(model: ScoreFn, x: Tensor, schedule: LinearSDE, *, n_steps: int = 500,
                    t_min: float = 1e-3, denoise: bool = False, generator=None,
-                   noise: NoiseFn | None = None) -> Tensor:
+                   callback: Callback | None = None, noise: NoiseFn | None = None) -> Tensor:
     """Reverse-SDE Euler-Maruyama from x at T to t_min: the predictor alone."""
-    return predictor_corrector(score_fn, sde, x, n_steps, t_min, n_corrector=0, denoise=denoise,
-                               generator=generator, noise=noise)
+    return predictor_corrector(model, x, schedule, n_steps=n_steps, t_min=t_min, n_corrector=0,
+                               denoise=denoise, generator=generator, callback=callback, noise=noise)
 
 
 @torch.inference_mode()
-def probability_flow_heun(score_fn: ScoreFn, sde: LinearSDE, x: Tensor, n_steps: int = 100,
-                          t_min: float = 1e-3, denoise: bool = False) -> Tensor:
+def probability_flow_heun(model: ScoreFn, x: Tensor, schedule: LinearSDE, *, n_steps: int = 100,
+                          t_min: float = 1e-3, denoise: bool = False, generator=None,
+                          callback: Callback | None = None, noise: NoiseFn | None = None) -> Tensor:
     """Heun's method (explicit trapezoid) on the probability-flow ODE from T down to t_min."""
-    times = time_grid(sde, n_steps, t_min)
-    fs, g2s = _coefficients(sde, times)
-    x = x.clone()
+    del generator, noise  # the ODE draws no noise
+    sde, times = schedule, time_grid(schedule, n_steps, t_min)
     for k in range(n_steps):
-        h = times[k + 1] - times[k]  # negative
-        d1 = pf_drift(x, score_fn(x, _time(times[k], x)), fs[k], g2s[k])
+        t, t_next = times[k], times[k + 1]
+        h = t_next - t  # negative
+        # 1. score at the step's start: s_theta(x, t)
+        score = model(x, _time(t, x))
+        # 2. probability-flow drift d1 = f x - g^2 score / 2 (Song et al. 2021, Eq. 13)
+        d1 = sde.probability_flow_drift(x, score, t)
+        # 3. Euler predictor x + h d1 and the drift d2 there, at t_next
         x_euler = x + h * d1
-        d2 = pf_drift(x_euler, score_fn(x_euler, _time(times[k + 1], x)), fs[k + 1], g2s[k + 1])
-        x.add_(d1 + d2, alpha=0.5 * h)
-    return tweedie(sde, score_fn, x, times[-1]) if denoise else x
+        d2 = sde.probability_flow_drift(x_euler, model(x_euler, _time(t_next, x)), t_next)
+        # 4. trapezoid: x + h (d1 + d2) / 2
+        x_start, x = x, torch.add(x, d1 + d2, alpha=0.5 * h)
+        # 5. report, with Tweedie's x_0 from the score of stage 1 (Luo Eq. 133)
+        _report(callback, k, t_next, x, lambda: tweedie(sde, x_start, score, t))
+    return _finish(model, sde, x, times[-1], denoise)
 
 
 def ddpm_mean(schedule: DiscreteSchedule, x: Tensor, eps: Tensor, i: int) -> Tensor:
-    """mu_theta = (x_i - beta_i / sqrt(1 - abar_i) eps) / sqrt(alpha_i): Luo Eq. 95 with
-    xhat = (x_i - sqrt(1 - abar_i) eps)/sqrt(abar_i) (Eq. 115), i.e. Ho et al. Eq. 11."""
+    """mu_theta = (x_i - beta_i / sqrt(1 - abar_i) eps) / sqrt(alpha_i): the posterior mean in
+    noise form (Luo Eqs. 116-124) with eps_0 replaced by the prediction."""
     beta, alpha, one_minus = (float(schedule.betas[i]), float(schedule.alphas[i]),
                               float(schedule.one_minus_alphabar[i]))
     return (x - beta / math.sqrt(one_minus) * eps) / math.sqrt(alpha)
 
 
 @torch.inference_mode()
-def ddpm_ancestral(noise_fn: Callable[[Tensor, int], Tensor], schedule: DiscreteSchedule,
-                   x: Tensor, variance: str = "betatilde", generator=None,
-                   noise: NoiseFn | None = None) -> Tensor:
-    """Ancestral sampling from x = x_n ~ N(0, I) down to x_0 (no noise at the last step)."""
+def ddpm_ancestral(model: Callable[[Tensor, int], Tensor], x: Tensor, schedule: DiscreteSchedule,
+                   *, variance: str = "betatilde", generator=None,
+                   callback: Callback | None = None, noise: NoiseFn | None = None) -> Tensor:
+    """Ancestral sampling from x = x_n ~ N(0, I) down to x_0 (no noise at the last step).  The
+    callback's "t" is the index i - 1 reached by step k = n - i."""
     if variance not in ("beta", "betatilde"):
         raise ValueError(f"variance must be 'beta' or 'betatilde', got {variance!r}")
     sigmas2 = (schedule.betas if variance == "beta" else schedule.betatilde).tolist()
-    x, buffer = x.clone(), torch.empty_like(x)
     for i in range(schedule.n, 0, -1):
-        x = ddpm_mean(schedule, x, noise_fn(x, i), i)
+        k = schedule.n - i
+        # 1. predicted noise eps_theta(x_i, i)
+        eps = model(x, i)
+        # 2. model mean mu_theta(x_i, i) (Luo Eqs. 116-124; Ho et al. 2020, Algorithm 2)
+        x_start, x = x, ddpm_mean(schedule, x, eps, i)
+        # 3. add sigma_i z, sigma_i^2 = beta_i or betatilde_i, except at the last step (Algorithm 2)
         if i > 1:
-            x.add_(_draw(noise, schedule.n - i, x, buffer, generator), alpha=math.sqrt(sigmas2[i]))
+            x.add_(_draw(noise, k, x, generator), alpha=math.sqrt(sigmas2[i]))
+        # 4. report, with x_0 = (x_i - sqrt(1 - abar_i) eps) / sqrt(abar_i) (Luo Eq. 115)
+        _report(callback, k, i - 1, x,
+                lambda: fw.x0_from_noise(x_start, eps, *schedule.kernel(i, x_start)))
     return x

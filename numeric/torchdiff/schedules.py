@@ -1,10 +1,14 @@
 """Noise schedules: DDPM discrete betas and the VE / VP / sub-VP linear SDEs.
 
-SymPy twins: derive.sde (VESDE, VPSDE, SubVPSDE, ddpm_linear_beta, cosine_alphabar).  The kernel
-q(x_t | x_0) = N(scale(t) x_0, var(t) I) uses the variance *computed* from f and g in derive.sde
-(seed 002 Eqs. 3.27-3.29): for VE that is sigma(t)^2 - sigma_min^2, not the seed's sigma(t)^2
-(erratum of seed 002 Eq. 3.39).  Differences like that are evaluated with expm1 / log1p so they
-stay accurate for t near 0 and alphabar near 1.
+SymPy twins: derive.sde (VESDE, VPSDE, SubVPSDE, ddpm_linear_beta, cosine_alphabar).  The SDE
+classes use derive.sde's member names (f, g, g2, scale, kernel_variance, marginal_variance,
+probability_flow_drift, reverse_euler_maruyama; VE sigma; VP beta and
+integrated_beta); the torch-only helpers are kernel_std, step_alphas and check_time
+(tests/test_torch_formulas.py enumerates the members and compares each with SymPy).  The kernel
+q(x_t | x_0) = N(scale(t) x_0, kernel_variance(t) I) uses the variance *computed* from f and g in
+derive.sde (seed 002 Eqs. 3.27-3.29): for VE that is sigma(t)^2 - sigma_min^2, not the seed's
+sigma(t)^2 (erratum of seed 002 Eq. 3.39).  Differences like that are evaluated with expm1 / log1p
+so they stay accurate for t near 0 and alphabar near 1.
 
 Precision: every schedule value is computed in float64 (from t converted to float64) and cast to
 the dtype of t once, at the end.  The float64 results are within 1e-12 relative error of the
@@ -24,16 +28,17 @@ Tensor = torch.Tensor
 def _float64(method):
     """Evaluate a schedule method on float64 t and cast the result to t's dtype at the end."""
     @functools.wraps(method)
-    def wrapper(self, t):
+    def wrapper(self, t, *args):
         if not isinstance(t, Tensor):
             t = torch.tensor(t, dtype=torch.float64)
         dtype = t.dtype if t.is_floating_point() else torch.get_default_dtype()
-        return method(self, t.to(torch.float64)).to(dtype)
+        return method(self, t.to(torch.float64), *args).to(dtype)
     return wrapper
 
 
 class LinearSDE:
-    """dx = f(t) x dt + g(t) dw on t in [0, T], T = 1.  Methods accept a tensor t (any shape)."""
+    """dx = f(t) x dt + g(t) dw on t in [0, T], T = 1.  Schedule methods accept a float or a
+    tensor t (any shape); the drifts and the Euler-Maruyama step take one time for the batch."""
 
     name = "linear"
     T = 1.0
@@ -42,6 +47,7 @@ class LinearSDE:
         raise NotImplementedError
 
     def g2(self, t: Tensor) -> Tensor:
+        """g(t)^2, computed as such (squaring a computed g would round twice)."""
         raise NotImplementedError
 
     @_float64
@@ -52,21 +58,48 @@ class LinearSDE:
         """s(t) = exp(int_0^t f)  (seed 002 Eq. 3.28)."""
         raise NotImplementedError
 
-    def var(self, t: Tensor) -> Tensor:
+    def kernel_variance(self, t: Tensor) -> Tensor:
         """Kernel variance s(t)^2 int_0^t g^2 / s^2  (seed 002 Eqs. 3.27, 3.29)."""
         raise NotImplementedError
 
     @_float64
-    def std(self, t: Tensor) -> Tensor:
-        return torch.sqrt(self.var(t))
+    def kernel_std(self, t: Tensor) -> Tensor:
+        """Torch-only: sqrt(kernel_variance(t)), the std of q(x_t | x_0) that perturbs data."""
+        return torch.sqrt(self.kernel_variance(t))
 
-    def prior_var(self, data_var: float = 1.0) -> float:
-        """Variance of the marginal at T for zero-mean data of per-coordinate variance data_var:
-        scale(T)^2 data_var + var(T).  The reverse process starts from N(0, prior_var I)."""
-        t = torch.tensor(self.T, dtype=torch.float64)
-        return float(self.scale(t) ** 2 * data_var + self.var(t))
+    @_float64
+    def marginal_variance(self, t: Tensor, data_variance: float) -> Tensor:
+        """Var x(t) for data of per-coordinate variance data_variance: s(t)^2 data_variance +
+        kernel_variance(t).  At t = T it is the variance of the prior N(., . I) of the samplers."""
+        return self.scale(t) ** 2 * data_variance + self.kernel_variance(t)
+
+    def _f_g2(self, t) -> tuple[float, float]:
+        return float(self.f(t)), float(self.g2(t))
+
+    def probability_flow_drift(self, x: Tensor, score: Tensor, t) -> Tensor:
+        """f(t) x - g(t)^2 score / 2: dx/dt of the probability-flow ODE (Song et al. 2021,
+        Eq. 13)."""
+        f, g2 = self._f_g2(t)
+        return x * f - score * (0.5 * g2)
+
+    def reverse_euler_maruyama(self, x: Tensor, score: Tensor, t, step, noise: Tensor) -> Tensor:
+        """One reverse Euler-Maruyama step from t to t - step: x - (f x - g^2 score) step +
+        g sqrt(step) z, the drift that of the reverse SDE (Song et al. 2021, Eq. 6; seed 002
+        Algorithm 3.1 with the drift f(t) x).  Evaluated as (1 - f step) x + g^2 step score +
+        sqrt(g^2 step) z in three passes; the reverse drift has no torch method of its own."""
+        f, g2 = self._f_g2(t)
+        step = float(step)
+        x = (x * (1 - f * step)).add_(score, alpha=g2 * step)
+        return x.add_(noise, alpha=math.sqrt(g2 * step))
+
+    def step_alphas(self, times: list[float]) -> list[float]:
+        """Torch-only: alpha_k = s(t_k)^2 / s(t_{k+1})^2 of each step of a decreasing grid, the
+        Langevin scale of Song et al.'s corrector (Algs. 4-5); 1 for VE, whose scale is 1."""
+        s = self.scale(torch.tensor(times, dtype=torch.float64))
+        return ((s[:-1] / s[1:]) ** 2).tolist()
 
     def check_time(self, t_min: float) -> None:
+        """Torch-only: a sampler's end time must lie in (0, T)."""
         if not 0.0 < t_min < self.T:
             raise ValueError(f"t_min must lie in (0, {self.T}), got {t_min}")
 
@@ -110,13 +143,13 @@ class VE(LinearSDE):
         return torch.ones_like(t)
 
     @_float64
-    def var(self, t):
+    def kernel_variance(self, t):
         """sigma(t)^2 - sigma_min^2 = sigma(t)^2 (1 - exp(-2 t log(sigma_max/sigma_min))): accurate
         near t = 0 (expm1) and free of the overflow of sigma_min^2 expm1(...) for tiny sigma_min."""
         return torch.exp(2 * self._log_sigma(t)) * -torch.expm1(-2 * self.log_ratio * t)
 
     @_float64
-    def std(self, t):
+    def kernel_std(self, t):
         """sigma(t) sqrt(1 - exp(-2 t log(sigma_max/sigma_min))) (finite wherever it is exactly)."""
         return torch.exp(self._log_sigma(t)) * torch.sqrt(-torch.expm1(-2 * self.log_ratio * t))
 
@@ -142,7 +175,7 @@ class VP(LinearSDE):
         return self.beta_min * t + 0.5 * (self.beta_max - self.beta_min) * t ** 2
 
     def step_alphas(self, times: list[float]) -> list[float]:
-        """scale(t_k)^2 / scale(t_{k+1})^2 = exp(-(B(t_k) - B(t_{k+1}))) for a decreasing grid:
+        """s(t_k)^2 / s(t_{k+1})^2 = exp(-(B(t_k) - B(t_{k+1}))) for a decreasing grid:
         the exact alpha_i = abar_i / abar_{i-1} = 1 - beta_i of each step, in (0, 1].  Song's
         1 - beta(t) dt is its first-order form, which turns negative once beta(t) dt > 1 (VP,
         fewer than 20 steps)."""
@@ -162,7 +195,7 @@ class VP(LinearSDE):
         return torch.exp(-0.5 * self.integrated_beta(t))
 
     @_float64
-    def var(self, t):
+    def kernel_variance(self, t):
         """1 - exp(-B(t))."""
         return -torch.expm1(-self.integrated_beta(t))
 
@@ -177,12 +210,12 @@ class SubVP(VP):
         return -self.beta(t) * torch.expm1(-2 * self.integrated_beta(t))
 
     @_float64
-    def var(self, t):
+    def kernel_variance(self, t):
         """(1 - exp(-B(t)))^2."""
         return torch.expm1(-self.integrated_beta(t)) ** 2
 
     @_float64
-    def std(self, t):
+    def kernel_std(self, t):
         """1 - exp(-B(t)) (no square root of a square that may underflow)."""
         return -torch.expm1(-self.integrated_beta(t))
 
