@@ -57,7 +57,7 @@ import sympy as sp
 
 from derive.budget import ERROR, InternalError, run_limited
 from derive.codegen import safe_lambdify
-from derive.symbols import POSITIVE, REAL, Domain, SymbolTable, TABLE
+from derive.symbols import POSITIVE, REAL, Domain, SymbolTable, TABLE, exact_number, mp_number
 from derive.zero import is_zero
 
 MAX_DEPTH = 4
@@ -70,8 +70,11 @@ TOTAL = (sp.exp, sp.sin, sp.cos, sp.sinh, sp.cosh, sp.tanh, sp.atan, sp.erf, sp.
 class InequalityProof:
     proved: bool
     how: str
-    counterexample: dict | None = None     # {symbol: Fraction}, a confirmed violation
-    exact: bool = False                    # the violation is exact (rational point, exact value)
+    counterexample: dict | None = None     # {symbol: Fraction or SymPy number}, a confirmed violation
+    exact: bool = False                    # the violation is exact (exact point, exact value)
+    # strict: the prover computed the value 0 at this point of its domain but could not confirm it
+    # as a counterexample (e.g. a guessed domain excludes it): the strict claim is not settled
+    attained: dict | None = None
 
 
 class _Refuted(Exception):
@@ -131,6 +134,7 @@ def _search(expr, table, strict):
 
 def _settle(expr, table, strict, how, refuted, note) -> InequalityProof:
     """The verdict on a proof attempt: a confirmed refutation, else the probe's finding."""
+    attained = None
     if refuted is not None:
         found = _confirmed_point(expr, table, *refuted)
         if found is not None:
@@ -138,19 +142,31 @@ def _settle(expr, table, strict, how, refuted, note) -> InequalityProof:
             what = "0 (a strict inequality)" if refuted[1] else "negative"
             return InequalityProof(False, f"the prover computed the value {what} at "
                                           f"{_show(point)}, a point of the domain", point, exact)
+        if refuted[1]:
+            attained = refuted[0]
+            note = (f"the prover computed the value 0 at {_show(attained)} (the minimum), not "
+                    "confirmed as a point of the declared domain")
     kind, point, counterexample = _probe(expr, table, strict)
     if kind == "ok":
-        return InequalityProof(how is not None, how or note)
+        return InequalityProof(how is not None, how or note, attained=attained)
     if kind == "unevaluable":
         bad = "the independent probe cannot evaluate the expression"
     else:
         found = {"undefined": "undefined (or not real)", "negative": "negative",
                  "zero": "0 (a strict inequality)"}[kind]
         bad = f"the independent probe found the value {found} at {_show(point)}" + (
-            ", a point of the domain" if _admissible(point, table) else
-            " (a value the domain of a symbol of unknown domain may not contain)")
+            ", a point of the domain" if _admissible(point, table) else _excluded(point, table))
     why = f"the proof ({how}) was rejected: {bad}" if how is not None else f"{note}; {bad}"
-    return InequalityProof(False, why, counterexample, exact=kind == "zero")
+    return InequalityProof(False, why, counterexample, exact=kind == "zero", attained=attained)
+
+
+def _excluded(point: dict, table: SymbolTable) -> str:
+    """Why a probe point is no counterexample: a declared bound on a defined symbol, or a domain
+    the claim reader guessed."""
+    bounds = table.outside_domain(point)
+    if bounds:
+        return f" (the declared assumption {'; '.join(bounds)} excludes it or is not checked there)"
+    return " (a value the domain of a symbol of unknown domain may not contain)"
 
 
 _NOT_DECIDED = ("sign not decided symbolically (tried on the domain where every term is provably "
@@ -172,10 +188,13 @@ def _domain(symbol: sp.Symbol, table: SymbolTable) -> Domain:
 
 
 def _admissible(point: dict, table: SymbolTable, domain=None) -> bool:
-    """Whether the point lies in the domain (the table's declared one unless ``domain`` is
-    given) and respects the orderings."""
+    """Whether the point lies in the domain and respects the orderings: with ``domain`` (the
+    prover's domain of a symbol), each symbol in it; without, every declared assumption of the
+    table, the bounds on defined symbols included (``SymbolTable.admits``: a counterexample)."""
+    if domain is None:
+        return table.admits(point)
     for symbol, value in point.items():
-        where = domain(symbol, table) if domain else table.domain(symbol)
+        where = domain(symbol, table)
         if not where.contains(value) or (where.integer and Fraction(value).denominator != 1):
             return False
     return all(not (lo in point and hi in point) or point[lo] < point[hi]
@@ -514,30 +533,39 @@ def _roots(numerator: sp.Expr, variable: sp.Symbol) -> list[sp.Expr] | None:
 
 # -- refutations found by the prover ----------------------------------------------------------------
 def _confirmed_point(expr, table, partial_point: dict, zero: bool) -> tuple[dict, bool] | None:
-    """The prover's point, completed with simple values for the symbols it left free, made
-    rational, checked to lie in the declared domain and confirmed: negative at 50, 100 and 200
-    digits with a stable value, or (``zero``: the value there was shown to be exactly 0, which
-    refutes a strict inequality) 0 to every precision at an exact rational point.  Returns
+    """The prover's point, completed with simple values for the symbols it left free (and those
+    the assumptions tie to them), checked to satisfy every declared assumption and confirmed:
+    made rational, negative at 50, 100 and 200 digits with a stable value; or (``zero``: the
+    value there was shown to be exactly 0, which refutes a strict inequality) at the exact point,
+    rational or not (x = sqrt(2)), 0 by simplification and to 50 and 100 digits.  Returns
     (point, whether it is the prover's exact point)."""
     symbols = _symbols(expr)
     compiled = _compile(expr, symbols)
     if compiled is None:
         return None
-    missing = [s for s in _tied(symbols, table) if s not in partial_point]
+    missing = [s for s in table.linked_symbols(symbols) if s not in partial_point]
     simple = [[v for v in (table.domain(s).simple or (Fraction(1, 2),))][:3] for s in missing]
     for values in itertools.islice(itertools.product(*simple), 27):
         point = _resolve(partial_point, dict(zip(missing, values)))
         if point is None:
             continue
-        for candidate, approximate in _rationals(point, exact_only=zero):
+        candidates = [(_fractions(point), False)] if zero else _rationals(point)
+        for candidate, approximate in candidates:
             try:
                 if _admissible(candidate, table) and (
-                        _near_zero(compiled, symbols, candidate) if zero else
+                        _exact_zero_at(expr, compiled, symbols, candidate) if zero else
                         _stably_negative(compiled, symbols, candidate)):
                     return candidate, not approximate
             except _TooLarge:
                 continue
     return None
+
+
+def _exact_zero_at(expr, compiled, symbols, point: dict) -> bool:
+    """0 at an exact point of real numbers: by simplification and to 50 and 100 digits."""
+    exact = [exact_number(v) for v in point.values()]
+    real = all(v.is_extended_real is True and v.is_finite is True for v in exact)
+    return real and _near_zero(compiled, symbols, point) and _exactly_zero(expr, point)
 
 
 def _resolve(partial_point: dict, fill: dict) -> dict | None:
@@ -549,14 +577,19 @@ def _resolve(partial_point: dict, fill: dict) -> dict | None:
     return None
 
 
-def _rationals(point: dict, exact_only: bool):
+def _fractions(point: dict) -> dict:
+    """The point with its rational coordinates as Fractions (the others stay SymPy numbers)."""
+    return {s: Fraction(int(v.p), int(v.q)) if v.is_Rational else v for s, v in point.items()}
+
+
+def _rationals(point: dict):
     """Rational versions of a point: exact, or (irrational coordinates) approximations with
     denominators up to 10^3, 10^6, 10^12 and a 60-digit one."""
     exact = {s: Fraction(int(v.p), int(v.q)) for s, v in point.items() if v.is_Rational}
     if len(exact) == len(point):
         yield exact, False
         return
-    if exact_only or not all(v.is_real for v in point.values()):
+    if not all(v.is_real for v in point.values()):
         return
     fine = {s: Fraction(str(sp.N(v, 60))) for s, v in point.items()}
     for limit in (10 ** 3, 10 ** 6, 10 ** 12, None):
@@ -590,8 +623,7 @@ def _value(compiled, symbols, point: dict, dps: int = PROBE_DPS):
     """The real value at ``point`` with ``dps`` digits, or None where undefined or not real."""
     with mpmath.workdps(dps):
         try:
-            value = mpmath.mpmathify(compiled(*[mpmath.mpf(point[s].numerator) / point[s].denominator
-                                                for s in symbols]))
+            value = mpmath.mpmathify(compiled(*[mp_number(point[s]) for s in symbols]))
         except (OverflowError, MemoryError, RecursionError) as error:
             raise _TooLarge from error
         except Exception:  # noqa: BLE001 - a pole, log(0): undefined here
@@ -623,7 +655,8 @@ def _near_zero(compiled, symbols, point) -> bool:
 
 
 def _exactly_zero(expr, point) -> bool:
-    value = expr.xreplace({s: sp.Rational(v.numerator, v.denominator) for s, v in point.items()})
+    """``expr`` is 0 at the exact point (rational or SymPy coordinates), by simplification."""
+    value = expr.xreplace({s: exact_number(v) for s, v in point.items()})
     return value == 0 or sp.simplify(value) == 0
 
 
@@ -639,7 +672,7 @@ def _probe(expr, table, strict) -> tuple[str, dict | None, dict | None]:
     # a point gives every symbol tied to expr's by an ordering a value, so that it is consistent
     # (a < b < c: a = 2, c = 1 is no point, though it respects each ordering it mentions)
     worst: tuple[str, dict | None] = ("ok", None)
-    exact_tries = 5
+    exact_tries = completions = 5
     for point in _probe_points(expr, _tied(symbols, table), table):
         try:
             value = _value(compiled, symbols, point)
@@ -657,6 +690,13 @@ def _probe(expr, table, strict) -> tuple[str, dict | None, dict | None]:
             continue
         if kind != "undefined" and _admissible(point, table):
             return kind, point, point
+        if kind != "undefined" and completions > 0 and \
+                set(table.linked_symbols(point)) - set(point):
+            # a bound on a defined symbol ties other symbols to the point: give them values
+            completions -= 1
+            found = _confirmed_point(expr, table, point, kind == "zero")
+            if found is not None:
+                return kind, found[0], found[0]
         if worst[0] == "ok" or (worst[0] == "undefined" and kind != "undefined"):
             worst = (kind, point)
     return worst[0], worst[1], None

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Callable, Iterable
 
+import mpmath
 import sympy as sp
 
 
@@ -194,8 +195,7 @@ class SymbolTable:
                    "beta": f"DDPM noise level 1 - alpha_{text}"}[family]
         latex = {"alpha": r"\alpha", "abar": r"\bar{\alpha}", "beta": r"\beta"}[family]
         symbol = _member_symbol(family, chain, offset)
-        # an abar is free only as the lowest of its chain: in (0, 1] when its index may be 0
-        domain = UNIT_CLOSED if family == "abar" and _chain_min(chain) + offset < 1 else UNIT
+        domain = _member_domain(family, chain, offset)
         key = _member_key(family, chain, offset)
         self.specs[key] = SymbolSpec(key, symbol, f"{latex}_{{{text}}}", meaning, domain,
                                      _unit_interval_form if domain is UNIT else _unit_closed_form)
@@ -249,23 +249,73 @@ class SymbolTable:
         chains = {by_symbol[s][1] for s in symbols if by_symbol.get(s) is not None}
         return sorted(index_text(chain, 0) if chain else "" for chain in chains)
 
-    def outside_domain(self, point: dict[sp.Symbol, object], extra: dict | None = None) -> list[str]:
-        """The defined symbols whose value at ``point`` (values of the free parameters) lies
-        outside their domain: a declared bound on a defined symbol (``% assume: \\\\bar\\\\alpha_t
-        < 1/2``) is not part of the parametrization, so a counterexample must be checked
-        against it."""
+    def derived_bounds(self, extra: dict | None = None) -> list["DerivedBound"]:
+        """The declared assumptions the free parametrization does not enforce, restated in free
+        symbols: the domain of a defined symbol (``% assume: \\bar\\alpha_t < 1/2``), unless it is
+        the built-in domain its own definition implies, and every ordering with a defined end
+        (``\\beta_t < \\bar\\alpha_t``).  ``extra``: definitions beside the table's."""
+        defined = {**self.definitions, **(extra or {})}
         out = []
-        defined = set(self.definitions) | set(extra or {})
         for spec in self.specs.values():
-            if spec.symbol not in defined:
-                continue
-            value = self.expand_definitions(spec.symbol, extra)
-            if not value.free_symbols <= set(point):
-                continue
-            value = value.xreplace({s: sp.nsimplify(v) for s, v in point.items()})
-            if value.is_real and not spec.domain.contains(float(value)):
-                out.append(spec.domain.describe(spec.symbol.name))
+            bounded = spec.domain.lo is not None or spec.domain.hi is not None
+            if spec.symbol in defined and bounded and not self._implied(spec, extra):
+                out.append(DerivedBound(spec.domain.describe(spec.symbol.name),
+                                        self.expand_definitions(spec.symbol, extra), spec.domain))
+        for lo, hi in self.orderings:
+            if lo in defined or hi in defined:
+                out.append(DerivedBound(f"{lo.name} < {hi.name}",
+                                        self.expand_definitions(hi - lo, extra), Domain(lo=0.0)))
         return out
+
+    def _implied(self, spec: SymbolSpec, extra: dict | None) -> bool:
+        """Whether the table's own definition of the symbol implies its domain: a notation symbol
+        (abar_t = alpha_t abar_{t-1} in (0, 1)) or a schedule family member at its built-in
+        domain, not redefined by ``extra``."""
+        if spec.symbol in (extra or {}):
+            return False
+        member = member_of_key(spec.key)
+        if member is not None and spec.key not in _BUILTIN_MEMBERS:
+            default = _member_domain(*member)
+        elif spec.key in TABLE.specs and \
+                TABLE.definitions.get(spec.symbol) == self.definitions.get(spec.symbol):
+            default = TABLE.specs[spec.key].domain
+        else:
+            return False
+        return _interval(spec.domain) == _interval(default)
+
+    def linked_symbols(self, symbols: Iterable[sp.Symbol], extra: dict | None = None) -> list:
+        """``symbols`` and every free symbol a declared assumption ties to them, transitively:
+        orderings between free symbols and the bounds of :meth:`derived_bounds` (a point must
+        give them values to be checked against every assumption)."""
+        defined = {**self.definitions, **(extra or {})}
+        groups = [{lo, hi} for lo, hi in self.orderings if lo not in defined and hi not in defined]
+        groups += [set(b.value.free_symbols) for b in self.derived_bounds(extra)]
+        found = {s for s in symbols if isinstance(s, sp.Symbol)}
+        while True:
+            more = {s for group in groups if group & found for s in group} - found
+            if not more:
+                return sorted(found, key=lambda s: s.name)
+            found |= more
+
+    def admits(self, point: dict, extra: dict | None = None) -> bool:
+        """Whether ``point`` satisfies, exactly, every declared assumption on its symbols: each
+        domain (integers integral), the orderings between them and the derived bounds on them
+        (:meth:`outside_domain`).  Coordinates: rationals, binary floats or SymPy numbers."""
+        exact = {s: exact_number(v) for s, v in point.items()}
+        for symbol, value in exact.items():
+            domain = self.domain(symbol)
+            if not exactly_in(value, domain) or (domain.integer and value.is_integer is not True):
+                return False
+        ordered = all(sp.Lt(exact[lo], exact[hi]) is sp.true for lo, hi in self.orderings
+                      if lo in exact and hi in exact)
+        return ordered and not self.outside_domain(point, extra)
+
+    def outside_domain(self, point: dict[sp.Symbol, object], extra: dict | None = None) -> list[str]:
+        """The derived bounds (:meth:`derived_bounds`) on the symbols of ``point`` that it does
+        not provably satisfy, exactly (a bound whose other symbols have no value counts): a
+        counterexample must satisfy them, though the parametrization does not enforce them."""
+        return [bound.text for bound in self.derived_bounds(extra)
+                if bound.value.free_symbols & set(point) and not bound.holds(point)]
 
     def _ensure(self, chain: tuple, family: str, offset: int, members: dict) -> sp.Symbol:
         if (family, offset) not in members:
@@ -291,6 +341,63 @@ class SymbolTable:
                 r = sp.Dummy(f"r_{hi.name}", positive=True)
                 subs[hi] = lo * (1 + r) if lo.is_positive else lo + r
         return subs
+
+
+@dataclass(frozen=True)
+class DerivedBound:
+    """A declared assumption in free symbols: ``value`` lies in ``domain`` (``text`` states it as
+    declared)."""
+
+    text: str
+    value: sp.Expr
+    domain: Domain
+
+    def holds(self, point: dict) -> bool:
+        """True when every symbol of ``value`` has a value in ``point`` (exact: rationals, binary
+        floats, SymPy numbers) and the value provably lies in the domain."""
+        if not self.value.free_symbols <= set(point):
+            return False
+        value = self.value.xreplace({s: exact_number(point[s]) for s in self.value.free_symbols})
+        return exactly_in(value, self.domain)
+
+
+def exact_number(value) -> sp.Expr:
+    """The exact SymPy number of a coordinate: a Fraction, int, binary float or SymPy number."""
+    if isinstance(value, sp.Basic):
+        return value
+    if isinstance(value, float):
+        return sp.Rational(*value.as_integer_ratio())
+    value = Fraction(value)
+    return sp.Rational(value.numerator, value.denominator)
+
+
+def mp_number(value):
+    """A coordinate as an mpmath number at the working precision (10 guard digits for a SymPy
+    number such as sqrt(2))."""
+    if isinstance(value, sp.Basic):
+        return mpmath.mpf(value.evalf(mpmath.mp.dps + 10))
+    if isinstance(value, Fraction):
+        return mpmath.mpf(value.numerator) / value.denominator
+    return mpmath.mpf(value)
+
+
+def exactly_in(value: sp.Expr, domain: Domain) -> bool:
+    """Whether a SymPy number provably lies in the interval of ``domain`` (its float bounds read
+    exactly); False when it is not real or SymPy cannot decide."""
+    if value.is_extended_real is not True or value.is_finite is not True:
+        return False
+    checks = []
+    if domain.lo is not None:
+        lo = exact_number(domain.lo)
+        checks.append(sp.Gt(value, lo) if domain.lo_open else sp.Ge(value, lo))
+    if domain.hi is not None:
+        hi = exact_number(domain.hi)
+        checks.append(sp.Lt(value, hi) if domain.hi_open else sp.Le(value, hi))
+    return all(check is sp.true for check in checks)
+
+
+def _interval(domain: Domain) -> tuple:
+    return domain.lo, domain.hi, domain.lo_open, domain.hi_open
 
 
 def _unit_interval_form(symbol: sp.Symbol) -> sp.Expr:
@@ -366,6 +473,12 @@ def _chain_min(chain: tuple) -> int:
     if any(coeff < 0 for _, coeff in chain):
         return 0
     return sum(coeff * _LETTER_MIN.get(letter, 0) for letter, coeff in chain)
+
+
+def _member_domain(family: str, chain: tuple, offset: int) -> Domain:
+    """A member's built-in domain: an abar is free only as the lowest of its chain, in (0, 1]
+    when its index may be 0; everything else in (0, 1)."""
+    return UNIT_CLOSED if family == "abar" and _chain_min(chain) + offset < 1 else UNIT
 
 
 def _member_key(family: str, chain: tuple, offset: int) -> str:

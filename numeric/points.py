@@ -7,9 +7,10 @@ is next to the two sides (``e^{-100} = 0`` fails).  The sides' magnitude only ro
 residual below 10^-(dps - GUARD) of it is first re-evaluated at dps + 10 digits, a larger one goes
 straight to confirmation at 100 and 200 digits.
 
-Points satisfy every declared assumption: each symbol's domain (integers stay integers) and the
+Points satisfy every declared assumption: each symbol's domain (integers stay integers), the
 orderings ``a < b`` of the table, through their transitive closure and including symbols the
-claim does not mention.  The symbols linked to the claim's by orderings get values too (bounds
+claim does not mention, and the bounds declared on defined symbols (``abar_t < 1/2`` with
+abar_t = alpha_t abar_{t-1}), evaluated exactly through their definitions.  The symbols linked to the claim's by orderings get values too (bounds
 are propagated, then values picked), and a reported counterexample names them.
 
 Values are drawn across scales: log-uniform over 1e-6 .. 1e6 (either sign for real symbols) from
@@ -32,7 +33,7 @@ from sympy.core.function import AppliedUndef
 from hypothesis import HealthCheck, assume, find, settings, strategies as st
 from hypothesis.errors import NoSuchExample, Unsatisfiable
 
-from derive.symbols import TABLE, SymbolTable
+from derive.symbols import TABLE, SymbolTable, exact_number, mp_number
 from derive.codegen import safe_lambdify
 
 DPS = 50
@@ -44,6 +45,8 @@ DECADES = 6          # unbounded domains are sampled over 10^-6 .. 10^6
 INTEGER_TOP = 10 ** 6
 SMALL_INTEGERS = 12  # integers lo .. lo + 12 are simple values of an integer domain
 SUM_CAP = 60         # integer symbols bounding a Sum/Product stay below this (evaluation cost)
+COMPLETIONS = 64     # completions of a point tried against the bounds on defined symbols
+CHOICES = 4          # simple values per symbol in those completions
 
 
 @dataclass
@@ -110,30 +113,17 @@ class _Compiled:
 
     def _evaluate(self, point, dps: int):
         with mpmath.workdps(dps):
-            args = [_to_mp(point[s]) for s in self.symbols]
+            args = [mp_number(point[s]) for s in self.symbols]
             try:
                 if self.fn is not None:
                     return mpmath.mpmathify(self.fn(*args))
-                value = self.expr.evalf(dps, subs={s: _exact(point[s]) for s in self.symbols})
+                value = self.expr.evalf(dps, subs={s: exact_number(point[s]) for s in self.symbols})
                 re, im = value.as_real_imag()   # keep every digit (no detour through float)
                 return mpmath.mpc(mpmath.mpf(str(sp.Float(re, dps))),
                                   mpmath.mpf(str(sp.Float(im, dps)))) if im != 0 else \
                     mpmath.mpf(str(sp.Float(re, dps)))
             except Exception:  # noqa: BLE001 - undefined here (pole, unknown function, ...)
                 return None
-
-
-def _exact(value) -> sp.Rational:
-    """The exact rational value of a point's coordinate (a Fraction or a binary float)."""
-    if isinstance(value, Fraction):
-        return sp.Rational(value.numerator, value.denominator)
-    return sp.Rational(*Fraction(value).as_integer_ratio())
-
-
-def _to_mp(value):
-    if isinstance(value, Fraction):
-        return mpmath.mpf(value.numerator) / value.denominator
-    return mpmath.mpf(value)
 
 
 def _finite(value) -> bool:
@@ -182,8 +172,8 @@ class _RoundOff:
         if node in memo:
             return memo[node]
         if isinstance(node, sp.Symbol):
-            value = _to_mp(point[node])
-            exact = isinstance(point[node], float) or Fraction(point[node]).denominator == 1
+            value = mp_number(point[node])
+            exact = exact_number(point[node]).is_integer or isinstance(point[node], float)
             out = value, (0 if exact else abs(value) * eps)
         elif node.is_Integer:
             out = mpmath.mpf(int(node)), 0
@@ -218,7 +208,7 @@ class _RoundOff:
         else:       # a number, constant, Sum, Integral, ...: mpmath's own accuracy
             if node not in self._compiled:
                 self._compiled[node] = safe_lambdify(self.symbols, node, modules="mpmath")
-            args = [_to_mp(point[s]) for s in self.symbols]
+            args = [mp_number(point[s]) for s in self.symbols]
             value = mpmath.mpmathify(self._compiled[node](*args))
             out = value, abs(value) * eps * 1000
         memo[node] = out
@@ -416,24 +406,21 @@ def symbol_interval(symbol: sp.Symbol, table: SymbolTable) -> Interval:
 
 class Region:
     """The assumptions that bear on a set of symbols: their domains, plus the symbols tied to them
-    by orderings (transitively) with theirs; every other ordering and domain of the table must be
-    satisfiable too, or the region is empty (no counterexample can satisfy the assumptions)."""
+    by orderings (transitively) with theirs, and the declared bounds on defined symbols
+    (``SymbolTable.derived_bounds``: abar_t < 1/2 bounds alpha_t abar_{t-1}) with the symbols
+    of their definitions; every other ordering and domain of the table must be satisfiable too,
+    or the region is empty (no counterexample can satisfy the assumptions).  ``definitions``:
+    the extra definitions expanded into the claim (a claim's ``% assume: y = ...``)."""
 
     def __init__(self, symbols: Sequence[sp.Symbol], table: SymbolTable = TABLE,
-                 caps: dict | None = None):
+                 caps: dict | None = None, definitions: dict | None = None):
         self.table = table
         self.symbols = list(symbols)
-        edges = [(lo, hi) for lo, hi in table.orderings]
-        linked: dict[sp.Symbol, set] = {}
-        for lo, hi in edges:
-            linked.setdefault(lo, set()).add(hi)
-            linked.setdefault(hi, set()).add(lo)
-        involved, pending = set(self.symbols), list(self.symbols)
-        while pending:
-            for other in linked.get(pending.pop(), ()):
-                if other not in involved:
-                    involved.add(other)
-                    pending.append(other)
+        defined = {**table.definitions, **(definitions or {})}
+        edges = [(lo, hi) for lo, hi in table.orderings if lo not in defined and hi not in defined]
+        involved = set(table.linked_symbols(self.symbols, definitions)) | set(self.symbols)
+        self.derived = [bound for bound in table.derived_bounds(definitions)
+                        if bound.value.free_symbols & involved]
         self.extra = sorted(involved - set(self.symbols), key=lambda s: s.name)
         self.edges = [(lo, hi) for lo, hi in edges if lo in involved]
         self.order = _topological(sorted(involved, key=lambda s: s.name), self.edges)
@@ -461,17 +448,22 @@ class Region:
 
     def admits(self, point: dict) -> bool:
         """Whether every symbol of the region has a value in ``point`` and all of them satisfy the
-        domains and orderings (the check a reported counterexample passes)."""
+        domains, orderings and derived bounds (the check a reported counterexample passes)."""
         if self.base is None:
             return False
         symbols = self.symbols + self.extra
         if any(s not in point or not self.base[s].contains(point[s]) for s in symbols):
             return False
-        return all(point[lo] < point[hi] for lo, hi in self.edges)
+        return all(point[lo] < point[hi] for lo, hi in self.edges) and self.derived_hold(point)
+
+    def derived_hold(self, point: dict) -> bool:
+        """The declared bounds on defined symbols hold at ``point`` (exactly)."""
+        return all(bound.holds(point) for bound in self.derived)
 
     def extend(self, point: dict) -> dict | None:
         """The point completed with simple values for the other linked symbols, or None when the
-        claim's values admit no such completion."""
+        claim's values admit no such completion.  With derived bounds, up to COMPLETIONS
+        combinations of simple values are tried for the other symbols."""
         if self.base is None:
             return None
         bounds = self.base
@@ -479,26 +471,36 @@ class Region:
             bounds = self.fix(bounds, symbol, point[symbol])
             if bounds is None:
                 return None
-        out = dict(point)
-        for symbol in self.order:
-            if symbol in out:
-                continue
-            value = _pick(bounds[symbol], self._simple(symbol))
-            bounds = self.fix(bounds, symbol, value)
-            if bounds is None:       # cannot happen for consistent bounds; never report it
-                return None
-            out[symbol] = value
-        return out
+        rest = [s for s in self.order if s not in point]
+        tries = COMPLETIONS if self.derived else 1
+        for out in itertools.islice(self._completions(dict(point), bounds, rest), tries):
+            if self.derived_hold(out):
+                return out
+        return None
+
+    def _completions(self, point: dict, bounds: dict, rest: list):
+        """Completions of ``point`` with values for the symbols ``rest`` (in an order compatible
+        with the orderings), simplest first: each symbol takes one of its first simple values
+        inside the bounds the values so far leave."""
+        if not rest:
+            yield point
+            return
+        symbol, later = rest[0], rest[1:]
+        values = [v for v in self._simple(symbol) if bounds[symbol].contains(v)][:CHOICES]
+        for value in values or [_pick(bounds[symbol], ())]:
+            fixed = self.fix(bounds, symbol, value)
+            if fixed is not None:
+                yield from self._completions({**point, symbol: value}, fixed, later)
 
     def _simple(self, symbol) -> list[Fraction]:
         return simple_values(symbol, self.table)
 
 
-def complete(point: dict, table: SymbolTable = TABLE) -> dict | None:
-    """``point`` extended with values for every symbol the orderings tie to its symbols, so that
-    all the table's assumptions hold; None when no such extension exists (then the point is no
-    counterexample)."""
-    return Region(list(point), table).extend(point)
+def complete(point: dict, table: SymbolTable = TABLE, definitions: dict | None = None) -> dict | None:
+    """``point`` extended with values for every symbol the assumptions tie to its symbols, so that
+    all the table's assumptions hold (derived bounds included); None when no such extension was
+    found (then the point is no counterexample)."""
+    return Region(list(point), table, definitions=definitions).extend(point)
 
 
 def _topological(symbols, edges):
@@ -600,10 +602,10 @@ def simple_values(symbol: sp.Symbol, table: SymbolTable = TABLE) -> list[Fractio
 
 
 def simple_points(symbols: Sequence[sp.Symbol], table: SymbolTable = TABLE, limit: int = 400,
-                  caps: dict | None = None):
+                  caps: dict | None = None, definitions: dict | None = None):
     """Points made of simple values, simplest first, satisfying every assumption; each point also
-    gives values to the other symbols the orderings tie to these (see :class:`Region`)."""
-    region = Region(symbols, table, caps)
+    gives values to the other symbols the assumptions tie to these (see :class:`Region`)."""
+    region = Region(symbols, table, caps, definitions)
     if not region.feasible:
         return
     choices = []
@@ -690,12 +692,12 @@ def _plain(value: Fraction, interval: Interval):
 
 
 def point_strategy(symbols: Sequence[sp.Symbol], table: SymbolTable = TABLE,
-                   caps: dict | None = None):
+                   caps: dict | None = None, definitions: dict | None = None):
     """A Hypothesis strategy for points satisfying every assumption, extended like
     :func:`simple_points`; simple values are tried (and shrunk to) first.  Symbols are drawn in
     an order compatible with the orderings, each inside the bounds the values drawn so far and
-    the transitive closure imply."""
-    region = Region(symbols, table, caps)
+    the transitive closure imply; a point violating a bound on a defined symbol is rejected."""
+    region = Region(symbols, table, caps, definitions)
     if not region.feasible:
         return st.nothing()
     simple = {s: simple_values(s, table) for s in region.order}
@@ -714,6 +716,7 @@ def point_strategy(symbols: Sequence[sp.Symbol], table: SymbolTable = TABLE,
             bounds = region.fix(bounds, symbol, value)
             assume(bounds is not None)
             point[symbol] = value
+        assume(region.derived_hold(point))
         return point
 
     return points()
@@ -739,14 +742,15 @@ def search(target: Residual, table: SymbolTable = TABLE, seed: int = 0,
     Returns (counterexample report or None, number of points at which the residual could be
     evaluated).  Points where it is undefined (a pole, an unevaluable term) do not count, so a
     caller can tell "vanished at n points" from "could not be evaluated".  Every point satisfies
-    all the assumptions of ``table``; the report names the values of the other symbols the
-    orderings tie to the target's.
+    all the assumptions of ``table`` (bounds on defined symbols included, also on the target's
+    own ``definitions``); the report names the values of the other symbols the assumptions tie
+    to the target's.
     """
     evaluator = Evaluator(target)
     symbols = evaluator.symbols
     caps = sum_caps(target)
     evaluated = 0
-    for point in simple_points(symbols, table, simple_limit, caps):
+    for point in simple_points(symbols, table, simple_limit, caps, target.definitions):
         if not evaluator.defined(point):
             continue
         evaluated += 1
@@ -763,7 +767,7 @@ def search(target: Residual, table: SymbolTable = TABLE, seed: int = 0,
         return evaluator.violated(point)
 
     try:
-        found = find(point_strategy(symbols, table, caps), violated,
+        found = find(point_strategy(symbols, table, caps, target.definitions), violated,
                      settings=settings(max_examples=max_examples, database=None, deadline=None,
                                        suppress_health_check=list(HealthCheck)),
                      random=random.Random(seed))

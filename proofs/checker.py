@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
+from fractions import Fraction
 from functools import partial
 
 import sympy as sp
@@ -77,11 +78,12 @@ def residual_for(lhs: sp.Expr, step: Step, definitions: dict, table: SymbolTable
     left = table.expand_definitions(sp.sympify(lhs), definitions)
     right = table.expand_definitions(sp.sympify(step.expr), definitions)
     left, right = _doit(left), _doit(right)
+    extra = dict(definitions) or None      # a declared bound on one of these constrains points
     if step.relation == "=":
         if isinstance(left, sp.exp) and isinstance(right, sp.exp):
             # exp is injective on the reals: compare the exponents (smaller, faster residual)
-            return Residual(left.args[0] - right.args[0], left, right)
-        return Residual(left - right, left, right)
+            return Residual(left.args[0] - right.args[0], left, right, definitions=extra)
+        return Residual(left - right, left, right, definitions=extra)
     if step.relation == "propto":
         eliminated = [v for v in step.wrt if v in (definitions or {}) or v in table.definitions]
         if eliminated:
@@ -93,10 +95,64 @@ def residual_for(lhs: sp.Expr, step: Step, definitions: dict, table: SymbolTable
         parts = [sp.diff(log_ratio, v) for v in step.wrt]
         # one residual per variable; vanishing of their squares' sum at real points is equivalent
         residual = parts[0] if len(parts) == 1 else sp.Add(*[p ** 2 for p in parts])
-        return Residual(residual, left, right)
+        return Residual(residual, left, right, definitions=extra)
     if step.relation in (">=", ">"):      # ">" / "<": strict, see check_relation
-        return Residual(left - right, left, right, kind="nonneg")
-    return Residual(right - left, left, right, kind="nonneg")
+        return Residual(left - right, left, right, kind="nonneg", definitions=extra)
+    return Residual(right - left, left, right, kind="nonneg", definitions=extra)
+
+
+def _prover_refutation(proof, target: Residual, table: SymbolTable, strict: bool) -> Verdict | None:
+    """The inequality prover's (or its probe's) point as a refutation, when it is one: completed
+    with values for the symbols that cancel from the difference and those the assumptions tie to
+    it, satisfying every declared assumption (bounds on defined symbols included), both sides
+    real there (``target`` is guarded to the natural domain), and violated: stably at 50/100/200
+    digits, or, for a strict inequality, exactly 0 (the prover's exact point, rational or not).
+    A strict inequality whose difference is 0 at a point not confirmed so (the prover's
+    ``attained``, or an admissible exact point outside the natural domain) is undecided: numeric
+    evidence would only sample around that point.  None: the point decides nothing."""
+    from numeric.points import Evaluator  # noqa: PLC0415
+
+    evaluator = Evaluator(target)
+    point = _declared_point(proof.counterexample, evaluator.symbols, table, target.definitions)
+    exact_zero = proof.exact and strict
+    if point is not None and (evaluator.defined(point) if exact_zero else evaluator.violated(point)):
+        details = {"how": proof.how, "exact": proof.exact}
+        verdict = Verdict(FAILS, "symbolic" if proof.exact else "numeric",
+                          counterexample=evaluator.report(point), details=details)
+        if not all(isinstance(v, Fraction) for v in point.values()):
+            details["exact_point"] = _exact_text(point)
+            verdict.reason = (f"{proof.how}: lhs - rhs is exactly 0 there (by simplification and "
+                              "to 50 and 100 digits; the point above is rounded to floats)")
+        return verdict
+    unsettled = proof.attained or (point if exact_zero else None)
+    if not (strict and unsettled):
+        return None
+    return Verdict(UNDECIDED, "symbolic", details={"how": proof.how,
+                                                   "attained": _exact_text(unsettled)},
+                   reason=f"{proof.how}; the difference is 0 there, but the point was not "
+                          "confirmed as a counterexample (declared and natural domain, both "
+                          "sides real), so the strict inequality is not decided")
+
+
+def _declared_point(values: dict | None, symbols, table: SymbolTable, definitions) -> dict | None:
+    """``values`` with every symbol of ``symbols`` and every symbol the assumptions tie to them,
+    when that satisfies every declared assumption (else None): a rational point is completed
+    with simple values (numeric.points.complete), an irrational one must be complete already
+    and is checked exactly."""
+    from numeric.points import complete, simple_values  # noqa: PLC0415
+
+    if values is None:
+        return None
+    point = {s: simple_values(s, table)[0] for s in symbols if s not in values}
+    point.update(values)
+    if all(isinstance(v, Fraction) for v in point.values()):
+        return complete(point, table, definitions)
+    linked = set(table.linked_symbols(point, definitions)) <= set(point)
+    return point if linked and table.admits(point, definitions) else None
+
+
+def _exact_text(point: dict) -> dict[str, str]:
+    return {s.name: str(v) for s, v in sorted(point.items(), key=lambda item: item[0].name)}
 
 
 def _doit(expr):
@@ -133,27 +189,17 @@ def check_relation(lhs: sp.Expr, step: Step, definitions: dict | None = None,
                            details={"how": how})
         reason = how
     else:
-        from fractions import Fraction  # noqa: PLC0415
         from derive.inequality import prove_nonnegative  # noqa: PLC0415 - optional prover
-        from numeric.points import Evaluator  # noqa: PLC0415
 
         strict = step.relation in (">", "<") or getattr(step, "strict", False)
         proof = prove_nonnegative(target.residual, table, options.budget, strict=strict)
         if proof.proved:
             return Verdict(HOLDS, "symbolic", seconds=time.perf_counter() - started,
                            details={"how": proof.how})
-        if proof.counterexample is not None:
-            # the prover's (or its probe's) confirmed point, completed with the symbols that
-            # cancel from the difference; re-confirmed here unless it is exact (a strict
-            # inequality's exact 0 is no violation of ">= 0" for the evaluator)
-            evaluator = Evaluator(numeric_target)
-            point = {s: proof.counterexample.get(s, (table.domain(s).simple or (Fraction(1),))[0])
-                     for s in evaluator.symbols}
-            if (proof.exact and strict) or evaluator.violated(point):
-                return Verdict(FAILS, "symbolic" if proof.exact else "numeric",
-                               counterexample=evaluator.report(point),
-                               seconds=time.perf_counter() - started,
-                               details={"how": proof.how, "exact": proof.exact})
+        decided = _prover_refutation(proof, numeric_target, table, strict)
+        if decided is not None:
+            decided.seconds = time.perf_counter() - started
+            return decided
         reason = proof.how
     if not options.numeric:
         return Verdict(UNDECIDED, "symbolic", reason=f"{reason}; numeric checking disabled",
