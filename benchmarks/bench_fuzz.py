@@ -60,7 +60,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from derive.budget import CPU, CRASH, ERROR, MEMORY, OK, run_each  # noqa: E402
-from derive.latex_parse import LatexParseError, parse_chain  # noqa: E402
+from derive.latex.tokens import LatexParseError  # noqa: E402
+from derive.notation_reader import parse_chain  # noqa: E402
 from numeric.files import atomic_write_text  # noqa: E402
 from proofs.checker import Options  # noqa: E402
 from proofs.claim import (build_steps, check_text, read_assumptions, terminal,  # noqa: E402

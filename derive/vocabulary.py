@@ -5,6 +5,9 @@ never retyped: ``\\mu_q(x_t, x_0)`` is the posterior mean obtained by completing
 ``\\Sigma_q(t)`` its variance, ``\\mathrm{SNR}(t)`` = abar_t / (1 - abar_t) (Luo Eq. 102).  Symbols
 with a table entry (``\\tilde{\\beta}_t``, ``\\bar{\\alpha}_t``) are the table's; they are listed
 here for the documentation with their defining relation.
+
+``DIFFUSION`` is this vocabulary as the parser takes it (:class:`derive.latex.context.Vocabulary`):
+the parser never imports this module; :mod:`derive.notation_reader` passes it in.
 """
 from __future__ import annotations
 
@@ -15,8 +18,10 @@ from typing import Callable
 import sympy as sp
 
 from derive import formulas as F
+from derive.latex.context import Context, FunctionDef, Vocabulary
+from derive.latex.parser import name_key, read_expression
 from derive.latex.printer import to_latex
-from derive.symbols import TABLE, abar_t, abar_tm1, epshat, score, t, x_0, x_t
+from derive.symbols import TABLE, abar_t, abar_tm1, epshat, score, t, x_0, x_t, x_tm1
 
 
 @dataclass(frozen=True)
@@ -96,23 +101,9 @@ ENTRIES: tuple[Entry, ...] = (
 
 
 @lru_cache(maxsize=None)
-def _densities() -> dict:
-    """The Gaussian densities of the forward process, computed by derive.formulas: keyed by
-    (variable, frozenset of conditioning variables)."""
-    from derive.symbols import x_tm1  # noqa: PLC0415
-
-    return {
-        (x_t, frozenset({x_tm1})): F.forward_step().density(),
-        (x_t, frozenset({x_0})): F.marginal_hypothesis(x_t, abar_t).density(),
-        (x_tm1, frozenset({x_0})): F.marginal_hypothesis().density(),
-        (x_tm1, frozenset({x_t, x_0})): F.posterior().density(),
-    }
-
-
-@lru_cache(maxsize=None)
 def _normals() -> dict:
-    from derive.symbols import x_tm1  # noqa: PLC0415
-
+    """The Gaussians of the forward process, computed by derive.formulas: keyed by (variable,
+    frozenset of conditioning variables)."""
     return {
         (x_t, frozenset({x_tm1})): F.forward_step(),
         (x_t, frozenset({x_0})): F.marginal_hypothesis(x_t, abar_t),
@@ -128,6 +119,11 @@ def normal(key: str, variables: list, given: list):
     return _normals().get((variables[0], frozenset(given)))
 
 
+@lru_cache(maxsize=None)
+def _densities() -> dict:
+    return {key: gaussian.density() for key, gaussian in _normals().items()}
+
+
 def density(key: str, variables: list, given: list):
     """q(x_t | x_{t-1}), q(x_t | x_0), q(x_{t-1} | x_0), q(x_{t-1} | x_t, x_0), or None."""
     if key != "|q|" or len(variables) != 1:
@@ -137,22 +133,12 @@ def density(key: str, variables: list, given: list):
 
 @lru_cache(maxsize=None)
 def _keys() -> dict[str, Entry]:
-    from derive.latex_parse import Context, _Parser  # noqa: PLC0415 - the parser imports us lazily
-
-    keys = {}
-    for entry in ENTRIES:
-        if entry.value is None and entry.apply is None:
-            continue
-        parser = _Parser(entry.latex, Context(TABLE, vocabulary=False))
-        name, _ = parser.read_name()
-        keys[name.key] = entry
-    return keys
+    return {name_key(entry.latex): entry for entry in ENTRIES
+            if entry.value is not None or entry.apply is not None}
 
 
-def lookup_function(key: str):
+def lookup_function(key: str) -> FunctionDef | None:
     """The vocabulary function with this name key, as a ``FunctionDef``, or None."""
-    from derive.latex_parse import FunctionDef  # noqa: PLC0415
-
     entry = _keys().get(key)
     if entry is None or entry.apply is None:
         return None
@@ -160,7 +146,7 @@ def lookup_function(key: str):
                        meaning=entry.meaning)
 
 
-def lookup_value(key: str):
+def lookup_value(key: str) -> sp.Expr | None:
     entry = _keys().get(key)
     if entry is None or entry.value is None:
         return None
@@ -179,11 +165,11 @@ def table_rows() -> list[tuple[str, str, str]]:
         else:
             value = F.conditional_score()
         rows.append((entry.usage, entry.meaning, to_latex(value) if value is not None else ""))
-    from derive.latex_parse import parse_expression  # noqa: PLC0415
     for usage, meaning in zip(DENSITIES, ("forward step (Luo Eq. 31)", "forward marginal (Luo Eq. 70)",
                                           "marginal at t-1 (induction hypothesis)",
                                           "posterior (Luo Eq. 84), by Bayes' rule")):
-        rows.append((usage, "Gaussian density: " + meaning, to_latex(parse_expression(usage))))
+        value = read_expression(usage, Context(TABLE, vocabulary=DIFFUSION))
+        rows.append((usage, "Gaussian density: " + meaning, to_latex(value)))
     rows.append((r"D_{\mathrm{KL}}(\mathcal{N}(m_1, v_1) \parallel \mathcal{N}(m_2, v_2))",
                  "KL divergence between two Gaussians, by derive.gaussian.kl_divergence", ""))
     for key in ("betatilde_t", "abar_t", "beta_t"):
@@ -253,6 +239,18 @@ def cumulative_product(body, index, lower, upper) -> sp.Expr | None:
     return None
 
 
+def conditional_score(operand: sp.Expr, var: sp.Symbol) -> sp.Expr | None:
+    """\\nabla_{x_t} \\log q(x_t | x_0) with q an undefined function of (x_t, x_0): the conditional
+    score computed by derive.formulas; None for any other gradient."""
+    if var != x_t or not isinstance(operand, sp.log):
+        return None
+    inner = operand.args[0]
+    if isinstance(inner, sp.core.function.AppliedUndef) and inner.func.__name__ == "q" \
+            and inner.args == (x_t, x_0):
+        return F.conditional_score()
+    return None
+
+
 # Parameters of the DDPM forward process: known given x_t in E[. | x_t]; a claim x_t = ... using
 # only these (and x_0 and the noise) is read as the forward marginal (proofs.claim_context).
 DDPM_PARAMETER_KEYS = ("alpha_t", "abar_t", "abar_tm1", "beta_t", "t")
@@ -261,6 +259,10 @@ DDPM_PARAMETER_KEYS = ("alpha_t", "abar_t", "abar_tm1", "beta_t", "t")
 DENSITIES = (r"q(x_t \mid x_{t-1})", r"q(x_t \mid x_0)", r"q(x_{t-1} \mid x_0)",
              r"q(x_{t-1} \mid x_t, x_0)")
 
-__all__ = ["Entry", "ENTRIES", "DENSITIES", "DDPM_PARAMETER_KEYS", "lookup_function", "lookup_value",
-           "density", "normal", "forward_sample", "tweedie_x0", "tweedie_noise",
-           "conditional_mean_given_xt", "cumulative_product", "table_rows"]
+DIFFUSION = Vocabulary(lookup_function=lookup_function, lookup_value=lookup_value, density=density,
+                       normal=normal, conditional_mean_given_xt=conditional_mean_given_xt,
+                       cumulative_product=cumulative_product, conditional_score=conditional_score)
+
+__all__ = ["Entry", "ENTRIES", "DENSITIES", "DDPM_PARAMETER_KEYS", "DIFFUSION", "lookup_function",
+           "lookup_value", "density", "normal", "forward_sample", "tweedie_x0", "tweedie_noise",
+           "conditional_mean_given_xt", "cumulative_product", "conditional_score", "table_rows"]

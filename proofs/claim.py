@@ -30,8 +30,11 @@ from derive.budget import ERROR as RUN_ERROR, library_site, run_each
 from derive.analytic import analytic_in
 from derive.derivation import ERROR, FAILS, HOLDS, UNDECIDED, Step, Verdict
 from derive.latex.printer import to_latex
-from derive.latex_parse import (ELLIPSIS, Context, LatexParseError, UnsupportedLatexError, parse_chain,
-                                parse_function_definition, parse_relation, has_relation, tokenize)
+from derive.latex.context import Context
+from derive.latex.parser import ELLIPSIS
+from derive.latex.tokens import LatexParseError, UnsupportedLatexError, tokenize
+from derive.notation_reader import (new_context, parse_chain, parse_expression,
+                                    parse_function_definition, parse_relation)
 from derive.symbols import POSITIVE, REAL, TABLE, Domain, SymbolSpec, SymbolTable
 from proofs.checker import NotCheckable, Options, library_failure, verdict_from_outcome, check_relation, residual_for
 from proofs.claim_context import (DEFINITION, builtin_relation, generic_values, marginal_score,
@@ -126,7 +129,7 @@ class AssumptionError(LatexParseError):
 
 def read_assumptions(lines: list[str], table: SymbolTable = TABLE) -> Assumptions:
     """Build the context from ``% assume:`` texts: bounds first, then definitions, in order."""
-    context = Context(_copy_table(table))
+    context = new_context(_copy_table(table))
     result = Assumptions(context, texts=list(lines))
     pending = []
     for text in lines:
@@ -268,14 +271,12 @@ def _apply_membership(left: str, right: str, text: str, result: Assumptions) -> 
         if not interval:
             raise AssumptionError(f"assumption '{text}': use \\mathbb{{R}}, \\mathbb{{R}}_{{>0}}, "
                                   "\\mathbb{N} or an interval (a, b), [a, b]", text, 0)
-        from derive.latex_parse import parse_expression  # noqa: PLC0415
         lo = _number(parse_expression(interval.group(2), context=result.context))
         hi = _number(parse_expression(interval.group(3), context=result.context))
         if lo is None or hi is None:
             raise AssumptionError(f"assumption '{text}': interval ends must be numbers", text, 0)
         lo_open = interval.group(1).endswith("(") or interval.group(1).endswith("]")
         hi_open = interval.group(4).endswith(")") or interval.group(4).endswith("[")
-    from derive.latex_parse import parse_expression  # noqa: PLC0415
     for name in names:
         symbol = parse_expression(name, context=result.context)
         if not isinstance(symbol, sp.Symbol):

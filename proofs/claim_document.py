@@ -16,7 +16,7 @@ import os
 import re
 from dataclasses import dataclass
 
-from derive.latex_parse import LatexParseError, has_relation
+from derive.latex.tokens import LatexParseError, has_relation
 from proofs.loader import UsageError
 
 MAX_DOCUMENT_BYTES = 1 << 20       # 1 MiB

@@ -14,7 +14,7 @@ import sympy as sp
 
 from derive import formulas as F
 from derive import sde
-from derive.latex_parse import FunctionDef
+from derive.latex.context import FunctionDef
 from derive.symbols import TABLE, abar_t, abar_tm1, alpha_t, epshat, s_theta, t, x_0, x_t, xhat
 from derive.vocabulary import forward_sample, tweedie_x0
 

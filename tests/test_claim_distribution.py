@@ -5,7 +5,7 @@ import json
 
 import sympy as sp
 
-from derive.latex_parse import parse_expression
+from derive.notation_reader import parse_expression
 from derive.symbols import TABLE
 from proofs.checker import Options
 from proofs.claim import check_text

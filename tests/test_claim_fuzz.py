@@ -4,7 +4,8 @@ import os
 
 from hypothesis import given, settings, strategies as st
 
-from derive.latex_parse import LatexParseError, parse_relation
+from derive.latex.tokens import LatexParseError
+from derive.notation_reader import parse_relation
 from proofs.checker import Options
 from proofs.claim import UNPARSABLE, check_text, split_lines
 from proofs.cli import main

@@ -12,7 +12,8 @@ import pytest
 import sympy as sp
 
 from derive.derivation import FAILS, HOLDS, Step
-from derive.latex_parse import UnsupportedLatexError, parse_expression, parse_relation
+from derive.latex.tokens import UnsupportedLatexError
+from derive.notation_reader import parse_expression, parse_relation
 from derive.symbols import (TABLE, UNIT, UNIT_CLOSED, abar_t, abar_tm1, alpha_t, alpha_tm1,
                             index_text, parse_index)
 from proofs.checker import Options, check_relation

@@ -1,29 +1,24 @@
 """The LaTeX printer: table names, applications, a person's fractions, fallbacks, round trip.
 
 The round trip parses every printed formula of the catalog and of the formula sheet back with
-the claim parser (derive.latex_parse) and asserts it equals the SymPy expression it came from.
+the claim parser (derive.notation_reader) and asserts it equals the SymPy expression it came from.
 Exact strings below pin layout only; each is paired with a parse-back check of its value.
 """
 from __future__ import annotations
 
-import importlib.util
-
-import pytest
 import sympy as sp
 
 from derive import formulas as F
+from derive.latex.context import NO_VOCABULARY, Context, FunctionDef
+from derive.latex.parser import name_key
 from derive.latex.printer import derivation_display, to_latex
 from derive.latex.text import estimate_width, text_escape
+from derive.notation_reader import parse_expression
 from derive.symbols import (TABLE, abar_t, abar_tm1, alpha_t, dt, score, sigma_max, sigma_min, t,
                             x_0, x_t, xhat)
 from derive.zero import is_zero
 
-HAS_PARSER = importlib.util.find_spec("derive.latex_parse") is not None
-needs_parser = pytest.mark.skipif(not HAS_PARSER, reason="claim parser not present")
-
-
 def _parse(text, context=None):
-    from derive.latex_parse import parse_expression
     return parse_expression(text, TABLE, context) if context else parse_expression(text, TABLE)
 
 
@@ -58,7 +53,6 @@ def test_table_name_wins_over_sympys_guess():
     assert to_latex(sigma_min) == r"\sigma_{\min}"
 
 
-@needs_parser
 def test_every_table_name_parses_back_to_the_same_symbol():
     for spec in TABLE:
         assert _parse(to_latex(spec.symbol)) == spec.symbol, spec.key
@@ -74,15 +68,13 @@ def test_applied_functions_print_as_applications():
     assert "g(t)^{2}" in text and r"{\left(" not in text
 
 
-@needs_parser
 def test_applied_functions_parse_back_with_the_functions_declared():
-    from derive.latex_parse import Context, FunctionDef, _Parser  # noqa: PLC0415
     sigma_f, g = sp.Function("sigma"), sp.Function("g")
     expr = sigma_f(t) * g(t) ** 2 + sp.Integral(g(t) ** 2, (t, 0, 1))
-    context = Context(TABLE, vocabulary=False)
+    context = Context(TABLE, vocabulary=NO_VOCABULARY)
     for func in (sigma_f, g):
         name = to_latex(func(t)).split("(")[0]
-        key = _Parser(name, Context(TABLE, vocabulary=False)).read_name()[0].key
+        key = name_key(name)
         context.functions[key] = FunctionDef(name, (), apply_fn=lambda args, f=func: f(*args))
     assert _equal(expr, _parse(to_latex(expr), context))
 
@@ -101,7 +93,6 @@ def test_fractions_are_laid_out_as_a_person_writes_them():
     assert to_latex(2 * x_t / (2 - 2 * abar_t)) == r"\frac{\boldsymbol{x}_t}{1 - \bar{\alpha}_t}"
 
 
-@needs_parser
 def test_layout_examples_parse_back_to_their_values():
     for expr in (F.posterior_variance(), F.posterior_mean(),
                  sp.Mul(sp.Rational(1, 2), x_t - x_0, evaluate=False),
@@ -120,7 +111,6 @@ def test_signs_of_sums_follow_the_table_domains():
         r"\frac{\left(i - 1\right) \left(\beta_{\max} - \beta_{\min}\right)}{T - 1}"
 
 
-@needs_parser
 def test_sign_examples_parse_back_to_their_values():
     from derive.symbols import T, beta_max, beta_min, x
     i = sp.Symbol("i", positive=True)
@@ -229,7 +219,6 @@ def _catalog_formulas():
     return found
 
 
-@needs_parser
 def test_round_trip_of_every_catalog_formula():
     formulas = _catalog_formulas()
     assert len(formulas) >= 60, "the catalog's plain formulas should be many; scope shrank?"
@@ -246,7 +235,6 @@ def test_round_trip_of_every_catalog_formula():
     assert not failures, "\n".join(failures)
 
 
-@needs_parser
 def test_round_trip_of_the_formula_sheet():
     from derive.gaussian import Normal
     from proofs.latex_doc import _value_latex, formula_sheet

@@ -5,9 +5,9 @@ import sympy as sp
 
 from derive import formulas as F
 from derive.latex.printer import to_latex
-from derive.latex_parse import (AmbiguousLatexError, Context, LatexParseError,
-                                UnsupportedLatexError, parse_expression, parse_function_definition,
-                                parse_relation)
+from derive.latex.tokens import AmbiguousLatexError, LatexParseError, UnsupportedLatexError
+from derive.notation_reader import (new_context, parse_expression, parse_function_definition,
+                                    parse_relation)
 from derive.symbols import (TABLE, abar_t, abar_tm1, alpha_t, beta_t, betatilde_t, dt, eps_0,
                             epshat, score, sigma, sigma_max, sigma_min, t, x, x_0, x_t, x_tm1, xhat)
 
@@ -86,7 +86,7 @@ def test_vocabulary_refuses_unknown_times():
 
 
 def test_user_functions_are_applications():
-    ctx = Context(TABLE)
+    ctx = new_context(TABLE)
     key, fdef = parse_function_definition(
         r"\sigma(t) = \sigma_{\min}\left(\frac{\sigma_{\max}}{\sigma_{\min}}\right)^{t}", ctx)
     ctx.functions[key] = fdef

@@ -1,4 +1,5 @@
-"""Tokens of the LaTeX reader (:mod:`derive.latex_parse`): the error classes and the tokenizer.
+"""Tokens of the LaTeX reader (:mod:`derive.latex.parser`): the error classes, the tokenizer and
+the token cursor every part of the grammar reads with.
 
 Spacing (``\\,``, ``\\quad``), sizing (``\\left``, ``\\bigl``), labels and tags are dropped here;
 ``\\text{...}``-like commands become one ``word`` token; delimiters (``\\{``, ``\\|``, ``\\mid``)
@@ -181,3 +182,101 @@ def _skip_group(text: str, j: int) -> int:
                     return k + 1
         raise LatexParseError("unclosed {", text, j)
     return j
+
+
+def has_relation(text: str) -> bool:
+    """Whether a line has a relation sign at brace depth 0 (tokenizer level, no parsing)."""
+    depth = 0
+    for tok in tokenize(text):
+        if tok.kind == "op" and tok.value in "{(":
+            depth += 1
+        elif tok.kind == "op" and tok.value in "})":
+            depth -= 1
+        elif depth == 0 and ((tok.kind == "op" and tok.value in ("=", "<", ">", "<=", ">=", ":="))
+                             or (tok.kind == "cmd" and tok.value in RELATIONS)):
+            return True
+    return False
+
+
+# ---------------------------------------------------------------------------------------------
+# the cursor
+# ---------------------------------------------------------------------------------------------
+class TokenCursor:
+    """A position in the tokens of one formula, with the checks every grammar rule uses.
+
+    The parts of the grammar (:mod:`derive.latex.names`, :mod:`derive.latex.elementary`,
+    :mod:`derive.latex.calculus`, :mod:`derive.latex.probability`) are mixins of this class,
+    combined with the core rules into :class:`derive.latex.parser.Parser`.
+    """
+
+    def __init__(self, text: str):
+        if len(text) > MAX_LENGTH:
+            raise LatexParseError(f"formula longer than {MAX_LENGTH} characters", text, MAX_LENGTH)
+        self.text = text
+        self.tokens = tokenize(text)
+        self.i = 0
+        self.depth = 0
+
+    def peek(self, k: int = 0) -> Token:
+        return self.tokens[min(self.i + k, len(self.tokens) - 1)]
+
+    def next(self) -> Token:
+        tok = self.tokens[self.i]
+        if tok.kind != "end":
+            self.i += 1
+        return tok
+
+    def is_op(self, value: str, k: int = 0) -> bool:
+        tok = self.peek(k)
+        return tok.kind == "op" and tok.value == value
+
+    def is_cmd(self, value: str, k: int = 0) -> bool:
+        tok = self.peek(k)
+        return tok.kind == "cmd" and tok.value == value
+
+    def expect(self, value: str, what: str = "") -> Token:
+        tok = self.peek()
+        if tok.kind == "op" and tok.value == value:
+            return self.next()
+        found = "the end of the formula" if tok.kind == "end" else repr(tok.value)
+        raise self.error(f"expected '{value}'{' ' + what if what else ''}, found {found}", tok)
+
+    def error(self, message: str, tok: Token | None = None, cls=LatexParseError):
+        tok = tok or self.peek()
+        return cls(message, self.text, tok.pos)
+
+    def enter(self):
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.error(f"nesting deeper than {MAX_DEPTH} levels")
+
+    def leave(self):
+        self.depth -= 1
+
+    def _after_group(self, k: int) -> int:
+        depth = 0
+        j = k
+        while True:
+            tok = self.peek(j)
+            if tok.kind == "end":
+                return j
+            if tok.kind == "op" and tok.value == "{":
+                depth += 1
+            elif tok.kind == "op" and tok.value == "}":
+                depth -= 1
+                if depth == 0:
+                    return j + 1
+            j += 1
+
+    def split_number(self):
+        """LaTeX reads x^23 as x^2 3 and \\frac12 as 1/2: split a number token in two."""
+        tok = self.tokens[self.i]
+        first = Token("num", tok.value[0], tok.pos)
+        rest = Token("num", tok.value[1:], tok.pos + 1)
+        if rest.value.startswith("."):
+            raise self.error("a decimal number as a one-character argument", tok)
+        self.tokens[self.i:self.i + 1] = [first, rest]
+
+
+__all__ = ["LatexParseError", "AmbiguousLatexError", "UnsupportedLatexError", "Token", "tokenize",
+           "has_relation", "TokenCursor", "RELATIONS", "MAX_DEPTH", "MAX_LENGTH", "MAX_EXPONENT"]

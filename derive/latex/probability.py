@@ -1,24 +1,26 @@
 """Probability notation of the LaTeX reader: Gaussian densities, KL divergences, expectations.
 
-A mixin of :class:`derive.latex_parse._Parser`.  ``\\mathcal{N}(x; m, v)`` is the density,
-``D_{KL}(N(m1, v1) || N(m2, v2))`` is computed by :func:`derive.gaussian.kl_divergence`,
-``\\mathbb{E}_{x ~ N(m, v)}[f]`` for polynomial f by :meth:`derive.gaussian.Normal.expect`, and
-``\\nabla_{x_t} \\log q(x_t | x_0)`` is the conditional score of :mod:`derive.formulas`.
+``\\mathcal{N}(x; m, v)`` is the density, ``D_{KL}(N(m1, v1) || N(m2, v2))`` is computed by
+:func:`derive.gaussian.kl_divergence`, ``\\mathbb{E}_{x ~ N(m, v)}[f]`` for polynomial f by
+:meth:`derive.gaussian.Normal.expect`; ``\\mathbb{E}_{q(x_t | x_0)}[f]`` and
+``\\mathbb{E}[f \\mid x_t]`` use the Gaussians and conditional means of the vocabulary.
+
+A mixin of :class:`derive.latex.parser.Parser` (it uses the parser's ``parse_sum``,
+``parse_arguments``, ``parse_named``, ``read_name_arg``).
 """
 from __future__ import annotations
 
 import sympy as sp
 
-from derive.latex_tokens import Token, UnsupportedLatexError
+from derive.gaussian import Normal, NotGaussian, kl_divergence
+from derive.latex.tokens import Token, TokenCursor, UnsupportedLatexError
 
 
-class GaussianSyntax:
-    """Parsing methods for Gaussian densities, KL and expectations (needs the parser's helpers)."""
+class ProbabilitySyntax(TokenCursor):
+    """Parsing methods for Gaussian densities, KL and expectations (a mixin of the parser)."""
 
     def parse_kl(self, tok: Token) -> sp.Expr:
         """D_{KL}(N(m1, v1) || N(m2, v2)): computed by derive.gaussian.kl_divergence."""
-        from derive.gaussian import Normal, kl_divergence  # noqa: PLC0415
-
         self.expect("(", "after D_{KL}")
         first = self.parse_distribution()
         if self.is_op("‖"):
@@ -53,8 +55,6 @@ class GaussianSyntax:
     def parse_expectation(self) -> sp.Expr:
         """E_{x ~ N(m, v)}[f], E_{N(x; m, v)}[f], E_{q(x_t | x_0)}[f] for f polynomial in x:
         computed by derive.gaussian.Normal.expect (moments of the Gaussian)."""
-        from derive.gaussian import NotGaussian  # noqa: PLC0415
-
         tok = self.next()
         self.read_name_arg()
         if not self.is_op("_"):
@@ -83,8 +83,6 @@ class GaussianSyntax:
                              f"({error})", tok, UnsupportedLatexError) from None
 
     def parse_gaussian_subscript(self, tok: Token):
-        from derive.gaussian import Normal  # noqa: PLC0415
-
         if self.is_cmd("\\mathcal"):
             self.next()
             self.read_name_arg()
@@ -103,8 +101,8 @@ class GaussianSyntax:
             if name_tok.kind == "letter" and name_tok.value == "q" and self.is_op("(", 1):
                 self.next()
                 args = self.parse_arguments(conditional=True)
-                from derive.vocabulary import normal  # noqa: PLC0415
-                found = normal("|q|", args[:self.last_bar or 0], args[self.last_bar or 0:]) \
+                found = self.ctx.vocabulary.normal("|q|", args[:self.last_bar or 0],
+                                                   args[self.last_bar or 0:]) \
                     if self.last_bar is not None else None
                 if found is None:
                     raise self.error("this density is not one of the built-in Gaussians", name_tok,
@@ -143,22 +141,37 @@ class GaussianSyntax:
         self.expect(",", "between the mean and the variance of \\mathcal{N}")
         variance = self.parse_sum()
         self.expect(")", "to close \\mathcal{N}(x; m, v)")
-        from derive.gaussian import Normal  # noqa: PLC0415
         density = Normal(point, mean, variance).density()
         if isinstance(point, sp.Symbol):
             self.ctx.density_variables.append((point, density))
         return density
 
+    def parse_conditional_expectation(self) -> sp.Expr | None:
+        """``\\mathbb{E}[f \\mid x_t]`` with f affine in x_0 and the noise: Tweedie's conditional
+        means (the vocabulary's conditional_mean_given_xt); None if no ``[`` follows E."""
+        start = self.i
+        tok = self.next()
+        self.read_name_arg()
+        if not self.is_op("["):
+            self.i = start
+            return None
+        self.next()
+        self.in_abs += 1
+        try:
+            body = self.parse_sum()
+            if not self.is_op("|"):
+                raise self.error("write the distribution of the expectation, "
+                                 "\\mathbb{E}_{x \\sim \\mathcal{N}(m, v)}[f], or condition it: "
+                                 "\\mathbb{E}[f \\mid x_t]", tok, UnsupportedLatexError)
+            self.next()
+            given = self.parse_sum()
+        finally:
+            self.in_abs -= 1
+        self.expect("]", "to close the conditional expectation")
+        try:
+            return self.ctx.vocabulary.conditional_mean_given_xt(body, given)
+        except ValueError as error:
+            raise self.error(str(error), tok, UnsupportedLatexError) from None
 
-def _conditional_score(operand, var, ctx):
-    """\\nabla_{x_t} \\log q(x_t | x_0): the conditional score computed by derive.formulas."""
-    from derive.symbols import x_0, x_t  # noqa: PLC0415
 
-    if not ctx.vocabulary or var != x_t or not isinstance(operand, sp.log):
-        return None
-    inner = operand.args[0]
-    if isinstance(inner, sp.core.function.AppliedUndef) and inner.func.__name__ == "q" \
-            and inner.args == (x_t, x_0):
-        from derive.formulas import conditional_score  # noqa: PLC0415
-        return conditional_score()
-    return None
+__all__ = ["ProbabilitySyntax"]

@@ -1,0 +1,219 @@
+"""Calculus in the LaTeX reader: derivatives, gradients, integrals, sums and products.
+
+``\\frac{d}{dt} f``, ``\\frac{d f}{dt}``, ``\\frac{d^2}{dt^2}``, ``\\frac{\\partial}{\\partial x}``,
+``g'(t)`` of a defined function, ``\\nabla_x f`` (``\\nabla_{x_t} \\log p(x_t)`` is the table's
+score; the vocabulary may name the gradient of a log-density), ``\\int_a^b f \\, du``,
+``\\sum``/``\\prod`` with bounds (the vocabulary may name a product, ``\\prod_{i=1}^t \\alpha_i``).
+``\\frac{dx}{dt}`` for a plain symbol x is ambiguous.
+
+A mixin of :class:`derive.latex.parser.Parser` (it uses the parser's ``parse_sum``,
+``parse_term``, ``script_expr``, ``starts_factor``, ``read_name``, ``lookup_symbol`` and
+``unknown_name``).
+"""
+from __future__ import annotations
+
+import math
+
+import sympy as sp
+
+from derive.latex.elementary import log10_size
+from derive.latex.names import BOLD, DECORATIONS, GREEK, Name, table_names
+from derive.latex.tokens import (MAX_EXPONENT, AmbiguousLatexError, Token, TokenCursor,
+                                 UnsupportedLatexError)
+
+
+def _is_d(tok: Token) -> bool:
+    return (tok.kind == "letter" and tok.value == "d") or (tok.kind == "word" and tok.value == "d") \
+        or (tok.kind == "cmd" and tok.value == "\\partial")
+
+
+class CalculusSyntax(TokenCursor):
+    """Derivatives, gradients, integrals, sums and products (a mixin of the parser)."""
+
+    def at_differential(self) -> bool:
+        tok = self.peek()
+        is_d = (tok.kind == "letter" and tok.value == "d") or (tok.kind == "word" and tok.value == "d")
+        braced = self.is_op("{") and self.peek(1).kind == "letter" and self.peek(1).value == "d" \
+            and self.is_op("}", 2)                     # {\rm d}u
+        if not is_d and not braced:
+            return False
+        nxt = self.peek(3 if braced else 1)
+        return nxt.kind in ("letter",) or (nxt.kind == "cmd" and (nxt.value[1:] in GREEK
+                                                                   or nxt.value in BOLD
+                                                                   or nxt.value in DECORATIONS))
+
+    def _group_tokens(self) -> tuple[list[Token], int]:
+        """The tokens of the braced group at the cursor (without braces) and the index after."""
+        if not self.is_op("{"):
+            return [self.peek()], self.i + 1
+        end = self.i + self._after_group(0)
+        return self.tokens[self.i + 1:end - 1], end
+
+    def try_derivative(self, tok: Token) -> sp.Expr | None:
+        """\\frac{d}{dt} f, \\frac{d f}{dt}, \\frac{d^2}{dt^2}, \\frac{\\partial}{\\partial x}."""
+        start = self.i
+        num, after_num = self._group_tokens()
+        if not num or not _is_d(num[0]):
+            return None
+        self.i = after_num
+        den, after_den = self._group_tokens()
+        if not den or not _is_d(den[0]) or len(den) < 2:
+            self.i = start
+            return None
+        # the variable: parse the denominator's tokens after d
+        sub = type(self).__new__(type(self))
+        sub.__dict__.update(self.__dict__)
+        sub.tokens = den[1:] + [Token("end", "", den[-1].pos + 1)]
+        sub.i = 0
+        sub.depth = self.depth
+        variable, power = sub.read_name()
+        order = 1
+        if sub.is_op("^"):
+            sub.next()
+            order_expr = sub.script_expr()
+            if not (order_expr.is_Integer and 1 <= order_expr <= 10):
+                raise self.error("the order of a derivative must be a small integer", den[0])
+            order = int(order_expr)
+        if sub.peek().kind != "end":
+            self.i = start
+            return None
+        var = self.lookup_symbol(variable, den[0])
+        if var is None:
+            var = self.unknown_name(variable, den[0], True)
+        if not isinstance(var, sp.Symbol):
+            raise self.error(f"cannot differentiate with respect to {variable.latex()}", den[0],
+                             UnsupportedLatexError)
+        num_rest = num[1:]
+        if num_rest and num_rest[0].kind == "op" and num_rest[0].value == "^":
+            num_rest = num_rest[2:]
+        self.i = after_den
+        if num_rest:
+            inner = type(self).__new__(type(self))
+            inner.__dict__.update(self.__dict__)
+            inner.tokens = list(num_rest) + [Token("end", "", num_rest[-1].pos + 1)]
+            inner.i = 0
+            operand_start = num_rest[0]
+            operand = inner.parse_sum()
+            if inner.peek().kind != "end":
+                raise inner.error(f"unexpected '{inner.peek().value}'")
+        else:
+            operand_start = self.peek()
+            if not self.starts_factor():
+                raise self.error("a derivative operator needs something to differentiate", tok)
+            operand = self.parse_term()
+        self.check_differentiable(operand, var, operand_start)
+        try:
+            return sp.diff(operand, var, order)
+        except (ValueError, TypeError) as error:
+            raise self.error(f"cannot differentiate: {error}", tok, UnsupportedLatexError) from None
+
+    def check_differentiable(self, operand, var, tok):
+        if isinstance(operand, sp.Symbol) and operand != var:
+            raise self.error(
+                f"ambiguous derivative of the symbol {operand} with respect to {var}: it is 0 if "
+                f"{operand} is a constant, or the derivative of a function {operand}({var}); define "
+                f"the function with % assume:", tok, AmbiguousLatexError)
+
+    def parse_nabla(self, name: Name, tok: Token) -> sp.Expr:
+        _, suffixes = table_names(self.ctx.table, type(self))
+        for key in (name.key, Name("nabla", (), "x_t").key):
+            for suffix, symbol in suffixes.get(key, ()):
+                if (key == name.key or name.sub is None) and self.matches(suffix):
+                    return symbol                       # \nabla_{x_t} \log p(x_t): the score
+        if name.sub is None:
+            raise self.error("write the gradient's variable, \\nabla_{x}", tok, UnsupportedLatexError)
+        sub = type(self)(name.sub.replace("_", "_{", 1) + "}" if "_" in name.sub else name.sub,
+                         self.ctx)
+        variable, _ = sub.read_name()
+        var = self.lookup_symbol(variable, tok) or self.unknown_name(variable, tok, True)
+        if not isinstance(var, sp.Symbol):
+            raise self.error(f"cannot differentiate with respect to {name.sub}", tok)
+        operand_start = self.peek()
+        if not self.starts_factor():
+            raise self.error("\\nabla needs something to differentiate", tok)
+        operand = self.parse_term()
+        self.check_differentiable(operand, var, operand_start)
+        conditional = self.ctx.vocabulary.conditional_score(operand, var)
+        if conditional is not None:
+            return conditional
+        return sp.diff(operand, var)
+
+    def parse_prime(self, name: Name, tok: Token) -> sp.Expr:
+        base = Name(name.base, name.decos, name.sub)
+        function = self.ctx.functions.get(base.key)
+        if function is None or len(function.params) != 1 or not self.is_op("("):
+            raise self.error(f"{name.latex()}: a prime needs a defined one-argument function "
+                             f"applied to an argument", tok, UnsupportedLatexError)
+        args = self.parse_arguments()
+        derivative = sp.diff(function.body, function.params[0], name.primes)
+        return derivative.xreplace({function.params[0]: args[0]})
+
+    def parse_integral(self) -> sp.Expr:
+        tok = self.next()
+        lower = upper = None
+        for _ in range(2):
+            if self.is_op("_") and lower is None:
+                self.next()
+                lower = self.script_expr()
+            elif self.is_op("^") and upper is None:
+                self.next()
+                upper = self.script_expr()
+        if lower is None or upper is None:
+            raise self.error("indefinite integrals are not supported: write \\int_a^b", tok,
+                             UnsupportedLatexError)
+        self.integral_depth += 1
+        try:
+            body = self.parse_sum() if not self.at_differential() else sp.Integer(1)
+        finally:
+            self.integral_depth -= 1
+        if not self.at_differential():
+            raise self.error("the integral needs its differential (\\, du) after the integrand",
+                             self.peek())
+        self.i += 3 if self.is_op("{") else 1
+        d_tok = self.peek()
+        variable, _ = self.read_name()
+        var_symbol = self.lookup_symbol(variable, d_tok) or self.unknown_name(variable, d_tok, True)
+        if not isinstance(var_symbol, sp.Symbol):
+            raise self.error(f"cannot integrate over {variable.latex()}", d_tok)
+        return sp.Integral(body, (var_symbol, lower, upper))
+
+    def parse_sum_prod(self) -> sp.Expr:
+        tok = self.next()
+        if not self.is_op("_"):
+            raise self.error(f"{tok.value} needs bounds, {tok.value}_{{i=1}}^{{n}}", tok,
+                             UnsupportedLatexError)
+        self.next()
+        self.expect("{", f"after {tok.value}_ (write {tok.value}_{{i=1}}^{{n}})")
+        var_tok = self.peek()
+        variable, power = self.read_name()
+        if power is not None or variable.decos:
+            raise self.error("the index of a sum must be a plain letter", var_tok)
+        self.expect("=", f"in the lower bound of {tok.value}")
+        lower = self.parse_sum()
+        self.expect("}", "to close the lower bound")
+        if not self.is_op("^"):
+            raise self.error(f"{tok.value} needs an upper bound", tok, UnsupportedLatexError)
+        self.next()
+        upper = self.script_expr()
+        for bound in (lower, upper):
+            size = log10_size(bound) if bound.is_number else None
+            if size is not None and size > math.log10(MAX_EXPONENT):
+                raise self.error(f"bounds beyond {MAX_EXPONENT} are not supported", tok,
+                                 UnsupportedLatexError)
+        index = sp.Symbol(variable.symbol_name(), integer=True)
+        self.bound.append({variable.key: index, f"||{variable.base}": index})
+        try:
+            if not self.starts_factor() and not self.is_op("-"):
+                raise self.error(f"{tok.value} needs a summand", self.peek())
+            body = self.parse_term()
+        finally:
+            self.bound.pop()
+        cls = sp.Sum if tok.value == "\\sum" else sp.Product
+        if cls is sp.Product:
+            known = self.ctx.vocabulary.cumulative_product(body, index, lower, upper)
+            if known is not None:
+                return known
+        return cls(body, (index, lower, upper))
+
+
+__all__ = ["CalculusSyntax"]

@@ -1,0 +1,83 @@
+"""What a parse knows besides the grammar: the symbol table, the user's names and functions, and
+the vocabulary of built-in names, passed in by the caller.
+
+The parser never imports a vocabulary: :mod:`derive.vocabulary` builds the diffusion papers' one
+(``DIFFUSION``) from these classes, and :mod:`derive.notation_reader` binds it to the parser.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import sympy as sp
+
+from derive.symbols import TABLE, SymbolTable
+
+
+@dataclass
+class FunctionDef:
+    """A function the user or the vocabulary defines: ``sigma(t) = ...``; apply(args) -> Expr."""
+
+    latex: str
+    params: tuple[sp.Symbol, ...]
+    body: sp.Expr | None = None
+    apply_fn: Callable[[list[sp.Expr]], sp.Expr] | None = None
+    defaults: tuple[sp.Expr, ...] | None = None
+    meaning: str = ""
+
+    def apply(self, args: list[sp.Expr]) -> sp.Expr:
+        if self.apply_fn is not None:
+            return self.apply_fn(args)
+        if len(args) != len(self.params):
+            raise ValueError(f"{self.latex} takes {len(self.params)} argument(s), got {len(args)}")
+        return self.body.xreplace(dict(zip(self.params, args)))
+
+
+def _unknown(*_args) -> None:
+    return None
+
+
+def _no_conditional_mean(body: sp.Expr, given: sp.Expr) -> sp.Expr:
+    raise ValueError("no conditional expectation E[. | .] is built in")
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The built-in names a parse reads, each lookup answering None for what it does not know.
+
+    ``lookup_function`` and ``lookup_value`` take a name key (:attr:`derive.latex.names.Name.key`);
+    ``density`` and ``normal`` a name key, the variables and the conditioning variables of
+    ``q(x_t \\mid x_0)``; ``conditional_mean_given_xt`` computes ``\\mathbb{E}[f \\mid x_t]``
+    (raises ValueError when it cannot); ``cumulative_product`` may name ``\\prod_{i=1}^t f_i``;
+    ``conditional_score`` may name the gradient of ``\\log q(...)`` with respect to a variable.
+    """
+
+    lookup_function: Callable[[str], FunctionDef | None] = _unknown
+    lookup_value: Callable[[str], sp.Expr | None] = _unknown
+    density: Callable[[str, list, list], sp.Expr | None] = _unknown
+    normal: Callable[[str, list, list], Any] = _unknown
+    conditional_mean_given_xt: Callable[[sp.Expr, sp.Expr], sp.Expr] = _no_conditional_mean
+    cumulative_product: Callable[[sp.Expr, sp.Symbol, sp.Expr, sp.Expr], sp.Expr | None] = _unknown
+    conditional_score: Callable[[sp.Expr, sp.Symbol], sp.Expr | None] = _unknown
+
+
+NO_VOCABULARY = Vocabulary()   # plain names only (reading the table's own LaTeX names)
+
+
+@dataclass
+class Context:
+    """What the parser knows besides the grammar: table, user symbols and functions, vocabulary."""
+
+    table: SymbolTable = field(default_factory=lambda: TABLE)
+    symbols: dict[str, sp.Symbol] = field(default_factory=dict)       # user-declared names
+    functions: dict[str, FunctionDef] = field(default_factory=dict)   # user-defined functions
+    created: dict[str, sp.Symbol] = field(default_factory=dict)       # names met, not in table
+    vocabulary: Vocabulary = field(kw_only=True)                      # built-in names
+    density_variables: list = field(default_factory=list)  # (x, density) of q(x | ..), N(x; m, v)
+
+    def copy(self) -> "Context":
+        return Context(self.table, dict(self.symbols), dict(self.functions), dict(self.created),
+                       vocabulary=self.vocabulary)
+
+
+__all__ = ["FunctionDef", "Vocabulary", "NO_VOCABULARY", "Context"]

@@ -1,0 +1,407 @@
+"""Names in the papers' notation: reading a decorated, subscripted name and resolving it.
+
+- A letter or Greek letter with decorations (``\\bar``, ``\\overline``, ``\\tilde``, ``\\hat``;
+  ``\\mathbf``/``\\boldsymbol`` are ignored, so bold and plain x are the same variable) and a
+  subscript.  A name the symbol table knows (``\\bar{\\alpha}_{t-1}``) is the table's Symbol, with
+  its assumptions and definitions; a name of the vocabulary (``\\mu_q(x_t, x_0)``) its value; others
+  are new real symbols.
+- ``e`` and ``\\mathrm{e}`` are Euler's number, ``\\pi`` is pi, ``\\mathbf{I}`` is 1 (one
+  coordinate).
+- A name followed by ``(...)`` is an application when the name is a defined function, a function
+  letter (f, g, p, q, ...) or a word; ``\\sigma(t)`` for an undefined ``\\sigma`` is ambiguous.
+
+A mixin of :class:`derive.latex.parser.Parser` (it uses the parser's ``parse_sum``,
+``script_expr``, ``apply_function``, ``parse_nabla``, ``parse_prime`` and ``parse_kl``).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sympy as sp
+
+from derive.latex.context import NO_VOCABULARY, Context
+from derive.latex.elementary import WORD_FUNCTIONS
+from derive.latex.tokens import AmbiguousLatexError, Token, TokenCursor, UnsupportedLatexError
+from derive.symbols import SymbolTable, t, x_t
+
+GREEK = {g: g for g in ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi "
+                        "omicron rho sigma tau upsilon phi chi psi omega Gamma Delta Theta Lambda "
+                        "Xi Pi Sigma Upsilon Phi Psi Omega nabla ell").split()}
+GREEK.update({"varepsilon": "epsilon", "vartheta": "theta", "varphi": "phi", "varrho": "rho",
+              "varsigma": "sigma", "varpi": "pi", "pi": "pi"})
+DECORATIONS = {"\\bar": "bar", "\\overline": "bar", "\\tilde": "tilde", "\\widetilde": "tilde",
+               "\\hat": "hat", "\\widehat": "hat", "\\dot": "dot", "\\ddot": "ddot",
+               "\\check": "check", "\\breve": "breve"}
+BOLD = {"\\mathbf", "\\boldsymbol", "\\bm", "\\pmb", "\\vec", "\\mathbfit", "\\overrightarrow",
+        "\\mathbfup"}
+_SUB_WORDS = {"\\min": "min", "\\max": "max", "\\theta": "theta", "\\phi": "phi"}
+# schedule families with a step index (derive.symbols.SymbolTable.member)
+_FAMILY_NAMES = {("alpha", ()): "alpha", ("alpha", ("bar",)): "abar", ("beta", ()): "beta"}
+_FUNCTION_LETTERS = set("fghpqFGHPQ")
+
+
+@dataclass(frozen=True)
+class Name:
+    """A possibly decorated, possibly subscripted name: ``\\bar{\\alpha}_{t-1}``."""
+
+    base: str
+    decos: tuple[str, ...] = ()
+    sub: str | None = None
+    primes: int = 0
+
+    @property
+    def key(self) -> str:
+        return f"{'+'.join(sorted(self.decos))}|{self.base}|{self.sub or ''}" + "'" * self.primes
+
+    def symbol_name(self) -> str:
+        name = "".join(d + "_" for d in sorted(self.decos)) + self.base
+        if self.sub:
+            name += "_" + self.sub
+        return name + "'" * self.primes
+
+    def latex(self) -> str:
+        core = "\\" + self.base if self.base in GREEK.values() and len(self.base) > 1 else self.base
+        for d in self.decos:
+            core = f"\\{d}{{{core}}}"
+        return core + (f"_{{{self.sub}}}" if self.sub else "") + "'" * self.primes
+
+
+def table_names(table: SymbolTable, reader) -> tuple[dict[str, sp.Symbol], dict[str, tuple]]:
+    """Name key -> table Symbol, and name key -> (suffix tokens, Symbol) for multi-token names
+    such as ``\\hat{x}_\\theta(x_t, t)``; computed from the table's own LaTeX names, each read by
+    ``reader(latex, context)`` (the parser class) without vocabulary."""
+    cached = getattr(table, "_latex_name_keys", None)
+    signature = tuple(spec.symbol for spec in table.specs.values())
+    if cached is not None and cached[2] == signature:
+        return cached[0], cached[1]
+    names: dict[str, sp.Symbol] = {}
+    suffixes: dict[str, list] = {}
+    for spec in table.specs.values():
+        parser = reader(spec.latex, Context(table, vocabulary=NO_VOCABULARY))
+        name, power = parser.read_name()
+        rest = _normalized(parser.tokens[parser.i:-1])
+        if power is not None:
+            continue
+        if rest:
+            suffixes.setdefault(name.key, []).append((tuple(rest), spec.symbol))
+            if name.key not in names and (name.sub or name.decos) and name.base != "nabla":
+                names[name.key] = spec.symbol
+        else:
+            names[name.key] = spec.symbol
+    table._latex_name_keys = (names, suffixes, signature)
+    return names, suffixes
+
+
+def _normalized(tokens) -> list[tuple[str, str]]:
+    """Tokens with bold commands and braces removed (to compare multi-token names)."""
+    return [(tok.kind, tok.value) for tok in tokens
+            if not (tok.kind == "cmd" and tok.value in BOLD) and tok.value not in ("{", "}")]
+
+
+def _subscript_text(tokens: list[Token]) -> str:
+    parts = []
+    for tok in tokens:
+        if tok.kind == "cmd" and tok.value in BOLD:
+            continue
+        if tok.kind == "op" and tok.value in "{}":
+            continue
+        if tok.kind == "cmd":
+            parts.append(_SUB_WORDS.get(tok.value, GREEK.get(tok.value[1:], tok.value[1:])))
+        else:
+            parts.append(tok.value.replace(" ", ""))
+    return "".join(parts)
+
+
+class NameSyntax(TokenCursor):
+    """Reading names, applications and their argument lists (a mixin of the parser)."""
+
+    def read_name(self) -> tuple[Name, sp.Expr | None]:
+        """Read one name with its decorations, subscript, primes and a leading superscript."""
+        tok = self.peek()
+        if tok.kind == "cmd" and tok.value in DECORATIONS:
+            self.next()
+            inner = self.read_name_arg()
+            decos = tuple(sorted(inner.decos + (DECORATIONS[tok.value],)))
+            name = Name(inner.base, decos, inner.sub, inner.primes)
+        elif tok.kind == "cmd" and tok.value in BOLD:
+            self.next()
+            name = self.read_name_arg()
+        elif tok.kind == "word":
+            self.next()
+            word = tok.value.replace(" ", "")
+            if not re.fullmatch(r"[A-Za-z]+", word):
+                raise self.error(f"'{word}' is not a name", tok)
+            name = Name(word)
+        elif tok.kind == "letter":
+            self.next()
+            name = Name(tok.value)
+        elif tok.kind == "cmd" and tok.value[1:] in GREEK:
+            self.next()
+            name = Name(GREEK[tok.value[1:]])
+        else:
+            raise self.error(f"unknown command '{tok.value}'" if tok.kind == "cmd"
+                             else f"expected a name, found '{tok.value}'", tok)
+        power = None
+        while True:
+            if self.is_op("_") and name.sub is None:
+                self.next()
+                name = Name(name.base, name.decos, self.read_subscript(), name.primes)
+            elif self.is_op("'"):
+                self.next()
+                name = Name(name.base, name.decos, name.sub, name.primes + 1)
+            elif self.is_op("^") and (self.is_op("*", 1) or (self.is_op("{", 1) and self.is_op("*", 2)
+                                                             and self.is_op("}", 3))):
+                # \epsilon_{t-1}^*, \epsilon^{*}: a starred name (Luo Eq. 63), not a power
+                self.i += 2 if self.is_op("*", 1) else 4
+                name = Name(name.base, tuple(sorted(name.decos + ("star",))), name.sub, name.primes)
+            elif self.is_op("^") and power is None and self.is_op("_", 2 if self.peek(1).kind != "op"
+                                                                   or self.peek(1).value != "{"
+                                                                   else self._after_group(1)):
+                # sigma^2_t: a superscript before the subscript
+                self.next()
+                power = self.script_expr()
+            else:
+                return name, power
+
+    def read_name_arg(self) -> Name:
+        if self.is_op("{"):
+            self.next()
+            name, power = self.read_name()
+            if power is not None:
+                raise self.error("a power inside a decorated name")
+            self.expect("}", "to close the name")
+            return name
+        tok = self.peek()
+        if tok.kind == "letter":
+            self.next()
+            return Name(tok.value)
+        if tok.kind == "cmd" and tok.value[1:] in GREEK:
+            self.next()
+            return Name(GREEK[tok.value[1:]])
+        if tok.kind == "cmd" and (tok.value in DECORATIONS or tok.value in BOLD):
+            self.next()
+            inner = self.read_name_arg()
+            if tok.value in DECORATIONS:
+                decos = tuple(sorted(inner.decos + (DECORATIONS[tok.value],)))
+                return Name(inner.base, decos, inner.sub)
+            return inner
+        raise self.error("expected a letter after the accent", tok)
+
+    def read_subscript(self) -> str:
+        tok = self.peek()
+        if tok.kind == "op" and tok.value == "{":
+            start = self.i
+            end = start + self._after_group(0) - 1
+            inner = self.tokens[start + 1:end]
+            self.i = end + 1 if end < len(self.tokens) - 1 else end
+            if self.tokens[end].value != "}":
+                raise self.error("unclosed subscript group", tok)
+            return _subscript_text(inner)
+        if tok.kind == "num":
+            if len(tok.value) > 1:
+                self.split_number()
+            return self.next().value
+        if tok.kind in ("letter", "word"):
+            self.next()
+            return tok.value
+        if tok.kind == "cmd" and (tok.value[1:] in GREEK or tok.value in _SUB_WORDS):
+            self.next()
+            return _SUB_WORDS.get(tok.value, GREEK.get(tok.value[1:]))
+        raise self.error("expected a subscript", tok)
+
+    def parse_named(self, single: bool = False) -> tuple[sp.Expr, sp.Expr | None]:
+        start_tok = self.peek()
+        name, power = self.read_name()
+        ctx = self.ctx
+        # bound variables of sums and integrals
+        for scope in reversed(self.bound):
+            if name.key in scope:
+                return scope[name.key], power
+            if name.sub is not None and f"||{name.sub}" in scope and not name.decos \
+                    and name.key not in scope:
+                index = scope[f"||{name.sub}"]
+                return sp.IndexedBase(name.base, real=True)[index], power
+        if name.base == "e" and not name.decos and name.sub is None and not name.primes:
+            return sp.E, power
+        if name.base == "pi" and not name.decos and name.sub is None:
+            return sp.pi, power
+        if name.base == "I" and start_tok.kind == "cmd" and start_tok.value in BOLD:
+            return sp.Integer(1), power        # identity matrix of one coordinate
+        if name.base == "nabla":
+            return self.parse_nabla(name, start_tok), power
+        if name.base in WORD_FUNCTIONS and not name.sub and start_tok.kind == "word":
+            return self.apply_function(WORD_FUNCTIONS[name.base], start_tok), power
+        if name.primes:
+            return self.parse_prime(name, start_tok), power
+        if name.base == "D" and name.sub in ("KL", "mathrmKL") and self.is_op("(") and not single:
+            return self.parse_kl(start_tok), power
+        function = ctx.functions.get(name.key)
+        if function is None:
+            function = ctx.vocabulary.lookup_function(name.key)
+        if function is not None:
+            if power is None and self.is_op("^") and not single:   # sympy's f^{2}(t)
+                save = self.i
+                self.next()
+                exponent = self.script_expr()
+                if self.is_op("(") or (self.is_op("{") and self.is_op("(", 1)):
+                    power = exponent
+                else:
+                    self.i = save
+            braced = self.is_op("{") and self.is_op("(", 1) and power is not None
+            if braced:
+                self.next()
+            if self.is_op("(") and not single:
+                args = self.parse_arguments()
+                if braced:
+                    self.expect("}", "after the arguments")
+                try:
+                    return function.apply(args), power
+                except ValueError as error:
+                    raise self.error(str(error), start_tok) from None
+            if function.defaults is not None:
+                return function.apply(list(function.defaults)), power
+            raise self.error(f"{name.latex()} is a function here: write its argument, "
+                             f"{function.latex}", start_tok)
+        symbol = self.lookup_symbol(name, start_tok)
+        if symbol is None:
+            return self.unknown_name(name, start_tok, single), power
+        if not single and isinstance(symbol, sp.Symbol):
+            if name.sub in ("theta", "phi") and self.is_op("("):
+                return self.model_arguments(name, symbol), power
+            self.refuse_ambiguous_call(name, start_tok)
+        return symbol, power
+
+    def refuse_ambiguous_call(self, name: Name, tok: Token):
+        """``\\sigma(t)``: a product or an application of an undefined function? Refuse to guess
+        when a plain name (no subscript, no accent) is followed by one parenthesized symbol."""
+        if not self.is_op("(") or name.sub is not None or name.decos:
+            return
+        inner, close = self.peek(1), self.peek(2)
+        if inner.kind in ("letter", "cmd") and close.kind == "op" and close.value == ")" and \
+                (inner.kind == "letter" or inner.value[1:] in GREEK):
+            raise self.error(
+                f"ambiguous '{name.latex()}({inner.value})': the product {name.latex()}·({inner.value})"
+                f" or the function {name.latex()} applied to {inner.value}; define the function "
+                f"(% assume: {name.latex()}({inner.value}) = ...) or write {name.latex()} \\cdot "
+                f"({inner.value})", tok, AmbiguousLatexError)
+
+    def lookup_symbol(self, name: Name, tok: Token) -> sp.Expr | None:
+        ctx = self.ctx
+        if name.key in ctx.symbols:
+            return ctx.symbols[name.key]
+        family = _FAMILY_NAMES.get((name.base, name.decos))
+        if family is not None and name.sub is not None:
+            # alpha_s, \bar\alpha_s, beta_s at any step index: the table's family member,
+            # related to the other members the claim names (derive.symbols, Luo 2022 Eq. 61)
+            try:
+                member = ctx.table.member(family, name.sub)
+            except ValueError as error:
+                raise self.error(str(error), tok, UnsupportedLatexError) from None
+            if member is not None:
+                return member
+        names, suffixes = table_names(ctx.table, type(self))
+        for suffix, symbol in suffixes.get(name.key, ()):
+            if self.matches(suffix):
+                return symbol
+        if name.key in names:
+            return names[name.key]
+        return ctx.vocabulary.lookup_value(name.key)
+
+    def matches(self, suffix) -> bool:
+        j = self.i
+        k = 0
+        while k < len(suffix):
+            tok = self.tokens[j]
+            if tok.kind == "end":
+                return False
+            if (tok.kind == "cmd" and tok.value in BOLD) or tok.value in ("{", "}"):
+                j += 1
+                continue
+            if (tok.kind, tok.value) != suffix[k]:
+                return False
+            j += 1
+            k += 1
+        self.i = j
+        return True
+
+    def unknown_name(self, name: Name, tok: Token, single: bool) -> sp.Expr:
+        ctx = self.ctx
+        if self.is_op("(") and not single:
+            word = len(name.base) > 1 and name.base not in GREEK.values()
+            if ((name.base in _FUNCTION_LETTERS or name.base in ("phi", "psi")) and not name.decos) \
+                    or word or self.comma_inside():
+                args = self.parse_arguments(conditional=True)
+                if self.last_bar is not None:
+                    value = ctx.vocabulary.density(name.key, args[:self.last_bar],
+                                                   args[self.last_bar:])
+                    if value is not None:
+                        ctx.density_variables.append((args[0], value))
+                        return value
+                return sp.Function(name.symbol_name(), real=True)(*args)
+            self.refuse_ambiguous_call(name, tok)
+        if name.key in ctx.created:
+            return ctx.created[name.key]
+        symbol_name = name.symbol_name()
+        taken = {s.symbol.name for s in ctx.table.specs.values()}
+        while symbol_name in taken:
+            symbol_name += "'"
+        symbol = sp.Symbol(symbol_name, real=True)
+        ctx.created[name.key] = symbol
+        return symbol
+
+    def comma_inside(self) -> bool:
+        """Whether the parenthesis at the cursor holds a top-level comma (an argument list)."""
+        depth = 0
+        j = self.i
+        while j < len(self.tokens):
+            tok = self.tokens[j]
+            if tok.kind == "op" and tok.value in "([{":
+                depth += 1
+            elif tok.kind == "op" and tok.value in ")]}":
+                depth -= 1
+                if depth == 0:
+                    return False
+            elif tok.kind == "op" and tok.value in ",;" and depth == 1:
+                return True
+            elif tok.kind == "end":
+                return False
+            j += 1
+        return False
+
+    def model_arguments(self, name: Name, symbol: sp.Symbol) -> sp.Expr:
+        """eps_theta(x_t, t) is the table's prediction; at other arguments, an opaque function."""
+        args = self.parse_arguments()
+        if args == [x_t, t]:
+            return symbol
+        return sp.Function(name.symbol_name(), real=True)(*args)
+
+    def parse_arguments(self, conditional: bool = False) -> list[sp.Expr]:
+        open_tok = self.expect("(")
+        args = []
+        self.last_bar = None
+        bar = None
+        if conditional:
+            self.in_abs += 1
+        try:
+            while True:
+                args.append(self.parse_sum())
+                if conditional and self.is_op("|") and bar is None:
+                    bar = len(args)
+                    self.next()
+                    continue
+                if self.is_op(",") or self.is_op(";"):
+                    self.next()
+                    continue
+                if self.is_op(")"):
+                    self.next()
+                    self.last_bar = bar
+                    return args
+                raise self.error("expected ',' or ')' in the argument list", self.peek())
+        finally:
+            if conditional:
+                self.in_abs -= 1
+        del open_tok
+
+
+__all__ = ["GREEK", "BOLD", "DECORATIONS", "Name", "NameSyntax", "table_names"]
