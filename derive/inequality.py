@@ -33,7 +33,11 @@ Soundness guards (each method relies on them):
   ``unknown:...``, searched as positive) is reasoned about over the reals (positive only when the
   symbol itself is positive, e.g. a density value).
 - *refutations*: a critical point of the domain at which the prover computes a negative value (or
-  0, strict) is returned as a counterexample, confirmed at 50, 100 and 200 digits.
+  0, strict) is returned as a counterexample when it satisfies every declared assumption
+  (``SymbolTable.admits``, bounds on defined symbols included), confirmed at 50, 100 and 200
+  digits; a strict inequality's 0 at the exact point, rational or not (x = sqrt(2)), by
+  simplification and to 50 and 100 digits.  A 0 that cannot be confirmed so is returned as
+  ``attained``: the checker leaves the strict claim undecided.
 - *independent probe* (:func:`_probe`): before a proof is accepted the expression is evaluated
   with mpmath at 50 digits on a grid of the domain, near both ends of each interval and near every
   real root of every denominator, log argument and radicand; a negative (or, strict, exactly 0)

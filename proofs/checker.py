@@ -7,7 +7,9 @@ For a step ``lhs REL expr``:
    ``simplify`` inside a time budget -> ``holds`` (symbolic);
 2. numeric: a counterexample search at simple rational points, then at Hypothesis-drawn points,
    evaluated at 50 digits and confirmed at 100 -> ``fails`` with the counterexample, or, when
-   nothing was found, ``holds`` (numeric): evidence, not proof, and labelled so;
+   nothing was found, ``holds`` (numeric): evidence, not proof, and labelled so.  Points satisfy
+   every declared assumption (bounds on defined symbols too) and lie in the natural domain of
+   both sides (numeric.points.natural_domain), where both sides must be real;
 3. the step's extra ``checks`` (Monte Carlo, closed forms, rules) run too; any failure fails the
    step, and they decide the steps that have no symbolic residual.
 """
