@@ -12,7 +12,9 @@ from functools import cached_property
 
 import sympy as sp
 
-from derive.symbols import beta_max, beta_min, sigma_max, sigma_min, t, xi
+from derive.gaussian import Normal
+from derive.symbols import (S_t, V_t, beta_max, beta_min, dt, f_t, g_t, m, score, sigma_max,
+                            sigma_min, t, x, xi)
 
 
 class LinearSDE:
@@ -103,14 +105,12 @@ class VESDE(LinearSDE):
     # -- the SMLD chain and its limit (seed 002 Eqs. 3.5-3.24; Song Eqs. 20-21) ----------------
     def smld_increment_variance(self, time: sp.Expr = t, step: sp.Expr | None = None) -> sp.Expr:
         """Var(x(t + dt) - x(t)) of the SMLD step: sigma(t + dt)^2 - sigma(t)^2  (seed 002 Eq. 3.7)."""
-        from derive.symbols import dt
         step = dt if step is None else step
         return self.sigma(time + step) ** 2 - self.sigma(time) ** 2
 
     def smld_limit_g_squared(self) -> sp.Expr:
         """lim_{dt -> 0} (sigma(t + dt)^2 - sigma(t)^2) / dt: the increment vanishes at dt = 0, so
         the limit is its dt-derivative at dt = 0 (the first-order expansion of seed 002 Eq. 3.9)."""
-        from derive.symbols import dt
         increment = self.smld_increment_variance(t, dt)
         if sp.simplify(increment.subs(dt, 0)) != 0:  # pragma: no cover - a sigma(t) of this class
             raise ValueError("the SMLD increment does not vanish at dt = 0")
@@ -175,8 +175,6 @@ def gaussian_fokker_planck_residual(drift: sp.Expr, diffusion_sign: int) -> sp.E
     (drift f x - g^2 score / 2, Song Eq. 13) sign 0; zero residual means the process has the
     marginals p_t.  ``drift`` may use the symbol ``score``, replaced by d/dx log p_t.
     """
-    from derive.gaussian import Normal
-    from derive.symbols import S_t, V_t, f_t, g_t, m, score, x
     density = Normal(x, S_t * m, V_t).density()
     exact_score = sp.diff(sp.log(density), x)
     drift = sp.sympify(drift).subs(score, exact_score)
