@@ -29,13 +29,16 @@ import sympy as sp
 from derive.budget import ERROR as RUN_ERROR, library_site, run_each
 from derive.analytic import analytic_in
 from derive.derivation import ERROR, FAILS, HOLDS, UNDECIDED, Step, Verdict
-from derive.latex.printer import to_latex
 from derive.latex.context import Context
 from derive.latex.parser import ELLIPSIS
+from derive.latex.printer import to_latex
 from derive.latex.tokens import LatexParseError, UnsupportedLatexError, tokenize
 from derive.notation_reader import (new_context, parse_chain, parse_expression,
                                     parse_function_definition, parse_relation)
-from derive.symbols import POSITIVE, REAL, TABLE, Domain, SymbolSpec, SymbolTable
+from derive.symbols import (POSITIVE, REAL, TABLE, Domain, SymbolSpec, SymbolTable,
+                            _unit_interval_form)
+from derive.zero import is_zero
+from numeric.points import Evaluator, Residual, search, simple_points
 from proofs.checker import NotCheckable, Options, library_failure, verdict_from_outcome, check_relation, residual_for
 from proofs.claim_context import (DEFINITION, builtin_relation, generic_values, marginal_score,
                                   model_mean, reads_as_definition, tweedie, with_model_mean,
@@ -204,7 +207,6 @@ def _apply_definition(text: str, result: Assumptions) -> None:
         raise AssumptionError(f"assumption '{text}': a definition may not refer to itself", text, 0)
     table_value = result.table.definitions.get(lhs)
     if table_value is not None:
-        from derive.zero import is_zero  # noqa: PLC0415
         same, _ = is_zero(result.table.expand_definitions(table_value) -
                           result.table.expand_definitions(rhs), result.table, 1.0)
         if not same:
@@ -340,7 +342,6 @@ def _set_domain(symbol, lo, hi, lo_open, hi_open, text, result: Assumptions, int
     table.specs[spec_key] = SymbolSpec(spec_key, new, new.name, "declared by an assumption",
                                        domain, None)
     if lo is not None and hi is not None and lo == 0 and hi == 1 and lo_open and hi_open:
-        from derive.symbols import _unit_interval_form  # noqa: PLC0415
         table.specs[spec_key] = SymbolSpec(spec_key, new, new.name, "declared by an assumption",
                                            domain, _unit_interval_form)
 
@@ -873,7 +874,6 @@ def _check_relation_safely(lhs, rhs, claim_step: Step, assumptions: Assumptions,
                                                     "function)")
     if unknown and options.numeric and verdict.status == HOLDS:
         target = _guarded_target(lhs, claim_step, definitions, real_table)
-        from numeric.points import search  # noqa: PLC0415
         counterexample, _ = search(target, real_table, seed=options.seed,
                                    max_examples=options.max_examples)
         if counterexample is not None:
@@ -890,8 +890,6 @@ def _quick_refutation(lhs, step: Step, definitions, table, limit: int = 40) -> V
     """A counterexample at the simplest admissible points, in the natural domain, confirmed at
     50, 100 and 200 digits, before any symbolic work: a false claim is refuted without spending
     the simplification budget (and a confirmed counterexample cannot be contradicted by it)."""
-    from numeric.points import Evaluator, simple_points  # noqa: PLC0415
-
     evaluator = Evaluator(_guarded_target(lhs, step, definitions, table))
     for tried, point in enumerate(simple_points(evaluator.symbols, table, limit), start=1):
         if evaluator.violated(point):
@@ -902,8 +900,6 @@ def _quick_refutation(lhs, step: Step, definitions, table, limit: int = 40) -> V
 
 def _evaluable(lhs, step: Step, definitions, table) -> bool:
     """Whether the residual takes a finite value at one of the first simple points."""
-    from numeric.points import Evaluator, simple_points  # noqa: PLC0415
-
     evaluator = Evaluator(residual_for(lhs, step, definitions, table))
     if not evaluator.symbols:
         return evaluator.defined({})
@@ -961,15 +957,12 @@ def _guarded_target(lhs, step: Step, definitions: dict, table: SymbolTable):
     guard = sp.And(*[(c > 0) if strict else (c >= 0) for c, strict in conditions])
     if guard is sp.true:
         return target
-    from numeric.points import Residual  # noqa: PLC0415
     guarded = sp.Piecewise((target.residual, guard), (sp.nan, True))
     return Residual(guarded, target.lhs, target.rhs, target.kind)
 
 
 def _confirm(verdict: Verdict, lhs, step: Step, definitions, table, options) -> Verdict:
     """Keep a refutation only if its point is in the natural domain; otherwise search there."""
-    from numeric.points import Evaluator, search, simple_points  # noqa: PLC0415
-
     if verdict.details.get("exact"):       # the prover's exact point (e.g. 0 > 0 at an exact 0)
         return verdict
 

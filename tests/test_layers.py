@@ -43,7 +43,6 @@ FUNCTION_LEVEL_IMPORTS = {
     "numeric.elbo_exact": "not yet moved: derive.derivation inside ExactCheck.run",
     "numeric.simulate": "not yet moved: numeric.montecarlo inside a function",
     "proofs.checker": "not yet moved: numeric.points and derive.inequality inside functions",
-    "proofs.claim": "not yet moved: numeric.points, derive.zero, derive.symbols inside functions",
     "proofs.latex_doc": "not yet moved: the formula sheet's builders (derive.formulas, derive.sde, "
                         "derive.losses, proofs.catalog) inside functions",
 }
