@@ -28,7 +28,8 @@ from derive.derivation import (ERROR, FAILS, HOLDS, PROOF_METHODS, UNDECIDED, De
                                Verdict)
 from derive.symbols import TABLE, SymbolTable
 from derive.zero import is_zero
-from numeric.points import Residual, natural_domain, search
+from numeric.points import (Evaluator, Residual, complete, natural_domain, search,
+                            simple_values)
 
 
 @dataclass
@@ -112,8 +113,6 @@ def _prover_refutation(proof, target: Residual, table: SymbolTable, strict: bool
     A strict inequality whose difference is 0 at a point not confirmed so (the prover's
     ``attained``, or an admissible exact point outside the natural domain) is undecided: numeric
     evidence would only sample around that point.  None: the point decides nothing."""
-    from numeric.points import Evaluator  # noqa: PLC0415
-
     evaluator = Evaluator(target)
     point = _declared_point(proof.counterexample, evaluator.symbols, table, target.definitions)
     exact_zero = proof.exact and strict
@@ -141,8 +140,6 @@ def _declared_point(values: dict | None, symbols, table: SymbolTable, definition
     when that satisfies every declared assumption (else None): a rational point is completed
     with simple values (numeric.points.complete), an irrational one must be complete already
     and is checked exactly."""
-    from numeric.points import complete, simple_values  # noqa: PLC0415
-
     if values is None:
         return None
     point = {s: simple_values(s, table)[0] for s in symbols if s not in values}
