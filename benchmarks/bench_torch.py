@@ -31,7 +31,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from numeric.torchdiff import samplers as S  # noqa: E402
-from numeric.torchdiff.oracle import GaussianMixture  # noqa: E402
+from numeric.torchdiff.oracle import DiagonalGaussianMixture  # noqa: E402
 from numeric.torchdiff.train import TrainConfig, train  # noqa: E402
 
 SIGMA_MIN, SIGMA_MAX = 0.01, 3.0
@@ -73,7 +73,7 @@ def seed_dsm_loss(score_model, samples, sigma_min, sigma_max):
 
 
 def baseline_train(model, steps, batch=512):
-    mixture = GaussianMixture.seed002(dtype=torch.float32)
+    mixture = DiagonalGaussianMixture.seed002(dtype=torch.float32)
     dataset = torch.utils.data.TensorDataset(mixture.sample(200_000, torch.Generator().manual_seed(0)))
     loader = torch.utils.data.DataLoader(dataset, batch_size=batch, shuffle=True, num_workers=0)
     iterator = iter(loader)

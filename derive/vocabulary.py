@@ -25,7 +25,7 @@ from derive.symbols import TABLE, abar_t, abar_tm1, epshat, score, t, x_0, x_t, 
 
 
 @dataclass(frozen=True)
-class Entry:
+class NotationEntry:
     """One vocabulary name: its LaTeX, its parameters (empty for a value), what it means."""
 
     latex: str                      # the name as the parser reads it (no arguments)
@@ -75,27 +75,27 @@ def _sigma_q() -> sp.Expr:
     return sp.sqrt(_posterior_variance())
 
 
-ENTRIES: tuple[Entry, ...] = (
-    Entry(r"\mu_q", r"\mu_q(x_t, x_0)", "posterior mean of q(x_{t-1} given x_t, x_0) (Luo Eq. 84)",
+ENTRIES: tuple[NotationEntry, ...] = (
+    NotationEntry(r"\mu_q", r"\mu_q(x_t, x_0)", "posterior mean of q(x_{t-1} given x_t, x_0) (Luo Eq. 84)",
           (x_t, x_0), apply=_substitute(_posterior_mean, (x_t, x_0), r"\mu_q"),
           defaults=(x_t, x_0)),
-    Entry(r"\tilde{\mu}_t", r"\tilde{\mu}_t(x_t, x_0)", "the same posterior mean (DDPM Eq. 7)",
+    NotationEntry(r"\tilde{\mu}_t", r"\tilde{\mu}_t(x_t, x_0)", "the same posterior mean (DDPM Eq. 7)",
           (x_t, x_0), apply=_substitute(_posterior_mean, (x_t, x_0), r"\tilde{\mu}_t"),
           defaults=(x_t, x_0)),
-    Entry(r"\Sigma_q", r"\Sigma_q(t)", "posterior variance of q(x_{t-1} given x_t, x_0) (Luo Eq. 85)",
+    NotationEntry(r"\Sigma_q", r"\Sigma_q(t)", "posterior variance of q(x_{t-1} given x_t, x_0) (Luo Eq. 85)",
           (t,), apply=_at_time(r"\Sigma_q", _posterior_variance), defaults=(t,)),
-    Entry(r"\sigma_q", r"\sigma_q(t)", "posterior standard deviation; sigma_q^2(t) = Sigma_q(t)",
+    NotationEntry(r"\sigma_q", r"\sigma_q(t)", "posterior standard deviation; sigma_q^2(t) = Sigma_q(t)",
           (t,), apply=_at_time(r"\sigma_q", _sigma_q), defaults=(t,)),
-    Entry(r"\mathrm{SNR}", r"\mathrm{SNR}(t)", "signal-to-noise ratio abar_t / (1 - abar_t) "
+    NotationEntry(r"\mathrm{SNR}", r"\mathrm{SNR}(t)", "signal-to-noise ratio abar_t / (1 - abar_t) "
           "(Luo Eq. 102); also at t-1", (t,),
           apply=_at_time(r"\mathrm{SNR}", lambda: F.snr(abar_t), lambda: F.snr(abar_tm1))),
-    Entry(r"\mathrm{SNR}_t", r"\mathrm{SNR}_t", "signal-to-noise ratio at t",
+    NotationEntry(r"\mathrm{SNR}_t", r"\mathrm{SNR}_t", "signal-to-noise ratio at t",
           value=lambda: F.snr(abar_t)),
-    Entry(r"\mathrm{SNR}_{t-1}", r"\mathrm{SNR}_{t-1}", "signal-to-noise ratio at t-1",
+    NotationEntry(r"\mathrm{SNR}_{t-1}", r"\mathrm{SNR}_{t-1}", "signal-to-noise ratio at t-1",
           value=lambda: F.snr(abar_tm1)),
-    Entry(r"\epsilon_\theta", r"\epsilon_\theta(x_t, t)", "the noise prediction (DDPM notation), "
+    NotationEntry(r"\epsilon_\theta", r"\epsilon_\theta(x_t, t)", "the noise prediction (DDPM notation), "
           "the same as \\hat{\\epsilon}_\\theta(x_t, t)", value=lambda: epshat),
-    Entry(r"\nabla_{x_t}", r"\nabla_{x_t} \log q(x_t \mid x_0)",
+    NotationEntry(r"\nabla_{x_t}", r"\nabla_{x_t} \log q(x_t \mid x_0)",
           "conditional score of q(x_t given x_0) = N(sqrt(abar_t) x_0, 1 - abar_t)"),
 )
 
@@ -132,7 +132,7 @@ def density(key: str, variables: list, given: list):
 
 
 @lru_cache(maxsize=None)
-def _keys() -> dict[str, Entry]:
+def _keys() -> dict[str, NotationEntry]:
     return {name_key(entry.latex): entry for entry in ENTRIES
             if entry.value is not None or entry.apply is not None}
 
@@ -263,6 +263,6 @@ DIFFUSION = Vocabulary(lookup_function=lookup_function, lookup_value=lookup_valu
                        normal=normal, conditional_mean_given_xt=conditional_mean_given_xt,
                        cumulative_product=cumulative_product, conditional_score=conditional_score)
 
-__all__ = ["Entry", "ENTRIES", "DENSITIES", "DDPM_PARAMETER_KEYS", "DIFFUSION", "lookup_function",
+__all__ = ["NotationEntry", "ENTRIES", "DENSITIES", "DDPM_PARAMETER_KEYS", "DIFFUSION", "lookup_function",
            "lookup_value", "density", "normal", "forward_sample", "tweedie_x0", "tweedie_noise",
            "conditional_mean_given_xt", "cumulative_product", "conditional_score", "table_rows"]

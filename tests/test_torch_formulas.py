@@ -31,7 +31,7 @@ from derive.symbols import (a, abar_t, abar_tm1, alpha_t, beta_max, beta_min, dt
 from numeric.torchdiff import forward as fw
 from numeric.torchdiff import losses as tl
 from numeric.torchdiff import samplers as ts
-from numeric.torchdiff.oracle import GaussianMixture
+from numeric.torchdiff.oracle import DiagonalGaussianMixture
 from numeric.torchdiff.schedules import VE, VP, DiscreteSchedule, SubVP, cosine_alphabar
 
 RTOL = 1e-12
@@ -327,7 +327,7 @@ def test_gaussian_oracle_score(data, xt_value, mean, std):
     """Continuous kernels N(a x_0, v) and DDPM's (sqrt(abar), 1 - abar)."""
     sched, i, values = _ddpm_point(data)
     values.update({x_t: xt_value, m: mean, s: std})
-    oracle = GaussianMixture.gaussian([mean], [std ** 2])
+    oracle = DiagonalGaussianMixture.gaussian([mean], [std ** 2])
     abar, one_minus = sched.alphabar[i], sched.one_minus_alphabar[i]
     close(oracle.score(T(xt_value).reshape(1, 1), abar.sqrt(), one_minus),
           exact(formulas_gaussian_data_score(), values),
@@ -346,7 +346,7 @@ def test_gaussian_oracle_score(data, xt_value, mean, std):
 
 
 def test_mixture_score_is_gradient_of_log_density():
-    mix = GaussianMixture([0.3, 0.7], [[-1.0, 0.5], [1.0, -0.2]], [[0.1, 0.2], [0.3, 0.05]])
+    mix = DiagonalGaussianMixture([0.3, 0.7], [[-1.0, 0.5], [1.0, -0.2]], [[0.1, 0.2], [0.3, 0.05]])
     xs = torch.randn(64, 2, dtype=D, generator=torch.Generator().manual_seed(1)).requires_grad_(True)
     for scale_, var_ in [(1.0, 0.01), (0.7, 0.5), (torch.rand(64, dtype=D) + 0.1, torch.rand(64, dtype=D))]:
         (grad,) = torch.autograd.grad(mix.log_prob(xs, scale_, var_).sum(), xs)

@@ -6,7 +6,7 @@ import torch
 
 from numeric.torchdiff.metrics import energy_distance, mode_weights
 from numeric.torchdiff.model import ScoreMLP
-from numeric.torchdiff.oracle import GaussianMixture
+from numeric.torchdiff.oracle import DiagonalGaussianMixture
 from numeric.torchdiff.schedules import VE, VP
 
 
@@ -38,7 +38,7 @@ def test_the_network_sees_t():
 
 def test_mode_weights_and_energy_distance():
     g = torch.Generator().manual_seed(0)
-    mix = GaussianMixture([0.25, 0.75], [[-1.0, 0.0], [1.0, 0.0]], [[0.01, 0.01]] * 2)
+    mix = DiagonalGaussianMixture([0.25, 0.75], [[-1.0, 0.0], [1.0, 0.0]], [[0.01, 0.01]] * 2)
     x = mix.sample(20_000, g)
     # standard error of the weight 0.0031: 0.015 is ~5 standard errors
     assert abs(float(mode_weights(x, mix.means)[0]) - 0.25) < 0.015

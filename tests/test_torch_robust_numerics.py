@@ -18,7 +18,7 @@ from hypothesis import given, settings, strategies as st
 from derive.symbols import beta_max, beta_min, eps_0, epshat, sigma_max, sigma_min, t, x_0, x_t, xhat
 from numeric.torchdiff import forward as fw
 from numeric.torchdiff import samplers as S
-from numeric.torchdiff.oracle import GaussianMixture
+from numeric.torchdiff.oracle import DiagonalGaussianMixture
 from numeric.torchdiff.schedules import VE, VP, DiscreteSchedule, SubVP
 from tests.test_torch_formulas import (EDGE_TIMES, _schedule_twins, beta_firsts, exact,
                                        formulas_model_mean_x0, formulas_posterior_mean,
@@ -94,7 +94,7 @@ def test_float32_ddpm_formulas_within_budget(data, xt_value, x0_value, noise_val
            (abs(xt_value) + abs(coef * noise_value)) / math.sqrt(float(sched.alphas[i])), 8)
 
 
-GAUSS = GaussianMixture.gaussian([0.5], [0.25])
+GAUSS = DiagonalGaussianMixture.gaussian([0.5], [0.25])
 
 
 @pytest.mark.parametrize("sde", [VP(), SubVP(), VE()], ids=["VP", "subVP", "VE"])

@@ -26,7 +26,7 @@ from numeric.montecarlo import MCSettings, decide
 from numeric.torchdiff import forward as fw
 from numeric.torchdiff import samplers as S
 from numeric.torchdiff.metrics import energy_distance, mode_weights
-from numeric.torchdiff.oracle import GaussianMixture
+from numeric.torchdiff.oracle import DiagonalGaussianMixture
 from numeric.torchdiff.schedules import VE, VP, DiscreteSchedule, SubVP
 
 D = torch.float64
@@ -42,7 +42,7 @@ def one_thread():
 
 
 MEAN, VAR = 0.5, 0.25
-GAUSS = GaussianMixture.gaussian([MEAN], [VAR])
+GAUSS = DiagonalGaussianMixture.gaussian([MEAN], [VAR])
 SAMPLERS = {"em": S.euler_maruyama, "pc": S.predictor_corrector, "heun": S.probability_flow_heun}
 
 
@@ -208,8 +208,8 @@ def test_the_variance_check_has_power_against_the_seed_prior_on_the_flow():
 
 # --- the two-Gaussian mixture of seed 002, with unequal weights -----------------------------
 F32 = torch.float32
-BASE = GaussianMixture.seed002()
-MIX = GaussianMixture([0.3, 0.7], BASE.means, BASE.variances, dtype=F32)
+BASE = DiagonalGaussianMixture.seed002()
+MIX = DiagonalGaussianMixture([0.3, 0.7], BASE.means, BASE.variances, dtype=F32)
 N_MIX = 40_000
 # |w_hat - 0.3| > 0.01 with n = 40000 is 4.4 standard errors (sd 0.0023): false-fail ~1e-5.
 WEIGHT_TOL = 0.01
@@ -251,7 +251,7 @@ def test_mixture_mode_weights_and_energy_distance(name, fresh_data):
 def test_mixture_checks_catch_planted_errors(fresh_data):
     """A score that ignores the weights (0.5/0.5) and the flow from seed 002's N(0, I) both fail."""
     g = torch.Generator().manual_seed(8)
-    even = GaussianMixture([0.5, 0.5], BASE.means, BASE.variances, dtype=F32)
+    even = DiagonalGaussianMixture([0.5, 0.5], BASE.means, BASE.variances, dtype=F32)
     wrong_weights = _mixture_run("heun", VE(), 50, g, oracle=even)
     assert abs(float(mode_weights(wrong_weights, MIX.means)[0]) - 0.3) > WEIGHT_TOL
     seed_prior = _mixture_run("heun", VE(), 50, g, start=torch.randn(N_MIX, 2, generator=g))

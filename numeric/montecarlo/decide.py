@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from derive.derivation import FAILS, HOLDS, UNDECIDED, Verdict
-from numeric.montecarlo.mean_tests import BernsteinTest, BinomialTest, Outcome, ZTest, evidence
+from numeric.montecarlo.mean_tests import BernsteinTest, BinomialTest, MeanTestOutcome, ZTest, evidence
 from numeric.montecarlo.moments import Sums, fill, plain
 from numeric.montecarlo.settings import (DEFAULT, ROUNDOFF, TIES_MIN, Draw, MCSettings,
                                          PairDraw)
@@ -79,7 +79,7 @@ class _Problem:
             need = max(need, n_j)
         return self.settings.clip(need), why
 
-    def outcomes(self, s: Sums) -> list[Outcome]:
+    def outcomes(self, s: Sums) -> list[MeanTestOutcome]:
         floors = self.floor_of(s)
         return [test.outcome(s, j, float(self.target[j]), float(floors[j]))
                 if isinstance(test, ZTest) else test.outcome(s, j, float(self.target[j]))
@@ -138,7 +138,7 @@ def _outside_bounds(problem: _Problem, details, seed, params, label, started) ->
                           f"{[lo, hi]} of the draw, so no mean can equal it")
 
 
-def _report(details: dict, outcomes: list[Outcome], main: Sums, problem: _Problem) -> None:
+def _report(details: dict, outcomes: list[MeanTestOutcome], main: Sums, problem: _Problem) -> None:
     details.update({"estimate": plain(main.mean), "target": plain(problem.target),
                     "stderr": plain([o.stderr for o in outcomes]),
                     "z": plain([o.z for o in outcomes]),
@@ -153,11 +153,11 @@ def _report(details: dict, outcomes: list[Outcome], main: Sums, problem: _Proble
         details[key] = plain(values) if numeric else [o.extra.get(key) for o in outcomes]
 
 
-def _ratio(o: Outcome) -> float:
+def _ratio(o: MeanTestOutcome) -> float:
     return abs(o.z) / o.critical if o.critical > 0 else math.inf
 
 
-def _verdict(outcomes: list[Outcome], main: Sums, problem: _Problem, details: dict, seed: int,
+def _verdict(outcomes: list[MeanTestOutcome], main: Sums, problem: _Problem, details: dict, seed: int,
              params, label: str, elapsed: float) -> Verdict:
     """fails on a reliable rejection; undecided when the rate or the power is not guaranteed;
     holds otherwise (evidence, not proof)."""

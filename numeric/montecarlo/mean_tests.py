@@ -1,6 +1,6 @@
 """The tests of a mean, one coordinate at a time: the z-test with its checks of the normal
 approximation, the exact binomial test for two-valued draws, and Bernstein bounds for bounded
-draws.  Each returns an :class:`Outcome` with the statistic, its threshold and the power."""
+draws.  Each returns an :class:`MeanTestOutcome` with the statistic, its threshold and the power."""
 from __future__ import annotations
 
 import math
@@ -35,7 +35,7 @@ def critical_value(half_alpha: float, g: float) -> float:
 
 
 @dataclass
-class Outcome:
+class MeanTestOutcome:
     """One coordinate's decision: statistic, critical value, standard error, the power at delta
     and the discrepancy detected with the declared power, and whether the rate is guaranteed."""
 
@@ -85,7 +85,7 @@ class ZTest:
             n_kurt = min(n_kurt, PILOT_MOMENTS * max(n, self.per.pilot))
         return max(n, n_skew, n_kurt), ""
 
-    def outcome(self, s: Sums, j: int, target: float, floor: float) -> Outcome:
+    def outcome(self, s: Sums, j: int, target: float, floor: float) -> MeanTestOutcome:
         n, mean, sd = s.n, float(s.mean[j]), float(s.sd[j])
         skew, kurt = float(s.skewness[j]), float(s.kurtosis[j])
         rel_var = math.sqrt(max(kurt - 1, 0.0) / n)
@@ -98,7 +98,7 @@ class ZTest:
         crit = critical_value(self.half, g)
         z = (mean - target) / se
         power = NORMAL.cdf(self.delta / se - crit) + NORMAL.cdf(-self.delta / se - crit)
-        out = Outcome(self.name, z, crit, se, power, (crit + self.per.z_power) * se,
+        out = MeanTestOutcome(self.name, z, crit, se, power, (crit + self.per.z_power) * se,
                        abs(z) > crit, extra={"skewness": skew, "kurtosis": kurt})
         r = g * self.tail
         if s.off[j] < TIES_MIN:
@@ -185,7 +185,7 @@ class BinomialTest:
             n = self.per.clip(n * 1.1)
         return n
 
-    def outcome(self, s: Sums, j: int, target: float) -> Outcome:
+    def outcome(self, s: Sums, j: int, target: float) -> MeanTestOutcome:
         from scipy.stats import binom
         n, k = s.n, int(s.at_hi[j])
         p0 = (target - self.bounds[0]) / self.width
@@ -194,7 +194,7 @@ class BinomialTest:
         se = self.width * math.sqrt(p0 * (1 - p0) / n)
         z = (float(s.mean[j]) - target) / se if se > 0 else (0.0 if upper > 0 and lower > 0 else math.inf)
         k_lo, k_hi = self._critical(n, p0)
-        return Outcome(self.name, z, self.per.z_reject, se, self._power(n, p0, self.dp),
+        return MeanTestOutcome(self.name, z, self.per.z_reject, se, self._power(n, p0, self.dp),
                         self.width * self._detectable(n, p0), min(upper, lower) <= self.half,
                         extra={"hits": k, "p_value": min(1.0, 2 * min(upper, lower)),
                                "reject_if": f"K <= {k_lo} or K >= {k_hi}"})
@@ -232,17 +232,17 @@ class BernsteinTest:
             lo, hi = (mid, hi) if self.threshold(mid, sd * sd) + zb * sd / math.sqrt(mid) > self.delta else (lo, mid)
         return hi
 
-    def outcome(self, s: Sums, j: int, target: float) -> Outcome:
+    def outcome(self, s: Sums, j: int, target: float) -> MeanTestOutcome:
         n, sd = s.n, float(s.sd[j])
         t = self.threshold(n, sd * sd)
         se = max(float(s.sd_upper()[j]), 1e-300) / math.sqrt(n)
         gap = float(s.mean[j]) - target
         power = NORMAL.cdf((self.delta - t) / se)
-        return Outcome(self.name, gap / se, t / se, se, power, t + self.per.z_power * se,
+        return MeanTestOutcome(self.name, gap / se, t / se, se, power, t + self.per.z_power * se,
                         abs(gap) > t, extra={"threshold": t})
 
 
-def evidence(o: Outcome, n: int, gap: float) -> str:
+def evidence(o: MeanTestOutcome, n: int, gap: float) -> str:
     """The test statistic against its rejection threshold, in words."""
     if "p_value" in o.extra:
         return (f"{o.extra['hits']} of {n} draws at the upper bound, two-sided p = "

@@ -23,7 +23,7 @@ def _normalized_exp(log_weights: Tensor) -> Tensor:
     return resp / resp.sum(dim=1, keepdim=True)
 
 
-class GaussianMixture:
+class DiagonalGaussianMixture:
     """weights (K,), means (K, d), variances (K, d) (diagonal covariances)."""
 
     def __init__(self, weights, means, variances, dtype=torch.float64, device=None):
@@ -40,13 +40,13 @@ class GaussianMixture:
         self.dim = self.means.shape[1]
 
     @classmethod
-    def gaussian(cls, mean, variance, **kw) -> "GaussianMixture":
+    def gaussian(cls, mean, variance, **kw) -> "DiagonalGaussianMixture":
         dtype = kw.get("dtype", torch.float64)
         mean = torch.as_tensor(mean, dtype=dtype).reshape(1, -1)
         return cls([1.0], mean, torch.as_tensor(variance, dtype=dtype).reshape(1, -1), **kw)
 
     @classmethod
-    def seed002(cls, normalized: bool = True, **kw) -> "GaussianMixture":
+    def seed002(cls, normalized: bool = True, **kw) -> "DiagonalGaussianMixture":
         """Seed 002's data: (N((-2,-2), 0.01 I) + N((2,2), 0.01 I)) / 2.  The seed normalizes by
         the empirical mean and std of 1e6 draws; here by the exact ones (mean 0, per-coordinate
         variance 4 + 0.01), so the normalized data are again an exact mixture."""
@@ -57,8 +57,8 @@ class GaussianMixture:
             means, variances = means / std, variances / std ** 2
         return cls([0.5, 0.5], means, variances, **kw)
 
-    def to(self, dtype=None, device=None) -> "GaussianMixture":
-        return GaussianMixture(self.weights, self.means, self.variances, dtype=dtype or self.means.dtype,
+    def to(self, dtype=None, device=None) -> "DiagonalGaussianMixture":
+        return DiagonalGaussianMixture(self.weights, self.means, self.variances, dtype=dtype or self.means.dtype,
                                device=device)
 
     def mean(self) -> Tensor:

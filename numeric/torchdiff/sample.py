@@ -2,7 +2,7 @@
 
 The quality figures are the mode weights (nearest mean) and the energy distance to fresh data
 samples, for the model's samples and for the same sampler driven by the exact score
-(oracle.GaussianMixture), plus the data-vs-data energy distance as the noise level.  A checkpoint
+(oracle.DiagonalGaussianMixture), plus the data-vs-data energy distance as the noise level.  A checkpoint
 with non-finite weights is refused, and samples that are not finite raise NonFiniteSamples: no
 figure is ever NaN.
 """
@@ -15,7 +15,7 @@ import torch
 from numeric.files import atomic_write
 from numeric.torchdiff import samplers as S
 from numeric.torchdiff.metrics import energy_distance, mode_weights
-from numeric.torchdiff.oracle import GaussianMixture
+from numeric.torchdiff.oracle import DiagonalGaussianMixture
 from numeric.torchdiff.schedules import LinearSDE
 from numeric.torchdiff.train import config_from, load_checkpoint, model_from
 
@@ -36,7 +36,7 @@ def load_model(path: str):
     return model, config, state
 
 
-def draw(sampler: str, score_fn, sde: LinearSDE, data: GaussianMixture, n: int, steps: int,
+def draw(sampler: str, score_fn, sde: LinearSDE, data: DiagonalGaussianMixture, n: int, steps: int,
          generator: torch.Generator, t_min: float = 1e-3) -> torch.Tensor:
     """n samples from the correct prior N(s(T) data mean, marginal variance at T), then the
     sampler, then Tweedie."""
@@ -48,7 +48,7 @@ def draw(sampler: str, score_fn, sde: LinearSDE, data: GaussianMixture, n: int, 
                              generator=generator)
 
 
-def figures(samples: torch.Tensor, data: GaussianMixture, fresh: torch.Tensor,
+def figures(samples: torch.Tensor, data: DiagonalGaussianMixture, fresh: torch.Tensor,
             name: str = "model") -> dict:
     """Mode weights and energy distance; NonFiniteSamples instead of a NaN figure."""
     bad = int((~torch.isfinite(samples).all(dim=1)).sum())
@@ -62,7 +62,7 @@ def figures(samples: torch.Tensor, data: GaussianMixture, fresh: torch.Tensor,
 
 def compare(model, sde: LinearSDE, sampler: str, n: int, steps: int, seed: int) -> dict:
     """Samples and figures for the model and for the exact score, with the same noise seed."""
-    data = GaussianMixture.seed002(dtype=torch.float32)
+    data = DiagonalGaussianMixture.seed002(dtype=torch.float32)
     fresh = data.sample(4000, torch.Generator().manual_seed(seed + 1))
     fresh2 = data.sample(4000, torch.Generator().manual_seed(seed + 2))
     model_samples = draw(sampler, model, sde, data, n, steps, torch.Generator().manual_seed(seed))

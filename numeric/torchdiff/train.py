@@ -1,6 +1,6 @@
 """Training a ScoreMLP by VE denoising score matching on seed 002's two-Gaussian mixture.
 
-Data are drawn fresh each step from the exact normalized mixture (oracle.GaussianMixture.seed002);
+Data are drawn fresh each step from the exact normalized mixture (oracle.DiagonalGaussianMixture.seed002);
 the loss is losses.dsm_loss (squared error, exact kernel variance).  The checkpoint holds the model,
 the optimizer, the step, the config, the loss log and the RNG state; it and the loss CSV are
 rewritten together, atomically (numeric.files), every checkpoint_every steps, so an interrupted
@@ -20,7 +20,7 @@ import torch
 from numeric.files import atomic_write, atomic_write_text
 from numeric.torchdiff.config import FROZEN, TrainConfig
 from numeric.torchdiff.losses import dsm_loss
-from numeric.torchdiff.oracle import GaussianMixture
+from numeric.torchdiff.oracle import DiagonalGaussianMixture
 
 KIND = "diffproof-score-mlp"
 
@@ -157,7 +157,7 @@ def train(config: TrainConfig, checkpoint: str, resume: bool = False, log_path: 
         step, losses, saved = state["step"], [list(row) for row in state["losses"]], state["step"]
         if log_path:  # rows logged after the checkpoint would appear twice
             write_loss_log(losses, log_path)
-    data = GaussianMixture.seed002(dtype=torch.float32)
+    data = DiagonalGaussianMixture.seed002(dtype=torch.float32)
     sde = model.sde
 
     def snapshot() -> dict:
