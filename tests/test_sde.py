@@ -1,4 +1,4 @@
-"""derive.sde: kernels against an independent ODE solve, the SMLD limit, the sigma(0) convention,
+"""derive.sde and derive.discrete: kernels against an independent ODE solve, the SMLD limit, the sigma(0) convention,
 the Fokker-Planck residuals (zero for the right drifts, non-zero for planted wrong ones), DDPM."""
 import math
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from derive.sde import (SUBVP, VE, VP, LinearSDE, ddpm_alphabar_limit, ddpm_log_alphabar_first_order,
-                        gaussian_fokker_planck_residual)
+from derive.discrete import ddpm_alphabar_limit, ddpm_log_alphabar_first_order
+from derive.sde import SUBVP, VE, VP, LinearSDE, gaussian_fokker_planck_residual
 from derive.symbols import beta_max, beta_min, f_t, g_t, score, sigma_max, sigma_min, t, x
 from derive.zero import is_zero
 

@@ -22,6 +22,7 @@ from hypothesis import given, settings, strategies as st
 
 from derive import formulas as F
 from derive import losses as L
+from derive import discrete
 from derive import sde as S
 from derive.codegen import safe_lambdify
 from derive.gaussian import Normal, marginalize
@@ -201,14 +202,14 @@ def test_ddpm_linear_and_cosine(n, beta_1, ratio, data):
     i = data.draw(st.integers(1, n))
     sched = DiscreteSchedule.linear(n, beta_1, beta_n)
     ii, nn_, b1, bn = sp.symbols("i n b1 bn")
-    close(sched.betas[i], exact(S.ddpm_linear_beta(ii, nn_, b1, bn),
+    close(sched.betas[i], exact(discrete.ddpm_linear_beta(ii, nn_, b1, bn),
                                 {ii: i, nn_: n, b1: beta_1, bn: beta_n}))
     # cos^2 near its zero at i = n: the rounding of the angle gives an absolute error ~1e-32
     close(cosine_alphabar(torch.tensor(float(i), dtype=D), n),
-          exact(S.cosine_alphabar(ii, nn_), {ii: i, nn_: n}), size=1e-4)
+          exact(discrete.cosine_alphabar(ii, nn_), {ii: i, nn_: n}), size=1e-4)
     cos = DiscreteSchedule.cosine(n)
     if i < n:  # the last beta is clipped at 0.999 (Nichol & Dhariwal), so abar_n differs
-        close(cos.alphabar[i], exact(S.cosine_alphabar(ii, nn_), {ii: i, nn_: n}), size=1e-3)
+        close(cos.alphabar[i], exact(discrete.cosine_alphabar(ii, nn_), {ii: i, nn_: n}), size=1e-3)
     # the cumulative quantities agree with their definitions in derive.symbols
     close(sched.alphabar[i], float(sched.alphabar_prev[i] * sched.alphas[i]))
 

@@ -1,9 +1,9 @@
 """Noise schedules: DDPM discrete betas and the VE / VP / sub-VP linear SDEs.
 
-SymPy twins: derive.sde (VESDE, VPSDE, SubVPSDE, ddpm_linear_beta, cosine_alphabar).  The SDE
-classes use derive.sde's member names (f, g, g2, scale, kernel_variance, marginal_variance,
-probability_flow_drift, reverse_euler_maruyama; VE sigma; VP beta and
-integrated_beta); the torch-only helpers are kernel_std, step_alphas and check_time
+SymPy twins: derive.sde (VESDE, VPSDE, SubVPSDE) and derive.discrete (ddpm_linear_beta,
+cosine_alphabar).  The SDE classes use derive.sde's member names (f, g, g2, scale,
+kernel_variance, marginal_variance, probability_flow_drift, reverse_euler_maruyama; VE sigma; VP
+beta and integrated_beta); the torch-only helpers are kernel_std, step_alphas and check_time
 (tests/test_torch_formulas.py enumerates the members and compares each with SymPy).  The kernel
 q(x_t | x_0) = N(scale(t) x_0, kernel_variance(t) I) uses the variance *computed* from f and g in
 derive.sde (seed 002 Eqs. 3.27-3.29): for VE that is sigma(t)^2 - sigma_min^2, not the seed's

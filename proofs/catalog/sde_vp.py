@@ -10,7 +10,8 @@ from __future__ import annotations
 import sympy as sp
 
 from derive.derivation import Step, paper
-from derive.sde import SUBVP, VP, ddpm_alphabar_limit, ddpm_linear_beta, ddpm_log_alphabar_first_order
+from derive.discrete import ddpm_alphabar_limit, ddpm_linear_beta, ddpm_log_alphabar_first_order
+from derive.sde import SUBVP, VP
 from derive.symbols import T, beta_max, beta_min, dt, s, t, w
 from numeric import sde_sim
 from proofs.catalog.index._papers import HO, song as _song
