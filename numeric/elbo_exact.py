@@ -21,6 +21,7 @@ e_k = sqrt(alpha_k), f_k = 0, g_k = 1 - alpha_k; a VAE is T = 1.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -28,6 +29,7 @@ import numpy as np
 import sympy as sp
 
 from derive import logdensity as L
+from derive.derivation import FAILS, HOLDS, UNDECIDED, Verdict
 from derive.gaussian import (Normal, complete_the_square, condition, kl_divergence,
                              linear_coefficients)
 
@@ -386,10 +388,6 @@ class ClosedFormCheck:
         return [(None, left.subs(pt), right.subs(pt), pt) for pt in points], partial
 
     def run(self, seed: int):
-        import time
-
-        from derive.derivation import FAILS, HOLDS, UNDECIDED, Verdict
-
         started = time.perf_counter()
         Ts = (1,) if L.num(self.model.top) == 1 else self.Ts
         compared, partial = [], False

@@ -23,6 +23,7 @@ from derive import formulas as F
 from derive.gaussian import Normal
 from derive.symbols import abar_t, abar_tm1, alpha_t, m, s, x_0, x_t
 from derive.codegen import safe_lambdify
+from numeric.montecarlo import DEFAULT, MonteCarloCheck
 
 
 # -- closed forms, lambdified from derive.formulas -------------------------------------------------
@@ -226,8 +227,6 @@ def posterior_expectation_check(data: GaussianMixture, xt, abar: float, h, claim
     E_r[w (h(x_0) - claimed)] = 0 with E_r[w] = 1, so a discrepancy of c in the conditional mean is
     a discrepancy of c in this mean.  ``h(x0)`` maps rows (n, d) to (n, d).  ``scale`` defaults to
     the data's RMS per coordinate."""
-    from numeric.montecarlo import DEFAULT, MonteCarloCheck
-
     xt = np.atleast_1d(np.asarray(xt, dtype=float))
     claimed = np.broadcast_to(np.asarray(claimed, dtype=float), (data.dim,)).copy()
 
