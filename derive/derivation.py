@@ -24,14 +24,10 @@ import sympy as sp
 
 from derive.latex.printer import derivation_display
 from derive.source import Source, paper, seed  # noqa: F401 - re-exported
+from derive.verdict import (ERROR, FAILS, HOLDS, PROOF_METHODS, UNDECIDED,  # noqa: F401 - re-exported
+                            Method, Status, Verdict)
 
-HOLDS, FAILS, UNDECIDED = "holds", "fails", "undecided"
-# Not a verdict: the check itself broke (a bug in diffproof). Reported as an error, exit 3.
-ERROR = "error"
 RELATIONS = ("=", "propto", ">=", "<=", ">", "<")
-# The methods whose "holds" is a proof for every admissible value; every other method
-# (numeric, monte-carlo, closed-form at sampled parameters, ...) gives labelled evidence.
-PROOF_METHODS = frozenset({"symbolic", "rules"})
 
 
 def _short_decimal(value: sp.Float) -> sp.Rational | None:
@@ -55,28 +51,9 @@ def exact_decimals(expr):
     return expr.xreplace(exact), {str(f): str(r) for f, r in exact.items()}
 
 
-@dataclass
-class Verdict:
-    """The outcome of checking one step."""
-
-    status: str                      # holds | fails | undecided
-    method: str                      # symbolic | numeric | monte-carlo | closed-form | rules | ...
-    counterexample: dict[str, Any] | None = None
-    reason: str | None = None
-    seconds: float = 0.0
-    details: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def proved(self) -> bool:
-        return self.status == HOLDS and self.method in PROOF_METHODS
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"status": self.status, "method": self.method, "counterexample": self.counterexample,
-                "reason": self.reason, "seconds": round(self.seconds, 4), "details": self.details}
-
-
 class Check(Protocol):
-    """An extra check attached to a step; ``name`` is shown as its method."""
+    """An extra check attached to a step; ``name`` is its method (a :class:`Method` word:
+    "monte-carlo", "closed-form", "rules", ...)."""
 
     name: str
 
@@ -111,6 +88,11 @@ class Step:
             self.relation, self.strict = self.relation + "=", True
         if self.strict and self.relation not in (">=", "<="):
             raise ValueError(f"strict=True needs an inequality, not {self.relation!r}")
+        for check in self.checks:
+            name = getattr(check, "name", None)
+            if name not in set(Method):
+                raise ValueError(f"a check's name is its method, one of "
+                                 f"{', '.join(m.value for m in Method)}; got {name!r}")
         if self.relation == "propto" and not self.wrt:
             raise ValueError("a 'propto' step needs wrt=(variables,)")
         if self.expr is None and not self.checks:

@@ -18,7 +18,11 @@ class Fixed:
     """A check that returns a fixed verdict (a stand-in for Monte Carlo, rules, closed forms)."""
 
     verdict: Verdict
-    name: str = "fixed"
+
+    @property
+    def name(self) -> str:
+        """A check's name is its method (derive.derivation.Step validates it)."""
+        return self.verdict.method
 
     def run(self, seed: int) -> Verdict:
         return self.verdict
