@@ -5,7 +5,7 @@ fixed costs (SymPy import, building the catalog):
 
 - diffproof: ``diffproof check IDS --no-numeric --no-checks --json`` (symbolic only);
 - naive: the same residuals (definitions expanded, as the checker builds them) passed to
-  ``sympy.simplify`` with a cap of CAP seconds per step.
+  ``sympy.simplify`` with a cap of CAP CPU seconds per step (in a limited worker).
 
 It prints the end-to-end times, the time spent in the steps alone, and the ratios.
 
@@ -35,29 +35,35 @@ def checker_run(ids: list[str]) -> tuple[float, dict]:
 
 
 def naive_worker(ids: list[str]) -> None:
-    """Runs in its own process: simplify every residual, print the step times as JSON."""
-    import sympy as sp
+    """Runs in its own process: simplify every residual, print the step times as JSON.  The steps
+    run in one worker limited to CAP CPU seconds each (derive.decide.budget, as the checker's
+    steps do); a step stopped there counts CAP seconds, unproved."""
+    from functools import partial
 
+    from derive.decide.budget import run_each
     from derive.symbols import TABLE
-    from derive.zero import Timeout, time_limit
     from proofs import catalog
     from proofs.checker import residual_for
 
-    times, proved = [], 0
+    residuals = []
     for identifier in ids:
         derivation = catalog.get(identifier)
         for _, lhs, step in derivation.links():
             if step.expr is None or not step.symbolic or lhs is None:
                 continue
-            residual = residual_for(lhs, step, derivation.definitions, TABLE).residual
-            started = time.perf_counter()
-            try:
-                with time_limit(CAP):
-                    proved += sp.simplify(residual) == 0
-            except Timeout:
-                pass
-            times.append(time.perf_counter() - started)
+            residuals.append(residual_for(lhs, step, derivation.definitions, TABLE).residual)
+    outcomes = run_each([partial(_naive_step, residual) for residual in residuals], CAP)
+    times = [outcome.value[0] if outcome.ok else CAP for outcome in outcomes]
+    proved = sum(1 for outcome in outcomes if outcome.ok and outcome.value[1])
     print(json.dumps({"times": times, "proved": proved}))
+
+
+def _naive_step(residual) -> tuple[float, bool]:
+    import sympy as sp
+
+    started = time.perf_counter()
+    proved = sp.simplify(residual) == 0
+    return time.perf_counter() - started, bool(proved)
 
 
 def naive_run(ids: list[str]) -> tuple[float, dict]:

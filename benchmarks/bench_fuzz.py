@@ -17,7 +17,8 @@ Two tiers:
 
 - **read** (every input): the document reader (displays, ``% assume:`` lines), the assumptions,
   the schedule reading and :func:`proofs.claim.build_steps` (``split_lines`` + ``parse_chain`` of
-  each line), plus every line parsed on its own; in workers of :func:`derive.budget.run_each`
+  each line), plus every line parsed on its own; in workers of
+  :func:`derive.decide.budget.run_each`
   under ``--read-limit`` CPU seconds (default 2).  A *crash* is any exception other than the
   documented ones (LatexParseError and its subclasses, AssumptionError, DocumentError), or a
   worker that dies.  Parse errors that wrap an internal exception ("could not build the
@@ -59,7 +60,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from derive.budget import CPU, CRASH, ERROR, MEMORY, OK, run_each  # noqa: E402
+from derive.decide.budget import CPU, CRASH, ERROR, MEMORY, OK, run_each  # noqa: E402
 from derive.latex.tokens import LatexParseError  # noqa: E402
 from derive.notation_reader import parse_chain  # noqa: E402
 from numeric.files import atomic_write_text  # noqa: E402

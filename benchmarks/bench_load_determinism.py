@@ -17,8 +17,8 @@ difference listed), and the wall and CPU time of both passes.  Exit status 1 on 
 uncommitted diff) is fingerprinted before and after each pass, and a warning says when it changed,
 since other engineers edit the tree while this runs.
 
-The checker's limits are CPU time (derive/budget.py), so other engineers' load is as good as
-ours; the busy loops make sure both cores are saturated during the second pass.
+The checker's limits are CPU time (derive/decide/budget.py), so other engineers' load is as good
+as ours; the busy loops make sure both cores are saturated during the second pass.
 
     python benchmarks/bench_load_determinism.py
     python benchmarks/bench_load_determinism.py --ids luo_forward_marginal --claims 'holds__*'

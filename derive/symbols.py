@@ -73,6 +73,11 @@ STEPS = Domain(lo=1.0, lo_open=False, sample_lo=1, sample_hi=50, integer=True,
                simple=(F(2), F(3), F(5), F(10)))
 
 
+# key prefix of a symbol whose domain the claim reader only guessed (searched as positive; the
+# inequality prover reasons about it over the reals)
+GUESSED = "unknown:"
+
+
 @dataclass(frozen=True)
 class SymbolSpec:
     """Everything diffproof knows about one symbol."""

@@ -22,12 +22,13 @@ from functools import partial
 
 import sympy as sp
 
-from derive.budget import (ERROR as RUN_ERROR, Outcome, library_failure, library_site, run_each,
-                           run_limited)
+from derive.decide.budget import (ERROR as RUN_ERROR, Outcome, library_failure, library_site,
+                                  run_each, run_limited)
+from derive.decide.inequality import prove_nonnegative
+from derive.decide.zero import is_zero
 from derive.derivation import (ERROR, FAILS, HOLDS, PROOF_METHODS, UNDECIDED, Derivation, Step,
                                Verdict)
 from derive.symbols import TABLE, SymbolTable
-from derive.zero import is_zero
 from numeric.points import (Evaluator, Residual, complete, natural_domain, search,
                             simple_values)
 
@@ -188,8 +189,6 @@ def check_relation(lhs: sp.Expr, step: Step, definitions: dict | None = None,
                            details={"how": how})
         reason = how
     else:
-        from derive.inequality import prove_nonnegative  # noqa: PLC0415 - optional prover
-
         strict = step.relation in (">", "<") or getattr(step, "strict", False)
         proof = prove_nonnegative(target.residual, table, options.budget, strict=strict)
         if proof.proved:
@@ -239,7 +238,7 @@ def verdict_from_outcome(outcome: Outcome, what: str = "the step"):
 
 
 def limited(work, options: Options, what: str = "the step"):
-    """Run ``work()`` in a worker limited to ``options.limit`` CPU seconds (derive.budget)."""
+    """Run ``work()`` in a worker limited to ``options.limit`` CPU seconds (derive.decide.budget)."""
     return verdict_from_outcome(run_limited(work, options.limit), what)
 
 
@@ -337,7 +336,7 @@ def _combine(main: Verdict | None, extra: list[Verdict], step: Step, started: fl
 def check_derivations(derivations: list[Derivation], table: SymbolTable = TABLE,
                       options: Options | None = None, progress=None) -> list[DerivationResult]:
     """Check every step of every derivation, each under the hard limit ``options.limit`` (CPU
-    seconds), in one worker process that keeps SymPy's caches (derive.budget.run_each).
+    seconds), in one worker process that keeps SymPy's caches (derive.decide.budget.run_each).
     ``progress(done, total)`` is called after each step."""
     options = options or Options()
     links = [(derivation, index, lhs, step) for derivation in derivations

@@ -1,4 +1,4 @@
-"""derive.budget: hard CPU-time and memory limits on work, in a worker process.
+"""derive.decide.budget: hard CPU-time and memory limits on work, in a worker process.
 
 No test here depends on wall-clock time: the limits are CPU time of the worker, so the outcomes
 are the same with both cores saturated by other processes.
@@ -10,7 +10,8 @@ import os
 import pytest
 import sympy as sp
 
-from derive.budget import CPU, ERROR, MEMORY, OK, InternalError, LimitExceeded, run_each, run_limited
+from derive.decide.budget import (CPU, ERROR, MEMORY, OK, InternalError, LimitExceeded, run_each,
+                                  run_limited)
 
 
 def spin():
@@ -77,7 +78,7 @@ def test_the_wall_clock_backstop_stops_a_blocked_worker_unless_it_waits_on_other
     that waits on limited workers of its own (a claim on its steps) runs with backstop=False."""
     import time
 
-    import derive.budget as budget
+    import derive.decide.budget as budget
 
     monkeypatch.setattr(budget, "WALL_MIN", 0.3)
     monkeypatch.setattr(budget, "WALL_FACTOR", 1.0)
@@ -94,7 +95,7 @@ def test_exceptions_raised_inside_sympy_are_marked_as_library_failures():
 
 
 def test_a_library_failure_names_the_library_line_and_our_call_site():
-    from derive.budget import library_site
+    from derive.decide.budget import library_site
 
     def compare():
         return sp.Symbol("x") < sp.I          # raises TypeError inside sympy/core

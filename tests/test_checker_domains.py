@@ -20,7 +20,7 @@ import pytest
 import sympy as sp
 
 from derive.derivation import FAILS, HOLDS, UNDECIDED, Derivation, Step
-from derive.inequality import prove_nonnegative
+from derive.decide.inequality import prove_nonnegative
 from derive.symbols import (POSITIVE, TABLE, Domain, SymbolSpec, SymbolTable, abar_t, abar_tm1,
                             alpha_t)
 from numeric.points import (Evaluator, Residual, complete, natural_conditions, natural_domain,

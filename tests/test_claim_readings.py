@@ -3,9 +3,9 @@ model mean mu_theta read through the prediction a claim uses (Luo Eqs. 95, 125, 
 import sympy as sp
 
 from derive import formulas as F
+from derive.decide.zero import is_zero
 from derive.symbols import TABLE, abar_t, s_theta, score
 from derive.vocabulary import conditional_mean_given_xt, tweedie_noise, tweedie_x0
-from derive.zero import is_zero
 from proofs.checker import Options
 from proofs.claim import check_file_text, to_json
 from proofs.claim_readings import model_mean_parametrizations

@@ -1,8 +1,8 @@
 """Issue 11 regressions on the claim path: nothing hangs, bad input gets a clear error (exit 2),
 internal errors are errors (exit 3) and never verdicts, output is escaped.
 
-The hard limit is CPU time of the worker (derive.budget), so these outcomes do not depend on
-machine load; ``--limit 2`` keeps each pathological claim to about 2 s of CPU.
+The hard limit is CPU time of the worker (derive.decide.budget), so these outcomes do not depend
+on machine load; ``--limit 2`` keeps each pathological claim to about 2 s of CPU.
 """
 from __future__ import annotations
 

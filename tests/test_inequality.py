@@ -2,7 +2,7 @@
 import sympy as sp
 import pytest
 
-from derive.inequality import prove_nonnegative
+from derive.decide.inequality import prove_nonnegative
 from derive.symbols import mu, mu_1, mu_2, p_1, q_1, r_1, r_2, u, v, v_1, v_2, w, x, x_1, x_2, x_3
 
 half = sp.Rational(1, 2)
@@ -53,19 +53,19 @@ def test_empirical_kl_minimum_in_the_mean():
 
 def test_budget_is_respected(monkeypatch):
     """Every piece of the prover's work runs in a worker limited to the budget's CPU seconds
-    (derive.budget kills it there; no wall-clock assertion, so this holds under any load)."""
-    import derive.budget
-    import derive.inequality
-    import derive.zero
+    (derive.decide.budget kills it there; no wall-clock assertion, so this holds under any load)."""
+    import derive.decide.budget
+    import derive.decide.inequality
+    import derive.decide.zero
 
     limits = []
-    real = derive.budget.run_limited
+    real = derive.decide.budget.run_limited
 
     def spy(func, cpu_seconds, *args, **kwargs):
         limits.append(cpu_seconds)
         return real(func, cpu_seconds, *args, **kwargs)
 
-    monkeypatch.setattr(derive.inequality, "run_limited", spy)
-    monkeypatch.setattr(derive.zero, "run_limited", spy)
+    monkeypatch.setattr(derive.decide.inequality, "run_limited", spy)
+    monkeypatch.setattr(derive.decide.zero, "run_limited", spy)
     proof = prove_nonnegative(sp.sin(x) ** 3 + sp.cos(x * u) - sp.log(1 + x ** 2) * u, budget=0.5)
     assert not proof.proved and limits and set(limits) == {0.5}

@@ -11,7 +11,7 @@ from hypothesis import given, settings, strategies as st
 
 import proofs.claim
 from derive.derivation import FAILS, HOLDS, UNDECIDED, Derivation, Step
-from derive.inequality import prove_nonnegative
+from derive.decide.inequality import prove_nonnegative
 from derive.symbols import (POSITIVE, TABLE, SymbolSpec, SymbolTable, abar_tm1, beta_t, q_1, u,
                             w, x)
 from proofs.checker import Options, check_derivation, check_relation

@@ -14,9 +14,9 @@ from derive.latex.parser import name_key
 from derive.latex.printer import derivation_display, to_latex
 from derive.latex.text import estimate_width, text_escape
 from derive.notation_reader import parse_expression
+from derive.decide.zero import is_zero
 from derive.symbols import (TABLE, abar_t, abar_tm1, alpha_t, dt, score, sigma_max, sigma_min, t,
                             x_0, x_t, xhat)
-from derive.zero import is_zero
 
 def _parse(text, context=None):
     return parse_expression(text, TABLE, context) if context else parse_expression(text, TABLE)

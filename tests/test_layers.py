@@ -40,7 +40,6 @@ FUNCTION_LEVEL_IMPORTS = {
     "proofs.commands.claim": DEFERS_SYMPY + " (the claim checker is imported by the command)",
     "proofs.commands.latex": DEFERS_SYMPY + " (the catalog is imported by the command)",
     # not yet at module level; no cycle behind them (modules other engineers are editing now)
-    "proofs.checker": "not yet moved: derive.inequality inside check_relation",
     "proofs.latex_doc": "not yet moved: the formula sheet's builders (derive.formulas, derive.sde, "
                         "derive.losses, proofs.catalog) inside functions",
 }

@@ -872,10 +872,10 @@ def test_cancellation_at_a_huge_point_is_not_a_refutation():
 
 def test_irrational_root_of_a_singular_base_is_no_internal_error():
     """Found by bench_soundness (true inequality #112, seed 0): AM-GM t/y + y/t >= 2 with
-    y = t + (x_0 + sqrt(abar_t) eps)^2.  The inequality prover's probe (derive/inequality.py,
-    _real_roots) takes Poly.ground_roots() to be rational (r.p, r.q), but with abar_t fixed to a
-    rational the root x_0 = -sqrt(abar_t) eps is irrational: AttributeError, an internal error
-    instead of a verdict."""
+    y = t + (x_0 + sqrt(abar_t) eps)^2.  The inequality prover's probe
+    (derive/decide/inequality/probe.py, _real_roots) takes Poly.ground_roots() to be rational
+    (r.p, r.q), but with abar_t fixed to a rational the root x_0 = -sqrt(abar_t) eps is
+    irrational: AttributeError, an internal error instead of a verdict."""
     y = TIME + (X_0 + sp.sqrt(ABAR) * EPS) ** 2
     case = Case(TIME / y + y / TIME, sp.Integer(2), ">=")
     verdict = check(case)

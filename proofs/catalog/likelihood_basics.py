@@ -2,9 +2,9 @@
 as KL minimization against the empirical distribution.
 
 Integrals are computed by SymPy (Dirac deltas sift); inequalities are proved by
-derive.inequality (convexity / unique critical point / monotonicity), never only sampled.  The
-empirical distribution has n = 3 symbolic data points x_1, x_2, x_3 (the algebra for general n is
-the same sum; three points keep every step a finite expression).
+derive.decide.inequality (convexity / unique critical point / monotonicity), never only sampled.
+The empirical distribution has n = 3 symbolic data points x_1, x_2, x_3 (the algebra for general
+n is the same sum; three points keep every step a finite expression).
 """
 from __future__ import annotations
 

@@ -1,0 +1,337 @@
+"""Hard limits on work: run a function in a child process whose CPU time and memory are bounded.
+
+Every piece of symbolic or numeric work whose cost depends on user input (reading a claim,
+checking a step, ``simplify``, the inequality prover) runs through :func:`run_limited`.  The
+child is killed when it overruns, so nothing interrupts SymPy inside this process and nothing
+can hang it; the caller gets an :class:`Outcome` and turns an overrun into an ``undecided``
+verdict that names the limit.
+
+The limit is **CPU time** of the child (``ITIMER_PROF``, which counts user and system time of
+that process only), not wall time: a step takes the same CPU time on an idle machine and on one
+whose cores are saturated by other work, so the same input gets the same verdict under load.  A
+wall-clock backstop (``WALL_FACTOR`` times the CPU limit, at least ``WALL_MIN`` seconds) only
+catches a child that blocks without computing; it is never reached by computation.
+
+The memory limit (``RLIMIT_AS``) is the child's address space at the start plus ``memory``
+bytes: a claim such as ``((1000^{1000})^{1000})^{1000}`` fails with MemoryError in the child
+instead of exhausting the machine.
+"""
+from __future__ import annotations
+
+import gc
+import math
+import os
+import pickle
+import select
+import signal
+import sys
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+OK, CPU, MEMORY, ERROR, CRASH = "ok", "cpu", "memory", "error", "crash"
+WALL_FACTOR = 20.0
+WALL_MIN = 120.0
+DEFAULT_MEMORY = 4 << 30          # bytes the child may add to its address space
+
+_FORK = hasattr(os, "fork") and hasattr(signal, "ITIMER_PROF")
+
+
+class LimitExceeded(Exception):
+    """Raised by :meth:`Outcome.get` when the child overran a limit or died."""
+
+    def __init__(self, outcome: "Outcome"):
+        super().__init__(outcome.describe())
+        self.outcome = outcome
+
+
+class InternalError(Exception):
+    """The work raised an exception: a bug to report, not a verdict."""
+
+    def __init__(self, message: str, trace: str):
+        super().__init__(message)
+        self.trace = trace
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a limited run produced: ``kind`` is ok, cpu, memory, error or crash."""
+
+    kind: str
+    value: Any = None
+    cpu_seconds: float = 0.0
+    message: str = ""
+    trace: str = ""
+    library: bool = False            # the exception was raised inside SymPy or mpmath
+
+    @property
+    def ok(self) -> bool:
+        return self.kind == OK
+
+    def describe(self) -> str:
+        if self.kind == CPU and self.message:
+            return f"was stopped: {self.message}"
+        if self.kind == CPU:
+            return f"exceeded its limit of {self.cpu_seconds:g} s of CPU time"
+        if self.kind == MEMORY:
+            return "exceeded its memory limit"
+        if self.kind == CRASH:
+            return f"the worker process died ({self.message})"
+        if self.kind == ERROR:
+            return f"internal error: {self.message}"
+        return "finished"
+
+    def get(self):
+        """The value; raises InternalError for an exception, LimitExceeded for an overrun."""
+        if self.kind == OK:
+            return self.value
+        if self.kind == ERROR:
+            raise InternalError(self.message, self.trace)
+        raise LimitExceeded(self)
+
+
+def _address_space() -> int | None:
+    try:
+        with open("/proc/self/statm", encoding="ascii") as handle:
+            return int(handle.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _limit_memory(memory: int | None) -> None:
+    import resource  # noqa: PLC0415 - POSIX only, and only in the child
+
+    size = _address_space()
+    if memory is None or size is None:
+        return
+    cap = size + memory
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard == resource.RLIM_INFINITY or cap < hard:
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap if hard == resource.RLIM_INFINITY
+                                                 else hard))
+
+
+_LIBRARIES = (f"{os.sep}sympy{os.sep}", f"{os.sep}mpmath{os.sep}")
+
+
+def library_failure(error: BaseException) -> bool:
+    """True for SymPy's "cannot" errors and for any exception raised inside SymPy or mpmath
+    (e.g. a TypeError deep in meijerint): the mathematics library could not do it.  An
+    exception raised in diffproof's own code is a bug."""
+    import sympy as sp  # noqa: PLC0415 - only when an exception is being classified
+
+    if isinstance(error, (NotImplementedError, RecursionError, sp.PolynomialError,
+                          sp.CoercionFailed)):
+        return True
+    frames = traceback.extract_tb(error.__traceback__)
+    return bool(frames) and _in_library(frames[-1].filename)
+
+
+def _in_library(filename: str) -> bool:
+    return any(part in filename for part in _LIBRARIES)
+
+
+def library_site(error: BaseException) -> str:
+    """Where a library failure happened: the library file and line that raised, and the call in
+    diffproof's own code that led there, so a bug of ours passing a bad argument is visible."""
+    frames = traceback.extract_tb(error.__traceback__)
+    if not frames:
+        return type(error).__name__
+    raised = frames[-1]
+    ours = next((f for f in reversed(frames) if not _in_library(f.filename)), None)
+    where = f"{type(error).__name__} in {_short(raised.filename)}:{raised.lineno}"
+    return where + (f", called from {_short(ours.filename)}:{ours.lineno}" if ours else "")
+
+
+def _short(filename: str) -> str:
+    parts = filename.replace(os.sep, "/").split("/")
+    for anchor in ("sympy", "mpmath", "derive", "numeric", "proofs"):
+        if anchor in parts:
+            return "/".join(parts[len(parts) - 1 - parts[::-1].index(anchor):])
+    return parts[-1]
+
+
+def _frame(kind: str, value: Any = None, message: str = "", trace: str = "",
+           library: bool = False) -> bytes:
+    try:
+        body = pickle.dumps((kind, value, message, trace, library),
+                            protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as error:  # noqa: BLE001 - an unpicklable value is a bug in the caller
+        body = pickle.dumps((ERROR, None, f"the result could not be sent back: {error}"[:2000],
+                             "", False))
+    return len(body).to_bytes(8, "little") + body
+
+
+def _run_task(func: Callable[[], Any], cpu_seconds: float) -> bytes:
+    try:
+        signal.setitimer(signal.ITIMER_PROF, cpu_seconds)   # counts this process's CPU time
+        try:
+            value = func()
+        finally:
+            signal.setitimer(signal.ITIMER_PROF, 0)
+        return _frame(OK, value)
+    except MemoryError:
+        return _frame(MEMORY, message="MemoryError")
+    except BaseException as error:  # noqa: BLE001 - everything is reported to the parent
+        return _frame(ERROR, None, f"{type(error).__name__}: {error}"[:2000],
+                      traceback.format_exc()[-20000:], library_failure(error))
+
+
+def _worker(tasks: Sequence[Callable[[], Any]], write_end: int, cpu_seconds: float,
+            memory: int | None) -> None:
+    """The child: run the tasks in order, one framed result each; SIGPROF kills it on overrun."""
+    try:
+        signal.signal(signal.SIGPROF, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        _limit_memory(memory)
+        for func in tasks:
+            view = memoryview(_run_task(func, cpu_seconds))
+            while view:
+                view = view[os.write(write_end, view):]
+    finally:
+        os._exit(0)
+
+
+def run_each(tasks: Sequence[Callable[[], Any]], cpu_seconds: float,
+             memory: int | None = DEFAULT_MEMORY,
+             on_outcome: Callable[[int, "Outcome"], None] | None = None,
+             backstop: bool = True) -> list[Outcome]:
+    """Run every task under a limit of ``cpu_seconds`` each, in order, in one worker process.
+
+    The worker keeps SymPy's caches from task to task; a task that overruns kills it, and a
+    new worker (forked from this process) goes on with the next task.  ``on_outcome(i, outcome)``
+    is called as each result arrives (for progress displays).  Values must be picklable.
+    ``backstop=False`` drops the wall-clock backstop, for tasks that wait on limited workers of
+    their own (a claim waits on its steps' workers): their waiting is not computing.
+    """
+    if not cpu_seconds > 0 or not math.isfinite(cpu_seconds):
+        raise ValueError(f"a CPU limit must be a positive finite number of seconds, "
+                         f"got {cpu_seconds!r}")
+    outcomes: list[Outcome] = []
+    while len(outcomes) < len(tasks):
+        start = len(outcomes)
+        if _FORK:
+            batch = _run_batch(tasks[start:], cpu_seconds, memory, backstop)
+        else:  # pragma: no cover - POSIX machines take the other branch
+            batch = [_run_here(func, cpu_seconds) for func in tasks[start:]]
+        for outcome in batch:
+            outcomes.append(outcome)
+            if on_outcome is not None:
+                on_outcome(len(outcomes) - 1, outcome)
+    return outcomes
+
+
+def run_limited(func: Callable[[], Any], cpu_seconds: float,
+                memory: int | None = DEFAULT_MEMORY) -> Outcome:
+    """Run ``func()`` in a worker with ``cpu_seconds`` of CPU time and ``memory`` extra bytes."""
+    return run_each([func], cpu_seconds, memory)[0]
+
+
+def _run_batch(tasks: Sequence[Callable[[], Any]], cpu_seconds: float,
+               memory: int | None, backstop: bool = True) -> list[Outcome]:
+    """Fork one worker for ``tasks``; return the outcomes up to and including the first death."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    read_end, write_end = os.pipe()
+    gc.freeze()          # the child's collections then skip the parent's objects (fewer copied pages)
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_end)
+        _worker(tasks, write_end, cpu_seconds, memory)
+    gc.unfreeze()
+    os.close(write_end)
+    reader = _FrameReader(read_end, max(WALL_MIN, WALL_FACTOR * cpu_seconds) if backstop
+                          else math.inf)
+    outcomes: list[Outcome] = []
+    try:
+        for kind, value, message, trace, library in reader:
+            outcomes.append(Outcome(kind, value, cpu_seconds, message, trace, library))
+    finally:
+        os.close(read_end)
+        if reader.stalled:
+            _kill(pid)
+        _, status = _wait(pid)
+    if len(outcomes) < len(tasks):
+        outcomes.append(_death(status, reader, cpu_seconds))
+    return outcomes
+
+
+class _FrameReader:
+    """Length-prefixed pickles from a pipe; stops at EOF or when no frame arrives within
+    ``wall`` seconds (``stalled``)."""
+
+    def __init__(self, fd: int, wall: float):
+        self.fd, self.wall = fd, wall
+        self.buffer = bytearray()
+        self.stalled = self.truncated = False
+
+    def __iter__(self):
+        deadline = time.monotonic() + self.wall
+        while True:
+            while len(self.buffer) >= 8:
+                size = int.from_bytes(self.buffer[:8], "little")
+                if len(self.buffer) < 8 + size:
+                    break
+                body = bytes(self.buffer[8:8 + size])
+                del self.buffer[:8 + size]
+                deadline = time.monotonic() + self.wall
+                yield pickle.loads(body)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self.stalled = True
+                return
+            ready, _, _ = select.select([self.fd], [], [], min(remaining, 1.0))
+            if not ready:
+                continue
+            data = os.read(self.fd, 1 << 20)
+            if not data:
+                self.truncated = bool(self.buffer)
+                return
+            self.buffer += data
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def _wait(pid: int):
+    while True:
+        try:
+            return os.waitpid(pid, 0)
+        except InterruptedError:  # pragma: no cover - retried by Python itself since 3.5
+            continue
+        except KeyboardInterrupt:
+            _kill(pid)
+            os.waitpid(pid, 0)
+            raise
+
+
+def _death(status: int, reader: _FrameReader, cpu_seconds: float) -> Outcome:
+    """Why the worker died during a task."""
+    if reader.stalled:
+        return Outcome(CPU, cpu_seconds=cpu_seconds, message=(
+            f"no result within the wall-clock backstop of "
+            f"{max(WALL_MIN, WALL_FACTOR * cpu_seconds):g} s (the worker was blocked, not "
+            "computing)"))
+    if os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGPROF, signal.SIGXCPU):
+        return Outcome(CPU, cpu_seconds=cpu_seconds)
+    if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL:
+        return Outcome(MEMORY, cpu_seconds=cpu_seconds, message="killed (out of memory)")
+    if os.WIFSIGNALED(status):
+        return Outcome(CRASH, cpu_seconds=cpu_seconds,
+                       message=f"signal {signal.Signals(os.WTERMSIG(status)).name}")
+    return Outcome(CRASH, cpu_seconds=cpu_seconds, message=f"exit status {os.WEXITSTATUS(status)}")
+
+
+def _run_here(func: Callable[[], Any], cpu_seconds: float) -> Outcome:  # pragma: no cover
+    try:
+        return Outcome(OK, func(), cpu_seconds)
+    except MemoryError:
+        return Outcome(MEMORY, cpu_seconds=cpu_seconds)
+    except Exception as error:  # noqa: BLE001
+        return Outcome(ERROR, None, cpu_seconds, f"{type(error).__name__}: {error}",
+                       traceback.format_exc(), library_failure(error))
