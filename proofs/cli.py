@@ -31,7 +31,8 @@ def _cmd_list(args) -> int:
 def _cmd_check(args) -> int:
     derivations = select(args.targets)      # an unknown id is reported before SymPy is imported
     from proofs.checker import check_derivations
-    from proofs.report import terminal, to_json
+    from proofs.report import as_json, terminal
+    from proofs.report.summary import check_exit_code
 
     options = options_from(args)
     show = not args.json and sys.stderr.isatty()
@@ -42,13 +43,10 @@ def _cmd_check(args) -> int:
 
     results = check_derivations(derivations, options=options, progress=progress if show else None)
     if args.json:
-        print(json.dumps(to_json(results), indent=2))
+        print(json.dumps(as_json.check_report(results), indent=2))
     else:
-        say(terminal(results, verbose=args.verbose))
-    statuses = {r.status for r in results}
-    if "error" in statuses:
-        return 3
-    return 0 if statuses <= {"holds"} else 1
+        say(terminal.check_report(results, verbose=args.verbose))
+    return check_exit_code(results)
 
 
 def _cmd_errata(args) -> int:

@@ -5,7 +5,7 @@ import json
 
 from proofs import catalog
 from proofs.checker import Options, check_derivation
-from proofs.report import _format_point
+from proofs.report.points import format_point
 
 
 def run_errata(options: Options, as_json: bool = False) -> int:
@@ -35,7 +35,8 @@ def run_errata(options: Options, as_json: bool = False) -> int:
             print(f"{row['id']}  [{mark}]  {row['seed']}")
             print(f"    {row['what']}")
             if row["counterexample"]:
-                print(f"    counterexample ({row['method']}): {_format_point(row['counterexample'])}")
+                point = format_point(row["counterexample"], rounded=True)
+                print(f"    counterexample ({row['method']}): {point}")
             if row["correct"]:
                 print(f"    correct version: diffproof check {row['correct']}")
         print(f"{sum(r['refuted'] for r in rows)} of {len(rows)} seed errata refuted")

@@ -237,11 +237,11 @@ def test_round_trip_of_every_catalog_formula():
 
 def test_round_trip_of_the_formula_sheet():
     from derive.gaussian import Normal
-    from proofs.latex_doc import _value_latex, formula_sheet
+    from proofs.report.formula_sheet import formula_sheet, value_latex
     entries = [e for e in formula_sheet() if isinstance(e.expr, Normal) or _plain_sympy(e.expr)]
     assert len(entries) >= 15
     for entry in entries:
-        text = _value_latex(entry.expr)
+        text = value_latex(entry.expr)
         back = _parse(text)
         value = entry.expr.density() if isinstance(entry.expr, Normal) else entry.expr
         assert _equal(value, back), f"{entry.title}: {text} parsed {back}"

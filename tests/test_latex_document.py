@@ -21,8 +21,10 @@ from proofs import catalog
 from proofs.checker import DerivationResult, StepResult, check_derivation
 from proofs.cli import main
 from proofs.commands.latex import compile_pdf, log_errors
-from proofs.latex_doc import (formula_sheet, latex_document, markdown_document, verdict_tag,
-                              derivation_section)
+from proofs.report.document import verdict_tag
+from proofs.report.formula_sheet import formula_sheet
+from proofs.report.latex import derivation_section, latex_document, notation_section
+from proofs.report.markdown import markdown_document
 
 HAS_PDFLATEX = shutil.which("pdflatex") is not None
 HAS_POPPLER = shutil.which("pdftotext") is not None and shutil.which("pdftoppm") is not None
@@ -84,7 +86,6 @@ def test_the_document_has_every_part(layout_inputs):
 
 def test_the_notation_section_lists_every_symbol_with_its_assumption(layout_inputs):
     from derive.symbols import TABLE
-    from proofs.latex_doc import notation_section
     section = notation_section(TABLE)
     for spec in TABLE:
         assert f"${spec.domain.latex(spec.latex)}$" in section, spec.key

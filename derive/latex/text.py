@@ -1,6 +1,6 @@
 """Plain text inside LaTeX (escaped for pdflatex, or for MathJax) and the rough width of a formula.
 
-Used by the printer (:mod:`derive.latex.printer`) and the documents of :mod:`proofs.latex_doc`.
+Used by the printer (:mod:`derive.latex.printer`) and the documents of :mod:`proofs.report`.
 """
 from __future__ import annotations
 

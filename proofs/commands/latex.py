@@ -75,7 +75,8 @@ def _select(targets: list[str]):
 def build(targets: list[str], markdown: bool = False, run_checks: bool = True, seed: int = 0) -> str:
     """Check the selection and return the document's text."""
     from proofs.checker import Options, check_derivation  # noqa: PLC0415
-    from proofs.latex_doc import latex_document, markdown_document  # noqa: PLC0415
+    from proofs.report.latex import latex_document  # noqa: PLC0415
+    from proofs.report.markdown import markdown_document  # noqa: PLC0415
 
     derivations, errata = _select(targets)
     options = Options(seed=seed, run_checks=run_checks)
