@@ -6,72 +6,28 @@ state side conditions), and a *positive parametrization* used by the symbolic ch
 (0, 1) is rewritten as 1/(1 + p) with p > 0, so that every radicand such as 1 - alpha_t becomes an
 expression SymPy knows to be positive.  Defined symbols (alphabar_t = alpha_t alphabar_{t-1},
 beta_t = 1 - alpha_t) are eliminated before checking.  See shared/notation.md.
+
+Here: the table (:class:`SymbolSpec`, :class:`SymbolTable`) and the standard one, :data:`TABLE`,
+with every symbol of the notation (they stay together: which domains TABLE's definitions imply,
+and the schedule families' built-in members, are read from TABLE).  Domains, their SymPy
+assumptions and positive parametrizations are in :mod:`derive.domains`; the step indices of the
+schedule families in :mod:`derive.families`.  A caller never changes TABLE: it takes a copy
+(:meth:`SymbolTable.copy`, :meth:`SymbolTable.declare`, :meth:`SymbolTable.with_domains`).
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Callable, Iterable
 
-import mpmath
 import sympy as sp
 
-
-@dataclass(frozen=True)
-class Domain:
-    """An interval of the real line, ``lo < x < hi`` (bounds optional, openness per end).
-
-    ``sample_lo``/``sample_hi`` bound the region random points are drawn from when the interval is
-    unbounded; ``simple`` lists the simple values a counterexample search tries first.
-    """
-
-    lo: float | None = None
-    hi: float | None = None
-    lo_open: bool = True
-    hi_open: bool = True
-    sample_lo: float = -3.0
-    sample_hi: float = 3.0
-    simple: tuple[Fraction, ...] = ()
-    integer: bool = False
-
-    def contains(self, value: float) -> bool:
-        if self.lo is not None and (value < self.lo or (self.lo_open and value == self.lo)):
-            return False
-        if self.hi is not None and (value > self.hi or (self.hi_open and value == self.hi)):
-            return False
-        return True
-
-    def describe(self, name: str) -> str:
-        left = "" if self.lo is None else f"{self.lo:g} {'<' if self.lo_open else '<='} "
-        right = "" if self.hi is None else f" {'<' if self.hi_open else '<='} {self.hi:g}"
-        if not left and not right:
-            return f"{name} real"
-        return f"{left}{name}{right}"
-
-    def latex(self, name: str) -> str:
-        lt = {True: "<", False: r"\le"}
-        if self.lo is None and self.hi is None:
-            return name + r" \in \mathbb{R}"
-        left = "" if self.lo is None else f"{self.lo:g} {lt[self.lo_open]} "
-        right = "" if self.hi is None else f" {lt[self.hi_open]} {self.hi:g}"
-        return f"{left}{name}{right}"
-
-
-F = Fraction
-REAL = Domain(simple=(F(0), F(1), F(-1), F(2), F(1, 2), F(-2), F(3)))
-POSITIVE = Domain(lo=0.0, sample_lo=0.05, sample_hi=5.0,
-                  simple=(F(1), F(2), F(1, 2), F(3), F(1, 3), F(4)))
-UNIT = Domain(lo=0.0, hi=1.0, sample_lo=1e-6, sample_hi=1 - 1e-6,
-              simple=(F(1, 2), F(1, 3), F(2, 3), F(1, 4), F(3, 4), F(1, 5), F(4, 5)))
-# (0, 1]: a cumulative product whose index may be 0 (alphabar_0 = 1, the empty product)
-UNIT_CLOSED = Domain(lo=0.0, hi=1.0, hi_open=False, sample_lo=1e-6, sample_hi=1.0,
-                     simple=(F(1, 2), F(1, 3), F(1), F(2, 3), F(1, 4), F(3, 4), F(1, 5)))
-TIME = Domain(lo=0.0, hi=1.0, hi_open=False, sample_lo=1e-3, sample_hi=1.0,
-              simple=(F(1, 2), F(1), F(1, 4), F(3, 4), F(1, 3)))
-STEPS = Domain(lo=1.0, lo_open=False, sample_lo=1, sample_hi=50, integer=True,
-               simple=(F(2), F(3), F(5), F(10)))
-
+from derive.domains import (POSITIVE, REAL, STEPS, TIME, UNIT, UNIT_CLOSED, DerivedBound, Domain,
+                            exact_number, exactly_in, positive_form_of)
+# a temporary re-export for proofs/claim.py and proofs/claims/assumptions.py, being moved now:
+# remove it once they import derive.domains.unit_interval_form (issue 13)
+from derive.domains import unit_interval_form as _unit_interval_form  # noqa: F401
+from derive.families import (BUILTIN_KEYS, BUILTIN_MEMBERS, FAMILIES, MAX_SPAN, index_text,
+                             member_domain, member_key, member_of_key, parse_index)
 
 # key prefix of a symbol whose domain the claim reader only guessed (searched as positive; the
 # inequality prover reasons about it over the reals)
@@ -106,21 +62,14 @@ class SymbolTable:
     extensible: bool = True
 
     def add(self, key: str, latex: str, meaning: str, domain: Domain = REAL,
-            name: str | None = None) -> sp.Symbol:
+            name: str | None = None, assumed: Domain | None = None) -> sp.Symbol:
+        """Register a new symbol of ``domain``; its SymPy assumptions are those of ``assumed``
+        (default: ``domain``).  Only for building a table (TABLE's declarations, a test's own);
+        a copy of a table is extended with :meth:`declare`."""
         if key in self.specs:
             raise ValueError(f"symbol {key!r} defined twice")
-        assumptions: dict[str, bool] = {"real": True}
-        if domain.integer:
-            assumptions["integer"] = True
-        if domain.lo is not None and domain.lo >= 0:
-            assumptions["positive" if (domain.lo > 0 or domain.lo_open) else "nonnegative"] = True
-        symbol = sp.Symbol(name or key, **assumptions)
-        positive_form = None
-        if domain.lo == 0 and domain.hi == 1 and domain.lo_open and domain.hi_open:
-            positive_form = _unit_interval_form
-        if domain is UNIT_CLOSED:
-            positive_form = _unit_closed_form
-        self.specs[key] = SymbolSpec(key, symbol, latex, meaning, domain, positive_form)
+        symbol = sp.Symbol(name or key, **(assumed or domain).assumptions)
+        self.specs[key] = SymbolSpec(key, symbol, latex, meaning, domain, positive_form_of(domain))
         return symbol
 
     def define(self, symbol: sp.Symbol, value: sp.Expr) -> None:
@@ -128,6 +77,31 @@ class SymbolTable:
 
     def order(self, smaller: sp.Symbol, larger: sp.Symbol) -> None:
         self.orderings.append((smaller, larger))
+
+    # -- copies (a caller never changes a table it did not make) --------------------------------
+    def copy(self) -> "SymbolTable":
+        """A private copy: its own specs, definitions and orderings (the symbols are shared), to
+        extend without touching this table.  Always extensible (:meth:`member` registers family
+        members in it), also as a copy of the shared TABLE."""
+        return SymbolTable(dict(self.specs), dict(self.definitions), list(self.orderings))
+
+    def declare(self, *specs: SymbolSpec) -> "SymbolTable":
+        """A copy with ``specs`` added, each replacing a spec of the same key (a narrower domain
+        for a symbol of the table, or a new symbol)."""
+        table = self.copy()
+        for spec in specs:
+            table.specs[spec.key] = spec
+        return table
+
+    def with_domains(self, symbols: Iterable[sp.Symbol], domain: Domain) -> "SymbolTable":
+        """A copy in which ``symbols``, of unknown domain, get ``domain`` as a guess (key
+        GUESSED + name): points are drawn there, but the inequality prover proves nothing from it
+        (derive.decide.inequality.sign.domain_of).  This table itself when there is no symbol."""
+        symbols = list(symbols)
+        if not symbols:
+            return self
+        return self.declare(*[SymbolSpec(f"{GUESSED}{symbol.name}", symbol, symbol.name,
+                                         "domain unknown", domain) for symbol in symbols])
 
     # -- look-ups ---------------------------------------------------------------------------
     def __getitem__(self, key: str) -> sp.Symbol:
@@ -184,13 +158,13 @@ class SymbolTable:
         chain, offset = parsed
         if not chain and offset < (0 if family == "abar" else 1):
             return None
-        key = _member_key(family, chain, offset)
+        key = member_key(family, chain, offset)
         if key not in self.specs:
             if not self.extensible:
                 return _member_symbol(family, chain, offset)
             self._add_member(family, chain, offset)
         if self.extensible:
-            self._relate(chain, (family, offset) if key in _BUILTIN_MEMBERS else None)
+            self._relate(chain, (family, offset) if key in BUILTIN_MEMBERS else None)
         return self.specs[key].symbol
 
     def _add_member(self, family: str, chain: tuple, offset: int) -> sp.Symbol:
@@ -200,10 +174,10 @@ class SymbolTable:
                    "beta": f"DDPM noise level 1 - alpha_{text}"}[family]
         latex = {"alpha": r"\alpha", "abar": r"\bar{\alpha}", "beta": r"\beta"}[family]
         symbol = _member_symbol(family, chain, offset)
-        domain = _member_domain(family, chain, offset)
-        key = _member_key(family, chain, offset)
+        domain = member_domain(family, chain, offset)
+        key = member_key(family, chain, offset)
         self.specs[key] = SymbolSpec(key, symbol, f"{latex}_{{{text}}}", meaning, domain,
-                                     _unit_interval_form if domain is UNIT else _unit_closed_form)
+                                     positive_form_of(domain))
         return symbol
 
     def _chain_members(self, chain: tuple) -> dict[tuple[str, int], SymbolSpec]:
@@ -229,7 +203,7 @@ class SymbolTable:
         # an alpha at an index a <= top is a factor of abar_top: the free abar lies below it.
         # Built-in alphas count only when the claim names them (alpha_{t-1} is always present).
         counted = {o for (f, o), spec in members.items()
-                   if f in ("alpha", "beta") and spec.key not in _BUILTIN_MEMBERS}
+                   if f in ("alpha", "beta") and spec.key not in BUILTIN_MEMBERS}
         if named_builtin is not None and named_builtin[0] != "abar":
             counted.add(named_builtin[1])
         new_floor = min([floor] + [a - 1 for a in counted if a <= top])
@@ -279,14 +253,14 @@ class SymbolTable:
         if spec.symbol in (extra or {}):
             return False
         member = member_of_key(spec.key)
-        if member is not None and spec.key not in _BUILTIN_MEMBERS:
-            default = _member_domain(*member)
+        if member is not None and spec.key not in BUILTIN_MEMBERS:
+            default = member_domain(*member)
         elif spec.key in TABLE.specs and \
                 TABLE.definitions.get(spec.symbol) == self.definitions.get(spec.symbol):
             default = TABLE.specs[spec.key].domain
         else:
             return False
-        return _interval(spec.domain) == _interval(default)
+        return spec.domain.interval == default.interval
 
     def linked_symbols(self, symbols: Iterable[sp.Symbol], extra: dict | None = None) -> list:
         """``symbols`` and every free symbol a declared assumption ties to them, transitively:
@@ -324,7 +298,7 @@ class SymbolTable:
 
     def _ensure(self, chain: tuple, family: str, offset: int, members: dict) -> sp.Symbol:
         if (family, offset) not in members:
-            key = _member_key(family, chain, offset)
+            key = member_key(family, chain, offset)
             if key not in self.specs:
                 self._add_member(family, chain, offset)
             members[(family, offset)] = self.specs[key]
@@ -348,166 +322,13 @@ class SymbolTable:
         return subs
 
 
-@dataclass(frozen=True)
-class DerivedBound:
-    """A declared assumption in free symbols: ``value`` lies in ``domain`` (``text`` states it as
-    declared)."""
-
-    text: str
-    value: sp.Expr
-    domain: Domain
-
-    def holds(self, point: dict) -> bool:
-        """True when every symbol of ``value`` has a value in ``point`` (exact: rationals, binary
-        floats, SymPy numbers) and the value provably lies in the domain."""
-        if not self.value.free_symbols <= set(point):
-            return False
-        value = self.value.xreplace({s: exact_number(point[s]) for s in self.value.free_symbols})
-        return exactly_in(value, self.domain)
-
-
-def exact_number(value) -> sp.Expr:
-    """The exact SymPy number of a coordinate: a Fraction, int, binary float or SymPy number."""
-    if isinstance(value, sp.Basic):
-        return value
-    if isinstance(value, float):
-        return sp.Rational(*value.as_integer_ratio())
-    value = Fraction(value)
-    return sp.Rational(value.numerator, value.denominator)
-
-
-def mp_number(value):
-    """A coordinate as an mpmath number at the working precision (10 guard digits for a SymPy
-    number such as sqrt(2))."""
-    if isinstance(value, sp.Basic):
-        return mpmath.mpf(value.evalf(mpmath.mp.dps + 10))
-    if isinstance(value, Fraction):
-        return mpmath.mpf(value.numerator) / value.denominator
-    return mpmath.mpf(value)
-
-
-def exactly_in(value: sp.Expr, domain: Domain) -> bool:
-    """Whether a SymPy number provably lies in the interval of ``domain`` (its float bounds read
-    exactly); False when it is not real or SymPy cannot decide."""
-    if value.is_extended_real is not True or value.is_finite is not True:
-        return False
-    checks = []
-    if domain.lo is not None:
-        lo = exact_number(domain.lo)
-        checks.append(sp.Gt(value, lo) if domain.lo_open else sp.Ge(value, lo))
-    if domain.hi is not None:
-        hi = exact_number(domain.hi)
-        checks.append(sp.Lt(value, hi) if domain.hi_open else sp.Le(value, hi))
-    return all(check is sp.true for check in checks)
-
-
-def _interval(domain: Domain) -> tuple:
-    return domain.lo, domain.hi, domain.lo_open, domain.hi_open
-
-
-def _unit_interval_form(symbol: sp.Symbol) -> sp.Expr:
-    return 1 / (1 + sp.Dummy(f"p_{symbol.name}", positive=True))
-
-
-def _unit_closed_form(symbol: sp.Symbol) -> sp.Expr:
-    """0 < a <= 1 as a = 1/(1 + p), p >= 0."""
-    return 1 / (1 + sp.Dummy(f"p_{symbol.name}", nonnegative=True))
-
-
-# ------------------------------------------------------------------------------------------------
-# Indexed schedule families: alpha_s, alphabar_s, beta_s at any step index s.
-#
-# Convention (Ho et al. 2020 Sec. 2; Luo 2022 Eqs. 61, 69): alpha_s in (0, 1) and beta_s = 1 - alpha_s
-# for s >= 1; alphabar_s = prod_{i=1}^s alpha_i, so alphabar_0 = 1 (the empty product),
-# alphabar_s = alpha_s alphabar_{s-1} and alphabar decreases with s.  The indices t and T are steps
-# 1..T (Ho et al. 2020 Alg. 1); any other letter is an index >= 0; every index a claim names exists
-# (naming alphabar_{t-2} implies t >= 2).  So the lowest alphabar of a chain lies in (0, 1] when its
-# index may be 0, in (0, 1) otherwise.  Members whose indices differ by a constant (t-1, t, t+1)
-# form a chain and are related; members of different chains (t, T, s, 2t) are independent.
-# ------------------------------------------------------------------------------------------------
-FAMILIES = ("alpha", "abar", "beta")
-MAX_SPAN = 24                        # steps one chain may span (each adds a free alpha)
-_LETTER_MIN = {"t": 1, "T": 1}       # other letters: >= 0
-_T = (("t", 1),)
-_BUILTIN_MEMBERS = {"alpha_t": ("alpha", _T, 0), "alpha_tm1": ("alpha", _T, -1),
-                    "abar_t": ("abar", _T, 0), "abar_tm1": ("abar", _T, -1),
-                    "beta_t": ("beta", _T, 0)}
-_BUILTIN_KEYS = {v: k for k, v in _BUILTIN_MEMBERS.items()}
-_INDEX = re.compile(r"[+-]?(\d{1,4}[A-Za-z]?|[A-Za-z])([+-](\d{1,4}[A-Za-z]?|[A-Za-z]))*")
-_MEMBER_KEY = re.compile(r"(alpha|abar|beta)\[(.+)\]")
-
-
-def parse_index(text: str | None) -> tuple[tuple[tuple[str, int], ...], int] | None:
-    """``t-1`` -> ((("t", 1),), -1); ``T`` -> ((("T", 1),), 0); ``3`` -> ((), 3); ``2t+1``,
-    ``t-k`` likewise; None for anything else (``\\min``, ``theta``, ``t^2``)."""
-    if not text:
-        return None
-    text = text.replace(" ", "")
-    while text.startswith("(") and text.endswith(")"):
-        text = text[1:-1]
-    if not _INDEX.fullmatch(text):
-        return None
-    coeffs: dict[str, int] = {}
-    offset = 0
-    for sign, digits, letter in re.findall(r"([+-]?)(\d*)([A-Za-z]?)", text):
-        if not digits and not letter:
-            continue
-        value = (-1 if sign == "-" else 1) * (int(digits) if digits else 1)
-        if letter:
-            coeffs[letter] = coeffs.get(letter, 0) + value
-        else:
-            offset += value
-    chain = tuple(sorted((k, v) for k, v in coeffs.items() if v != 0))
-    return chain, offset
-
-
-def index_text(chain: tuple, offset: int) -> str:
-    """The canonical text of an index: ``t-1``, ``2t+1``, ``T``, ``0``."""
-    terms = sorted(chain, key=lambda kv: (kv[1] < 0, kv[0]))
-    out = ""
-    for letter, coeff in terms:
-        sign = "-" if coeff < 0 else ("+" if out else "")
-        out += sign + (str(abs(coeff)) if abs(coeff) != 1 else "") + letter
-    if offset or not out:
-        out += (f"{offset:+d}" if out else str(offset))
-    return out
-
-
-def _chain_min(chain: tuple) -> int:
-    """The least value the letters of a chain can take (t, T >= 1; others >= 0)."""
-    if any(coeff < 0 for _, coeff in chain):
-        return 0
-    return sum(coeff * _LETTER_MIN.get(letter, 0) for letter, coeff in chain)
-
-
-def _member_domain(family: str, chain: tuple, offset: int) -> Domain:
-    """A member's built-in domain: an abar is free only as the lowest of its chain, in (0, 1]
-    when its index may be 0; everything else in (0, 1)."""
-    return UNIT_CLOSED if family == "abar" and _chain_min(chain) + offset < 1 else UNIT
-
-
-def _member_key(family: str, chain: tuple, offset: int) -> str:
-    return _BUILTIN_KEYS.get((family, chain, offset)) or f"{family}[{index_text(chain, offset)}]"
-
-
-def member_of_key(key: str) -> tuple[str, tuple, int] | None:
-    """(family, chain, offset) of a family member's spec key, None for other keys."""
-    if key in _BUILTIN_MEMBERS:
-        return _BUILTIN_MEMBERS[key]
-    match = _MEMBER_KEY.fullmatch(key)
-    if match is None:
-        return None
-    parsed = parse_index(match.group(2))
-    return None if parsed is None else (match.group(1), *parsed)
-
-
 def _member_symbol(family: str, chain: tuple, offset: int) -> sp.Symbol:
     """``alpha_t+1``, ``alphabar_T``, ``beta_0``: names SymPy prints as \\alpha_{t+1}, ..."""
-    key = _BUILTIN_KEYS.get((family, chain, offset))
+    key = BUILTIN_KEYS.get((family, chain, offset))
     if key is not None:
         return TABLE[key]
     name = {"abar": "alphabar"}.get(family, family) + "_" + index_text(chain, offset)
-    return sp.Symbol(name, positive=True, real=True)
+    return sp.Symbol(name, **member_domain(family, chain, offset).assumptions)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -521,14 +342,13 @@ alpha_t = _add("alpha_t", r"\alpha_t", "forward coefficient at step t", UNIT)
 abar_t = _add("abar_t", r"\bar{\alpha}_t", "cumulative product prod_{i<=t} alpha_i", UNIT)
 abar_tm1 = _add("abar_tm1", r"\bar{\alpha}_{t-1}", "cumulative product up to t-1", UNIT_CLOSED)
 beta_t = _add("beta_t", r"\beta_t", "DDPM noise level 1 - alpha_t", UNIT)
-betatilde_t = _add("betatilde_t", r"\tilde{\beta}_t", "DDPM posterior variance", POSITIVE)
+# betatilde_1 = 0 (alphabar_0 = 1): the value may be 0, the symbol stays positive (it is defined)
+betatilde_t = _add("betatilde_t", r"\tilde{\beta}_t", "DDPM posterior variance",
+                   Domain(lo=0.0, lo_open=False, sample_lo=0.0, sample_hi=5.0,
+                          simple=POSITIVE.simple), assumed=POSITIVE)
 TABLE.define(abar_t, alpha_t * abar_tm1)
 TABLE.define(beta_t, 1 - alpha_t)
 TABLE.define(betatilde_t, (1 - abar_tm1) * beta_t / (1 - abar_t))
-# betatilde_1 = 0 (alphabar_0 = 1): the value may be 0, the symbol stays positive (it is defined)
-TABLE.specs["betatilde_t"] = SymbolSpec(
-    "betatilde_t", betatilde_t, TABLE.specs["betatilde_t"].latex, "DDPM posterior variance",
-    Domain(lo=0.0, lo_open=False, sample_lo=0.0, sample_hi=5.0, simple=POSITIVE.simple))
 
 # variables (one coordinate of an isotropic Gaussian)
 x = _add("x", r"\boldsymbol{x}", "a data point or variable")
@@ -578,8 +398,7 @@ T = _add("T", r"T", "number of diffusion steps", STEPS)
 TABLE.order(sigma_min, sigma_max)
 TABLE.order(beta_min, beta_max)
 
-__all__ = ["Domain", "SymbolSpec", "SymbolTable", "TABLE", "REAL", "POSITIVE", "UNIT", "TIME",
-           "STEPS"] + [k for k in TABLE.specs]
+__all__ = ["GUESSED", "SymbolSpec", "SymbolTable", "TABLE"] + [k for k in TABLE.specs]
 
 # loss weighting (torch module twin, derive/losses.py)
 lam = _add("lam", r"\lambda(t)", "weighting of the denoising score-matching loss", POSITIVE)
@@ -614,4 +433,3 @@ TABLE.define(omega, sp.log((1 - abar_t) / abar_t))
 
 # the shared table names family members but never registers them (a claim's copy does)
 TABLE.extensible = False
-__all__ += ["UNIT_CLOSED", "FAMILIES", "parse_index", "index_text", "member_of_key"]

@@ -33,8 +33,9 @@ from sympy.core.function import AppliedUndef
 from hypothesis import HealthCheck, assume, find, settings, strategies as st
 from hypothesis.errors import NoSuchExample, Unsatisfiable
 
-from derive.symbols import TABLE, SymbolTable, exact_number, mp_number
 from derive.codegen import safe_lambdify
+from derive.domains import exact_number, mp_number
+from derive.symbols import TABLE, SymbolTable
 
 DPS = 50
 CONFIRM_DPS = 100

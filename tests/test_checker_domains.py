@@ -21,8 +21,8 @@ import sympy as sp
 
 from derive.derivation import FAILS, HOLDS, UNDECIDED, Derivation, Step
 from derive.decide.inequality import prove_nonnegative
-from derive.symbols import (POSITIVE, TABLE, Domain, SymbolSpec, SymbolTable, abar_t, abar_tm1,
-                            alpha_t)
+from derive.domains import POSITIVE, Domain
+from derive.symbols import TABLE, SymbolSpec, SymbolTable, abar_t, abar_tm1, alpha_t
 from numeric.points import (Evaluator, Residual, complete, natural_conditions, natural_domain,
                             search)
 from proofs.checker import Options, check_derivation, check_relation, residual_for
@@ -132,9 +132,8 @@ def test_a_minimum_0_outside_the_declared_domain_is_undecided_not_held():
     """A domain the claim reader guessed (positive) excludes the prover's point x = -sqrt(2):
     the strict claim is not settled, and numeric evidence (no point hits the root) must not
     hold it."""
-    table = SymbolTable(dict(TABLE.specs), dict(TABLE.definitions), list(TABLE.orderings))
     y = sp.Symbol("y", real=True)
-    table.specs["unknown:y"] = SymbolSpec("unknown:y", y, "y", "domain unknown", POSITIVE)
+    table = TABLE.with_domains([y], POSITIVE)
     verdict = check_relation((y + ROOT2) ** 2, Step(sp.Integer(0), "", relation=">"),
                              table=table, options=OPTIONS)
     assert verdict.status == UNDECIDED, verdict
@@ -198,10 +197,8 @@ def test_bounds_through_definitions_constrain_the_free_symbols(assumption, true_
 
 
 def narrowed_table(**domains) -> SymbolTable:
-    table = SymbolTable(dict(TABLE.specs), dict(TABLE.definitions), list(TABLE.orderings))
-    for key, domain in domains.items():
-        table.specs[key] = replace(table.specs[key], domain=domain)
-    return table
+    return TABLE.declare(*[replace(TABLE.specs[key], domain=domain)
+                           for key, domain in domains.items()])
 
 
 def test_derivation_checks_honour_bounds_on_defined_symbols():
@@ -217,8 +214,7 @@ def test_derivation_checks_honour_bounds_on_defined_symbols():
 def test_derivation_definitions_with_a_declared_bound_constrain_points():
     """A derivation's own definition (y = x^2) and a bound on y (y < 1) in its table."""
     y = sp.Symbol("y", real=True)
-    table = narrowed_table()
-    table.specs["y"] = SymbolSpec("y", y, "y", "a defined quantity", Domain(hi=1.0))
+    table = TABLE.declare(SymbolSpec("y", y, "y", "a defined quantity", Domain(hi=1.0)))
     steps = [Step(sp.Integer(1), "the bound", relation="<"),
              Step(sp.Rational(1, 2), "too low", relation="<", lhs=X ** 2)]
     result = check_derivation(Derivation("d", "y", steps, start=y, definitions={y: X ** 2}),

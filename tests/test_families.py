@@ -14,8 +14,9 @@ import sympy as sp
 from derive.derivation import FAILS, HOLDS, Step
 from derive.latex.tokens import UnsupportedLatexError
 from derive.notation_reader import parse_expression, parse_relation
-from derive.symbols import (TABLE, UNIT, UNIT_CLOSED, abar_t, abar_tm1, alpha_t, alpha_tm1,
-                            index_text, parse_index)
+from derive.domains import UNIT, UNIT_CLOSED
+from derive.families import index_text, parse_index
+from derive.symbols import TABLE, abar_t, abar_tm1, alpha_t, alpha_tm1
 from proofs.checker import Options, check_relation
 from proofs.claim import read_assumptions
 from proofs.cli import main

@@ -12,8 +12,8 @@ from hypothesis import given, settings, strategies as st
 import proofs.claim
 from derive.derivation import FAILS, HOLDS, UNDECIDED, Derivation, Step
 from derive.decide.inequality import prove_nonnegative
-from derive.symbols import (POSITIVE, TABLE, SymbolSpec, SymbolTable, abar_tm1, beta_t, q_1, u,
-                            w, x)
+from derive.domains import POSITIVE
+from derive.symbols import TABLE, SymbolSpec, SymbolTable, abar_tm1, beta_t, q_1, u, w, x
 from proofs.checker import Options, check_derivation, check_relation
 from proofs.cli import main
 
@@ -106,9 +106,7 @@ def test_a_sign_read_from_n_over_d_needs_d_nonzero_on_the_domain():
 
 def _guessing_table() -> SymbolTable:
     """The claim reader's table for an unknown symbol h: a domain guessed as positive."""
-    table = SymbolTable(dict(TABLE.specs), dict(TABLE.definitions), list(TABLE.orderings))
-    table.specs["unknown:h"] = SymbolSpec("unknown:h", h, "h", "domain unknown", POSITIVE)
-    return table
+    return TABLE.with_domains([h], POSITIVE)
 
 
 @pytest.mark.parametrize("expr", [h, 1 - (1 - h), h ** 3, h ** 3 + h])
@@ -120,8 +118,7 @@ def test_a_guessed_domain_proves_nothing(expr):
 
 def test_a_guessed_domain_still_allows_real_proofs_and_a_declared_one_is_used():
     assert prove_nonnegative(h ** 2, _guessing_table()).proved
-    declared = SymbolTable(dict(TABLE.specs), dict(TABLE.definitions), list(TABLE.orderings))
-    declared.specs["h"] = SymbolSpec("h", h, "h", "a positive number", POSITIVE)
+    declared = TABLE.declare(SymbolSpec("h", h, "h", "a positive number", POSITIVE))
     assert prove_nonnegative(h ** 3, declared).proved
 
 

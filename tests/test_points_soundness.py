@@ -9,7 +9,8 @@ import sympy as sp
 from hypothesis import given, settings, strategies as st
 
 from derive.derivation import Step
-from derive.symbols import TABLE, Domain, SymbolSpec, SymbolTable
+from derive.domains import Domain
+from derive.symbols import TABLE, SymbolSpec
 from numeric.points import (Evaluator, Residual, Region, complete, point_strategy, search,
                             simple_points)
 from proofs.checker import Options, check_relation
@@ -163,13 +164,13 @@ def test_inconsistent_assumptions_have_no_counterexample(capsys):
 
 
 def _ordered_table(names, domains, orderings):
-    table = SymbolTable(dict(TABLE.specs), dict(TABLE.definitions), list(TABLE.orderings))
-    symbols = []
+    symbols, specs = [], []
     for name, domain in zip(names, domains):
         positive = domain.lo is not None and domain.lo >= 0
         symbol = sp.Symbol(name, real=True, **({"positive": True} if positive else {}))
-        table.specs[f"user:{name}"] = SymbolSpec(f"user:{name}", symbol, name, "test", domain)
+        specs.append(SymbolSpec(f"user:{name}", symbol, name, "test", domain))
         symbols.append(symbol)
+    table = TABLE.declare(*specs)
     for lo, hi in orderings:
         table.order(symbols[lo], symbols[hi])
     return table, symbols

@@ -1,8 +1,12 @@
 """The symbol table: one place for each symbol's assumptions, domain and LaTeX name."""
+from dataclasses import replace
+
 import sympy as sp
 
+from derive.domains import POSITIVE, REAL, STEPS, TIME, UNIT, UNIT_CLOSED, Domain
 from derive.latex.printer import to_latex
-from derive.symbols import (TABLE, abar_t, abar_tm1, alpha_t, beta_t, sigma_max, sigma_min, x_t)
+from derive.symbols import (GUESSED, TABLE, SymbolSpec, abar_t, abar_tm1, alpha_t, beta_t,
+                            sigma_max, sigma_min, x_t)
 
 
 def test_latex_names_come_from_the_table():
@@ -32,3 +36,33 @@ def test_positive_parametrization_makes_radicands_positive():
     # sqrt of a product of positive factors splits, so equal radicals become identical
     e = sp.sqrt((1 - alpha_t) * alpha_t) - sp.sqrt(1 - alpha_t) * sp.sqrt(alpha_t)
     assert sp.simplify(e.xreplace(sub)) == 0
+
+
+def test_sympy_assumptions_come_from_the_domain():
+    assert REAL.assumptions == {"real": True}
+    assert POSITIVE.assumptions == UNIT.assumptions == UNIT_CLOSED.assumptions == TIME.assumptions \
+        == {"real": True, "positive": True}
+    assert STEPS.assumptions == {"real": True, "integer": True, "positive": True}
+    assert Domain(lo=0.0, lo_open=False).assumptions == {"real": True, "nonnegative": True}
+    assert Domain(lo=-1.0, hi=1.0).assumptions == {"real": True}
+    for spec in TABLE:
+        if spec.key != "betatilde_t":      # declared positive, its value may be 0 (betatilde_1)
+            assert spec.symbol.assumptions0 == sp.Symbol("s", **spec.domain.assumptions).assumptions0
+
+
+def test_copies_leave_the_table_alone():
+    keys, definitions, orderings = list(TABLE.specs), dict(TABLE.definitions), list(TABLE.orderings)
+    y, h = sp.Symbol("y", real=True), sp.Symbol("h", real=True)
+    narrowed = replace(TABLE.specs["abar_t"], domain=Domain(lo=0.0, hi=0.5))
+    declared = TABLE.declare(narrowed, SymbolSpec("y", y, "y", "a new symbol", POSITIVE))
+    assert declared.domain(abar_t).hi == 0.5 and declared.domain(y) is POSITIVE
+    guessed = declared.with_domains([h], REAL)
+    assert guessed.spec(h).key == f"{GUESSED}h" and guessed.spec(h).domain is REAL
+    assert declared.spec(h) is None and TABLE.with_domains([], REAL) is TABLE
+    copy = TABLE.copy()
+    copy.order(y, h)
+    copy.define(y, h ** 2)
+    assert copy.extensible and not TABLE.extensible
+    assert copy.member("abar", "t-2") is not None and TABLE.specs.get("abar[t-2]") is None
+    assert list(TABLE.specs) == keys and TABLE.definitions == definitions
+    assert TABLE.orderings == orderings and TABLE.domain(abar_t).hi == 1.0

@@ -12,7 +12,8 @@ from fractions import Fraction
 
 import sympy as sp
 
-from derive.symbols import GUESSED, POSITIVE, REAL, Domain, SymbolTable
+from derive.domains import POSITIVE, REAL, Domain
+from derive.symbols import GUESSED, SymbolTable
 
 
 # functions defined and continuous on the whole real line

@@ -8,7 +8,7 @@ import mpmath
 import sympy as sp
 
 from derive.codegen import safe_lambdify
-from derive.symbols import exact_number, mp_number
+from derive.domains import exact_number, mp_number
 
 PROBE_DPS = 50
 
