@@ -16,14 +16,14 @@ Inputs (seeded; input ``i`` of seed ``s`` depends on ``(s, i)`` alone, so any on
 Two tiers:
 
 - **read** (every input): the document reader (displays, ``% assume:`` lines), the assumptions,
-  the schedule reading and :func:`proofs.claim.build_steps` (``split_lines`` + ``parse_chain`` of
+  the schedule reading and :func:`proofs.claims.steps.build_steps` (``split_lines`` + ``parse_chain`` of
   each line), plus every line parsed on its own; in workers of
   :func:`derive.decide.budget.run_each`
   under ``--read-limit`` CPU seconds (default 2).  A *crash* is any exception other than the
   documented ones (LatexParseError and its subclasses, AssumptionError, DocumentError), or a
   worker that dies.  Parse errors that wrap an internal exception ("could not build the
   formula: TypeError: ...") are counted apart (*masked*), not as crashes.
-- **check** (one input in ``--check-every``, default 100): :func:`proofs.claim.check_text` with
+- **check** (one input in ``--check-every``, default 100): :func:`proofs.claims.run.check_text` with
   ``Options(max_examples=5, limit=10, budget=1)``, then the terminal and JSON reports; a crash is
   a claim with status ``error`` or a report that raises; a verdict
   whose reason names an internal error is counted as masked.
@@ -65,12 +65,14 @@ from derive.latex.tokens import LatexParseError  # noqa: E402
 from derive.notation_reader import parse_chain  # noqa: E402
 from numeric.files import atomic_write_text  # noqa: E402
 from proofs.checker import Options  # noqa: E402
-from proofs.claim import (build_steps, check_text, read_assumptions, terminal,  # noqa: E402
-                          to_json)
-from proofs.claim_context import schedule_reading  # noqa: E402
-from proofs.claim_document import (MAX_DISPLAY_CHARS, DocumentError,  # noqa: E402
-                                   extract_assumptions, extract_displays, split_lines)
+from proofs.claims.assumptions import read_assumptions  # noqa: E402
+from proofs.claims.document import (MAX_DISPLAY_CHARS, DocumentError,  # noqa: E402
+                                    extract_assumptions, extract_displays, split_lines)
+from proofs.claims.readings.schedules import schedule_reading  # noqa: E402
+from proofs.claims.run import check_text  # noqa: E402
+from proofs.claims.steps import build_steps  # noqa: E402
 from proofs.output import printable  # noqa: E402
+from proofs.report import as_json, terminal  # noqa: E402
 
 CORPUS = ROOT / "tests" / "claims"
 READ_MEMORY = 1 << 30             # bytes a reading worker may add (the checking tier: 4 GiB)
@@ -454,8 +456,8 @@ def check_one(item: FuzzInput, options: Options) -> dict:
     if not claims or any(len(latex) > MAX_DISPLAY_CHARS for latex, _ in claims):
         return {"status": "usage"}          # the command refuses these before checking
     results = check_text(claims, lines, options)
-    terminal_text = printable(terminal(results))
-    json.dumps(to_json(results), default=str)
+    terminal_text = printable(terminal.claim_report(results))
+    json.dumps(as_json.claim_report(results), default=str)
     statuses = Counter(claim.status for claim in results)
     errors = [claim.internal or "; ".join(s.verdict.reason or "" for s in claim.steps
                                            if s.verdict.status == "error")

@@ -4,7 +4,7 @@ Two passes, each in fresh processes (no SymPy cache carried from one pass to the
 
 1. ``diffproof check --json`` (every derivation of the catalog; ``python -m proofs`` when the
    ``diffproof`` script is not on PATH);
-2. every file of ``tests/claims/`` through :func:`proofs.claim.check_file_text` (what
+2. every file of ``tests/claims/`` through :func:`proofs.claims.run.check_file_text` (what
    ``diffproof claim --json --file F`` runs, in one process for all files instead of one process
    per file);
 
@@ -75,17 +75,18 @@ def run_catalog(ids: list[str]) -> tuple[dict, str]:
 
 
 def claims_main(pattern: str) -> int:
-    """The claim pass (run in a child process): JSON {file: to_json(claims)} on stdout."""
+    """The claim pass (run in a child process): JSON {file: claim_report(claims)} on stdout."""
     sys.path.insert(0, str(ROOT))
-    from proofs.claim import check_file_text, to_json  # noqa: PLC0415
-    from proofs.claim_document import is_markdown, read_document  # noqa: PLC0415
+    from proofs.claims.document import is_markdown, read_document  # noqa: PLC0415
+    from proofs.claims.run import check_file_text  # noqa: PLC0415
+    from proofs.report.as_json import claim_report  # noqa: PLC0415
 
     out = {}
     for path in sorted(CLAIMS.iterdir()):
         if not path.is_file() or not fnmatch.fnmatch(path.name, pattern):
             continue
         text = read_document(str(path))
-        out[path.name] = to_json(check_file_text(text, markdown=is_markdown(str(path))))
+        out[path.name] = claim_report(check_file_text(text, markdown=is_markdown(str(path))))
     json.dump(out, sys.stdout)
     return 0
 

@@ -1,4 +1,4 @@
-"""Benchmark: the document reader of ``diffproof claim`` (proofs.claim_document) is linear.
+"""Benchmark: the document reader of ``diffproof claim`` (proofs.claims.document) is linear.
 
 Each reader runs on pathological inputs of 100 KB, 400 KB and 1.6 MB (each 4 times the one
 before) and, as the baseline of the same run, on a normal document of the same size.  It prints
@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from proofs import claim_document as reader  # noqa: E402
+from proofs.claims import document as reader  # noqa: E402
 
 SIZES = (100_000, 400_000, 1_600_000)
 REPEATS = 3

@@ -252,7 +252,8 @@ def conditional_score(operand: sp.Expr, var: sp.Symbol) -> sp.Expr | None:
 
 
 # Parameters of the DDPM forward process: known given x_t in E[. | x_t]; a claim x_t = ... using
-# only these (and x_0 and the noise) is read as the forward marginal (proofs.claim_context).
+# only these (and x_0 and the noise) is read as the forward marginal
+# (proofs.claims.readings.reparametrization).
 DDPM_PARAMETER_KEYS = ("alpha_t", "abar_t", "abar_tm1", "beta_t", "t")
 
 

@@ -26,7 +26,8 @@ from derive.symbols import TABLE, SymbolSpec, SymbolTable, abar_t, abar_tm1, alp
 from numeric.points import (Evaluator, Residual, complete, natural_conditions, natural_domain,
                             search)
 from proofs.checker import Options, check_derivation, check_relation, residual_for
-from proofs.claim import check_text, read_assumptions
+from proofs.claims.assumptions import read_assumptions
+from proofs.claims.run import check_text
 
 OPTIONS = Options(budget=1, max_examples=30, limit=60)
 X_T = TABLE["x_t"]

@@ -7,7 +7,8 @@ import re
 import pytest
 
 from proofs.checker import Options
-from proofs.claim import (check_file_text, check_text, extract_displays, split_lines)
+from proofs.claims.document import extract_displays, split_lines
+from proofs.claims.run import check_file_text, check_text
 from derive.symbols import TABLE
 from proofs.cli import main
 

@@ -8,8 +8,9 @@ import sympy as sp
 from derive.notation_reader import parse_expression
 from derive.symbols import TABLE
 from proofs.checker import Options
-from proofs.claim import check_text
-from proofs.claim_distribution import READING, _compose, is_noise, laws
+from proofs.claims.readings.distribution import READING, _compose, laws
+from proofs.claims.readings.noises import is_noise
+from proofs.claims.run import check_text
 from proofs.cli import main
 
 OPTIONS = Options(budget=1.0, max_examples=60)

@@ -1,4 +1,4 @@
-"""Reading a document for ``diffproof claim`` (proofs.claim_document): linear on pathological input,
+"""Reading a document for ``diffproof claim`` (proofs.claims.document): linear on pathological input,
 bounded in size, markdown code blocks skipped, and the same results as the former regexes."""
 import json
 import os
@@ -9,11 +9,10 @@ import sys
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from proofs import claim_document as reader
-from proofs.claim import extract_displays as reexported
-from proofs.claim_document import (MAX_DISPLAY_CHARS, MAX_DISPLAYS, MAX_DOCUMENT_BYTES,
-                                   DocumentError, extract_assumptions, extract_displays,
-                                   read_document, split_lines)
+from proofs.claims import document as reader
+from proofs.claims.document import (MAX_DISPLAY_CHARS, MAX_DISPLAYS, MAX_DOCUMENT_BYTES,
+                                    DocumentError, extract_assumptions, extract_displays,
+                                    read_document, split_lines)
 from proofs.loader import UsageError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -158,7 +157,6 @@ def test_latex_reads_everything():
     assert [d.latex for d in extract_displays(MARKDOWN)] == ["a = b", "c = d", "e = f", "g = h",
                                                              "i = j"]
     assert extract_assumptions(MARKDOWN) == ["x > 0", "y > 0"]
-    assert reexported is extract_displays
     assert reader.is_markdown("notes.MD") and not reader.is_markdown("notes.tex")
 
 

@@ -7,7 +7,9 @@ from hypothesis import given, settings, strategies as st
 from derive.latex.tokens import LatexParseError
 from derive.notation_reader import parse_relation
 from proofs.checker import Options
-from proofs.claim import UNPARSABLE, check_text, split_lines
+from proofs.claims.document import split_lines
+from proofs.claims.run import check_text
+from proofs.claims.steps import UNPARSABLE
 from proofs.cli import main
 
 ATOMS = [r"x_t", r"\bar\alpha_t", r"\bar{\alpha}_{t-1}", r"\alpha_t", r"\beta_t", r"\tilde\beta_t",

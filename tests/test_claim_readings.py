@@ -7,8 +7,9 @@ from derive.decide.zero import is_zero
 from derive.symbols import TABLE, abar_t, s_theta, score
 from derive.vocabulary import conditional_mean_given_xt, tweedie_noise, tweedie_x0
 from proofs.checker import Options
-from proofs.claim import check_file_text, to_json
-from proofs.claim_readings import model_mean_parametrizations
+from proofs.claims.readings.model_mean import model_mean_parametrizations
+from proofs.claims.run import check_file_text
+from proofs.report.as_json import claim_report
 
 OPTIONS = Options(budget=1.0, max_examples=60)
 MU_Q = (r"\frac{\sqrt{\alpha_t}(1-\bar\alpha_{t-1})x_t + \sqrt{\bar\alpha_{t-1}}(1-\alpha_t)x_0}"
@@ -61,7 +62,7 @@ def test_conditional_mean_refuses_what_it_cannot_compute():
 
 def _steps(text):
     (claim,) = check_file_text(text, options=OPTIONS)
-    return claim, to_json([claim])["claims"][0]["steps"]
+    return claim, claim_report([claim])["claims"][0]["steps"]
 
 
 def test_tweedie_chain_names_both_readings():

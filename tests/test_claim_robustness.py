@@ -65,12 +65,12 @@ def test_unknown_function_values_do_not_crash_the_marginal_score_reading(capsys)
 
 
 def test_an_internal_error_is_reported_as_an_error_with_exit_3(capsys, monkeypatch):
-    import proofs.claim as claim
+    import proofs.claims.pipeline as pipeline
 
     def broken(*args, **kwargs):
         raise KeyError("planted bug")
 
-    monkeypatch.setattr(claim, "_check_step", broken)
+    monkeypatch.setattr(pipeline, "_check_step", broken)
     code, out, _ = run(capsys, "claim", "--json", r"\alpha_t = \alpha_t")
     result = json.loads(out)
     assert code == 3 and result["claims"][0]["status"] == "error"

@@ -8,8 +8,8 @@ import sympy as sp
 from derive import sde
 from derive.symbols import t
 from proofs.checker import Options
-from proofs.claim import check_file_text, check_text
-from proofs.claim_readings import SCHEDULES
+from proofs.claims.readings.schedules import SCHEDULES
+from proofs.claims.run import check_file_text, check_text
 from proofs.cli import main
 
 OPTIONS = Options(seed=0)

@@ -18,7 +18,7 @@ from derive.domains import UNIT, UNIT_CLOSED
 from derive.families import index_text, parse_index
 from derive.symbols import TABLE, abar_t, abar_tm1, alpha_t, alpha_tm1
 from proofs.checker import Options, check_relation
-from proofs.claim import read_assumptions
+from proofs.claims.assumptions import read_assumptions
 from proofs.cli import main
 
 OPTIONS = Options(budget=1.0, max_examples=60)

@@ -9,7 +9,7 @@ import pytest
 import sympy as sp
 from hypothesis import given, settings, strategies as st
 
-import proofs.claim
+import proofs.claims.pipeline
 from derive.derivation import FAILS, HOLDS, UNDECIDED, Derivation, Step
 from derive.decide.inequality import prove_nonnegative
 from derive.domains import POSITIVE
@@ -165,9 +165,9 @@ def test_claim_a_square_of_an_unknown_symbol_holds(capsys):
     assert code == 0 and claim["status"] == HOLDS and step["method"] == "symbolic"
 
 
-@pytest.mark.xfail(proofs.claim._REL.get(">") == ">=", strict=True,
-                   reason="proofs/claim.py maps > to >= (needs _REL '>': '>', '<': '<' and "
-                          "_confirm keeping the prover's exact refutations)")
+@pytest.mark.xfail(proofs.claims.pipeline._REL.get(">") == ">=", strict=True,
+                   reason="proofs/claims/pipeline.py maps > to >= (needs _REL '>': '>', '<': '<' "
+                          "and safety.confirm keeping the prover's exact refutations)")
 @pytest.mark.parametrize("latex, where", [("0 > 0", None), ("x^2 > 0", ("x", "0")),
                                           (r"u - 1 - \ln u > 0", ("u", "1"))])
 def test_claim_strict_inequalities_are_strict(capsys, latex, where):

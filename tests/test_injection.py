@@ -164,7 +164,7 @@ def fuzzed_names(count: int, seed: int) -> list[str]:
 def test_fuzzed_names_never_run(tmp_path, seed):
     """Random names in every name position of a claim; CI runs 5 x 5 names, the benchmark
     benchmarks/bench_fuzz.py runs many more."""
-    from proofs.claim import check_text
+    from proofs.claims.run import check_text
     from proofs.checker import Options
 
     marker = tmp_path / "pwned"

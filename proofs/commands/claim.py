@@ -13,8 +13,10 @@ from proofs.output import say
 
 
 def _run(args) -> int:
-    from proofs.claim import check_file_text, check_text, exit_code, terminal, to_json
-    from proofs.claim_document import MAX_DISPLAY_CHARS, is_markdown, read_document
+    from proofs.claims.document import MAX_DISPLAY_CHARS, is_markdown, read_document
+    from proofs.claims.run import check_file_text, check_text
+    from proofs.report import as_json, terminal
+    from proofs.report.summary import claim_exit_code
 
     options = options_from(args)
     if (args.file is None) == (args.latex is None):
@@ -31,10 +33,10 @@ def _run(args) -> int:
                              f"most {MAX_DISPLAY_CHARS}")
         claims = check_text([(args.latex, None)], list(args.assume), options)
     if args.json:
-        print(json.dumps(to_json(claims), indent=2, default=str))
+        print(json.dumps(as_json.claim_report(claims), indent=2, default=str))
     else:
-        say(terminal(claims))
-    return exit_code(claims)
+        say(terminal.claim_report(claims))
+    return claim_exit_code(claims)
 
 
 def register(subparsers) -> None:

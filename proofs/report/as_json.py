@@ -1,12 +1,13 @@
-"""The ``--json`` object of ``diffproof check`` (README 'Commands'); values JSON cannot hold are
-written as strings."""
+"""The ``--json`` objects of ``diffproof check`` and ``diffproof claim`` (README 'Commands',
+'JSON'); values JSON cannot hold are written as strings."""
 from __future__ import annotations
 
 import json
 
 from derive.latex.printer import to_latex
 from proofs.checker import DerivationResult
-from proofs.report.summary import check_summary
+from proofs.claims.steps import Claim, ClaimStep, latex_text
+from proofs.report.summary import check_summary, claim_summary
 
 
 def check_report(results: list[DerivationResult]) -> dict:
@@ -41,3 +42,36 @@ def _jsonable(value):
             return [_jsonable(v) for v in value]
         return str(value)
 
+
+def claim_report(claims: list[Claim]) -> dict:
+    """``{"claims": [...], "summary": {...}}``: every claim with every step, its reading and the
+    built-in relations it used."""
+    return {"claims": [_claim(c) for c in claims], "summary": claim_summary(claims)}
+
+
+def _claim(claim: Claim) -> dict:
+    out = {"index": claim.index, "latex": claim.latex.strip(), "line": claim.line,
+           "status": claim.status, "steps": [_step(s) for s in claim.steps]}
+    if claim.error is not None:
+        out["error"] = claim.error
+    if claim.internal is not None:
+        out["internal_error"] = claim.internal
+    if claim.reason is not None:
+        out["reason"] = claim.reason
+    first = claim.first_failure()
+    out["first_failing_step"] = first.index if first else None
+    return out
+
+
+def _step(step: ClaimStep) -> dict:
+    v = step.verdict
+    return {"index": step.index, "status": v.status, "method": v.method,
+            "counterexample": v.counterexample, "reason": v.reason,
+            "relation": step.relation, "line": step.source,
+            "lhs": latex_text(step.lhs) if step.lhs is not None else None,
+            "rhs": latex_text(step.rhs) if step.rhs is not None else None,
+            "relations": v.details.get("relations", []),
+            "reading": v.details.get("reading", "pointwise"),
+            "readings": v.details.get("readings"),
+            "elided": step.elided,
+            "seconds": round(v.seconds, 4)}

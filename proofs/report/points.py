@@ -1,6 +1,6 @@
 """The one formatter of counterexamples, for every report: ``diffproof check`` and ``errata`` (the
-terminal) and the LaTeX and Markdown documents (``diffproof claim`` still has its own in
-proofs/claim.py, moved here with the claim reports next).
+terminal), ``diffproof claim`` (the terminal, and the reasons of a reading that quote a point),
+and the LaTeX and Markdown documents.
 
 A counterexample is a dict: the symbols' values (``"1/2"`` for a rational, a float otherwise), the
 two sides' values and the residual (:data:`SIDES`), for a simulation its seed and parameters, and

@@ -1,5 +1,5 @@
-"""Tallies and the exit code of ``diffproof check`` (README 'Commands'), shared by the terminal
-and JSON reports."""
+"""Tallies and exit codes of ``diffproof check`` and ``diffproof claim`` (README 'Commands',
+'Limits and safety'), shared by the terminal and JSON reports."""
 from __future__ import annotations
 
 from collections import Counter
@@ -7,6 +7,7 @@ from typing import Iterable
 
 from derive.derivation import ERROR, FAILS, HOLDS, UNDECIDED
 from proofs.checker import DerivationResult
+from proofs.claims.steps import UNPARSABLE, Claim
 
 
 def check_summary(results: Iterable[DerivationResult]) -> dict:
@@ -26,3 +27,23 @@ def check_exit_code(results: Iterable[DerivationResult]) -> int:
         return 3
     return 0 if statuses <= {HOLDS} else 1
 
+
+def claim_summary(claims: list[Claim]) -> dict:
+    """Claims by status, and their steps by status."""
+    statuses = [c.status for c in claims]
+    steps = [s.verdict.status for c in claims for s in c.steps if s.verdict]
+    return {"claims": len(claims), "holds": statuses.count(HOLDS), "fails": statuses.count(FAILS),
+            "undecided": statuses.count(UNDECIDED), "unparsable": statuses.count(UNPARSABLE),
+            "errors": statuses.count(ERROR),
+            "steps": len(steps), "steps_hold": steps.count(HOLDS),
+            "steps_fail": steps.count(FAILS), "steps_undecided": steps.count(UNDECIDED)}
+
+
+def claim_exit_code(claims: list[Claim]) -> int:
+    """3 an internal error, 2 an unparsable claim, 0 every claim holds, 1 otherwise."""
+    statuses = {c.status for c in claims}
+    if ERROR in statuses:
+        return 3
+    if UNPARSABLE in statuses:
+        return 2
+    return 0 if statuses <= {HOLDS} else 1

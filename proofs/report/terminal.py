@@ -1,13 +1,15 @@
-"""The terminal report: the table of ``diffproof check`` (README 'Quick start').  Text only: the
-command prints it through :func:`proofs.output.say`, which escapes control characters."""
+"""The terminal reports: the table of ``diffproof check`` and the claims of ``diffproof claim``
+(README 'Quick start', 'Checking claims written in LaTeX').  Text only: the commands print it
+through :func:`proofs.output.say`, which escapes control characters."""
 from __future__ import annotations
 
 from collections import Counter
 
 from derive.derivation import HOLDS
 from proofs.checker import DerivationResult
-from proofs.report.points import format_point
-from proofs.report.summary import check_summary
+from proofs.claims.steps import Claim
+from proofs.report.points import SIDES, format_point
+from proofs.report.summary import check_summary, claim_summary
 
 MARK = {"holds": "ok", "fails": "FAIL", "undecided": "??"}
 
@@ -53,3 +55,48 @@ def _methods(result: DerivationResult) -> str:
     counts = Counter(r.verdict.method for r in result.steps if r.verdict.status == HOLDS)
     return ", ".join(f"{method} {n}" for method, n in counts.most_common()) or "-"
 
+
+def claim_report(claims: list[Claim]) -> str:
+    """Each claim with its status and text, then each step: its verdict and reading, the
+    counterexample (coordinates, implied values, both sides), the relations used, the reason;
+    then the totals."""
+    lines = []
+    for claim in claims:
+        where = f" (line {claim.line})" if claim.line else ""
+        text = " ".join(claim.latex.split())
+        lines.append(f"claim {claim.index}{where}: {claim.status}")
+        lines.append(f"  {text[:160]}{'...' if len(text) > 160 else ''}")
+        if claim.error:
+            lines.append("  error: " + claim.error.replace("\n", "\n         "))
+            continue
+        if claim.internal:
+            lines.append(f"  internal error: {claim.internal} (a bug in diffproof: please report "
+                         "it with this claim)")
+            continue
+        if claim.reason:
+            lines.append(f"  reason: {claim.reason}")
+        first = claim.first_failure()
+        for step in claim.steps:
+            v = step.verdict
+            marker = "  <- first failing step" if first is step else ""
+            source = step.source if len(step.source) <= 100 else step.source[:97] + "..."
+            reading = v.details.get("reading")
+            how = f"{v.method}, {reading}" if reading else v.method
+            lines.append(f"  step {step.index} [{v.status} ({how})]: {source}{marker}")
+            if v.counterexample:
+                lines.append(f"      counterexample: {format_point(v.counterexample, skip=SIDES)}")
+                lines.append(f"      {format_point(v.counterexample, only=('lhs', 'rhs'))}")
+            for used in v.details.get("relations", []):
+                lines.append(f"      using {used}")
+            if v.reason and v.status != HOLDS:
+                lines.append(f"      reason: {v.reason}")
+            elif v.status == HOLDS and step.elided:
+                lines.append(f"      ({v.reason})")
+            elif v.status == HOLDS and v.method == "numeric":
+                lines.append(f"      ({v.reason or 'numeric evidence, not a proof'})")
+    s = claim_summary(claims)
+    lines.append(f"{s['claims']} claim(s): {s['holds']} hold, {s['fails']} fail, "
+                 f"{s['undecided']} undecided, {s['unparsable']} unparsable"
+                 f"{', ' + str(s['errors']) + ' internal error(s)' if s['errors'] else ''}; "
+                 f"{s['steps']} step(s)")
+    return "\n".join(lines)

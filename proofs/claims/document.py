@@ -33,6 +33,8 @@ class DocumentError(UsageError):
 
 @dataclass
 class Display:
+    """One displayed equation of a document: its LaTeX and the line it starts on (1-based)."""
+
     latex: str
     line: int
 
@@ -306,6 +308,8 @@ def split_lines(display: str) -> list[str]:
 
 
 def has_relation_safe(line: str) -> bool:
+    """Whether a line has a relation (=, \\le, ...); True when it cannot be tokenized, so such a
+    line starts a step of its own and its error is reported there."""
     try:
         return has_relation(line)
     except LatexParseError:

@@ -1,4 +1,5 @@
-"""Steps that hold in distribution: sums of independent standard normal noises (Luo Eqs. 63-68).
+"""Steps that hold in distribution: sums of independent standard normal noises (Luo Eqs. 63-68;
+README 'Steps that hold in distribution').
 
 Luo derives q(x_t | x_0) by unrolling x_t = sqrt(alpha_t) x_{t-1} + sqrt(1 - alpha_t) eps*_{t-1}
 and merging the noises: sqrt(a) eps_1 + sqrt(b) eps_2 is *distributed* as sqrt(a + b) eps for
@@ -6,40 +7,57 @@ independent standard normals (a sum of independent zero-mean Gaussians is a Gaus
 summed variance).  Such a step is false pointwise and true in distribution.
 
 The reading used here: when both sides are affine in standard normal noise symbols (eps, eps_k,
-eps*_{t-1}, z, z_i: :func:`is_noise`), distinct names being independent, and the two sides do not
-use the same noises, the step holds in distribution iff the deterministic parts are equal and the
-sums of squared noise coefficients (the variances) are equal.  A latent met on one side only
-(x_{t-1} against x_{t-2}, x_t against x_0) is first replaced by its forward law given a latent of
-the other side, with a fresh independent noise (Luo Eqs. 31, 69; DDPM Eqs. 2, 4): both sides are
-then laws given the same latent.
+eps*_{t-1}, z, z_i: :func:`.noises.is_noise`), distinct names being independent, and the two sides
+do not use the same noises, the step holds in distribution iff the deterministic parts are equal
+and the sums of squared noise coefficients (the variances) are equal.  A latent met on one side
+only (x_{t-1} against x_{t-2}, x_t against x_0) is first replaced by its forward law given a latent
+of the other side, with a fresh independent noise (Luo Eqs. 31, 69; DDPM Eqs. 2, 4): both sides
+are then laws given the same latent.  Both comparisons go through the safety net.
 """
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Callable
 
 import sympy as sp
 
 from derive import formulas as F
-from derive.derivation import FAILS, HOLDS, UNDECIDED, Verdict
+from derive.derivation import FAILS, HOLDS, UNDECIDED, Step, Verdict
 from derive.symbols import TABLE
+from proofs.checker import Options
+from proofs.claims.assumptions import Assumptions
+from proofs.claims.readings.noises import noises
+from proofs.claims.safety import check_relation_safely
+from proofs.claims.steps import VARIABLE_KEYS
 
 READING = "in distribution (independent standard normal noises)"
-_NOISE = re.compile(r"^(bar_)?(star_)?(eps|epsilon|varepsilon|z)(_[^']+)?$")
 
 
-def is_noise(symbol) -> bool:
-    """Whether a symbol names a standard normal noise: eps, eps_0, eps*_{t-1}, \\bar eps_{t-2}
-    (a merged noise, Ho et al.'s notation as in many notes), z, z_i; not the model's prediction
-    eps_theta, nor a hat/tilde eps."""
-    return isinstance(symbol, sp.Symbol) and "theta" not in symbol.name and \
-        bool(_NOISE.match(symbol.name))
-
-
-def noises(expr) -> set:
-    return {s for s in sp.sympify(expr).free_symbols if is_noise(s)}
+def in_distribution(lhs, rhs, assumptions: Assumptions, options: Options) -> Verdict | None:
+    """The verdict on the step ``lhs = rhs`` read in distribution, each comparison checked like
+    any step (the safety net), or None when that reading does not apply.  The reading must not
+    depend on which side a term stands: failing as written, the step is solved for its latest
+    latent and read again."""
+    def check(a, b):
+        return check_relation_safely(a, b, Step(b, "claim", relation="="), assumptions,
+                                     options, set())
+    verdict = _compare(lhs, rhs, assumptions.expand, check)
+    if verdict is not None:
+        return verdict
+    difference = sp.expand(assumptions.expand(lhs) - assumptions.expand(rhs))
+    for key in ("x_t", "x_tm1", "x_tm2"):
+        latent = TABLE[key]
+        slope = sp.diff(difference, latent)
+        if latent not in difference.free_symbols or slope.has(latent) or slope == 0:
+            continue
+        solved = sp.expand(latent - difference / slope)
+        verdict = _compare(latent, solved, assumptions.expand, check)
+        if verdict is not None:
+            relations = [f"the step solved for {latent.name}: {latent.name} = {solved}"]
+            return replace(verdict, details={**verdict.details, "relations": relations +
+                                             list(verdict.details.get("relations", []))})
+    return None
 
 
 @dataclass(frozen=True)
@@ -92,15 +110,18 @@ _ONE_STEP = {("x_t", "x_tm1"), ("x_tm1", "x_tm2")}
 _DDPM_PARAMETERS = ("alpha_t", "alpha_tm1", "abar_t", "abar_tm1", "beta_t", "t")
 
 
-def states_a_law(lhs, rhs, expand: Callable[[sp.Expr], sp.Expr]) -> bool:
+def states_a_law(lhs, rhs, assumptions: Assumptions) -> bool:
     """Whether ``x_s = <affine in x_r and noises>`` states a forward law of more than one step
     (x_t given x_{t-2} or x_0: Luo Eqs. 67, 69 with any noise name), to be checked in
     distribution rather than read as a definition of x_s.  The one-step forward line
     (x_t in terms of x_{t-1}) stays a definition, and so does a right side with parameters
-    outside the DDPM schedule (another process)."""
+    outside the DDPM schedule (another process), and any step once an assumption defines one
+    of the claim's variables."""
+    if any(TABLE[k] in assumptions.definitions for k in VARIABLE_KEYS):
+        return False
     allowed = {TABLE[k] for k in _DDPM_PARAMETERS}
     for side, other in ((lhs, rhs), (rhs, lhs)):
-        other = expand(sp.sympify(other))
+        other = assumptions.expand(other)
         if not isinstance(side, sp.Symbol) or not noises(other):
             continue
         givens = [(latent, given) for (latent, given) in laws()
@@ -160,8 +181,8 @@ def _affine(expr, noise_symbols) -> tuple[sp.Expr, dict] | None:
 Checker = Callable[[sp.Expr, sp.Expr], Verdict]
 
 
-def in_distribution(lhs, rhs, expand: Callable[[sp.Expr], sp.Expr],
-                    check: Checker) -> Verdict | None:
+def _compare(lhs, rhs, expand: Callable[[sp.Expr], sp.Expr],
+             check: Checker) -> Verdict | None:
     """The verdict on ``lhs = rhs`` read in distribution, or None when that reading does not
     apply (a side without noise, not affine, or both sides use the same noises and no latent is
     eliminated).  expand substitutes definitions; check(a, b) decides a = b (symbolic, then a
@@ -213,6 +234,3 @@ def in_distribution(lhs, rhs, expand: Callable[[sp.Expr], sp.Expr],
 
 def _show(expr) -> str:
     return str(sp.simplify(expr)) if sp.count_ops(expr) < 40 else str(expr)
-
-
-__all__ = ["READING", "in_distribution", "is_noise", "laws", "noises", "states_a_law"]

@@ -1,0 +1,18 @@
+"""Checking claims written in LaTeX (``diffproof claim``): displays of a .tex/.md file, or one
+formula (README 'Checking claims written in LaTeX').
+
+A display (``$$...$$``, ``\\[...\\]``, ``equation``, ``align``, ``aligned``, ``gather``, starred or
+not) is one claim; a chain ``a &= b \\\\ &= c`` has one step per link.  ``% assume:`` lines give
+bounds, orderings and definitions.  One module per idea:
+
+- :mod:`.run`: the entry points, :func:`~.run.check_text` and :func:`~.run.check_file_text`;
+- :mod:`.document`: reading a document: its displays, its ``% assume:`` lines, a display's lines;
+- :mod:`.assumptions`: the assumptions, and the domains of symbols no assumption bounds;
+- :mod:`.steps`: a claim and its steps, parsed from a display, and its elided links;
+- :mod:`.pipeline`: one claim, and the numbered stages of one step's check;
+- :mod:`.readings`: the readings a step may get (built-in relations, the model mean, Tweedie,
+  schedules, definitions, in distribution, ``\\propto`` in any variable);
+- :mod:`.safety`: the numeric safety net around :func:`proofs.checker.check_relation`.
+
+Reports (terminal, JSON) are in :mod:`proofs.report`.
+"""

@@ -1,0 +1,346 @@
+"""The assumptions of a claim: ``% assume:`` lines and ``--assume`` options (README 'Assumptions
+and definitions').
+
+Bounds (``0 < a < 1``, ``h > 0``, ``u \\in (0, 1)``, ``n \\in \\mathbb{N}``) and orderings
+(``a < b``) are read first, then definitions in order: symbols (``x_0 = ...``; ``\\sigma_t^2 = v``
+defines the positive ``\\sigma_t``) and functions (``g(t) = ...``).  Bounds narrow a built-in
+symbol's domain (widening it is an error); a new symbol gets SymPy assumptions to match its bounds.
+Restating a built-in definition is accepted, contradicting one is an error.
+
+Also here: the domains of symbols no assumption bounds (:func:`unknown_symbols`,
+:func:`with_domains`), which the safety net searches as positive first.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import sympy as sp
+
+from derive.latex.context import Context
+from derive.latex.tokens import LatexParseError, tokenize
+from derive.notation_reader import (new_context, parse_expression, parse_function_definition,
+                                    parse_relation)
+from derive.symbols import (GUESSED, TABLE, Domain, SymbolSpec, SymbolTable,
+                            _unit_interval_form)
+from derive.decide.zero import is_zero
+from proofs.claims.document import MAX_DISPLAY_CHARS, has_relation_safe
+
+
+class AssumptionError(LatexParseError):
+    """An assumption line diffproof cannot use."""
+
+
+@dataclass
+class Assumptions:
+    """The parsing context plus what the checker needs: definitions, domains, unknown symbols."""
+
+    context: Context
+    definitions: dict = field(default_factory=dict)
+    texts: list[str] = field(default_factory=list)
+
+    @property
+    def table(self) -> SymbolTable:
+        """The symbol table of the context: the built-in one with the assumptions' bounds."""
+        return self.context.table
+
+    def expand(self, expr) -> sp.Expr:
+        """``expr`` with every definition (the table's and the assumptions') substituted."""
+        return self.table.expand_definitions(sp.sympify(expr), self.definitions)
+
+    def free(self, expr) -> set:
+        """The free symbols of ``expr`` once every definition is substituted."""
+        return self.expand(expr).free_symbols
+
+
+def read_assumptions(lines: list[str], table: SymbolTable = TABLE) -> Assumptions:
+    """Build the context from ``% assume:`` texts: bounds first, then definitions, in order.
+    Raises AssumptionError (a LatexParseError) for a line that cannot be used."""
+    context = new_context(copy_table(table))
+    result = Assumptions(context, texts=list(lines))
+    pending = []
+    for text in lines:
+        if len(text) > MAX_DISPLAY_CHARS:
+            raise AssumptionError(f"an assumption has {len(text)} characters; at most "
+                                  f"{MAX_DISPLAY_CHARS} are read", text[:80], 0)
+        for part in _split_assumption(text):
+            if _is_definition(part, context):
+                pending.append(part)
+            else:
+                _apply_bound(part, result)
+    for part in pending:
+        _apply_definition(part, result)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# domains
+# ---------------------------------------------------------------------------------------------
+def copy_table(table: SymbolTable) -> SymbolTable:
+    """A copy of ``table`` whose specs, definitions and orderings can change without touching it."""
+    return SymbolTable(dict(table.specs), dict(table.definitions), list(table.orderings))
+
+
+def make_domain(lo=None, hi=None, lo_open=True, hi_open=True, integer=False) -> Domain:
+    """The domain of a symbol bounded by an assumption, with the simple values a counterexample
+    search tries first."""
+    return Domain(None if lo is None else float(lo), None if hi is None else float(hi),
+                  lo_open, hi_open, simple=_simple_values(lo, hi, lo_open, hi_open),
+                  integer=integer)
+
+
+def _simple_values(lo, hi, lo_open, hi_open) -> tuple[Fraction, ...]:
+    """Up to 7 simple rationals inside the bounds: the middle and thirds of an interval, steps
+    from one end, then 1/2, 1, 2, ... when they fit."""
+    candidates = [Fraction(1, 2), Fraction(1), Fraction(2), Fraction(1, 3), Fraction(3),
+                  Fraction(-1), Fraction(-2), Fraction(1, 4), Fraction(3, 4), Fraction(0)]
+    if lo is not None and hi is not None:
+        width = Fraction(hi) - Fraction(lo)
+        candidates = [Fraction(lo) + width * f for f in (Fraction(1, 2), Fraction(1, 3),
+                                                         Fraction(2, 3), Fraction(1, 4),
+                                                         Fraction(3, 4))] + candidates
+    elif lo is not None:
+        candidates = [Fraction(lo) + f for f in (Fraction(1), Fraction(1, 2), Fraction(2),
+                                                 Fraction(3))] + candidates
+    elif hi is not None:
+        candidates = [Fraction(hi) - f for f in (Fraction(1), Fraction(1, 2), Fraction(2))] + candidates
+    domain = Domain(lo, hi, lo_open, hi_open)
+    out = []
+    for c in candidates:
+        if domain.contains(float(c)) and c not in out:
+            out.append(c)
+    return tuple(out[:7])
+
+
+def unknown_symbols(lhs, rhs, assumptions: Assumptions) -> set[sp.Symbol]:
+    """The symbols of ``lhs``, ``rhs`` (definitions expanded) with no known domain: neither in the
+    table nor bounded by an assumption (integers excepted)."""
+    table = assumptions.table
+    free = assumptions.free(lhs) | assumptions.free(rhs)
+    return {s for s in free if isinstance(s, sp.Symbol) and not isinstance(s, sp.Dummy)
+            and table.spec(s) is None and not s.is_integer}
+
+
+def with_domains(table: SymbolTable, symbols, domain: Domain) -> SymbolTable:
+    """``table`` with ``symbols`` (of unknown domain) given ``domain`` (the same table when there
+    are none)."""
+    if not symbols:
+        return table
+    copy = copy_table(table)
+    for symbol in symbols:
+        key = f"{GUESSED}{symbol.name}"
+        copy.specs[key] = SymbolSpec(key, symbol, symbol.name, "domain unknown", domain, None)
+    return copy
+
+
+# ---------------------------------------------------------------------------------------------
+# reading one assumption
+# ---------------------------------------------------------------------------------------------
+def _number(expr) -> sp.Expr | None:
+    if expr is None:
+        return None
+    expr = sp.sympify(expr)
+    if expr.is_number and expr.is_finite and expr.is_real:
+        return expr
+    return None
+
+
+def _commas(text: str) -> list[str]:
+    """``text`` split at its commas outside brackets (an escaped ``\\,`` is a space, not a comma)."""
+    pieces, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += ch in "({["
+        depth -= ch in ")}]"
+        if ch == "," and depth == 0 and text[i - 1:i] != "\\":
+            pieces.append(text[start:i])
+            start = i + 1
+    pieces.append(text[start:])
+    return pieces
+
+
+def _split_assumption(text: str) -> list[str]:
+    """``a > 0, b > 0`` -> two parts: split at the commas at depth 0 that end a relation (one
+    pass; each comma-separated piece is tokenized once, so the work is linear in the length)."""
+    pieces = _commas(text)
+    parts, current, related = [], [], False
+    for number, piece in enumerate(pieces):
+        current.append(piece)
+        related = related or has_relation_safe(piece)
+        if related and number + 1 < len(pieces):
+            parts.append(",".join(current))
+            current, related = [], False
+    parts.append(",".join(current))
+    return [p.strip().rstrip(".") for p in parts if p.strip()]
+
+
+def _is_definition(text: str, context: Context) -> bool:
+    """One =, :=, \\coloneqq, \\triangleq or \\equiv and no < or >: a definition (read after
+    every bound)."""
+    try:
+        tokens = tokenize(text)
+    except LatexParseError:
+        return False
+    ops = [t for t in tokens if (t.kind == "op" and t.value in ("=", ":=")) or
+           (t.kind == "cmd" and t.value in ("\\coloneqq", "\\triangleq", "\\equiv"))]
+    return len(ops) == 1 and not any(t.kind == "op" and t.value in "<>" for t in tokens)
+
+
+def _apply_definition(text: str, result: Assumptions) -> None:
+    """A function definition ``g(t) = ...`` or a symbol definition ``y = ...`` (``s^2 = v``
+    defines the positive s); a restated built-in definition is checked, not stored."""
+    context = result.context
+    function = parse_function_definition(text, context)
+    if function is not None:
+        key, fdef = function
+        context.functions[key] = fdef
+        return
+    relation = parse_relation(text, context=context)
+    lhs, rhs = relation.lhs, relation.rhs
+    if isinstance(lhs, sp.Pow) and lhs.exp == 2 and isinstance(lhs.base, sp.Symbol):
+        # sigma_t^2 = v defines the positive symbol sigma_t = sqrt(v)
+        symbol = lhs.base
+        if result.table.spec(symbol) is None:
+            _set_domain(symbol, 0, None, True, True, text, result)
+            symbol = next(s for s in context.symbols.values() if s.name == symbol.name)
+        elif not symbol.is_positive:
+            raise AssumptionError(f"assumption '{text}': {symbol} is not positive; define "
+                                  f"{symbol} itself", text, 0)
+        lhs, rhs = symbol, sp.sqrt(rhs)
+    if not isinstance(lhs, sp.Symbol):
+        raise AssumptionError(f"assumption '{text}': a definition needs a single symbol or a "
+                              "function f(t) on the left", text, 0)
+    if lhs in rhs.free_symbols:
+        raise AssumptionError(f"assumption '{text}': a definition may not refer to itself", text, 0)
+    table_value = result.table.definitions.get(lhs)
+    if table_value is not None:
+        same, _ = is_zero(result.table.expand_definitions(table_value) -
+                          result.table.expand_definitions(rhs), result.table, 1.0)
+        if not same:
+            raise AssumptionError(
+                f"assumption '{text}' contradicts the built-in definition {lhs} = {table_value}",
+                text, 0)
+        return
+    result.definitions[lhs] = rhs
+
+
+def _apply_bound(text: str, result: Assumptions) -> None:
+    """A bound by numbers (``0 < a \\le 1``), an ordering of two symbols (``a < b``) or a
+    membership (``a \\in (0, 1)``)."""
+    context = result.context
+    membership = re.match(r"^(.*)\\in\s*(.+)$", text)
+    if membership:
+        _apply_membership(membership.group(1), membership.group(2), text, result)
+        return
+    relation = parse_relation(text, context=context)
+    terms, ops = relation.terms, relation.ops
+    if any(op not in ("<", "<=", ">", ">=") for op in ops):
+        raise AssumptionError(f"assumption '{text}': use <, \\le, >, \\ge, \\in or a definition",
+                              text, 0)
+    if all(op in (">", ">=") for op in ops):
+        terms, ops = terms[::-1], [{">": "<", ">=": "<="}[op] for op in ops[::-1]]
+    if any(op in (">", ">=") for op in ops):
+        raise AssumptionError(f"assumption '{text}': mixed directions", text, 0)
+    symbols = [i for i, term in enumerate(terms) if _number(term) is None]
+    if len(symbols) == 2 and len(terms) == 2 and all(isinstance(t, sp.Symbol) for t in terms):
+        small, large = terms
+        for s in (small, large):
+            _ensure_spec(s, result)
+        result.table.order(small, large)
+        return
+    if len(symbols) != 1 or not isinstance(terms[symbols[0]], sp.Symbol):
+        raise AssumptionError(f"assumption '{text}': bound one symbol by numbers "
+                              "(0 < a < 1) or order two symbols (a < b)", text, 0)
+    index = symbols[0]
+    symbol = terms[index]
+    lo = hi = None
+    lo_open = hi_open = True
+    if index > 0:
+        lo, lo_open = _number(terms[index - 1]), ops[index - 1] == "<"
+    if index + 1 < len(terms):
+        hi, hi_open = _number(terms[index + 1]), ops[index] == "<"
+    _set_domain(symbol, lo, hi, lo_open, hi_open, text, result)
+
+
+def _apply_membership(left: str, right: str, text: str, result: Assumptions) -> None:
+    """``a, b \\in S`` for S one of R, R_{>0}, N or Z (integers from 1) or an interval of
+    numbers."""
+    right = right.strip().rstrip(".")
+    names = [n.strip() for n in _commas(left) if n.strip()]
+    lo = hi = None
+    lo_open = hi_open = True
+    integer = False
+    compact = right.replace(" ", "")
+    if re.fullmatch(r"\\mathbb\{R\}", compact):
+        pass
+    elif re.fullmatch(r"\\mathbb\{R\}(_\{?(>0|\+)\}?|\^\+|\^\{\+\}|_\+)", compact):
+        lo = 0
+    elif re.fullmatch(r"\\mathbb\{[NZ]\}(_\{?(>0|\+)\}?|\^\+)?", compact):
+        integer = True
+        lo, lo_open = 1, False
+    else:
+        interval = re.fullmatch(r"(\(|\[|\\left\(|\\left\[|\\left\])(.+),(.+?)(\)|\]|\\right\)|"
+                                r"\\right\]|\\right\[|\[)", compact)
+        if not interval:
+            raise AssumptionError(f"assumption '{text}': use \\mathbb{{R}}, \\mathbb{{R}}_{{>0}}, "
+                                  "\\mathbb{N} or an interval (a, b), [a, b]", text, 0)
+        lo = _number(parse_expression(interval.group(2), context=result.context))
+        hi = _number(parse_expression(interval.group(3), context=result.context))
+        if lo is None or hi is None:
+            raise AssumptionError(f"assumption '{text}': interval ends must be numbers", text, 0)
+        lo_open = interval.group(1).endswith("(") or interval.group(1).endswith("]")
+        hi_open = interval.group(4).endswith(")") or interval.group(4).endswith("[")
+    for name in names:
+        symbol = parse_expression(name, context=result.context)
+        if not isinstance(symbol, sp.Symbol):
+            raise AssumptionError(f"assumption '{text}': {name} is not a symbol", text, 0)
+        _set_domain(symbol, lo, hi, lo_open, hi_open, text, result, integer)
+
+
+def _ensure_spec(symbol: sp.Symbol, result: Assumptions) -> None:
+    if result.table.spec(symbol) is None:
+        _set_domain(symbol, None, None, True, True, "", result)
+
+
+def _set_domain(symbol, lo, hi, lo_open, hi_open, text, result: Assumptions, integer=False):
+    """Narrow a built-in symbol's domain to the bounds (never widen it), or declare a user symbol
+    with them, recreated with matching SymPy assumptions (real; positive, nonnegative, integer)."""
+    if any(bound is not None and not abs(bound) < 10 ** 300 for bound in (lo, hi)):
+        raise AssumptionError(f"assumption '{text}': bounds must lie between -10^300 and 10^300",
+                              text, 0)
+    table = result.table
+    spec = table.spec(symbol)
+    if spec is not None:
+        known = spec.domain
+        widens = (lo is not None and known.lo is not None and lo < known.lo) or \
+                 (hi is not None and known.hi is not None and hi > known.hi)
+        if widens:
+            raise AssumptionError(
+                f"assumption '{text}' widens the built-in domain of {spec.key} "
+                f"({known.describe(spec.key)})", text, 0)
+        if lo is None and known.lo is not None:      # the bounds add up: u > 0 and u < 1
+            lo, lo_open = known.lo, known.lo_open
+        if hi is None and known.hi is not None:
+            hi, hi_open = known.hi, known.hi_open
+        domain = make_domain(lo, hi, lo_open, hi_open, integer or known.integer)
+        table.specs[spec.key] = SymbolSpec(spec.key, spec.symbol, spec.latex, spec.meaning,
+                                           domain, spec.positive_form)
+        return
+    # a user symbol: recreate it with SymPy assumptions matching the bound
+    domain = make_domain(lo, hi, lo_open, hi_open, integer)
+    key = next((k for k, s in result.context.created.items() if s == symbol), None)
+    assumptions = {"real": True}
+    if integer:
+        assumptions["integer"] = True
+    if lo is not None and lo >= 0:
+        assumptions["positive" if (lo > 0 or lo_open) else "nonnegative"] = True
+    new = sp.Symbol(symbol.name, **assumptions)
+    if key is not None:
+        result.context.symbols[key] = new
+        del result.context.created[key]
+    spec_key = f"user:{new.name}"
+    table.specs[spec_key] = SymbolSpec(spec_key, new, new.name, "declared by an assumption",
+                                       domain, None)
+    if lo is not None and hi is not None and lo == 0 and hi == 1 and lo_open and hi_open:
+        table.specs[spec_key] = SymbolSpec(spec_key, new, new.name, "declared by an assumption",
+                                           domain, _unit_interval_form)

@@ -1,0 +1,248 @@
+"""Checking one claim: its steps, each in a worker of its own, through numbered stages.
+
+:func:`check_claim` parses the display into steps (:mod:`proofs.claims.steps`) and checks every
+step in a worker under the hard limit; :func:`check_step` turns what SymPy cannot do into
+``undecided``, and :func:`_check_step` applies the rules of the README one stage at a time, each
+stage citing the section that states it: the relation, the readings of the step's symbols
+(:mod:`proofs.claims.readings`), the safety net around the checker (:mod:`proofs.claims.safety`),
+and the readings tried when the pointwise verdict is not ``holds``.
+"""
+from __future__ import annotations
+
+import time
+from functools import partial
+
+import sympy as sp
+
+from derive.decide.budget import library_site, run_each
+from derive.derivation import FAILS, HOLDS, UNDECIDED, Step, Verdict
+from derive.latex.parser import ELLIPSIS
+from derive.latex.tokens import LatexParseError
+from derive.symbols import TABLE
+from proofs.checker import NotCheckable, Options, library_failure, verdict_from_outcome
+from proofs.claims.assumptions import Assumptions
+from proofs.claims.readings.definitions import DEFINITION, reads_as_definition
+from proofs.claims.readings.distribution import in_distribution, states_a_law
+from proofs.claims.readings.model_mean import ambiguous_model_mean, model_mean, with_model_mean
+from proofs.claims.readings.propto import propto_any
+from proofs.claims.readings.reparametrization import builtin_relation, with_relation
+from proofs.claims.readings.tweedie import (CONDITIONAL_E_TEXT, has_conditional_expectation,
+                                            marginal_score, tweedie, tweedie_reading)
+from proofs.claims.safety import check_relation_safely, opaque
+from proofs.claims.steps import (VARIABLE_KEYS, Claim, ClaimStep, build_steps, latex_text,
+                                 settle_elided)
+
+# the relations checked, as the checker names them ("<" and ">" are strict)
+_REL = {"=": "=", ":=": "=", "propto": "propto", "<=": "<=", ">=": ">=", "<": "<", ">": ">"}
+
+
+def check_claim(latex: str, assumptions: Assumptions, index: int = 1, line: int | None = None,
+                options: Options | None = None) -> Claim:
+    """Parse one display and check each of its steps in a worker under ``options.limit``;
+    unparsable input gives a Claim with ``error`` set."""
+    claim = Claim(index, latex, line)
+    try:
+        claim.steps = build_steps(latex, assumptions)
+    except LatexParseError as error:
+        claim.error = str(error)
+        return claim
+    options = options or Options()
+    subject = claim.steps[0].lhs if claim.steps else None
+    pending = [step for step in claim.steps if step.verdict is None]
+    tasks = [partial(check_elided, step, subject, assumptions, options) if step.elided else
+             partial(check_step, step, assumptions, options) for step in pending]
+    for step, outcome in zip(pending, run_each(tasks, options.limit)):
+        step.verdict = verdict_from_outcome(outcome)
+    first = claim.steps[0] if claim.steps else None
+    if first is not None and len(claim.steps) > 1 and first.verdict.method == DEFINITION:
+        # "g(t) &= A \\ &= B": the first link names A; the chain's content is A = B
+        first.verdict = Verdict(HOLDS, DEFINITION, seconds=first.verdict.seconds, reason=(
+            "the first link of the chain names the expression on its right; the rest of the "
+            "chain is checked (" + first.verdict.reason + ")"))
+    settle_elided(claim.steps)
+    return claim
+
+
+def check_elided(step: ClaimStep, subject, assumptions: Assumptions, options: Options) -> Verdict:
+    """``A = \\ldots = B``: the elided steps are not checked; the link holds when the chain's
+    subject S (its first left side, e.g. x_t) equals B (pointwise, or in distribution through the
+    forward laws), since S = A by the links above.  If S = B is refuted and S is a latent, the
+    chain's conclusion is false and this link is where it goes wrong."""
+    started = time.perf_counter()
+    if subject is None or subject is ELLIPSIS or step.lhs is None:
+        verdict = Verdict(UNDECIDED, "none", reason="steps elided with \\ldots, and the chain has "
+                                                    "no subject to compare the next line with")
+    else:
+        probe = ClaimStep(step.index, subject, "=", step.rhs, source=step.source)
+        verdict = check_step(probe, assumptions, options, elided=True)
+        shown = latex_text(subject)
+        probe_reading = verdict.details.get("reading", "pointwise")
+        verdict.details = dict(verdict.details, reading=f"elided (\\ldots), checked as {shown} = "
+                               f"the right side, {probe_reading}")
+        if verdict.status == HOLDS:
+            verdict.reason = (f"steps elided with \\ldots are not checked; the link holds because "
+                              f"{shown} = (the right side) holds ({verdict.method}, "
+                              f"{probe_reading}) and {shown} = (the left side) by the links above" +
+                              (f"; {verdict.reason}" if verdict.reason else ""))
+        elif verdict.status == FAILS and subject in {TABLE[k] for k in VARIABLE_KEYS}:
+            verdict.reason = (f"steps elided with \\ldots; the right side is not equal to the "
+                              f"chain's subject {shown}" +
+                              (f": {verdict.reason}" if verdict.reason else ""))
+        else:
+            verdict = Verdict(UNDECIDED, verdict.method, details=verdict.details, reason=(
+                f"steps elided with \\ldots are not checked, and {shown} = (the right side) was "
+                f"not decided" + (f": {verdict.reason}" if verdict.reason else "")))
+    verdict.seconds = time.perf_counter() - started
+    return verdict
+
+
+def check_step(step: ClaimStep, assumptions: Assumptions, options: Options,
+               elided: bool = False) -> Verdict:
+    """The verdict on one step (:func:`_check_step`), timed.  A step the checker cannot state or
+    SymPy cannot evaluate is undecided with the reason; any other exception is a bug and
+    propagates (the worker reports it as an internal error, exit 3)."""
+    started = time.perf_counter()
+    try:
+        verdict = _check_step(step, assumptions, options, elided)
+    except NotCheckable as why:
+        verdict = Verdict(UNDECIDED, "none", reason=str(why))
+    except Exception as error:  # noqa: BLE001 - SymPy cannot do it: undecided; else a bug
+        if not library_failure(error):
+            raise
+        verdict = Verdict(UNDECIDED, "none", reason=f"SymPy could not evaluate the step "
+                                                    f"({library_site(error)}: {error})")
+    if verdict.status == FAILS:
+        verdict = _across_index_chains(verdict, step, assumptions)
+    verdict.seconds = time.perf_counter() - started
+    return verdict
+
+
+def _across_index_chains(verdict: Verdict, step: ClaimStep, assumptions: Assumptions) -> Verdict:
+    """Schedule members of different index chains (alphabar_T and alphabar_t) are sampled as
+    unrelated, though their indices are ordered (t <= T): a refutation that uses two chains may
+    need an order no claim allows, so it is undecided, naming the chains (never a false fail)."""
+    symbols = set()
+    for side in (step.lhs, step.rhs):
+        if isinstance(side, sp.Basic):
+            symbols |= side.free_symbols
+            symbols |= assumptions.free(side)
+    chains = assumptions.table.family_chains(symbols)
+    if len(chains) < 2:
+        return verdict
+    shown = " and ".join(c or "constant indices" for c in chains)
+    return Verdict(UNDECIDED, verdict.method, counterexample=verdict.counterexample,
+                   details=verdict.details, reason=(
+                       f"the refutation relates schedule members of different indices ({shown}), "
+                       "taken as unrelated although their order may be known (e.g. t <= T, so "
+                       "abar_T <= abar_t); state the relation with % assume: or use one index"
+                       + (f"; {verdict.reason}" if verdict.reason else "")))
+
+
+def _check_step(step: ClaimStep, assumptions: Assumptions, options: Options,
+                elided: bool = False) -> Verdict:
+    """The stages of one step's check; the first stage that decides returns its verdict, with
+    the built-in relations it used (``details['relations']``, printed as ``using ...``)."""
+    # 1. The relation: =, :=, \propto, \le, \ge, <, > are checked; \approx, \neq and membership
+    #    are undecided (README 'Checking claims written in LaTeX')
+    relation = _REL.get(step.relation)
+    if relation is None:
+        why = {"approx": "an approximation (\\approx) is not an identity",
+               "!=": "\\neq claims are not checked", "in": "membership is not checked"}
+        return Verdict(UNDECIDED, "none", reason=why.get(step.relation,
+                                                         f"relation {step.relation} not checked"))
+    # 2. Squared norms of real expressions are squares; parts no number can evaluate (undefined
+    #    functions) are set aside for a proof (README 'Built-in relations, definitions and
+    #    unknown functions', Model mean and Unknown functions)
+    lhs, rhs = _even_norms(sp.sympify(step.lhs)), _even_norms(sp.sympify(step.rhs))
+    unsupported = opaque(lhs) | opaque(rhs)
+    # 3. \propto: in the variables of the densities met so far, else of every variable present;
+    #    with several and no density to choose, in any of them (README 'Checking claims written
+    #    in LaTeX')
+    wrt: tuple = ()
+    if relation == "propto":
+        free = lhs.free_symbols | rhs.free_symbols
+        wrt = tuple(v for v in step.wrt if v in free)
+        if not wrt:
+            wrt = tuple(TABLE[k] for k in VARIABLE_KEYS if TABLE[k] in free)
+        if not step.wrt_known and len(wrt) > 1:
+            return propto_any(lhs, rhs, wrt[:3], assumptions, options, unsupported)
+        if not wrt:
+            return Verdict(UNDECIDED, "none", reason="\\propto needs a variable (x, x_t, x_{t-1}, "
+                                                     "...) on either side")
+    law = False
+    used: list[str] = []
+    base = assumptions           # without the reparametrization: what the Tweedie reading uses
+    # 4. E[. | x_t] is read with Tweedie's formula (README 'Built-in relations, definitions and
+    #    unknown functions', Marginal score)
+    if has_conditional_expectation(step.source):
+        used.append(CONDITIONAL_E_TEXT)
+    if relation != "propto":
+        # 5. mu_theta through its one kind of prediction; with several kinds, every reading
+        #    (README 'Built-in relations, definitions and unknown functions', Model mean)
+        kind, parametrizations = model_mean(lhs, rhs, assumptions)
+        if kind == "ambiguous":
+            return ambiguous_model_mean(parametrizations, assumptions,
+                                        lambda read: _check_step(step, read, options, elided))
+        if kind == "relation":
+            assumptions = base = with_model_mean(assumptions, parametrizations[0])
+            used.append(parametrizations[0].text)
+        # 6. x_t with the noise: x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps_0 (README 'Built-in
+        #    relations, definitions and unknown functions', Reparametrization)
+        builtin = builtin_relation(lhs, rhs, assumptions)
+        if builtin is not None:
+            assumptions = with_relation(assumptions, builtin)
+            used.append(builtin.text)
+        # 7. the marginal score: decided by what changes at fixed x_t, a failure read again with
+        #    Tweedie's formula (README 'Built-in relations, definitions and unknown functions',
+        #    Marginal score)
+        score = marginal_score(lhs, rhs, assumptions) if relation == "=" else None
+        if score is not None:
+            if score.status == FAILS:
+                score = tweedie_reading(score, lhs, rhs, relation, base, options)
+            return _using(score, used)
+        # 8. a step that names an undefined quantity defines it: undecided (definition), unless
+        #    it states a forward law (README 'Built-in relations, definitions and unknown
+        #    functions', Definitions; 'Steps that hold in distribution', Latents)
+        law = relation == "=" and not elided and states_a_law(lhs, rhs, assumptions)
+        definition = reads_as_definition(lhs, rhs, assumptions) \
+            if relation == "=" and not elided and not law and \
+            tweedie(lhs, rhs, base) is None else None
+        if definition is not None:
+            return Verdict(UNDECIDED, DEFINITION, reason=definition)
+    # 9. the relation itself, through the safety net (README 'Verdicts and the safeguards
+    #    against refuting a true claim')
+    claim_step = Step(rhs, "claim", relation=relation, wrt=wrt)
+    verdict = check_relation_safely(lhs, rhs, claim_step, assumptions, options, unsupported)
+    # 10. an equality that does not hold pointwise, read in distribution (README 'Steps that
+    #     hold in distribution')
+    if relation == "=" and verdict.status != HOLDS and not unsupported:
+        distribution = in_distribution(lhs, rhs, assumptions, options)
+        if distribution is not None:
+            verdict = distribution
+        elif law:
+            verdict = Verdict(UNDECIDED, verdict.method, reason=(
+                "reads as a forward law (a latent given an earlier one) but is not affine in "
+                "standard normal noises, so it was not compared in distribution"))
+    # 11. still failing, with the marginal score: read in conditional expectation given x_t
+    #     (README 'Built-in relations, definitions and unknown functions', Marginal score)
+    if verdict.status == FAILS and relation != "propto":
+        verdict = tweedie_reading(verdict, lhs, rhs, relation, base, options)
+    return _using(verdict, used)
+
+
+def _even_norms(expr):
+    """|a|^2 -> a^2 (and other even powers) when every symbol of a is real: the squared norms of
+    the loss weights (Luo Eqs. 99, 130, 148) then simplify symbolically."""
+    def even_abs(node):
+        return (isinstance(node, sp.Pow) and isinstance(node.base, sp.Abs) and
+                node.exp.is_integer and node.exp.is_even and
+                all(s.is_real for s in node.base.args[0].free_symbols) and
+                not node.base.args[0].has(sp.I))
+    return expr.replace(even_abs, lambda node: node.base.args[0] ** node.exp)
+
+
+def _using(verdict: Verdict, used: list[str]) -> Verdict:
+    """The verdict with the built-in relations the step was read under."""
+    if used:
+        verdict.details["relations"] = list(used)
+    return verdict

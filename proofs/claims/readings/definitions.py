@@ -1,0 +1,116 @@
+"""Steps that define a name rather than state an identity, and unknown functions at one point
+(README 'Built-in relations, definitions and unknown functions').
+
+- *definitions*: a step whose one side is an undefined name (``g(t)``, ``x_t``, ``\\sigma_t^2``:
+  no built-in value, no assumption) absent from the other side, or in which an undefined
+  quantity (g(t), f(t), lambda(t), a user symbol with no bound) occurs on one side only, defines
+  it: ``undecided (definition)`` with the ``% assume:`` to add, never ``fails``;
+- *unknown functions*: the values and derivatives of ``f`` at one point are arbitrary numbers, so
+  a claim about every ``f`` is checked with them as free symbols (:func:`generic_values`).
+
+Standard normal noises (:mod:`.noises`) are not undefined quantities.
+"""
+from __future__ import annotations
+
+import sympy as sp
+
+from derive.symbols import GUESSED, TABLE
+from proofs.claims.assumptions import Assumptions
+from proofs.claims.readings.noises import is_noise
+from proofs.claims.steps import latex_text
+
+DEFINITION = "definition"
+# Symbols that name a quantity defined elsewhere (per SDE, per model, per paper section) rather
+# than a free parameter: a claim that merely equates one of them with a formula is a definition.
+UNDEFINED_QUANTITY_KEYS = ("g_t", "f_t", "S_t", "V_t", "lam", "score")
+
+
+def reads_as_definition(lhs, rhs, assumptions: Assumptions) -> str | None:
+    """Why ``lhs = rhs`` defines a name rather than states an identity, or None."""
+    table = assumptions.table
+    defined = set(table.definitions) | set(assumptions.definitions)
+    for side, other in ((lhs, rhs), (rhs, lhs)):
+        name = _named(side)
+        if name is None or name in defined:
+            continue
+        if isinstance(name, sp.Symbol) and name in assumptions.free(other):
+            continue
+        if isinstance(name, sp.core.function.AppliedUndef) and \
+                sp.sympify(other).has(name.func):
+            continue
+        shown = latex_text(name)
+        return (f"reads as a definition of {shown}, not an identity: {shown} is not defined "
+                f"(no built-in value, no assumption) and does not occur on the other side; "
+                f"to check it against a definition, state one: % assume: {shown} = ...")
+    loose = _undefined_quantities(assumptions) | _user_unknowns(lhs, rhs, assumptions)
+    left, right = assumptions.free(lhs), assumptions.free(rhs)
+    one_sided = sorted(((left ^ right) & loose), key=lambda s: s.name)
+    if one_sided:
+        names = ", ".join(latex_text(s) for s in one_sided)
+        return (f"{names} {'is' if len(one_sided) == 1 else 'are'} not defined (no built-in "
+                f"value, no assumption) and occur{'s' if len(one_sided) == 1 else ''} on one "
+                f"side only, so the claim constrains {names} rather than stating an identity; "
+                f"state a definition with % assume: {latex_text(min(one_sided, key=lambda s: len(s.name)))} = ...")
+    return None
+
+
+def _named(side):
+    """The name a side consists of: S, S^k, or an undefined function application f(...)."""
+    if isinstance(side, sp.Symbol):
+        return side
+    if isinstance(side, sp.Pow) and isinstance(side.base, sp.Symbol) and side.exp.is_Rational:
+        return side.base
+    if isinstance(side, sp.core.function.AppliedUndef):
+        return side
+    return None
+
+
+def _undefined_quantities(assumptions: Assumptions) -> set:
+    """The quantities defined elsewhere (UNDEFINED_QUANTITY_KEYS) and the symbols of unknown
+    domain, unless the table or an assumption defines them."""
+    table = assumptions.table
+    out = {TABLE[k] for k in UNDEFINED_QUANTITY_KEYS}
+    for spec in table.specs.values():
+        if spec.key.startswith(GUESSED):
+            out.add(spec.symbol)
+    return {s for s in out if s not in table.definitions and s not in assumptions.definitions}
+
+
+def _user_unknowns(lhs, rhs, assumptions: Assumptions) -> set:
+    """Symbols neither in the table nor bounded nor defined by an assumption."""
+    table = assumptions.table
+    free = assumptions.free(lhs) | assumptions.free(rhs)
+    return {s for s in free if isinstance(s, sp.Symbol) and not isinstance(s, sp.Dummy)
+            and table.spec(s) is None and not s.is_integer and not is_noise(s)}
+
+
+def generic_values(lhs, rhs):
+    """(lhs, rhs, names) with each undefined function value f(x) and derivative f'(x) replaced by
+    a free symbol, or None when that is not a faithful generalization: a claim about every
+    function f is then a claim about independent numbers, because the values and derivatives of
+    a function at one point are arbitrary.  Refused when a function is met at two different
+    arguments or inside an integral, sum, product or limit (values there are not independent)."""
+    both = sp.Tuple(sp.sympify(lhs), sp.sympify(rhs))
+    if both.has(sp.Integral, sp.Sum, sp.Product, sp.Limit):
+        return None
+    atoms, arguments = {}, {}
+    for node in sp.preorder_traversal(both):
+        if isinstance(node, sp.Derivative) and isinstance(node.expr, sp.core.function.AppliedUndef):
+            base = node.expr
+        elif isinstance(node, sp.core.function.AppliedUndef):
+            base = node
+        else:
+            continue
+        if arguments.setdefault(base.func, base.args) != base.args:
+            return None
+        if node not in atoms:
+            order = sum(n for _, n in node.variable_count) if node is not base else 0
+            name = f"{base.func.__name__}{chr(39) * order}({', '.join(map(str, base.args))})"
+            positive = base.func.__name__ in ("p", "q", "p_t", "p_theta")
+            atoms[node] = sp.Symbol(name, positive=True) if positive else sp.Symbol(name, real=True)
+    if not atoms:
+        return None
+    new = both.xreplace(atoms)
+    if new.has(sp.core.function.AppliedUndef, sp.Derivative):
+        return None
+    return new[0], new[1], sorted(s.name for s in atoms.values())

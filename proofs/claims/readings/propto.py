@@ -1,0 +1,30 @@
+"""``a \\propto b`` with no density to say in which variable (README 'Checking claims written in
+LaTeX', relations): proportional in any of the variables present."""
+from __future__ import annotations
+
+from derive.derivation import FAILS, HOLDS, Step, Verdict
+from proofs.checker import Options
+from proofs.claims.assumptions import Assumptions
+from proofs.claims.safety import check_relation_safely
+
+
+def propto_any(lhs, rhs, candidates, assumptions: Assumptions, options: Options,
+               unsupported: set) -> Verdict:
+    """Holds if proportional in one of the candidates (named in the reason), fails only if it
+    fails in each of them; otherwise the first verdict that is not a failure."""
+    verdicts = []
+    for variable in candidates:
+        verdict = check_relation_safely(lhs, rhs, Step(rhs, "claim", relation="propto",
+                                                       wrt=(variable,)),
+                                        assumptions, options, unsupported)
+        if verdict.status == HOLDS:
+            verdict.reason = (f"proportional as functions of {variable} (the variable is not "
+                              f"stated; {', '.join(map(str, candidates))} were tried)"
+                              + (f"; {verdict.reason}" if verdict.reason else ""))
+            return verdict
+        verdicts.append(verdict)
+    if all(v.status == FAILS for v in verdicts):
+        first = verdicts[0]
+        first.reason = f"not proportional in any of {', '.join(map(str, candidates))}"
+        return first
+    return next(v for v in verdicts if v.status != FAILS)

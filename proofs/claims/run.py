@@ -1,0 +1,86 @@
+"""The entry points of ``diffproof claim``: claims given as text (:func:`check_text`) or every
+display of a .tex/.md document (:func:`check_file_text`).
+
+Each claim is read and checked in a worker under the hard limit ``options.limit`` (CPU seconds),
+and each of its steps in a worker of its own (README 'Limits and safety'); this process never
+parses the text.  The assumptions are read in the claim's worker; an unusable one makes every
+claim unparsable, naming it.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import partial
+
+from derive.decide.budget import ERROR as RUN_ERROR, run_each
+from derive.derivation import UNDECIDED
+from derive.latex.tokens import LatexParseError
+from derive.symbols import TABLE, SymbolTable
+from proofs.checker import Options
+from proofs.claims.assumptions import Assumptions, read_assumptions
+from proofs.claims.document import extract_assumptions, extract_displays
+from proofs.claims.pipeline import check_claim
+from proofs.claims.readings.schedules import schedule_reading
+from proofs.claims.steps import Claim
+
+
+def check_text(claims: list[tuple[str, int | None]], assumption_lines: list[str],
+               options: Options | None = None, table: SymbolTable = TABLE) -> list[Claim]:
+    """Check claims [(latex, line)] under assumptions, each in a worker; a claim whose reading
+    overruns the limit is undecided as a whole, and one whose worker broke is an internal error."""
+    options = options or Options()
+    file_text = "\n".join([latex for latex, _ in claims] + list(assumption_lines))
+    tasks = [partial(_read_and_check, latex, file_text, list(assumption_lines), i, line, options,
+                     table) for i, (latex, line) in enumerate(claims, start=1)]
+    results = []
+    for (i, (latex, line)), outcome in zip(enumerate(claims, start=1),
+                                           run_each(tasks, options.limit, backstop=False)):
+        if outcome.ok:
+            results.append(outcome.value)
+        elif outcome.kind == RUN_ERROR:
+            results.append(Claim(i, latex, line, internal=outcome.message))
+        else:
+            results.append(Claim(i, latex, line, reason=f"reading the claim {outcome.describe()} "
+                                                        "(a hard limit; --limit SECONDS raises it)"))
+    return results
+
+
+def check_file_text(text: str, extra_assumptions: list[str] = (),
+                    options: Options | None = None, markdown: bool = False) -> list[Claim]:
+    """Every display of a .tex (or, with ``markdown``, .md: fenced code skipped) document, under
+    its ``% assume:`` lines and ``extra_assumptions``."""
+    displays = extract_displays(text, markdown=markdown)
+    return check_text([(d.latex, d.line) for d in displays],
+                      extract_assumptions(text, markdown=markdown) + list(extra_assumptions),
+                      options)
+
+
+def _read_and_check(latex: str, file_text: str, assumption_lines: list[str], index: int,
+                    line: int | None, options: Options, table: SymbolTable) -> Claim:
+    """In the claim's worker: the assumptions, then the claim."""
+    try:
+        assumptions = read_assumptions(assumption_lines, table)
+    except LatexParseError as error:
+        return Claim(index, latex, line, error=f"assumption: {error}")
+    return _check_with_schedule(latex, file_text, assumptions, index, line, options)
+
+
+def _check_with_schedule(latex: str, file_text: str, assumptions: Assumptions, index: int,
+                         line: int | None, options: Options | None) -> Claim:
+    """check_claim with the built-in schedule functions of notation.md this claim reads
+    (:func:`proofs.claims.readings.schedules.schedule_reading`), stated in each step's
+    relations; a note on an ambiguous schedule goes into every undecided step's reason."""
+    defined = set(assumptions.context.functions)
+    functions, readings, note = schedule_reading(latex, file_text, defined)
+    if functions:
+        context = assumptions.context.copy()
+        context.functions.update(functions)
+        assumptions = replace(assumptions, context=context)
+    claim = check_claim(latex, assumptions, index, line, options)
+    for step in claim.steps:
+        verdict = step.verdict
+        if readings:
+            verdict.details = dict(verdict.details, relations=list(
+                verdict.details.get("relations", [])) + readings)
+        if note and verdict.status == UNDECIDED:
+            verdict.reason = f"{verdict.reason}; {note}" if verdict.reason else note
+    return claim

@@ -1,0 +1,240 @@
+"""The numeric safety net around :func:`proofs.checker.check_relation`: the safeguards against
+refuting a true claim (README 'Verdicts and the safeguards against refuting a true claim').
+
+- *simplest points first*: a counterexample at the simplest admissible points, confirmed at 50,
+  100 and 200 digits, refutes a step before any simplification budget is spent;
+- *natural domain*: a counterexample must lie where every square root, fractional power and
+  logarithm of either side is real (:func:`numeric.points.natural_domain`); otherwise the search
+  is repeated there, and a claim violated only outside it holds (numeric) where it is defined;
+- *unknown domains*: a symbol with no known domain is searched as positive first; a refutation
+  that needs that guess is undecided, naming the ``% assume:`` that would decide it;
+- *not evaluable*: a side that cannot be evaluated anywhere (opaque function, unevaluated
+  integral) is never ``holds (numeric)``.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from fractions import Fraction
+
+import sympy as sp
+
+from derive.decide.analytic import analytic_in
+from derive.derivation import FAILS, HOLDS, UNDECIDED, Step, Verdict
+from derive.symbols import POSITIVE, REAL, SymbolTable
+from numeric.points import Evaluator, Residual, natural_domain, search, simple_points
+from proofs.checker import Options, check_relation, residual_for
+from proofs.claims.assumptions import Assumptions, unknown_symbols, with_domains
+from proofs.claims.readings.definitions import DEFINITION, generic_values, reads_as_definition
+from proofs.claims.readings.noises import is_noise
+
+
+def check_relation_safely(lhs, rhs, claim_step: Step, assumptions: Assumptions,
+                          options: Options, unsupported: set) -> Verdict:
+    """The verdict on ``lhs claim_step.relation rhs`` under the assumptions, through every
+    safeguard of the module docstring.  ``unsupported`` names the parts that cannot be
+    evaluated numerically (:func:`opaque`): then only a proof decides, or the claim with the
+    unknown functions' values as free numbers (:func:`generic_values`)."""
+    unknown = unknown_symbols(lhs, rhs, assumptions)
+    noise = {s for s in unknown if is_noise(s)}       # standard normal: every real value
+    unknown -= noise
+    base = with_domains(assumptions.table, noise, REAL)
+    positive_table = with_domains(base, unknown, POSITIVE)
+    real_table = with_domains(base, unknown, REAL)
+    definitions = assumptions.definitions
+    if unsupported:
+        return _unsupported(lhs, rhs, claim_step, assumptions, options, unsupported,
+                            positive_table)
+    quick = quick_refutation(lhs, claim_step, definitions, positive_table) \
+        if options.numeric else None
+    if quick is not None:
+        return unless_domain_guessed(with_defined_values(quick, lhs, rhs, assumptions), lhs,
+                                     claim_step, definitions, real_table, unknown, options)
+    verdict = check_relation(lhs, claim_step, definitions, positive_table, options)
+    if verdict.status == HOLDS and verdict.method == "symbolic":
+        return verdict
+    if verdict.status == FAILS:
+        verdict = confirm(verdict, lhs, claim_step, definitions, positive_table, options)
+        if verdict.status == FAILS:
+            verdict = with_defined_values(verdict, lhs, rhs, assumptions)
+            return unless_domain_guessed(verdict, lhs, claim_step, definitions, real_table,
+                                         unknown, options)
+    if verdict.status == HOLDS and verdict.method == "numeric" and \
+            not _evaluable(lhs, claim_step, definitions, positive_table):
+        return Verdict(UNDECIDED, "numeric", reason="the two sides could not be evaluated at any "
+                                                    "sample point (unevaluated integral, sum or "
+                                                    "function)")
+    if unknown and options.numeric and verdict.status == HOLDS:
+        target = _natural_target(lhs, claim_step, definitions, real_table)
+        counterexample, _ = search(target, real_table, seed=options.seed,
+                                   max_examples=options.max_examples)
+        names = ", ".join(sorted(s.name for s in unknown))
+        if counterexample is not None:
+            return Verdict(UNDECIDED, "numeric", counterexample=counterexample,
+                           reason=f"holds for positive {names} (numeric) but not for all real "
+                                  f"values: the domain of {names} is unknown; state it with "
+                                  f"% assume: (e.g. {sorted(s.name for s in unknown)[0]} > 0)")
+        verdict.reason = (verdict.reason or "") + f"; unknown symbols ({names}) taken as real"
+    return verdict
+
+
+def _unsupported(lhs, rhs, claim_step: Step, assumptions: Assumptions, options: Options,
+                 unsupported: set, table: SymbolTable) -> Verdict:
+    """A step with parts that cannot be evaluated: a proof, else (only undefined functions) the
+    step with their values at one point as free numbers, else undecided."""
+    verdict = check_relation(lhs, claim_step, assumptions.definitions, table,
+                             replace(options, numeric=False))
+    if verdict.status == HOLDS:
+        return verdict
+    generic = generic_values(lhs, rhs) if options.numeric else None
+    if generic is not None and not (unsupported - {u for u in unsupported
+                                                    if u.startswith("the undefined function")}):
+        glhs, grhs, names = generic
+        definition = reads_as_definition(glhs, grhs, assumptions) \
+            if claim_step.relation == "=" else None
+        if definition is not None:
+            return Verdict(UNDECIDED, DEFINITION, reason=definition)
+        verdict = check_relation_safely(glhs, grhs, replace(claim_step, expr=grhs),
+                                        assumptions, options, set())
+        verdict.reason = (f"the unknown function values {', '.join(names)} taken as "
+                          "independent numbers (at one point the values and derivatives of "
+                          "a function are arbitrary)" +
+                          (f"; {verdict.reason}" if verdict.reason else ""))
+        return verdict
+    return Verdict(UNDECIDED, "symbolic",
+                   reason=f"contains {', '.join(sorted(unsupported))}, which cannot be "
+                          "evaluated numerically, and was not proved symbolically")
+
+
+def opaque(expr) -> set[str]:
+    """Undefined functions, unevaluated integrals/sums/derivatives: not evaluable numerically."""
+    names = set()
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.core.function.AppliedUndef):
+            names.add(f"the undefined function {node.func.__name__}")
+        elif isinstance(node, (sp.Indexed,)):
+            names.add(f"the indexed symbol {node}")
+    return names
+
+
+def _natural_target(lhs, step: Step, definitions: dict, table: SymbolTable) -> Residual:
+    """The checker's residual, made undefined (NaN) outside the natural domain of both sides."""
+    return natural_domain(residual_for(lhs, step, definitions, table))
+
+
+def quick_refutation(lhs, step: Step, definitions, table, limit: int = 40) -> Verdict | None:
+    """A counterexample at the simplest admissible points, in the natural domain, confirmed at
+    50, 100 and 200 digits, before any symbolic work: a false claim is refuted without spending
+    the simplification budget (and a confirmed counterexample cannot be contradicted by it)."""
+    evaluator = Evaluator(_natural_target(lhs, step, definitions, table))
+    for tried, point in enumerate(simple_points(evaluator.symbols, table, limit), start=1):
+        if evaluator.violated(point):
+            return Verdict(FAILS, "numeric", counterexample=evaluator.report(point),
+                           details={"points": tried, "stage": "simple points"})
+    return None
+
+
+def _evaluable(lhs, step: Step, definitions, table) -> bool:
+    """Whether the residual takes a finite value at one of the first simple points."""
+    evaluator = Evaluator(residual_for(lhs, step, definitions, table))
+    if not evaluator.symbols:
+        return evaluator.defined({})
+    return any(evaluator.defined(point) for point in simple_points(evaluator.symbols, table, 30))
+
+
+def confirm(verdict: Verdict, lhs, step: Step, definitions, table, options) -> Verdict:
+    """Keep a refutation only if its point is in the natural domain; otherwise search there."""
+    if verdict.details.get("exact"):       # the prover's exact point (e.g. 0 > 0 at an exact 0)
+        return verdict
+
+    target = _natural_target(lhs, step, definitions, table)
+    evaluator = Evaluator(target)
+    point = {}
+    for symbol in evaluator.symbols:
+        value = verdict.counterexample.get(symbol.name) if verdict.counterexample else None
+        if value is None:
+            point = None
+            break
+        point[symbol] = Fraction(value) if isinstance(value, str) else value
+    if point is not None and evaluator.violated(point):
+        return verdict
+    counterexample, tried = search(target, table, seed=options.seed,
+                                   max_examples=options.max_examples)
+    if counterexample is not None:
+        return Verdict(FAILS, "numeric", counterexample=counterexample,
+                       details={"points": tried, "domain": "natural"})
+    defined = sum(1 for p in simple_points(evaluator.symbols, table, 60) if evaluator.defined(p))
+    if defined < 3:
+        return Verdict(UNDECIDED, "numeric",
+                       reason="violations lie only outside the natural domain (a square root or "
+                              "log of a negative number), and too few points inside it were "
+                              "evaluated to conclude")
+    return Verdict(HOLDS, "numeric", details={"points": tried, "domain": "natural"},
+                   reason="holds where both sides are real (violations found only where a square "
+                          "root or log has a negative argument); no counterexample there at "
+                          f"{tried} points: evidence, not proof")
+
+
+def with_defined_values(verdict: Verdict, lhs, rhs, assumptions: Assumptions) -> Verdict:
+    """Add the values of the defined symbols a claim mentions (abar_t = alpha_t abar_{t-1}) at the
+    counterexample, so the point reads in the claim's own symbols (key ``where``)."""
+    point = verdict.counterexample
+    if not point:
+        return verdict
+    table = assumptions.table
+    definitions = dict(table.definitions)
+    definitions.update(assumptions.definitions)
+    values = {}
+    for name, value in point.items():
+        if name in ("lhs", "rhs", "residual"):
+            continue
+        values[name] = sp.Rational(str(value)) if isinstance(value, str) else sp.Float(value, 30)
+    by_name = {s.name: s for s in (lhs.free_symbols | rhs.free_symbols) if isinstance(s, sp.Symbol)}
+    derived = {}
+    for name, symbol in sorted(by_name.items()):
+        if symbol in definitions and name not in point:
+            expanded = assumptions.expand(symbol)
+            subs = {s: values[s.name] for s in expanded.free_symbols if s.name in values}
+            value = expanded.xreplace(subs)
+            if value.is_number:
+                derived[name] = str(value) if value.is_Rational else float(value)
+    if derived:
+        verdict.counterexample = dict(point, where=derived)
+    return verdict
+
+
+def unless_domain_guessed(verdict: Verdict, lhs, step: Step, definitions, real_table,
+                          unknown: set, options: Options) -> Verdict:
+    """A refutation found with the unknown-domain symbols searched as positive stands only if it
+    does not depend on that guess (issue 12): an equation whose sides are analytic in them
+    (derive.decide.analytic: then it fails on every interval), or an inequality whose opposite strict
+    inequality is proved for all real values.  Otherwise it is undecided, naming the assumption
+    that would decide it."""
+    if not unknown:
+        return verdict
+    names = ", ".join(sorted(s.name for s in unknown))
+    target = residual_for(lhs, step, definitions, real_table)
+    if step.relation in ("=", "propto"):
+        difference = target.lhs - target.rhs if step.relation == "=" else target.residual
+        if analytic_in(difference, unknown):
+            return replace(verdict, reason=_joined(
+                verdict.reason, f"the domain of {names} is unknown, but the claim fails on every "
+                                f"interval of {names}: both sides are analytic in {names}"))
+    else:
+        flipped = {">=": "<", "<=": ">"}[step.relation] if not step.strict else \
+            {">=": "<=", "<=": ">="}[step.relation]
+        opposite = check_relation(lhs, Step(step.expr, "opposite", relation=flipped),
+                                  definitions, real_table, replace(options, numeric=False))
+        if opposite.proved:
+            return replace(verdict, reason=_joined(
+                verdict.reason, f"the domain of {names} is unknown, but the claim fails for every "
+                                f"real value of {names}: the opposite inequality is proved"))
+    first = sorted(s.name for s in unknown)[0]
+    return Verdict(UNDECIDED, verdict.method, counterexample=verdict.counterexample,
+                   details=verdict.details,
+                   reason=f"fails at the point shown, with {names} taken as positive; the domain "
+                          f"of {names} is unknown and the claim may hold on another: state it with "
+                          f"% assume: (e.g. {first} > 0 or {first} < 0)")
+
+
+def _joined(*parts: str | None) -> str:
+    return "; ".join(p for p in parts if p)
