@@ -9,7 +9,7 @@ For a step ``lhs REL expr``:
    evaluated at 50 digits and confirmed at 100 -> ``fails`` with the counterexample, or, when
    nothing was found, ``holds`` (numeric): evidence, not proof, and labelled so.  Points satisfy
    every declared assumption (bounds on defined symbols too) and lie in the natural domain of
-   both sides (numeric.points.natural_domain), where both sides must be real;
+   both sides (numeric.points.residual.natural_domain), where both sides must be real;
 3. the step's extra ``checks`` (Monte Carlo, closed forms, rules) run too; any failure fails the
    step, and they decide the steps that have no symbolic residual.
 """
@@ -29,8 +29,10 @@ from derive.decide.zero import is_zero
 from derive.derivation import (ERROR, FAILS, HOLDS, PROOF_METHODS, UNDECIDED, Derivation, Step,
                                Verdict)
 from derive.symbols import TABLE, SymbolTable
-from numeric.points import (Evaluator, Residual, complete, natural_domain, search,
-                            simple_values)
+from numeric.points.evaluate import Evaluator
+from numeric.points.region import complete, simple_values
+from numeric.points.residual import Residual, natural_domain
+from numeric.points.search import search
 
 
 @dataclass
@@ -139,7 +141,7 @@ def _prover_refutation(proof, target: Residual, table: SymbolTable, strict: bool
 def _declared_point(values: dict | None, symbols, table: SymbolTable, definitions) -> dict | None:
     """``values`` with every symbol of ``symbols`` and every symbol the assumptions tie to them,
     when that satisfies every declared assumption (else None): a rational point is completed
-    with simple values (numeric.points.complete), an irrational one must be complete already
+    with simple values (numeric.points.region.complete), an irrational one must be complete already
     and is checked exactly."""
     if values is None:
         return None

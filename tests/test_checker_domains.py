@@ -23,8 +23,10 @@ from derive.derivation import FAILS, HOLDS, UNDECIDED, Derivation, Step
 from derive.decide.inequality import prove_nonnegative
 from derive.domains import POSITIVE, Domain
 from derive.symbols import TABLE, SymbolSpec, SymbolTable, abar_t, abar_tm1, alpha_t
-from numeric.points import (Evaluator, Residual, complete, natural_conditions, natural_domain,
-                            search)
+from numeric.points.evaluate import Evaluator
+from numeric.points.region import complete
+from numeric.points.residual import Residual, natural_conditions, natural_domain
+from numeric.points.search import search
 from proofs.checker import Options, check_derivation, check_relation, residual_for
 from proofs.claims.assumptions import read_assumptions
 from proofs.claims.run import check_text

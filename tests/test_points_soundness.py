@@ -1,4 +1,4 @@
-"""Soundness of the numeric evidence (numeric/points.py): exact tiny discrepancies fail, round-off
+"""Soundness of the numeric evidence (numeric/points/): exact tiny discrepancies fail, round-off
 does not; values are drawn across scales; every counterexample satisfies every assumption,
 including orderings through symbols the claim does not mention."""
 import json
@@ -11,8 +11,11 @@ from hypothesis import given, settings, strategies as st
 from derive.derivation import Step
 from derive.domains import Domain
 from derive.symbols import TABLE, SymbolSpec
-from numeric.points import (Evaluator, Residual, Region, complete, point_strategy, search,
-                            simple_points)
+from numeric.points.draws import point_strategy, simple_points
+from numeric.points.evaluate import Evaluator
+from numeric.points.region import Region, complete
+from numeric.points.residual import Residual
+from numeric.points.search import search
 from proofs.checker import Options, check_relation
 from proofs.cli import main
 

@@ -854,7 +854,7 @@ def test_independent_evaluator_knows_the_definitions_and_domains():
 def test_refutes_only_where_both_sides_are_real(lhs, rhs):
     """Identities that hold wherever both sides are real (x_t >= 0, x_t > 0) were refuted at
     x_t = -1, where both sides are complex: the checker now evaluates only in the natural domain
-    (numeric.points.natural_domain) and a violation needs both sides real."""
+    (numeric.points.residual.natural_domain) and a violation needs both sides real."""
     verdict = check(Case(lhs, rhs))
     assert verdict.status != FAILS, reproducer(Case(lhs, rhs), verdict)
 

@@ -47,7 +47,8 @@ def test_sympy_assumptions_come_from_the_domain():
     assert Domain(lo=-1.0, hi=1.0).assumptions == {"real": True}
     for spec in TABLE:
         if spec.key != "betatilde_t":      # declared positive, its value may be 0 (betatilde_1)
-            assert spec.symbol.assumptions0 == sp.Symbol("s", **spec.domain.assumptions).assumptions0
+            expected = sp.Symbol("s", **spec.domain.assumptions).assumptions0
+            assert spec.symbol.assumptions0 == expected, spec.key
 
 
 def test_copies_leave_the_table_alone():

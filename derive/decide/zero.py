@@ -2,8 +2,8 @@
 
 Cheap normal forms first (cancel, together, radsimp, powsimp on a positive parametrization of the
 bounded symbols), then ``simplify``, each in a worker limited to ``budget`` seconds of CPU time
-(derive.decide.budget).  Returns True (proved zero), False (proved non-zero: a constant non-zero value)
-or None (undecided).  Never hangs, and the answer does not depend on the machine's load.
+(derive.decide.budget).  Returns True (proved zero), False (proved non-zero: a constant non-zero
+value) or None (undecided).  Never hangs, and the answer does not depend on the machine's load.
 """
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ Methods, each reported by name in ``InequalityProof.how``:
 Soundness guards (each method relies on them):
 
 - *defined on the domain*: a sign is read from an expression (h, h', h'') only when it is
-  defined and continuous at every point of the domain (:func:`derive.decide.inequality.sign.defined`): only elementary
+  defined and continuous at every point of the domain (:func:`.sign.defined`): only elementary
   functions, every denominator provably nonzero, every log argument positive, every base of a
   non-integer power positive (nonnegative under a positive exponent).  So 1/(99/100 - abar) is
   not "increasing from its limit at 0", and N/D with N, D >= 0 is signed only where D != 0 is
@@ -38,7 +38,7 @@ Soundness guards (each method relies on them):
   digits; a strict inequality's 0 at the exact point, rational or not (x = sqrt(2)), by
   simplification and to 50 and 100 digits.  A 0 that cannot be confirmed so is returned as
   ``attained``: the checker leaves the strict claim undecided.
-- *independent probe* (:func:`derive.decide.inequality.probe.probe`): before a proof is accepted the expression is evaluated
+- *independent probe* (:func:`.probe.probe`): before a proof is accepted the expression is evaluated
   with mpmath at 50 digits on a grid of the domain, near both ends of each interval and near every
   real root of every denominator, log argument and radicand; a negative (or, strict, exactly 0)
   value or an undefined point rejects the proof, and a negative point of the declared domain is

@@ -14,10 +14,9 @@ import sympy as sp
 
 from derive.decide.inequality.refute import confirmed_point
 from derive.decide.inequality.sign import admissible, domain_of, singular_bases, tied
-from derive.decide.inequality.values import (PROBE_DPS, TooLarge, compile_mp, exactly_zero,
-                                             stably_negative, symbols_of, value_at)
+from derive.decide.inequality.values import (TooLarge, compile_mp, exactly_zero, stably_negative,
+                                             symbols_of, value_at)
 from derive.domains import Domain
-from derive.symbols import SymbolTable
 
 MAX_GRID = 800
 MAX_NEAR = 1500

@@ -13,7 +13,6 @@ from derive.decide.inequality.sign import admissible
 from derive.decide.inequality.values import (TooLarge, compile_mp, exactly_zero, near_zero,
                                              stably_negative, symbols_of)
 from derive.domains import exact_number
-from derive.symbols import SymbolTable
 
 
 def confirmed_point(expr, table, partial_point: dict, zero: bool) -> tuple[dict, bool] | None:
