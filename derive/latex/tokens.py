@@ -80,92 +80,95 @@ def tokenize(text: str) -> list[Token]:
         ch = text[i]
         if ch.isspace() or ch == "~":
             i += 1
-            continue
-        if ch == "%":                      # comment to end of line
+        elif ch == "%":                    # comment to end of line
             j = text.find("\n", i)
             i = n if j < 0 else j + 1
-            continue
-        if ch == "\\":
-            if i + 1 < n and text[i + 1] == "\\":
-                tokens.append(Token("newline", "\\\\", i))
-                i += 2
-                continue
-            m = re.match(r"\\([A-Za-z]+)", text[i:])
-            if m:
-                name = "\\" + m.group(1)
-                j = i + len(name)
-                if name in _SKIP_CMDS:
-                    if name == "\\left" or name == "\\right" or name == "\\middle":
-                        k = j
-                        while k < n and text[k].isspace():
-                            k += 1
-                        if k < n and text[k] == ".":
-                            j = k + 1
-                    i = j
-                    continue
-                if name in _DROP_WITH_ARG:
-                    i = _skip_group(text, j)
-                    continue
-                if name in _DELIMS:
-                    tokens.append(Token("op", _DELIMS[name], i))
-                    i = j
-                    continue
-                if name in _TEXT_CMDS:
-                    k = j
-                    while k < n and text[k].isspace():
-                        k += 1
-                    if k < n and text[k] == "{":
-                        end = text.find("}", k)
-                        if end < 0:
-                            raise LatexParseError(f"unclosed {{ after {name}", text, k)
-                        word = text[k + 1:end].strip()
-                        tokens.append(Token("word", word, i))
-                        i = end + 1
-                        continue
-                    raise LatexParseError(f"{name} needs a braced argument", text, j)
-                tokens.append(Token("cmd", name, i))
-                i = j
-                continue
-            if i + 1 < n:
-                pair = text[i:i + 2]
-                if pair in _SPACING:
-                    i += 2
-                    continue
-                if pair in _DELIMS:
-                    tokens.append(Token("op", _DELIMS[pair], i))
-                    i += 2
-                    continue
-                if pair in ("\\%", "\\&", "\\_", "\\#", "\\$"):
-                    raise LatexParseError(f"unexpected {pair}", text, i)
-            raise LatexParseError("a lone backslash", text, i)
-        if ch in _DIGITS or (ch == "." and i + 1 < n and text[i + 1] in _DIGITS):
-            m = _NUMBER.match(text, i)
-            tokens.append(Token("num", m.group(0), i))
-            i = m.end()
-            continue
-        if ch.isalpha() and ch.isascii():
-            tokens.append(Token("letter", ch, i))
-            i += 1
-            continue
-        if ch == ":" and text[i:i + 2] == ":=":
-            tokens.append(Token("op", ":=", i))
-            i += 2
-            continue
-        if ch == "\u2264":
-            tokens.append(Token("op", "<=", i))
-            i += 1
-            continue
-        if ch == "\u2265":
-            tokens.append(Token("op", ">=", i))
-            i += 1
-            continue
-        if ch in "+-*/^_()[]{}=<>,;!'|&.:":
-            tokens.append(Token("op", ch, i))
-            i += 1
-            continue
-        raise LatexParseError(f"unexpected character '{ch}'", text, i)
+        elif ch == "\\":
+            i = _backslash(text, i, tokens)
+        else:
+            i = _character(text, i, tokens)
     tokens.append(Token("end", "", n))
     return tokens
+
+
+def _backslash(text: str, i: int, tokens: list[Token]) -> int:
+    """Read what starts with the backslash at ``i``: a line break, a command, a spacing or
+    delimiter pair; append its token (if any) and return where reading goes on."""
+    n = len(text)
+    if i + 1 < n and text[i + 1] == "\\":
+        tokens.append(Token("newline", "\\\\", i))
+        return i + 2
+    m = re.match(r"\\([A-Za-z]+)", text[i:])
+    if m:
+        return _command(text, i, "\\" + m.group(1), tokens)
+    if i + 1 < n:
+        pair = text[i:i + 2]
+        if pair in _SPACING:
+            return i + 2
+        if pair in _DELIMS:
+            tokens.append(Token("op", _DELIMS[pair], i))
+            return i + 2
+        if pair in ("\\%", "\\&", "\\_", "\\#", "\\$"):
+            raise LatexParseError(f"unexpected {pair}", text, i)
+    raise LatexParseError("a lone backslash", text, i)
+
+
+def _command(text: str, i: int, name: str, tokens: list[Token]) -> int:
+    """The command ``name`` at ``i``: skipped (sizing, spacing; ``\\left.``), dropped with its
+    argument (labels), a delimiter, a ``word`` (``\\text{...}``) or a ``cmd`` token."""
+    n = len(text)
+    j = i + len(name)
+    if name in _SKIP_CMDS:
+        if name == "\\left" or name == "\\right" or name == "\\middle":
+            k = _skip_space(text, j)
+            if k < n and text[k] == ".":
+                j = k + 1
+        return j
+    if name in _DROP_WITH_ARG:
+        return _skip_group(text, j)
+    if name in _DELIMS:
+        tokens.append(Token("op", _DELIMS[name], i))
+        return j
+    if name in _TEXT_CMDS:
+        k = _skip_space(text, j)
+        if k < n and text[k] == "{":
+            end = text.find("}", k)
+            if end < 0:
+                raise LatexParseError(f"unclosed {{ after {name}", text, k)
+            tokens.append(Token("word", text[k + 1:end].strip(), i))
+            return end + 1
+        raise LatexParseError(f"{name} needs a braced argument", text, j)
+    tokens.append(Token("cmd", name, i))
+    return j
+
+
+def _skip_space(text: str, k: int) -> int:
+    while k < len(text) and text[k].isspace():
+        k += 1
+    return k
+
+
+_CHARACTER_OPS = {":=": ":=", "\u2264": "<=", "\u2265": ">="}
+
+
+def _character(text: str, i: int, tokens: list[Token]) -> int:
+    """A number, a letter or an operator character at ``i``; returns where reading goes on."""
+    ch = text[i]
+    if ch in _DIGITS or (ch == "." and i + 1 < len(text) and text[i + 1] in _DIGITS):
+        m = _NUMBER.match(text, i)
+        tokens.append(Token("num", m.group(0), i))
+        return m.end()
+    if ch.isalpha() and ch.isascii():
+        tokens.append(Token("letter", ch, i))
+        return i + 1
+    for spelling, op in _CHARACTER_OPS.items():
+        if text.startswith(spelling, i):
+            tokens.append(Token("op", op, i))
+            return i + len(spelling)
+    if ch in "+-*/^_()[]{}=<>,;!'|&.:":
+        tokens.append(Token("op", ch, i))
+        return i + 1
+    raise LatexParseError(f"unexpected character '{ch}'", text, i)
 
 
 def _skip_group(text: str, j: int) -> int:
