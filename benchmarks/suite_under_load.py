@@ -6,7 +6,8 @@ Hypothesis seeds: the suite must stay green under load (no test depends on wall-
 Starts ``--load`` busy-loop processes (each stops by itself after ``--max-minutes``), runs
 ``python -m pytest -n 2 -q`` ``--runs`` times with ``HYPOTHESIS_PROFILE=explore`` (random seeds,
 printed by Hypothesis on a failure so it reproduces), and prints one line per run and a summary.
-Exits 1 if any run failed.
+The whole output of a failing run (Hypothesis's falsifying example and seed included) is kept in
+``--logs DIR/run-N.log``.  Exits 1 if any run failed.
 """
 from __future__ import annotations
 
@@ -39,6 +40,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--load", type=int, default=2, help="busy processes (default 2)")
     parser.add_argument("--max-minutes", type=float, default=120.0)
+    parser.add_argument("--logs", default="suite-under-load-logs",
+                        help="directory for the full output of failing runs")
     parser.add_argument("pytest_args", nargs="*")
     args = parser.parse_args()
     load = start_load(args.load, args.max_minutes * 60)
@@ -51,6 +54,11 @@ def main() -> int:
             print(f"run {run}: exit {code} in {seconds:.0f} s: {last.strip()}", flush=True)
             if code != 0:
                 failures += 1
+                os.makedirs(args.logs, exist_ok=True)
+                log = os.path.join(args.logs, f"run-{run}.log")
+                with open(log, "w", encoding="utf-8") as handle:
+                    handle.write(output)
+                print(f"    full output: {log}")
                 for line in output.splitlines():
                     if line.startswith(("FAILED", "ERROR")):
                         print(f"    {line}")

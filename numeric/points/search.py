@@ -5,9 +5,10 @@ symbols the assumptions tie to the target's.
 from __future__ import annotations
 
 import random
+from contextlib import contextmanager
 
 import sympy as sp
-from hypothesis import HealthCheck, find, settings
+from hypothesis import HealthCheck, currently_in_test_context, find, settings
 from hypothesis.errors import NoSuchExample, Unsatisfiable
 
 from derive.symbols import TABLE, SymbolTable
@@ -15,6 +16,7 @@ from numeric.points.draws import point_strategy, simple_points
 from numeric.points.evaluate import Evaluator
 from numeric.points.residual import Residual
 
+INNER_PROFILE = "diffproof-inner-search"
 SUM_CAP = 60         # integer symbols bounding a Sum/Product stay below this (evaluation cost)
 
 
@@ -63,10 +65,31 @@ def search(target: Residual, table: SymbolTable = TABLE, seed: int = 0,
         return evaluator.violated(point)
 
     try:
-        found = find(point_strategy(symbols, table, caps, target.definitions), violated,
-                     settings=settings(max_examples=max_examples, database=None, deadline=None,
-                                       suppress_health_check=list(HealthCheck)),
-                     random=random.Random(seed))
+        with _nested_given_allowed():
+            found = find(point_strategy(symbols, table, caps, target.definitions), violated,
+                         settings=settings(max_examples=max_examples, database=None,
+                                           deadline=None, suppress_health_check=list(HealthCheck)),
+                         random=random.Random(seed))
     except (NoSuchExample, Unsatisfiable):
         return None, evaluated + counter["n"]
     return evaluator.report(found), evaluated + counter["n"]
+
+
+@contextmanager
+def _nested_given_allowed():
+    """Run ``find`` inside a user's own Hypothesis test (a claim checked from their property test,
+    or a worker forked from one) as outside it.  Hypothesis's nested-@given health check reads
+    the *current default* settings, not find's, and fails the search there; for the search's
+    duration the current profile is loaded with that one check suppressed, then restored."""
+    if not currently_in_test_context():
+        yield
+        return
+    previous = settings.get_current_profile_name()
+    suppressed = tuple(settings.default.suppress_health_check) + (HealthCheck.nested_given,)
+    settings.register_profile(INNER_PROFILE, parent=settings.default,
+                              suppress_health_check=suppressed)
+    settings.load_profile(INNER_PROFILE)
+    try:
+        yield
+    finally:
+        settings.load_profile(previous)
