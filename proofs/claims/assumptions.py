@@ -7,8 +7,8 @@ defines the positive ``\\sigma_t``) and functions (``g(t) = ...``).  Bounds narr
 symbol's domain (widening it is an error); a new symbol gets SymPy assumptions to match its bounds.
 Restating a built-in definition is accepted, contradicting one is an error.
 
-Also here: the domains of symbols no assumption bounds (:func:`unknown_symbols`,
-:func:`with_domains`), which the safety net searches as positive first.
+Also here: the symbols no assumption bounds (:func:`unknown_symbols`), whose domain the safety
+net guesses (searched as positive first, :meth:`derive.symbols.SymbolTable.with_domains`).
 """
 from __future__ import annotations
 
@@ -20,10 +20,10 @@ import sympy as sp
 
 from derive.latex.context import Context
 from derive.latex.tokens import LatexParseError, tokenize
+from derive.domains import Domain, positive_form_of
 from derive.notation_reader import (new_context, parse_expression, parse_function_definition,
                                     parse_relation)
-from derive.symbols import (GUESSED, TABLE, Domain, SymbolSpec, SymbolTable,
-                            _unit_interval_form)
+from derive.symbols import TABLE, SymbolSpec, SymbolTable
 from derive.decide.zero import is_zero
 from proofs.claims.document import MAX_DISPLAY_CHARS, has_relation_safe
 
@@ -57,7 +57,7 @@ class Assumptions:
 def read_assumptions(lines: list[str], table: SymbolTable = TABLE) -> Assumptions:
     """Build the context from ``% assume:`` texts: bounds first, then definitions, in order.
     Raises AssumptionError (a LatexParseError) for a line that cannot be used."""
-    context = new_context(copy_table(table))
+    context = new_context(table.copy())
     result = Assumptions(context, texts=list(lines))
     pending = []
     for text in lines:
@@ -77,11 +77,6 @@ def read_assumptions(lines: list[str], table: SymbolTable = TABLE) -> Assumption
 # ---------------------------------------------------------------------------------------------
 # domains
 # ---------------------------------------------------------------------------------------------
-def copy_table(table: SymbolTable) -> SymbolTable:
-    """A copy of ``table`` whose specs, definitions and orderings can change without touching it."""
-    return SymbolTable(dict(table.specs), dict(table.definitions), list(table.orderings))
-
-
 def make_domain(lo=None, hi=None, lo_open=True, hi_open=True, integer=False) -> Domain:
     """The domain of a symbol bounded by an assumption, with the simple values a counterexample
     search tries first."""
@@ -120,18 +115,6 @@ def unknown_symbols(lhs, rhs, assumptions: Assumptions) -> set[sp.Symbol]:
     free = assumptions.free(lhs) | assumptions.free(rhs)
     return {s for s in free if isinstance(s, sp.Symbol) and not isinstance(s, sp.Dummy)
             and table.spec(s) is None and not s.is_integer}
-
-
-def with_domains(table: SymbolTable, symbols, domain: Domain) -> SymbolTable:
-    """``table`` with ``symbols`` (of unknown domain) given ``domain`` (the same table when there
-    are none)."""
-    if not symbols:
-        return table
-    copy = copy_table(table)
-    for symbol in symbols:
-        key = f"{GUESSED}{symbol.name}"
-        copy.specs[key] = SymbolSpec(key, symbol, symbol.name, "domain unknown", domain, None)
-    return copy
 
 
 # ---------------------------------------------------------------------------------------------
@@ -304,7 +287,8 @@ def _ensure_spec(symbol: sp.Symbol, result: Assumptions) -> None:
 
 def _set_domain(symbol, lo, hi, lo_open, hi_open, text, result: Assumptions, integer=False):
     """Narrow a built-in symbol's domain to the bounds (never widen it), or declare a user symbol
-    with them, recreated with matching SymPy assumptions (real; positive, nonnegative, integer)."""
+    with them, recreated with the SymPy assumptions of that domain (Domain.assumptions).  The
+    table is the private copy read_assumptions made."""
     if any(bound is not None and not abs(bound) < 10 ** 300 for bound in (lo, hi)):
         raise AssumptionError(f"assumption '{text}': bounds must lie between -10^300 and 10^300",
                               text, 0)
@@ -329,18 +313,10 @@ def _set_domain(symbol, lo, hi, lo_open, hi_open, text, result: Assumptions, int
     # a user symbol: recreate it with SymPy assumptions matching the bound
     domain = make_domain(lo, hi, lo_open, hi_open, integer)
     key = next((k for k, s in result.context.created.items() if s == symbol), None)
-    assumptions = {"real": True}
-    if integer:
-        assumptions["integer"] = True
-    if lo is not None and lo >= 0:
-        assumptions["positive" if (lo > 0 or lo_open) else "nonnegative"] = True
-    new = sp.Symbol(symbol.name, **assumptions)
+    new = sp.Symbol(symbol.name, **domain.assumptions)
     if key is not None:
         result.context.symbols[key] = new
         del result.context.created[key]
     spec_key = f"user:{new.name}"
     table.specs[spec_key] = SymbolSpec(spec_key, new, new.name, "declared by an assumption",
-                                       domain, None)
-    if lo is not None and hi is not None and lo == 0 and hi == 1 and lo_open and hi_open:
-        table.specs[spec_key] = SymbolSpec(spec_key, new, new.name, "declared by an assumption",
-                                           domain, _unit_interval_form)
+                                       domain, positive_form_of(domain))

@@ -20,10 +20,11 @@ import sympy as sp
 
 from derive.decide.analytic import analytic_in
 from derive.derivation import FAILS, HOLDS, UNDECIDED, Step, Verdict
-from derive.symbols import POSITIVE, REAL, SymbolTable
+from derive.domains import POSITIVE, REAL
+from derive.symbols import SymbolTable
 from numeric.points import Evaluator, Residual, natural_domain, search, simple_points
 from proofs.checker import Options, check_relation, residual_for
-from proofs.claims.assumptions import Assumptions, unknown_symbols, with_domains
+from proofs.claims.assumptions import Assumptions, unknown_symbols
 from proofs.claims.readings.definitions import DEFINITION, generic_values, reads_as_definition
 from proofs.claims.readings.noises import is_noise
 
@@ -37,9 +38,9 @@ def check_relation_safely(lhs, rhs, claim_step: Step, assumptions: Assumptions,
     unknown = unknown_symbols(lhs, rhs, assumptions)
     noise = {s for s in unknown if is_noise(s)}       # standard normal: every real value
     unknown -= noise
-    base = with_domains(assumptions.table, noise, REAL)
-    positive_table = with_domains(base, unknown, POSITIVE)
-    real_table = with_domains(base, unknown, REAL)
+    base = assumptions.table.with_domains(noise, REAL)
+    positive_table = base.with_domains(unknown, POSITIVE)
+    real_table = base.with_domains(unknown, REAL)
     definitions = assumptions.definitions
     if unsupported:
         return _unsupported(lhs, rhs, claim_step, assumptions, options, unsupported,

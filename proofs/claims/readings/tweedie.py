@@ -133,13 +133,13 @@ def tweedie_reading(pointwise: Verdict, lhs, rhs, relation: str, assumptions: As
                 {"reading": reading, "status": other.status, "method": other.method,
                  "counterexample": other.counterexample}]
     if other.status == HOLDS:
-        return Verdict(UNDECIDED, other.method, counterexample=pointwise.counterexample,
-                       details={**pointwise.details, "readings": readings}, reason=(
-                           f"two readings: pointwise: fails at {_coordinates(pointwise.counterexample)}"
-                           f" ({format_point(pointwise.counterexample, only=('lhs', 'rhs'))}); "
-                           f"{reading}: holds ({other.method}); say which is meant"
-                           if pointwise.counterexample else
-                           f"two readings: pointwise: fails; {reading}: holds ({other.method})"))
+        point = pointwise.counterexample
+        at = f" at {_coordinates(point)} ({format_point(point, only=('lhs', 'rhs'))})" \
+            if point else ""
+        return Verdict(UNDECIDED, other.method, counterexample=point,
+                       details={**pointwise.details, "readings": readings},
+                       reason=f"two readings: pointwise: fails{at}; {reading}: holds "
+                              f"({other.method})" + ("; say which is meant" if point else ""))
     pointwise.details = {**pointwise.details, "readings": readings}
     if other.status == FAILS:
         pointwise.reason = ((pointwise.reason + "; ") if pointwise.reason else "") + (
