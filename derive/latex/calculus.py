@@ -12,6 +12,7 @@ A mixin of :class:`derive.latex.parser.Parser` (it uses the parser's ``parse_sum
 """
 from __future__ import annotations
 
+import copy
 import math
 
 import sympy as sp
@@ -49,6 +50,14 @@ class CalculusSyntax(TokenCursor):
         end = self.i + self._after_group(0)
         return self.tokens[self.i + 1:end - 1], end
 
+    def _reading(self, tokens: list[Token]):
+        """A parser sharing this one's context, vocabulary and depth that reads only ``tokens``
+        (then an end token): the denominator or numerator of d/dx."""
+        sub = copy.copy(self)
+        sub.tokens = list(tokens) + [Token("end", "", tokens[-1].pos + 1)]
+        sub.i = 0
+        return sub
+
     def try_derivative(self, tok: Token) -> sp.Expr | None:
         """\\frac{d}{dt} f, \\frac{d f}{dt}, \\frac{d^2}{dt^2}, \\frac{\\partial}{\\partial x}."""
         start = self.i
@@ -61,11 +70,7 @@ class CalculusSyntax(TokenCursor):
             self.i = start
             return None
         # the variable: parse the denominator's tokens after d
-        sub = type(self).__new__(type(self))
-        sub.__dict__.update(self.__dict__)
-        sub.tokens = den[1:] + [Token("end", "", den[-1].pos + 1)]
-        sub.i = 0
-        sub.depth = self.depth
+        sub = self._reading(den[1:])
         variable, power = sub.read_name()
         order = 1
         if sub.is_op("^"):
@@ -88,10 +93,7 @@ class CalculusSyntax(TokenCursor):
             num_rest = num_rest[2:]
         self.i = after_den
         if num_rest:
-            inner = type(self).__new__(type(self))
-            inner.__dict__.update(self.__dict__)
-            inner.tokens = list(num_rest) + [Token("end", "", num_rest[-1].pos + 1)]
-            inner.i = 0
+            inner = self._reading(num_rest)
             operand_start = num_rest[0]
             operand = inner.parse_sum()
             if inner.peek().kind != "end":
