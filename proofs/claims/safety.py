@@ -4,8 +4,9 @@ refuting a true claim (README 'Verdicts and the safeguards against refuting a tr
 - *simplest points first*: a counterexample at the simplest admissible points, confirmed at 50,
   100 and 200 digits, refutes a step before any simplification budget is spent;
 - *natural domain*: a counterexample must lie where every square root, fractional power and
-  logarithm of either side is real (:func:`numeric.points.natural_domain`); otherwise the search
-  is repeated there, and a claim violated only outside it holds (numeric) where it is defined;
+  logarithm of either side is real (:func:`numeric.points.residual.natural_domain`); otherwise
+  the search is repeated there, and a claim violated only outside it holds (numeric) where it is
+  defined;
 - *unknown domains*: a symbol with no known domain is searched as positive first; a refutation
   that needs that guess is undecided, naming the ``% assume:`` that would decide it;
 - *not evaluable*: a side that cannot be evaluated anywhere (opaque function, unevaluated
@@ -22,7 +23,10 @@ from derive.decide.analytic import analytic_in
 from derive.derivation import FAILS, HOLDS, UNDECIDED, Step, Verdict
 from derive.domains import POSITIVE, REAL
 from derive.symbols import SymbolTable
-from numeric.points import Evaluator, Residual, natural_domain, search, simple_points
+from numeric.points.draws import simple_points
+from numeric.points.evaluate import Evaluator
+from numeric.points.residual import Residual, natural_domain
+from numeric.points.search import search
 from proofs.checker import Options, check_relation, residual_for
 from proofs.claims.assumptions import Assumptions, unknown_symbols
 from proofs.claims.readings.definitions import DEFINITION, generic_values, reads_as_definition
