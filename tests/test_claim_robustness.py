@@ -81,9 +81,10 @@ def test_an_internal_error_is_reported_as_an_error_with_exit_3(capsys, monkeypat
 
 
 def test_a_crash_outside_any_claim_is_exit_3_with_a_report_file(capsys, monkeypatch):
-    import proofs.cli as cli
+    import proofs.commands.check as check_command
 
-    monkeypatch.setattr(cli, "select", lambda targets: (_ for _ in ()).throw(KeyError("bug")))
+    monkeypatch.setattr(check_command, "select",
+                        lambda targets: (_ for _ in ()).throw(KeyError("bug")))
     code, _, err = run(capsys, "check", "gaussian-kl")
     assert code == 3 and "internal error: KeyError" in err and "diffproof-crash-" in err
 

@@ -34,7 +34,9 @@ FUNCTION_LEVEL_IMPORTS = {
     "proofs.commands.train": "defers torch (numeric.torchdiff) to the command's run",
     "proofs.catalog": DEFERS_SYMPY,
     "proofs.catalog.registry": DEFERS_SYMPY,
-    "proofs.cli": DEFERS_SYMPY + "; the subcommands are registered on first use",
+    "proofs.commands.check": DEFERS_SYMPY + " (an unknown id is reported before the checker "
+                             "is imported)",
+    "proofs.commands.errata": DEFERS_SYMPY + " (the errata are built by the command)",
     "proofs.loader": DEFERS_SYMPY,
     "proofs.options": DEFERS_SYMPY,
     "proofs.commands.claim": DEFERS_SYMPY + " (the claim checker is imported by the command)",

@@ -1,11 +1,12 @@
-"""Sub-commands beyond list/check/errata: each module here defines ``register(subparsers)``."""
+"""The sub-commands: each module here defines ``register(subparsers)`` and registers one command;
+``COMMANDS`` gives the order ``diffproof --help`` lists them in."""
 from __future__ import annotations
 
 import importlib
-import pkgutil
+
+COMMANDS = ("listing", "check", "errata", "claim", "latex", "train", "sample")
 
 
 def register_all(subparsers) -> None:
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
-        if not info.name.startswith("_"):
-            importlib.import_module(f"{__name__}.{info.name}").register(subparsers)
+    for name in COMMANDS:
+        importlib.import_module(f"{__name__}.{name}").register(subparsers)

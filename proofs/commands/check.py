@@ -1,0 +1,42 @@
+"""``diffproof check``: the catalog, named derivations or a Python file of derivations.
+
+Exit codes: 0 every step holds, 1 a step fails or is undecided, 2 bad usage (an unknown id is
+reported, with the closest ids, before SymPy is imported), 3 an internal error.
+"""
+from __future__ import annotations
+
+import json
+import sys
+
+from proofs.loader import select
+from proofs.options import add_check_options, options_from
+from proofs.output import say
+
+
+def run(args) -> int:
+    derivations = select(args.targets)      # an unknown id is reported before SymPy is imported
+    from proofs.checker import check_derivations
+    from proofs.report import as_json, terminal
+    from proofs.report.summary import check_exit_code
+
+    options = options_from(args)
+    show = not args.json and sys.stderr.isatty()
+
+    def progress(done: int, total: int) -> None:
+        print(f"\rchecking step {done}/{total}", end="" if done < total else "\n",
+              file=sys.stderr, flush=True)
+
+    results = check_derivations(derivations, options=options, progress=progress if show else None)
+    if args.json:
+        print(json.dumps(as_json.check_report(results), indent=2))
+    else:
+        say(terminal.check_report(results, verbose=args.verbose))
+    return check_exit_code(results)
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("check", help="check the catalog, named derivations, or a Python file")
+    p.add_argument("targets", nargs="*", help="derivation ids or paths to .py files (default: all)")
+    p.add_argument("-v", "--verbose", action="store_true", help="show every step")
+    add_check_options(p)
+    p.set_defaults(func=run)

@@ -1,0 +1,26 @@
+"""``diffproof list``: every derivation id, title and source, read from the catalog's index (no
+derivation is built, SymPy is not imported)."""
+from __future__ import annotations
+
+import json
+
+from proofs import catalog
+
+
+def run(args) -> int:
+    rows = [(e.id, e.title, "; ".join(str(s) for s in e.sources)) for e in catalog.entries()]
+    if args.json:
+        print(json.dumps([{"id": i, "title": t, "sources": s} for i, t, s in rows], indent=2))
+        return 0
+    width = max(len(r[0]) for r in rows)
+    for identifier, title, sources in rows:
+        print(f"{identifier:<{width}}  {title}")
+        print(f"{'':<{width}}  [{sources}]")
+    print(f"{len(rows)} derivations; {len(catalog.erratum_entries())} seed errata (diffproof errata)")
+    return 0
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("list", help="list every derivation id, title and source")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=run)
