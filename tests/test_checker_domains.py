@@ -183,6 +183,15 @@ def test_a_claim_false_under_the_bound_fails_at_a_point_satisfying_it():
     assert Fraction(1, 4) < point[alpha_t] * point[abar_tm1] < Fraction(1, 2), verdict
 
 
+def test_the_simplest_points_honour_bounds_on_user_defined_symbols():
+    """y = h^2 - 1 with y > 0 (so h > 1): the claim holds there.  The first simple points were
+    tried without the bound, and refuted it at h = 1/2 (y = -3/4)."""
+    assumptions = ("h > 0", "y > 0", "y = h^2 - 1")
+    assert claim(r"\sqrt{(h^2-1)^2} = h^2 - 1", *assumptions).status == HOLDS
+    verdict = claim(r"\sqrt{(h^2-1)^2} = 1 - h^2", *assumptions)
+    assert verdict.status == FAILS and Fraction(verdict.counterexample["h"]) > 1, verdict
+
+
 @pytest.mark.parametrize("assumption, true_claim, false_claim, bound", [
     (r"\bar\alpha_t > 1/2", r"\alpha_t > 1/2", r"\alpha_t > 3/4",
      lambda p: p[alpha_t] * p[abar_tm1] > Fraction(1, 2)),

@@ -127,11 +127,14 @@ def _natural_target(lhs, step: Step, definitions: dict, table: SymbolTable) -> R
 
 
 def quick_refutation(lhs, step: Step, definitions, table, limit: int = 40) -> Verdict | None:
-    """A counterexample at the simplest admissible points, in the natural domain, confirmed at
-    50, 100 and 200 digits, before any symbolic work: a false claim is refuted without spending
-    the simplification budget (and a confirmed counterexample cannot be contradicted by it)."""
-    evaluator = Evaluator(_natural_target(lhs, step, definitions, table))
-    for tried, point in enumerate(simple_points(evaluator.symbols, table, limit), start=1):
+    """A counterexample at the simplest admissible points (every declared bound holds there, also
+    on the symbols ``definitions`` defines), in the natural domain, confirmed at 50, 100 and 200
+    digits, before any symbolic work: a false claim is refuted without spending the
+    simplification budget (and a confirmed counterexample cannot be contradicted by it)."""
+    target = _natural_target(lhs, step, definitions, table)
+    evaluator = Evaluator(target)
+    points = simple_points(evaluator.symbols, table, limit, definitions=target.definitions)
+    for tried, point in enumerate(points, start=1):
         if evaluator.violated(point):
             return Verdict(FAILS, "numeric", counterexample=evaluator.report(point),
                            details={"points": tried, "stage": "simple points"})
