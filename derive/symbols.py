@@ -23,9 +23,6 @@ import sympy as sp
 
 from derive.domains import (POSITIVE, REAL, STEPS, TIME, UNIT, UNIT_CLOSED, DerivedBound, Domain,
                             exact_number, exactly_in, positive_form_of)
-# a temporary re-export for proofs/claim.py and proofs/claims/assumptions.py, being moved now:
-# remove it once they import derive.domains.unit_interval_form (issue 13)
-from derive.domains import unit_interval_form as _unit_interval_form  # noqa: F401
 from derive.families import (BUILTIN_KEYS, BUILTIN_MEMBERS, FAMILIES, MAX_SPAN, index_text,
                              member_domain, member_key, member_of_key, parse_index)
 

@@ -24,13 +24,3 @@ at 50-200 digits and the violation test) with :mod:`.roundoff` (the round-off bo
 :mod:`.region` (domains and orderings as exact intervals, simple values), :mod:`.draws` (simple
 points and the Hypothesis strategy) and :mod:`.search` (the counterexample search).
 """
-from __future__ import annotations
-
-# a temporary re-export for proofs/claims/safety.py and proofs/claims/readings/tweedie.py, which
-# import these from numeric.points: remove it once they import the parts (issue 13)
-from numeric.points.draws import simple_points
-from numeric.points.evaluate import Evaluator
-from numeric.points.residual import Residual, natural_domain
-from numeric.points.search import search
-
-__all__ = ["Evaluator", "Residual", "natural_domain", "search", "simple_points"]
