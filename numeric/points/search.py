@@ -17,6 +17,8 @@ from numeric.points.evaluate import Evaluator
 from numeric.points.residual import Residual
 
 INNER_PROFILE = "diffproof-inner-search"
+settings.register_profile(INNER_PROFILE, database=None, deadline=None,
+                          suppress_health_check=list(HealthCheck))
 SUM_CAP = 60         # integer symbols bounding a Sum/Product stay below this (evaluation cost)
 
 
@@ -80,14 +82,12 @@ def _nested_given_allowed():
     """Run ``find`` inside a user's own Hypothesis test (a claim checked from their property test,
     or a worker forked from one) as outside it.  Hypothesis's nested-@given health check reads
     the *current default* settings, not find's, and fails the search there; for the search's
-    duration the current profile is loaded with that one check suppressed, then restored."""
+    duration a profile suppressing health checks (registered at import) is loaded, then the
+    user's profile again.  find's own settings are explicit, so nothing else changes."""
     if not currently_in_test_context():
         yield
         return
     previous = settings.get_current_profile_name()
-    suppressed = tuple(settings.default.suppress_health_check) + (HealthCheck.nested_given,)
-    settings.register_profile(INNER_PROFILE, parent=settings.default,
-                              suppress_health_check=suppressed)
     settings.load_profile(INNER_PROFILE)
     try:
         yield
