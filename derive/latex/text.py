@@ -60,8 +60,8 @@ def estimate_width(latex: str) -> float:
     return _width(_COMMAND.sub(" ", latex))
 
 
-def _group(text: str, start: int) -> tuple[str, int]:
-    """The brace group starting at text[start] == '{' and the index after it."""
+def group_end(text: str, start: int) -> int | None:
+    """The index after the brace group opening at text[start] == '{'; None if it never closes."""
     depth = 0
     for index in range(start, len(text)):
         if text[index] == "{":
@@ -69,8 +69,14 @@ def _group(text: str, start: int) -> tuple[str, int]:
         elif text[index] == "}":
             depth -= 1
             if depth == 0:
-                return text[start + 1:index], index + 1
-    return text[start + 1:], len(text)
+                return index + 1
+    return None
+
+
+def _group(text: str, start: int) -> tuple[str, int]:
+    """The brace group starting at text[start] == '{' and the index after it."""
+    end = group_end(text, start)
+    return (text[start + 1:], len(text)) if end is None else (text[start + 1:end - 1], end)
 
 
 def _width(text: str) -> float:

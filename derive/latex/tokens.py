@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from derive.latex.text import group_end
+
 MAX_DEPTH = 60            # nesting depth of groups, fractions, powers
 MAX_LENGTH = 20000        # characters of one formula
 MAX_EXPONENT = 1000       # |numeric exponent| and numeric sum bounds
@@ -175,15 +177,10 @@ def _skip_group(text: str, j: int) -> int:
     while j < len(text) and text[j].isspace():
         j += 1
     if j < len(text) and text[j] == "{":
-        depth = 0
-        for k in range(j, len(text)):
-            if text[k] == "{":
-                depth += 1
-            elif text[k] == "}":
-                depth -= 1
-                if depth == 0:
-                    return k + 1
-        raise LatexParseError("unclosed {", text, j)
+        end = group_end(text, j)
+        if end is None:
+            raise LatexParseError("unclosed {", text, j)
+        return end
     return j
 
 
