@@ -12,8 +12,8 @@ from functools import lru_cache
 import sympy as sp
 
 from derive.gaussian import Normal, condition, kl_divergence, marginalize
-from derive.symbols import (abar_t, abar_tm1, alpha_t, eps_0, m, mu_theta, s, x_0, x_t, x_tm1,
-                            xhat)
+from derive.symbols import (abar_t, abar_tm1, alpha_t, eps_0, m, mu_theta, s, score, x_0, x_t,
+                            x_tm1, xhat)
 
 
 def forward_step() -> Normal:
@@ -113,3 +113,23 @@ __all__ = ["forward_step", "marginal_hypothesis", "forward_marginal_by_induction
            "posterior_mean", "posterior_variance", "snr", "x0_from_noise", "conditional_score",
            "gaussian_data_marginal", "gaussian_data_score", "gaussian_data_posterior_mean",
            "kl_equal_variance", "model_mean_x0", "mu_theta"]
+
+
+def forward_sample(noise: sp.Symbol) -> sp.Expr:
+    """sqrt(abar_t) x_0 + sqrt(1 - abar_t) noise: x_t written with the noise of the forward
+    marginal (Luo Eq. 69 with eps_0; DDPM Eq. 4 and Alg. 1 with eps)."""
+    return sp.sqrt(abar_t) * x_0 + sp.sqrt(1 - abar_t) * noise
+
+
+def tweedie_x0(score_value: sp.Expr = score) -> sp.Expr:
+    """E[x_0 | x_t] = (x_t + (1 - abar_t) grad log p(x_t)) / sqrt(abar_t): Tweedie's formula for
+    q(x_t | x_0) = N(sqrt(abar_t) x_0, 1 - abar_t) (Luo Eqs. 131-133)."""
+    return (x_t + (1 - abar_t) * score_value) / sp.sqrt(abar_t)
+
+
+def tweedie_noise(noise: sp.Symbol, score_value: sp.Expr = score) -> sp.Expr:
+    """E[noise | x_t], solved from the reparametrization with x_0 -> E[x_0 | x_t]: it is
+    -sqrt(1 - abar_t) grad log p(x_t) (Luo Eq. 151 in conditional expectation)."""
+    (solution,) = sp.solve(sp.Eq(forward_sample(noise).xreplace(
+        {x_0: tweedie_x0(score_value)}), x_t), noise)
+    return solution

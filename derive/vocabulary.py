@@ -18,6 +18,7 @@ from typing import Callable
 import sympy as sp
 
 from derive import formulas as F
+from derive.formulas import tweedie_noise, tweedie_x0
 from derive.latex.context import Context, FunctionDef, Vocabulary
 from derive.latex.parser import name_key, read_expression
 from derive.latex.printer import to_latex
@@ -178,26 +179,6 @@ def table_rows() -> list[tuple[str, str, str]]:
     return rows
 
 
-def forward_sample(noise: sp.Symbol) -> sp.Expr:
-    """sqrt(abar_t) x_0 + sqrt(1 - abar_t) noise: x_t written with the noise of the forward
-    marginal (Luo Eq. 69 with eps_0; DDPM Eq. 4 and Alg. 1 with eps)."""
-    return sp.sqrt(abar_t) * x_0 + sp.sqrt(1 - abar_t) * noise
-
-
-def tweedie_x0(score_value: sp.Expr = score) -> sp.Expr:
-    """E[x_0 | x_t] = (x_t + (1 - abar_t) grad log p(x_t)) / sqrt(abar_t): Tweedie's formula for
-    q(x_t | x_0) = N(sqrt(abar_t) x_0, 1 - abar_t) (Luo Eqs. 131-133)."""
-    return (x_t + (1 - abar_t) * score_value) / sp.sqrt(abar_t)
-
-
-def tweedie_noise(noise: sp.Symbol, score_value: sp.Expr = score) -> sp.Expr:
-    """E[noise | x_t], solved from the reparametrization with x_0 -> E[x_0 | x_t]: it is
-    -sqrt(1 - abar_t) grad log p(x_t) (Luo Eq. 151 in conditional expectation)."""
-    (solution,) = sp.solve(sp.Eq(forward_sample(noise).xreplace(
-        {x_0: tweedie_x0(score_value)}), x_t), noise)
-    return solution
-
-
 def conditional_mean_given_xt(body: sp.Expr, given: sp.Expr) -> sp.Expr:
     """E[body | x_t] for body affine in x_0 and the noise of x_t, with coefficients known given
     x_t: x_0 and the noise replaced by Tweedie's conditional means (Luo Eqs. 131-133, 151)."""
@@ -265,5 +246,5 @@ DIFFUSION = Vocabulary(lookup_function=lookup_function, lookup_value=lookup_valu
                        cumulative_product=cumulative_product, conditional_score=conditional_score)
 
 __all__ = ["NotationEntry", "ENTRIES", "DENSITIES", "DDPM_PARAMETER_KEYS", "DIFFUSION", "lookup_function",
-           "lookup_value", "density", "normal", "forward_sample", "tweedie_x0", "tweedie_noise",
-           "conditional_mean_given_xt", "cumulative_product", "conditional_score", "table_rows"]
+           "lookup_value", "density", "normal", "conditional_mean_given_xt", "cumulative_product",
+           "conditional_score", "table_rows"]

@@ -5,7 +5,8 @@ import sympy as sp
 from derive import formulas as F
 from derive.decide.zero import is_zero
 from derive.symbols import TABLE, abar_t, s_theta, score
-from derive.vocabulary import conditional_mean_given_xt, tweedie_noise, tweedie_x0
+from derive.formulas import tweedie_noise, tweedie_x0
+from derive.vocabulary import conditional_mean_given_xt
 from proofs.checker import Options
 from proofs.claims.readings.model_mean import model_mean_parametrizations
 from proofs.claims.run import check_file_text

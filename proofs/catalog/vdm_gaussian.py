@@ -214,7 +214,7 @@ def eps_param(entry):
     )
 
 
-tweedie_x0 = (x_t + (1 - abar_t) * score) / sqrt(abar_t)
+tweedie_x0 = F.tweedie_x0()               # Tweedie's E[x_0 | x_t], written once in derive.formulas
 mu_q_score = x_t / sqrt(alpha_t) + (1 - alpha_t) / sqrt(alpha_t) * score
 mu_theta_score = x_t / sqrt(alpha_t) + (1 - alpha_t) / sqrt(alpha_t) * s_theta
 

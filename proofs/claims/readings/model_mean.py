@@ -18,7 +18,7 @@ import sympy as sp
 from derive import formulas as F
 from derive.derivation import UNDECIDED, Verdict
 from derive.symbols import TABLE, abar_t, abar_tm1, alpha_t, epshat, s_theta, x_0, x_t, xhat
-from derive.vocabulary import tweedie_x0
+from derive.formulas import tweedie_x0
 from proofs.claims.assumptions import Assumptions
 from proofs.claims.readings.reparametrization import reparametrization_x0
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass, replace
 import sympy as sp
 
 from derive.symbols import TABLE, abar_t, x_t
-from derive.vocabulary import DDPM_PARAMETER_KEYS, forward_sample
+from derive.formulas import forward_sample
+from derive.vocabulary import DDPM_PARAMETER_KEYS
 from proofs.claims.assumptions import Assumptions
 
 # latents other than x_t and x_0: with one of them, eps is that step's noise

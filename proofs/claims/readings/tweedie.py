@@ -18,7 +18,7 @@ import sympy as sp
 
 from derive.derivation import FAILS, HOLDS, UNDECIDED, Step, Verdict
 from derive.symbols import TABLE
-from derive.vocabulary import tweedie_noise, tweedie_x0
+from derive.formulas import tweedie_noise, tweedie_x0
 from numeric.points.draws import simple_points
 from proofs.checker import Options
 from proofs.claims.assumptions import Assumptions
