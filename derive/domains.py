@@ -23,8 +23,8 @@ class Domain:
     unbounded; ``simple`` lists the simple values a counterexample search tries first.
     """
 
-    lo: float | None = None
-    hi: float | None = None
+    lo: float | Fraction | None = None    # exact (a Fraction) when an assumption states a rational
+    hi: float | Fraction | None = None
     lo_open: bool = True
     hi_open: bool = True
     sample_lo: float = -3.0
@@ -40,8 +40,8 @@ class Domain:
         return True
 
     def describe(self, name: str) -> str:
-        left = "" if self.lo is None else f"{self.lo:g} {'<' if self.lo_open else '<='} "
-        right = "" if self.hi is None else f" {'<' if self.hi_open else '<='} {self.hi:g}"
+        left = "" if self.lo is None else f"{_shown(self.lo)} {'<' if self.lo_open else '<='} "
+        right = "" if self.hi is None else f" {'<' if self.hi_open else '<='} {_shown(self.hi)}"
         if not left and not right:
             return f"{name} real"
         return f"{left}{name}{right}"
@@ -50,8 +50,8 @@ class Domain:
         lt = {True: "<", False: r"\le"}
         if self.lo is None and self.hi is None:
             return name + r" \in \mathbb{R}"
-        left = "" if self.lo is None else f"{self.lo:g} {lt[self.lo_open]} "
-        right = "" if self.hi is None else f" {lt[self.hi_open]} {self.hi:g}"
+        left = "" if self.lo is None else f"{_shown(self.lo, latex=True)} {lt[self.lo_open]} "
+        right = "" if self.hi is None else f" {lt[self.hi_open]} {_shown(self.hi, latex=True)}"
         return f"{left}{name}{right}"
 
     @property
@@ -111,6 +111,13 @@ def positive_form_of(domain: Domain) -> Callable[[sp.Symbol], sp.Expr] | None:
 
 
 # -- exact numbers ---------------------------------------------------------------------------------
+def _shown(bound, latex: bool = False) -> str:
+    """A bound as written: an exact fraction as p/q (\\frac{p}{q} in LaTeX), a float with %g."""
+    if isinstance(bound, Fraction) and bound.denominator != 1:
+        return (rf"\frac{{{bound.numerator}}}{{{bound.denominator}}}" if latex else str(bound))
+    return f"{float(bound):g}" if isinstance(bound, Fraction) else f"{bound:g}"
+
+
 def exact_number(value) -> sp.Expr:
     """The exact SymPy number of a coordinate: a Fraction, int, binary float or SymPy number."""
     if isinstance(value, sp.Basic):

@@ -239,10 +239,10 @@ def test_derivation_definitions_with_a_declared_bound_constrain_points():
 def test_bounds_on_defined_symbols_are_checked_exactly():
     table = read_assumptions([r"\bar\alpha_t \le 1/2"]).table
     above = {alpha_t: Fraction(1, 2) + Fraction(1, 10 ** 30), abar_tm1: Fraction(1)}
-    assert table.outside_domain(above) == ["0 < abar_t <= 0.5"]   # float(abar_t) is 0.5
+    assert table.outside_domain(above) == ["0 < abar_t <= 1/2"]   # float(abar_t) is 0.5
     assert not table.admits(above)
     assert table.admits({alpha_t: Fraction(1, 2), abar_tm1: Fraction(1)})
-    assert table.outside_domain({alpha_t: Fraction(1, 2)}) == ["0 < abar_t <= 0.5"]  # unchecked
+    assert table.outside_domain({alpha_t: Fraction(1, 2)}) == ["0 < abar_t <= 1/2"]  # unchecked
     assert TABLE.derived_bounds() == []          # the notation's own domains are implied
 
 

@@ -135,3 +135,23 @@ def test_a_refutation_that_holds_on_every_domain_stays_a_refutation(capsys, text
     code, result, _ = claim(capsys, text)
     step = result["steps"][0]
     assert code == 1 and step["status"] == "fails" and why in step["reason"]
+
+
+@pytest.mark.parametrize("claim_text", [r"y \ge \frac{1}{3}", r"e^{y - 1/3} \ge 1",
+                                        r"\sin^2(y) + \cos^2(y) + y \ge \frac{4}{3}"])
+def test_a_rational_bound_is_exact_no_point_breaks_it(capsys, claim_text):
+    """y >= 1/3 was stored as the float 0.333...31 < 1/3, so the search refuted claims that
+    restate the assumption at that float (a false refutation)."""
+    code, result, _ = claim(capsys, "--assume", r"y \ge 1/3", claim_text)
+    assert result["steps"][0]["status"] == "holds", result["steps"][0]
+
+
+def test_an_irrational_bound_is_read_and_kept_inside(capsys):
+    """y > sqrt(2) was an internal error (the simple values took Fraction of sqrt(2))."""
+    code, result, _ = claim(capsys, "--assume", r"y > \sqrt{2}", r"y^2 \ge 2")
+    assert code == 0 and result["steps"][0]["status"] == "holds"
+    code, result, _ = claim(capsys, "--assume", r"y > \sqrt{2}", r"y^2 \ge 3")
+    step = result["steps"][0]
+    assert step["status"] == "fails"
+    value = step["counterexample"]["y"]
+    assert sp.Rational(value) ** 2 > 2 if isinstance(value, str) else value ** 2 > 2

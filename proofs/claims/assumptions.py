@@ -12,6 +12,7 @@ net guesses (searched as positive first, :meth:`derive.symbols.SymbolTable.with_
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -80,9 +81,27 @@ def read_assumptions(lines: list[str], table: SymbolTable = TABLE) -> Assumption
 def make_domain(lo=None, hi=None, lo_open=True, hi_open=True, integer=False) -> Domain:
     """The domain of a symbol bounded by an assumption, with the simple values a counterexample
     search tries first."""
-    return Domain(None if lo is None else float(lo), None if hi is None else float(hi),
-                  lo_open, hi_open, simple=_simple_values(lo, hi, lo_open, hi_open),
+    lo, hi = _inward(lo, up=True), _inward(hi, up=False)
+    return Domain(lo, hi, lo_open, hi_open, simple=_simple_values(lo, hi, lo_open, hi_open),
                   integer=integer)
+
+
+def _inward(bound, up: bool) -> Fraction | float | None:
+    """A declared bound exactly (a Fraction) when it is rational; an irrational one as the nearest
+    float on the domain's side, so no point of the domain breaks the assumption (y >= 1/3 read
+    as the float 0.333...31 admitted points below 1/3)."""
+    if bound is None:
+        return None
+    if isinstance(bound, (int, Fraction)):
+        return Fraction(bound)
+    value = sp.sympify(bound)
+    if value.is_Rational:
+        return Fraction(int(value.p), int(value.q))
+    near = float(value)
+    if (sp.Rational(*near.as_integer_ratio()) < value) if up else \
+            (sp.Rational(*near.as_integer_ratio()) > value):
+        near = math.nextafter(near, math.inf if up else -math.inf)
+    return near
 
 
 def _simple_values(lo, hi, lo_open, hi_open) -> tuple[Fraction, ...]:

@@ -116,7 +116,7 @@ def _monotone(expr, variable, table, depth, fixed, strict) -> str | None:
                        strict and not rising)
         if inner is not None:
             return (f"{word} in {variable.name} (first derivative {'>=' if sign > 0 else '<='} 0) "
-                    f"from its limit at {variable.name} -> {end:g}{side}: {inner}")
+                    f"from its limit at {variable.name} -> {sp.nsimplify(end)}{side}: {inner}")
     return None
 
 
