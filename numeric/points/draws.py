@@ -82,6 +82,8 @@ def _scaled(interval: Interval):
                          st.tuples(st.booleans(), _uniform(0, top)).map(
                              lambda p: (-1 if p[0] else 1) * int(10 ** p[1]))).map(Fraction)
     logs = _uniform(-DECADES, DECADES)
+    if lo is not None and lo == hi:
+        return st.just(lo)            # a closed interval of one point (x >= 1/2 and x <= 1/2)
     if lo is not None and hi is not None:
         width = hi - lo
         top = math.log10(width)       # offsets from either end: log-uniform up to the width
