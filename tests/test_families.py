@@ -11,7 +11,8 @@ from fractions import Fraction
 import pytest
 import sympy as sp
 
-from derive.derivation import FAILS, HOLDS, Step
+from derive.derivation import Step
+from derive.verdict import FAILS, HOLDS
 from derive.latex.tokens import UnsupportedLatexError
 from derive.notation_reader import parse_expression, parse_relation
 from derive.domains import UNIT, UNIT_CLOSED
@@ -176,4 +177,4 @@ def test_helpers_for_the_claim_reader():
     half = Fraction(1, 2)
     assert assumptions.table.outside_domain({alpha_t: half, abar_tm1: half}) == []
     assert assumptions.table.outside_domain({alpha_t: Fraction(3, 4), abar_tm1: Fraction(1)}) \
-        == ["0 < abar_t < 0.5"]
+        == ["0 < abar_t < 1/2"]
