@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from statistics import NormalDist  # noqa: E402
 
-from derive.derivation import FAILS, UNDECIDED  # noqa: E402
+from derive.verdict import FAILS, UNDECIDED
 from numeric.montecarlo import MCSettings, MonteCarloCheck, PairedCheck, shifted_normal  # noqa: E402
 from proofs.catalog import vdm_simulation as V  # noqa: E402
 

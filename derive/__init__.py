@@ -14,7 +14,8 @@ import importlib
 
 _HOMES = {
     "derive.symbols": ("TABLE",),
-    "derive.derivation": ("FAILS", "HOLDS", "UNDECIDED", "Derivation", "Erratum", "Step", "Verdict"),
+    "derive.derivation": ("Derivation", "Erratum", "Step"),
+    "derive.verdict": ("FAILS", "HOLDS", "UNDECIDED", "Method", "Status", "Verdict"),
     "derive.source": ("Source", "paper", "seed"),
     "derive.gaussian": ("Normal", "complete_the_square", "condition", "kl_divergence", "marginalize"),
     "derive.latex.printer": ("to_latex",),
@@ -22,7 +23,7 @@ _HOMES = {
 _HOME = {name: module for module, names in _HOMES.items() for name in names}
 
 __all__ = ["symbols", "TABLE", "Derivation", "Step", "Source", "Verdict", "Erratum", "seed", "paper",
-           "HOLDS", "FAILS", "UNDECIDED", "Normal", "condition", "marginalize", "kl_divergence",
+           "HOLDS", "FAILS", "UNDECIDED", "Method", "Status", "Normal", "condition", "marginalize", "kl_divergence",
            "complete_the_square", "to_latex"]
 
 

@@ -24,8 +24,7 @@ import sympy as sp
 
 from derive.latex.printer import derivation_display
 from derive.source import Source, paper, seed  # noqa: F401 - re-exported
-from derive.verdict import (ERROR, FAILS, HOLDS, PROOF_METHODS, UNDECIDED,  # noqa: F401 - re-exported
-                            Method, Status, Verdict)
+from derive.verdict import Method, Verdict
 
 RELATIONS = ("=", "propto", ">=", "<=", ">", "<")
 

@@ -29,7 +29,7 @@ import numpy as np
 import sympy as sp
 
 from derive import logdensity as L
-from derive.derivation import FAILS, HOLDS, UNDECIDED, Verdict
+from derive.verdict import FAILS, HOLDS, UNDECIDED, Verdict
 from derive.gaussian import (Normal, complete_the_square, condition, kl_divergence,
                              linear_coefficients)
 

@@ -24,7 +24,7 @@ from typing import Callable
 import numpy as np
 import sympy as sp
 
-from derive.derivation import FAILS, HOLDS, Verdict
+from derive.verdict import FAILS, HOLDS, Verdict
 from derive.sde import VE, VP, LinearSDE
 from derive.symbols import beta_max, beta_min, sigma_max, sigma_min, t
 from derive.codegen import safe_lambdify

@@ -26,8 +26,8 @@ from derive.decide.budget import (ERROR as RUN_ERROR, Outcome, library_failure, 
                                   run_each, run_limited)
 from derive.decide.inequality import prove_nonnegative
 from derive.decide.zero import is_zero
-from derive.derivation import (ERROR, FAILS, HOLDS, PROOF_METHODS, UNDECIDED, Derivation, Step,
-                               Verdict)
+from derive.derivation import Derivation, Step
+from derive.verdict import ERROR, FAILS, HOLDS, PROOF_METHODS, UNDECIDED, Verdict
 from derive.symbols import TABLE, SymbolTable
 from numeric.points.evaluate import Evaluator
 from numeric.points.region import complete, simple_values

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from derive.derivation import Derivation, Step, Verdict
+from derive.derivation import Derivation, Step
+from derive.verdict import Verdict
 from proofs.checker import Options, _combine, check_derivation
 
 a = sp.Symbol("a", positive=True)

@@ -19,7 +19,8 @@ from fractions import Fraction
 import pytest
 import sympy as sp
 
-from derive.derivation import FAILS, HOLDS, UNDECIDED, Derivation, Step
+from derive.derivation import Derivation, Step
+from derive.verdict import FAILS, HOLDS, UNDECIDED
 from derive.decide.inequality import prove_nonnegative
 from derive.domains import POSITIVE, Domain
 from derive.symbols import TABLE, SymbolSpec, SymbolTable, abar_t, abar_tm1, alpha_t

@@ -13,7 +13,8 @@ import pytest
 import sympy as sp
 
 from derive import logdensity as L
-from derive.derivation import FAILS, HOLDS, Derivation
+from derive.derivation import Derivation
+from derive.verdict import FAILS, HOLDS
 from derive.logdensity import E, ISum, Log, Ratio, RuleGap, Var, equal_by_rules, lin
 from numeric.elbo_exact import ClosedFormCheck, evaluator
 from proofs.catalog import elbo as C

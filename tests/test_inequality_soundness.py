@@ -10,7 +10,8 @@ import sympy as sp
 from hypothesis import given, settings, strategies as st
 
 import proofs.claims.pipeline
-from derive.derivation import FAILS, HOLDS, UNDECIDED, Derivation, Step
+from derive.derivation import Derivation, Step
+from derive.verdict import FAILS, HOLDS, UNDECIDED
 from derive.decide.inequality import prove_nonnegative
 from derive.domains import POSITIVE
 from derive.symbols import TABLE, SymbolSpec, SymbolTable, abar_tm1, beta_t, q_1, u, w, x

@@ -15,7 +15,7 @@ import unicodedata
 
 import pytest
 
-from derive.derivation import Verdict
+from derive.verdict import Verdict
 from derive.latex.printer import to_latex
 from proofs import catalog
 from proofs.checker import DerivationResult, StepResult, check_derivation

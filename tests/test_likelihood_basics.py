@@ -3,7 +3,8 @@ are refuted, planted errors (unbiased variance, a wrong Gibbs direction) fail.""
 import sympy as sp
 import pytest
 
-from derive.derivation import FAILS, HOLDS, Derivation, Step
+from derive.derivation import Derivation, Step
+from derive.verdict import FAILS, HOLDS
 from derive.symbols import u, v, x_1, x_2, x_3
 from proofs import catalog
 from proofs.catalog import likelihood_basics as L

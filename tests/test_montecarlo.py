@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from derive.derivation import FAILS, HOLDS, UNDECIDED
+from derive.verdict import FAILS, HOLDS, UNDECIDED
 from numeric.montecarlo import (MCSettings, MonteCarloCheck, PairedCheck, antithetic, compare,
                                 decide, with_control_variates)
 

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from scipy.stats import binom
 
-from derive.derivation import FAILS, HOLDS, UNDECIDED
+from derive.verdict import FAILS, HOLDS, UNDECIDED
 from numeric.montecarlo import MCSettings, MonteCarloCheck, decide, shifted_normal
 
 P4 = 1 - NormalDist().cdf(4.0)                 # P(Z > 4) = 3.167e-5

@@ -4,7 +4,8 @@ error with power 0.999 (score_matching._LANGEVIN_MC)."""
 import numpy as np
 import pytest
 
-from derive.derivation import FAILS, HOLDS, Derivation, Step
+from derive.derivation import Derivation, Step
+from derive.verdict import FAILS, HOLDS
 from numeric.montecarlo import MonteCarloCheck
 from proofs import catalog
 from proofs.catalog import score_matching as S

@@ -9,7 +9,8 @@ the same rate, seed 0."""
 import sympy as sp
 import pytest
 
-from derive.derivation import FAILS, HOLDS, Derivation, Step
+from derive.derivation import Derivation, Step
+from derive.verdict import FAILS, HOLDS
 from derive.sde import VE, VP
 from derive.symbols import sigma_min, t
 from proofs import catalog

@@ -8,7 +8,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from derive.derivation import FAILS, HOLDS
+from derive.verdict import FAILS, HOLDS
 from derive.sde import VE, VP
 from numeric import sde_sim
 from numeric.sde_sim import Coefficients

@@ -43,7 +43,8 @@ import pytest
 import sympy as sp
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
-from derive.derivation import ERROR, FAILS, HOLDS, Step
+from derive.derivation import Step
+from derive.verdict import ERROR, FAILS, HOLDS
 from derive.symbols import TABLE
 from proofs.checker import Options, check_relation, limited
 

@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 import torch
 
-from derive.derivation import FAILS, HOLDS
+from derive.verdict import FAILS, HOLDS
 from numeric.montecarlo import MCSettings, decide
 from numeric.torchdiff import forward as fw
 from numeric.torchdiff import samplers as S

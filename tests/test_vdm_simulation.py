@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from hypothesis import example, given, settings, strategies as st
 
-from derive.derivation import FAILS, HOLDS
+from derive.verdict import FAILS, HOLDS
 from numeric import strategies as ds
 from numeric.montecarlo import MCSettings, PairedCheck
 from numeric.simulate import GaussianMixture, forward_chain, posterior_mean_snis

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from derive.derivation import HOLDS, UNDECIDED, Verdict
+from derive.verdict import HOLDS, UNDECIDED, Verdict
 from derive.logdensity.rules import (Canon, RuleContext, basis, canon_sum, enter, inside_sum,
                                      kl_terms, log_of, merge, num, same)
 from derive.logdensity.tree import (E, KL, VDM, ChainModel, Density, ISum, Lin, Log, LogE, LogInt,

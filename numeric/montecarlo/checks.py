@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from derive.derivation import Verdict
+from derive.verdict import Verdict
 from numeric.montecarlo.decide import compare, decide
 from numeric.montecarlo.draws import with_control_variates
 from numeric.montecarlo.settings import CV_ROUNDOFF, Draw, MCSettings, PairDraw

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from derive.derivation import FAILS, HOLDS, UNDECIDED, Verdict
+from derive.verdict import FAILS, HOLDS, UNDECIDED, Verdict
 from numeric.montecarlo.mean_tests import BernsteinTest, BinomialTest, MeanTestOutcome, ZTest, evidence
 from numeric.montecarlo.moments import Sums, fill, plain
 from numeric.montecarlo.settings import (DEFAULT, ROUNDOFF, TIES_MIN, Draw, MCSettings,

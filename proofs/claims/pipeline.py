@@ -15,7 +15,8 @@ from functools import partial
 import sympy as sp
 
 from derive.decide.budget import library_site, run_each
-from derive.derivation import FAILS, HOLDS, UNDECIDED, Step, Verdict
+from derive.derivation import Step
+from derive.verdict import FAILS, HOLDS, UNDECIDED, Verdict
 from derive.latex.parser import ELLIPSIS
 from derive.latex.tokens import LatexParseError
 from derive.symbols import TABLE

@@ -12,7 +12,7 @@ from dataclasses import replace
 from functools import partial
 
 from derive.decide.budget import ERROR as RUN_ERROR, run_each
-from derive.derivation import UNDECIDED
+from derive.verdict import UNDECIDED
 from derive.latex.tokens import LatexParseError
 from derive.symbols import TABLE, SymbolTable
 from proofs.checker import Options

@@ -20,7 +20,8 @@ from fractions import Fraction
 import sympy as sp
 
 from derive.decide.analytic import analytic_in
-from derive.derivation import FAILS, HOLDS, UNDECIDED, Step, Verdict
+from derive.derivation import Step
+from derive.verdict import FAILS, HOLDS, UNDECIDED, Verdict
 from derive.domains import POSITIVE, REAL
 from derive.symbols import SymbolTable
 from numeric.points.draws import simple_points

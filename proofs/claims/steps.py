@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from derive.derivation import ERROR, FAILS, HOLDS, UNDECIDED, Verdict
+from derive.verdict import ERROR, FAILS, HOLDS, UNDECIDED, Verdict
 from derive.latex.parser import ELLIPSIS
 from derive.latex.printer import to_latex
 from derive.latex.tokens import LatexParseError, UnsupportedLatexError

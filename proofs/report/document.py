@@ -3,7 +3,7 @@ verdicts ("proved" only for a proof method; every other ``holds`` is labelled as
 the tallies of a derivation's steps by those words."""
 from __future__ import annotations
 
-from derive.derivation import PROOF_METHODS
+from derive.verdict import PROOF_METHODS
 from proofs.checker import DerivationResult
 
 TITLE = "diffproof: derived formulas of diffusion models"

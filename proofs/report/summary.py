@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Iterable
 
-from derive.derivation import ERROR, FAILS, HOLDS, UNDECIDED
+from derive.verdict import ERROR, FAILS, HOLDS, UNDECIDED
 from proofs.checker import DerivationResult
 from proofs.claims.steps import UNPARSABLE, Claim
 

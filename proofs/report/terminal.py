@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from derive.derivation import HOLDS
+from derive.verdict import HOLDS
 from proofs.checker import DerivationResult
 from proofs.claims.steps import Claim
 from proofs.report.points import SIDES, format_point

@@ -23,7 +23,8 @@ from typing import Callable
 import sympy as sp
 
 from derive import formulas as F
-from derive.derivation import FAILS, HOLDS, UNDECIDED, Step, Verdict
+from derive.derivation import Step
+from derive.verdict import FAILS, HOLDS, UNDECIDED, Verdict
 from derive.symbols import TABLE
 from proofs.checker import Options
 from proofs.claims.assumptions import Assumptions

@@ -16,7 +16,7 @@ from typing import Callable
 import sympy as sp
 
 from derive import formulas as F
-from derive.derivation import UNDECIDED, Verdict
+from derive.verdict import UNDECIDED, Verdict
 from derive.symbols import TABLE, abar_t, abar_tm1, alpha_t, epshat, s_theta, x_0, x_t, xhat
 from derive.formulas import tweedie_x0
 from proofs.claims.assumptions import Assumptions

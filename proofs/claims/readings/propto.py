@@ -2,7 +2,8 @@
 LaTeX', relations): proportional in any of the variables present."""
 from __future__ import annotations
 
-from derive.derivation import FAILS, HOLDS, Step, Verdict
+from derive.derivation import Step
+from derive.verdict import FAILS, HOLDS, Verdict
 from proofs.checker import Options
 from proofs.claims.assumptions import Assumptions
 from proofs.claims.safety import check_relation_safely

@@ -16,7 +16,8 @@ from fractions import Fraction
 
 import sympy as sp
 
-from derive.derivation import FAILS, HOLDS, UNDECIDED, Step, Verdict
+from derive.derivation import Step
+from derive.verdict import FAILS, HOLDS, UNDECIDED, Verdict
 from derive.symbols import TABLE
 from derive.formulas import tweedie_noise, tweedie_x0
 from numeric.points.draws import simple_points
