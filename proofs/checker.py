@@ -278,7 +278,7 @@ def _check_step_here(lhs, step: Step, derivation: Derivation, table: SymbolTable
             except Exception as error:  # noqa: BLE001 - classified: library failure or our bug
                 if not library_failure(error):
                     raise
-                verdict = Verdict(UNDECIDED, getattr(check, "name", "check"),
+                verdict = Verdict(UNDECIDED, check.name,
                                   reason=f"the check raised {library_site(error)}: {error}")
             verdict.seconds = verdict.seconds or time.perf_counter() - t0
             extra.append(verdict)
