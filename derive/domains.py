@@ -32,11 +32,38 @@ class Domain:
     simple: tuple[Fraction, ...] = ()
     integer: bool = False
 
-    def contains(self, value: float) -> bool:
+    def contains(self, value) -> bool:
+        """Exact membership of a number: an int, Fraction, float or SymPy number (sqrt(2),
+        CRootOf; a SymPy rational is compared as a Fraction, since SymPy does not count
+        Integer(0) and the float bound 0.0 as equal)."""
+        if isinstance(value, sp.Basic):
+            if value.is_Rational:
+                value = Fraction(int(value.p), int(value.q))
+            else:
+                return self._contains_irrational(value)
         if self.lo is not None and (value < self.lo or (self.lo_open and value == self.lo)):
             return False
         if self.hi is not None and (value > self.hi or (self.hi_open and value == self.hi)):
             return False
+        return True
+
+    def _contains_irrational(self, value: sp.Expr) -> bool:
+        """Membership of a real SymPy number that is not rational (it never equals a bound that
+        is rational; float bounds are binary rationals)."""
+        if value.is_extended_real is not True:
+            return False
+        for bound, below in ((self.lo, True), (self.hi, False)):
+            if bound is None:
+                continue
+            exact = sp.Rational(Fraction(bound).numerator, Fraction(bound).denominator)
+            difference = value - exact
+            if difference == 0 or difference.equals(0):
+                return False
+            outside = difference.is_negative if below else difference.is_positive
+            if outside is None:
+                outside = bool((value < exact) if below else (value > exact))
+            if outside:
+                return False
         return True
 
     def describe(self, name: str) -> str:

@@ -242,3 +242,19 @@ def test_a_sum_of_squares_plus_a_positive_constant_never_fails(expr, strict):
     step = Step(sp.Integer(0), "sum of squares", relation=">" if strict else ">=")
     verdict = check_relation(expr, step, options=Options(max_examples=20))
     assert verdict.status in (HOLDS, UNDECIDED), (expr, verdict)
+
+
+def test_domain_membership_of_sympy_numbers_is_exact():
+    """Domain.contains took Integer(0) as inside (0, oo): SymPy does not count Integer(0) and the
+    float bound 0.0 as equal.  The probe's exact roots are SymPy numbers (u > 0 then lost its
+    proof to the root u = 0 outside the domain)."""
+    from fractions import Fraction
+
+    from derive.domains import POSITIVE, Domain
+    z = sp.Symbol("z")
+    assert not POSITIVE.contains(sp.Integer(0)) and POSITIVE.contains(sp.Integer(1))
+    assert POSITIVE.contains(sp.sqrt(2)) and not POSITIVE.contains(-sp.sqrt(2))
+    assert POSITIVE.contains(sp.CRootOf(z ** 5 - z - 1, 0)) and not POSITIVE.contains(sp.I)
+    half_open = Domain(lo=Fraction(1, 2), hi=1.0, lo_open=False, hi_open=True)
+    assert half_open.contains(sp.Rational(1, 2)) and not half_open.contains(sp.Integer(1))
+    assert half_open.contains(sp.sqrt(2) / 2) and not half_open.contains(sp.sqrt(2))

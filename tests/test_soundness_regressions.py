@@ -155,3 +155,25 @@ def test_an_irrational_bound_is_read_and_kept_inside(capsys):
     assert step["status"] == "fails"
     value = step["counterexample"]["y"]
     assert sp.Rational(value) ** 2 > 2 if isinstance(value, str) else value ** 2 > 2
+
+
+@pytest.mark.parametrize("text,where", [
+    (r"(x^3-2)^2 > 0", "x = 2**(1/3)"),                       # an irrational minimum, 0
+    (r"(x^5 - x - 1)^2 > 0", "CRootOf(x**5 - x - 1, 0)"),     # no radical form
+    (r"(\bar\alpha_t - \frac{\sqrt{2}}{2})^2 > 0", "sqrt(2)"),  # algebraic coefficients
+])
+def test_a_strict_inequality_that_is_0_at_an_irrational_point_fails(capsys, text, where):
+    """Issue 12: (x^3 - 2)^2 > 0 held (numeric): no rational point shows the 0 at x = 2^(1/3).
+    The independent probe now tries the exact real roots of the difference, so the claim fails
+    with the exact point in the reason."""
+    code, result, _ = claim(capsys, text)
+    step = result["steps"][0]
+    assert code == 1 and (step["status"], step["method"]) == ("fails", "symbolic")
+    assert where in step["reason"] and "exactly 0" in step["reason"]
+
+
+@pytest.mark.parametrize("text", [r"(x^3-2)^2 \ge 0", r"(x^2 - 2)(x^2 - 3) + 7 > 0"])
+def test_the_exact_roots_refute_nothing_true(capsys, text):
+    """The controls: the same square non-strictly, and a quartic > 0 with no real zero, hold."""
+    code, result, _ = claim(capsys, text)
+    assert code == 0 and result["steps"][0]["status"] == "holds"

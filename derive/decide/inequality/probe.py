@@ -36,7 +36,7 @@ def probe(expr, table, strict) -> tuple[str, dict | None, dict | None]:
     # (a < b < c: a = 2, c = 1 is no point, though it respects each ordering it mentions)
     worst: tuple[str, dict | None] = ("ok", None)
     exact_tries = completions = 5
-    for point in _probe_points(expr, tied(symbols, table), table):
+    for point in _probe_points(expr, tied(symbols, table), table, strict):
         try:
             value = value_at(compiled, symbols, point)
             kind = None
@@ -89,10 +89,11 @@ def _axis(domain: Domain) -> list[Fraction]:
     return sorted(v for v in set(values) if domain.contains(v))
 
 
-def _probe_points(expr, symbols, table):
+def _probe_points(expr, symbols, table, strict=False):
     """A grid over the domain (every axis value for one symbol; for several, a product of coarse
-    axes sampled down to MAX_GRID points plus each full axis through the grid's middle), then
-    points near every real root of every singular base (:func:`_near_roots`)."""
+    axes sampled down to MAX_GRID points plus each full axis through the grid's middle); for a
+    strict inequality the exact real roots of the expression (:func:`_exact_roots`); then points
+    near every real root of every singular base (:func:`_near_roots`)."""
     if not symbols:
         yield {}
         return
@@ -115,9 +116,48 @@ def _probe_points(expr, symbols, table):
     grid = [p for p in grid if ok(p)]
     yield from grid
     starts = grid[:: max(1, len(grid) // 6)][:6]
+    if strict:
+        yield from (p for p in _exact_roots(expr, symbols, starts) if ok(p))
     near = (p for singular in singular_bases(expr)
             for p in _near_roots(singular, symbols, axes, starts) if ok(p))
     yield from itertools.islice(near, MAX_NEAR)
+
+
+def _exact_roots(expr, symbols, starts):
+    """Points where ``expr`` is exactly 0 along one symbol, the others fixed at a few grid points:
+    the exact real roots (radicals or CRootOf) of its numerator when that is a polynomial of
+    degree 1 to 12 in the symbol.  A strict inequality fails there, though no rational point
+    shows it: (x^3 - 2)^2 > 0 at x = 2^(1/3)."""
+    for symbol in symbols:
+        seen = set()
+        for start in starts:
+            fixed = {s: sp.Rational(v.numerator, v.denominator) for s, v in start.items()
+                     if s != symbol and isinstance(v, Fraction)}
+            key = tuple(sorted((s.name, v) for s, v in fixed.items()))
+            if key in seen:
+                continue
+            seen.add(key)
+            numerator = sp.numer(sp.together(expr.xreplace(fixed)))
+            if numerator.free_symbols != {symbol} or not numerator.is_polynomial(symbol):
+                continue
+            for root in _exact_real_roots(numerator, symbol):
+                yield {**start, symbol: root}
+
+
+def _exact_real_roots(numerator, symbol) -> list:
+    """The real roots of a polynomial of degree 1 to 12, exactly: CRootOf or radicals over the
+    rationals, radicals (degree <= 4) over algebraic coefficients; [] when neither applies."""
+    try:
+        poly = sp.Poly(numerator, symbol)
+        if not 1 <= poly.degree() <= 12:
+            return []
+        if poly.domain.is_ZZ or poly.domain.is_QQ:
+            return poly.real_roots()
+        if poly.degree() > 4:
+            return []
+        return [r for r in sp.roots(poly, multiple=True) if r.is_real is True]
+    except (sp.PolynomialError, sp.DomainError, NotImplementedError):
+        return []
 
 
 def _simplest(values) -> list[Fraction]:
