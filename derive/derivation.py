@@ -18,12 +18,12 @@ reason), and always say which method produced them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol, Sequence
+from typing import Protocol, Sequence
 
 import sympy as sp
 
 from derive.latex.printer import derivation_display
-from derive.source import Source, paper, seed  # noqa: F401 - re-exported
+from derive.source import Source
 from derive.verdict import Method, Verdict
 
 RELATIONS = ("=", "propto", ">=", "<=", ">", "<")

@@ -29,11 +29,19 @@ import numpy as np
 import sympy as sp
 
 from derive import logdensity as L
-from derive.verdict import FAILS, HOLDS, UNDECIDED, Verdict
+from derive.verdict import FAILS, HOLDS, UNDECIDED, Evidence, Verdict
 from derive.gaussian import (Normal, complete_the_square, condition, kl_divergence,
                              linear_coefficients)
 
 Rational = sp.Rational
+
+
+@dataclass(frozen=True)
+class ClosedFormEvidence(Evidence):
+    """The chain lengths T compared exactly, and how many random chains were drawn."""
+
+    T: tuple[int, ...] = ()
+    draws: int | None = None
 
 
 @dataclass(frozen=True)
@@ -430,4 +438,4 @@ class ClosedFormCheck:
                        reason=f"both sides computed exactly (Gaussian integrals) on "
                               f"{len(compared)} random linear-Gaussian chains, T in {sorted(set(compared))}; "
                               f"they agree to {DIGITS} digits",
-                       details={"T": sorted(set(compared)), "draws": self.draws})
+                       evidence=ClosedFormEvidence(T=tuple(sorted(set(compared))), draws=self.draws))

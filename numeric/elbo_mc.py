@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-import sympy as sp
 
 from derive import logdensity as L
 from derive.codegen import safe_lambdify

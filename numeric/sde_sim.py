@@ -24,7 +24,7 @@ from typing import Callable
 import numpy as np
 import sympy as sp
 
-from derive.verdict import FAILS, HOLDS, Verdict
+from derive.verdict import FAILS, HOLDS, Evidence, FrozenMap, Verdict
 from derive.sde import VE, VP, LinearSDE
 from derive.symbols import beta_max, beta_min, sigma_max, sigma_min, t
 from derive.codegen import safe_lambdify
@@ -44,6 +44,21 @@ DATA_MEAN, DATA_STD = 2.0, 2.0
 # detected error in units of the standard deviation (mean) and of the variance (relative).
 PROCESS_MC = MCSettings(false_fail=1e-6, power=0.999, rel_tol=0.05, abs_floor=1e-3, pilot=2048,
                         batch=65_536, max_n=400_000)
+# the Euler-Maruyama chains of the process checks, and the stated bound on the distance between
+# the chain's exact law and the continuous one (relative, mean in units of the sd)
+PROCESS_STEPS, PROCESS_BOUND = 400, 0.02
+
+
+def simulation_conditions(params: dict) -> tuple[str, str]:
+    """The conditions a simulation derivation states: its parameters, data and grid, then the
+    error rates of its checks (from PROCESS_MC, PROCESS_STEPS, PROCESS_BOUND)."""
+    shown = ", ".join(f"{symbol.name} = {value}" for symbol, value in params.items())
+    rate = f"{PROCESS_MC.false_fail:g}".replace("e-0", "e-")
+    return (f"{shown}, data N({DATA_MEAN}, {DATA_STD}^2), {PROCESS_STEPS} steps on [0, 1]",
+            f"monte-carlo: false-fail rate {rate} per check, detects "
+            f"{PROCESS_MC.rel_tol:.0%} of the sd in the mean and {PROCESS_MC.rel_tol:.0%} of the "
+            f"variance with power {PROCESS_MC.power:g}; numeric: the chain's exact law "
+            f"(recursion) is within the stated {PROCESS_BOUND:.0%} of the continuous law")
 
 
 @dataclass(frozen=True)
@@ -161,6 +176,23 @@ def moment_check(what: str, sample: Callable[[np.random.Generator, int], np.ndar
     return MonteCarloCheck(what, draw, [0.0, 1.0], scale=1.0, settings=PROCESS_MC, params=params)
 
 
+@dataclass(frozen=True)
+class SimulationEvidence(Evidence):
+    """An Euler-Maruyama simulation against the exact law: both (mean, variance) pairs, the stated
+    bound and the relative errors (flattened into the details under their names)."""
+
+    what: str
+    em: tuple[float, float]
+    exact: tuple[float, float]
+    bound: float
+    errors: dict = field(default_factory=dict, metadata={"flatten": True})
+    params: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "errors", FrozenMap(self.errors))
+        object.__setattr__(self, "params", FrozenMap(self.params))
+
+
 @dataclass
 class DiscretizationBound:
     """numeric: |law of the Euler-Maruyama chain - continuous-time law| <= stated bound, both sides
@@ -178,20 +210,20 @@ class DiscretizationBound:
         mean, var = self.exact
         errors = {"mean error / sd": abs(mean_em - mean) / np.sqrt(var),
                   "relative variance error": abs(var_em - var) / var}
-        details = {"what": self.what, "em": (mean_em, var_em), "exact": (mean, var),
-                   "bound": self.bound, **errors, "params": self.params}
+        details = SimulationEvidence(what=self.what, em=(mean_em, var_em), exact=(mean, var),
+                                     bound=self.bound, errors=errors, params=self.params)
         worst = max(errors.values())
         if worst <= self.bound:
-            return Verdict(HOLDS, "numeric", details=details,
+            return Verdict(HOLDS, "numeric", evidence=details,
                            reason=f"discretization error {worst:.3g} <= stated bound {self.bound:g} "
                                   "(float64 recursion of the chain's exact law)")
-        return Verdict(FAILS, "numeric", details=details, reason=f"{worst:.3g} > {self.bound:g}",
+        return Verdict(FAILS, "numeric", evidence=details, reason=f"{worst:.3g} > {self.bound:g}",
                        counterexample={**self.params, "em_mean": mean_em, "em_variance": var_em,
                                        "mean": mean, "variance": var, "error": worst})
 
 
 def forward_kernel_checks(sde: LinearSDE, params: dict, x0: float = DATA_MEAN, t_end: float = 1.0,
-                          n_steps: int = 400, bound: float = 0.02):
+                          n_steps: int = PROCESS_STEPS, bound: float = PROCESS_BOUND):
     """The two checks of 'Euler-Maruyama paths reproduce the transition kernel' (issue item 7)."""
     c = Coefficients.of(sde, params)
     mean_em, var_em = forward_em_moments(c, x0, t_end, n_steps)
@@ -206,7 +238,8 @@ def forward_kernel_checks(sde: LinearSDE, params: dict, x0: float = DATA_MEAN, t
 
 
 def reverse_sampler_checks(sde: LinearSDE, params: dict, prior: tuple[float, float] | None = None,
-                           n_steps: int = 400, bound: float = 0.02, against: str = "chain"):
+                           n_steps: int = PROCESS_STEPS, bound: float = PROCESS_BOUND,
+                           against: str = "chain"):
     """Reverse SDE from ``prior`` (default: the exact p_1) with the exact score of N(m, s^2) data.
 
     Returns (monte-carlo check, discretization bound, the chain's exact (mean, variance)).  The

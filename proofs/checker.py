@@ -16,7 +16,7 @@ For a step ``lhs REL expr``:
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import partial
 
@@ -27,7 +27,8 @@ from derive.decide.budget import (ERROR as RUN_ERROR, Outcome, library_failure, 
 from derive.decide.inequality import prove_nonnegative
 from derive.decide.zero import is_zero
 from derive.derivation import Derivation, Step
-from derive.verdict import ERROR, FAILS, HOLDS, PROOF_METHODS, UNDECIDED, Verdict
+from derive.verdict import (ERROR, FAILS, HOLDS, PROOF_METHODS, UNDECIDED, BoundEvidence,
+                            ProbeEvidence, Verdict)
 from derive.symbols import TABLE, SymbolTable
 from numeric.points.evaluate import Evaluator
 from numeric.points.region import complete, simple_values
@@ -120,19 +121,19 @@ def _prover_refutation(proof, target: Residual, table: SymbolTable, strict: bool
     point = _declared_point(proof.counterexample, evaluator.symbols, table, target.definitions)
     exact_zero = proof.exact and strict
     if point is not None and (evaluator.defined(point) if exact_zero else evaluator.violated(point)):
-        details = {"how": proof.how, "exact": proof.exact}
-        verdict = Verdict(FAILS, "symbolic" if proof.exact else "numeric",
-                          counterexample=evaluator.report(point), details=details)
-        if not all(isinstance(v, Fraction) for v in point.values()):
-            details["exact_point"] = _exact_text(point)
-            verdict.reason = (f"{proof.how}: lhs - rhs is exactly 0 there (by simplification and "
-                              "to 50 and 100 digits; the point above is rounded to floats)")
-        return verdict
+        rational = all(isinstance(v, Fraction) for v in point.values())
+        return Verdict(FAILS, "symbolic" if proof.exact else "numeric",
+                       counterexample=evaluator.report(point), how=proof.how,
+                       evidence=BoundEvidence(exact=proof.exact,
+                                              exact_point=None if rational else _exact_text(point)),
+                       reason=None if rational else (
+                           f"{proof.how}: lhs - rhs is exactly 0 there (by simplification and "
+                           "to 50 and 100 digits; the point above is rounded to floats)"))
     unsettled = proof.attained or (point if exact_zero else None)
     if not (strict and unsettled):
         return None
-    return Verdict(UNDECIDED, "symbolic", details={"how": proof.how,
-                                                   "attained": _exact_text(unsettled)},
+    return Verdict(UNDECIDED, "symbolic", how=proof.how,
+                   evidence=BoundEvidence(attained=_exact_text(unsettled)),
                    reason=f"{proof.how}; the difference is 0 there, but the point was not "
                           "confirmed as a counterexample (declared and natural domain, both "
                           "sides real), so the strict inequality is not decided")
@@ -184,22 +185,21 @@ def check_relation(lhs: sp.Expr, step: Step, definitions: dict | None = None,
                               simple_limit=12)
             if probe is not None:
                 return Verdict(FAILS, "numeric", counterexample=probe,
-                               seconds=time.perf_counter() - started, details={"points": "probe"})
+                               seconds=time.perf_counter() - started, evidence=ProbeEvidence(points="probe"))
         answer, how = is_zero(target.residual, table, options.budget)
         if answer:
             return Verdict(HOLDS, "symbolic", seconds=time.perf_counter() - started,
-                           details={"how": how})
+                           how=how)
         reason = how
     else:
         strict = step.relation in (">", "<") or getattr(step, "strict", False)
         proof = prove_nonnegative(target.residual, table, options.budget, strict=strict)
         if proof.proved:
             return Verdict(HOLDS, "symbolic", seconds=time.perf_counter() - started,
-                           details={"how": proof.how})
+                           how=proof.how)
         decided = _prover_refutation(proof, numeric_target, table, strict)
         if decided is not None:
-            decided.seconds = time.perf_counter() - started
-            return decided
+            return decided.but(seconds=time.perf_counter() - started)
         reason = proof.how
     if not options.numeric:
         return Verdict(UNDECIDED, "symbolic", reason=f"{reason}; numeric checking disabled",
@@ -209,7 +209,7 @@ def check_relation(lhs: sp.Expr, step: Step, definitions: dict | None = None,
     elapsed = time.perf_counter() - started
     if counterexample is not None:
         return Verdict(FAILS, "numeric", counterexample=counterexample, seconds=elapsed,
-                       details={"points": tried})
+                       evidence=ProbeEvidence(points=tried))
     if tried == 0:
         return Verdict(UNDECIDED, "numeric",
                        reason=f"{reason}; the residual could not be evaluated at any admissible point",
@@ -220,12 +220,12 @@ def check_relation(lhs: sp.Expr, step: Step, definitions: dict | None = None,
                    reason=f"not proved symbolically ({reason}); at none of {tried} points{where} "
                           "was the residual nonzero, stable across 50/100/200 digits and above "
                           "its round-off bound: evidence, not proof",
-                   details={"points": tried})
+                   evidence=ProbeEvidence(points=tried))
 
 
 def error_verdict(message: str, trace: str = "") -> Verdict:
     """A check that raised: a bug in diffproof, reported as an error (exit 3), not a verdict."""
-    return Verdict(ERROR, "none", reason=f"internal error: {message}", details={"trace": trace})
+    return Verdict(ERROR, "none", reason=f"internal error: {message}", trace=trace)
 
 
 def verdict_from_outcome(outcome: Outcome, what: str = "the step"):
@@ -280,8 +280,8 @@ def _check_step_here(lhs, step: Step, derivation: Derivation, table: SymbolTable
                     raise
                 verdict = Verdict(UNDECIDED, check.name,
                                   reason=f"the check raised {library_site(error)}: {error}")
-            verdict.seconds = verdict.seconds or time.perf_counter() - t0
-            extra.append(verdict)
+            extra.append(verdict if verdict.seconds else
+                         verdict.but(seconds=time.perf_counter() - t0))
     return _combine(main, extra, step, started), extra
 
 
@@ -313,26 +313,25 @@ def _combine(main: Verdict | None, extra: list[Verdict], step: Step, started: fl
     summary = [_layer(v) for v in layers]
     broken = next((v for v in layers if v.status == ERROR), None)
     if broken is not None:
-        return replace(broken, seconds=elapsed)
+        return broken.but(seconds=elapsed)
     failing = [v for v in layers if v.status == FAILS]
     proofs = [v for v in layers if v.status == HOLDS and v.method in PROOF_METHODS]
     if failing and proofs:
         return Verdict(UNDECIDED, "none", seconds=elapsed, counterexample=failing[0].counterexample,
                        reason=(f"the layers disagree: {_layer(proofs[0])} but "
                                f"{_layer(failing[0])} ({failing[0].reason or 'counterexample'}); "
-                               "one of them is wrong"), details={"layers": summary})
+                               "one of them is wrong"), layers=summary)
     if failing:
-        return replace(failing[0], seconds=elapsed, details={**failing[0].details, "layers": summary})
+        return failing[0].but(seconds=elapsed, layers=summary)
     open_layers = [v for v in layers if v.status != HOLDS]
     if open_layers:
         first = open_layers[0]
         held = [_layer(v) for v in layers if v.status == HOLDS]
-        return replace(first, status=UNDECIDED, seconds=elapsed,
-                       details={**first.details, "layers": summary},
+        return first.but(status=UNDECIDED, seconds=elapsed, layers=summary,
                        reason=(first.reason or f"{first.method} did not decide") +
                        (f" (also {', '.join(held)}; every layer must hold)" if held else ""))
     best = (proofs or layers)[0]
-    return replace(best, seconds=elapsed, details={**best.details, "layers": summary})
+    return best.but(seconds=elapsed, layers=summary)
 
 
 def check_derivations(derivations: list[Derivation], table: SymbolTable = TABLE,

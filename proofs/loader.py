@@ -4,8 +4,12 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from proofs import catalog
+
+if TYPE_CHECKING:
+    from derive.derivation import Derivation
 
 
 class UsageError(Exception):

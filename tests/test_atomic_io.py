@@ -18,7 +18,9 @@ import torch
 from numeric import files
 from numeric.files import OutputError, atomic_open, atomic_write, atomic_write_text, check_writable
 from proofs.cli import main
-from tests.test_torch_cli import TINY, one_thread  # noqa: F401  (autouse: one torch thread)
+from tests.test_torch_cli import TINY
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")    # tests/conftest.py
 
 NO_SPACE = "No space left on device"
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from derive.derivation import Derivation, Step
-from derive.verdict import Verdict
+from derive.verdict import ProbeEvidence, Verdict
 from proofs.checker import Options, _combine, check_derivation
 
 a = sp.Symbol("a", positive=True)
@@ -67,10 +67,10 @@ def test_an_erroring_layer_is_an_error_not_a_verdict():
 
 def test_the_layers_verdicts_are_not_changed():
     """Combining builds a new verdict (the old code rewrote the layers' details in place)."""
-    main = Verdict("holds", "symbolic", details={"how": "normal form"})
-    inner = Verdict("holds", "monte-carlo", details={"n": 5})
+    main = Verdict("holds", "symbolic", how="normal form")
+    inner = Verdict("holds", "monte-carlo", evidence=ProbeEvidence(points=5))
     combined = _combine(main, [inner], Step(2 * a, "step"), time.perf_counter())
-    assert combined is not main and combined.details["layers"] == ["symbolic: holds",
-                                                                   "monte-carlo: holds"]
-    assert main.details == {"how": "normal form"} and inner.details == {"n": 5}
-    assert main.seconds == 0.0 and inner.seconds == 0.0
+    assert combined is not main and combined.layers == ("symbolic: holds", "monte-carlo: holds")
+    assert combined.details["layers"] == ["symbolic: holds", "monte-carlo: holds"]
+    assert main.details == {"how": "normal form"} and inner.details == {"points": 5}
+    assert main.seconds == 0.0 and inner.seconds == 0.0 and main.layers == ()

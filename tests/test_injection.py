@@ -35,8 +35,8 @@ def payloads(marker: pathlib.Path) -> list[str]:
         f"abs;open('{m}','w')",
         f"x)or(open('{m}','w')",
         f"lambda:open('{m}','w')",
-        f"__builtins__",
-        f"__class__.__mro__",
+        "__builtins__",
+        "__class__.__mro__",
         f"\"{m}\"",
         f"'{m}'",
         "ｏｓ．ｓｙｓｔｅｍ（１）",            # fullwidth look-alikes

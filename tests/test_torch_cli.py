@@ -12,13 +12,7 @@ from proofs.cli import main
 TINY = ["--steps", "30", "--hidden", "16", "--depth", "2", "--batch", "64", "--quiet", "--threads", "1"]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """The commands set the thread count; restore it for the other test modules."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")    # tests/conftest.py
 
 
 def test_train_then_sample_writes_checkpoint_log_png(tmp_path, capsys):

@@ -12,7 +12,9 @@ import numeric.torchdiff.sample as sample_module
 from numeric.torchdiff.config import TrainConfig
 from numeric.torchdiff.train import Diverged, load_checkpoint, train
 from proofs.cli import main
-from tests.test_torch_cli import TINY, one_thread  # noqa: F401  (autouse: one torch thread)
+from tests.test_torch_cli import TINY
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")    # tests/conftest.py
 
 SAMPLE = ["-n", "100", "--steps", "2", "--threads", "1"]
 

@@ -23,7 +23,8 @@ from numeric.torchdiff.schedules import VE, VP, DiscreteSchedule, SubVP
 from tests.test_torch_formulas import (EDGE_TIMES, _schedule_twins, beta_firsts, exact,
                                        formulas_model_mean_x0, formulas_posterior_mean,
                                        formulas_x0_from_noise, schedule_values, ve_params, vp_params)
-from tests.test_torch_samplers import one_thread  # noqa: F401  (autouse: one torch thread)
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")    # tests/conftest.py
 
 U = 2.0 ** -24
 F32 = torch.float32

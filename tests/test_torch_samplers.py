@@ -32,13 +32,7 @@ from numeric.torchdiff.schedules import VE, VP, DiscreteSchedule, SubVP
 D = torch.float64
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """One intra-op thread: pytest -n 2 runs two workers on the two cores."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")    # tests/conftest.py
 
 
 MEAN, VAR = 0.5, 0.25

@@ -126,7 +126,7 @@ class ElementarySyntax(TokenCursor):
             size = log10_size(n)
             if size is not None and (size > math.log10(MAX_EXPONENT) or
                                      (abs(k) > 1000 and size > 3)):
-                raise self.error(f"a binomial coefficient too large to evaluate (numbers in a "
+                raise self.error("a binomial coefficient too large to evaluate (numbers in a "
                                  "claim stay below 10^300)", tok, UnsupportedLatexError)
         return sp.binomial(n, k)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from derive.verdict import HOLDS, UNDECIDED, Verdict
+from derive.verdict import HOLDS, UNDECIDED, Evidence, Verdict
 from derive.logdensity.rules import (Canon, RuleContext, basis, canon_sum, enter, inside_sum,
                                      kl_terms, log_of, merge, num, same)
 from derive.logdensity.tree import (E, KL, VDM, ChainModel, Density, ISum, Lin, Log, LogE, LogInt,
@@ -103,6 +103,15 @@ def _settle(canon: Canon, rules: set | None = None) -> Canon:
     return {k: num(v) for k, v in result.items() if num(v) != 0}
 
 
+@dataclass(frozen=True)
+class RulesEvidence(Evidence):
+    """The rules a rules check applied, what it assumed, and the residual it could not remove."""
+
+    rules: tuple[str, ...] = ()
+    assumes: str | None = None
+    residual: dict[str, str] | None = None
+
+
 @dataclass
 class RulesResult:
     equal: bool
@@ -184,8 +193,8 @@ class RulesCheck:
         if result.equal:
             return Verdict(HOLDS, self.name, seconds=elapsed,
                            reason="by the rules: " + ", ".join(result.rules),
-                           details={"rules": result.rules, "assumes": "T >= 2"})
+                           evidence=RulesEvidence(rules=tuple(result.rules), assumes="T >= 2"))
         shown = {f"{k[0]} {k[1]} {k[2:]}": str(v) for k, v in result.residual.items()}
         return Verdict(UNDECIDED, self.name, seconds=elapsed,
                        reason="the rules leave a residual (not a refutation)",
-                       details={"rules": result.rules, "residual": shown})
+                       evidence=RulesEvidence(rules=tuple(result.rules), residual=shown))

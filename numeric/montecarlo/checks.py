@@ -3,7 +3,7 @@
 parameters reported with the seed so a failure replays)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 import numpy as np
@@ -76,8 +76,7 @@ class ControlVariateCheck(_Check):
         draw, coef = with_control_variates(self.draw_fg, self.known_means, seed, self.settings.pilot)
         verdict = decide(draw, self.target, seed, self.settings, self.scale, self.what, self.params,
                          noise_floor=CV_ROUNDOFF * draw.raw_rms)
-        verdict.details["control_variates"] = int(np.size(coef))
-        return verdict
+        return verdict.but(evidence=replace(verdict.evidence, control_variates=int(np.size(coef))))
 
 
 class LazyCheck:

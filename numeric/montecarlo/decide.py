@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from derive.verdict import FAILS, HOLDS, UNDECIDED, Verdict
+from numeric.montecarlo.evidence import MonteCarloEvidence
 from numeric.montecarlo.mean_tests import BernsteinTest, BinomialTest, MeanTestOutcome, ZTest, evidence
 from numeric.montecarlo.moments import Sums, fill, plain
 from numeric.montecarlo.settings import (DEFAULT, ROUNDOFF, TIES_MIN, Draw, MCSettings,
@@ -119,7 +120,8 @@ def _problem(pilot: Sums, target, variance, scale, settings: MCSettings, bounds,
     return _Problem(settings, pilot, target_arr, var0, bounds, size, noise_floor)
 
 
-def _outside_bounds(problem: _Problem, details, seed, params, label, started) -> Verdict | None:
+def _outside_bounds(problem: _Problem, evidence: MonteCarloEvidence, seed, params, label,
+                    started) -> Verdict | None:
     """A closed form beyond round-off outside the declared range: no mean can equal it.  Within
     round-off it is clipped into the range."""
     lo, hi = problem.bounds
@@ -131,34 +133,41 @@ def _outside_bounds(problem: _Problem, details, seed, params, label, started) ->
     j = int(np.argmax(outside))
     value = float(problem.target[j])
     return Verdict(FAILS, "monte-carlo", seconds=time.perf_counter() - started,
-                   details={**details, "target": plain(problem.target)},
+                   evidence=replace(evidence, target=plain(problem.target)),
                    counterexample={"seed": seed, **(params or {}), "closed_form": value,
                                    "bounds": [lo, hi]},
                    reason=f"{label}the closed form {value:.6g} lies outside the declared range "
                           f"{[lo, hi]} of the draw, so no mean can equal it")
 
 
-def _report(details: dict, outcomes: list[MeanTestOutcome], main: Sums, problem: _Problem) -> None:
-    details.update({"estimate": plain(main.mean), "target": plain(problem.target),
-                    "stderr": plain([o.stderr for o in outcomes]),
-                    "z": plain([o.z for o in outcomes]),
-                    "critical": plain([o.critical for o in outcomes]), "n": main.n,
-                    "power": min(o.power for o in outcomes),
-                    "detectable": max(o.detectable for o in outcomes),
-                    "test": outcomes[0].test if len({o.test for o in outcomes}) == 1
-                    else [o.test for o in outcomes]})
+def _measured(evidence: MonteCarloEvidence, outcomes: list[MeanTestOutcome], main: Sums,
+              problem: _Problem, tie_note: str) -> MonteCarloEvidence:
+    """The evidence completed with the main sample's estimate and every coordinate's test."""
+    per_test = {}
     for key in sorted({k for o in outcomes for k in o.extra}):
         values = [o.extra.get(key, math.nan) for o in outcomes]
         numeric = all(isinstance(o.extra.get(key, 0), (int, float)) for o in outcomes)
-        details[key] = plain(values) if numeric else [o.extra.get(key) for o in outcomes]
+        per_test[key] = plain(values) if numeric else [o.extra.get(key) for o in outcomes]
+    shaky = any(not o.reliable for o in outcomes)       # power rests on the same approximation
+    return replace(
+        evidence, estimate=plain(main.mean), target=plain(problem.target),
+        stderr=plain([o.stderr for o in outcomes]), z=plain([o.z for o in outcomes]),
+        critical=plain([o.critical for o in outcomes]), n=main.n,
+        power=None if shaky else min(o.power for o in outcomes),
+        detectable=None if shaky else max(o.detectable for o in outcomes),
+        test=outcomes[0].test if len({o.test for o in outcomes}) == 1
+        else [o.test for o in outcomes], per_test=per_test or None,
+        pilot=tie_note + ": the pilot cannot size the sample, so the cap is drawn"
+        if tie_note else None)
 
 
 def _ratio(o: MeanTestOutcome) -> float:
     return abs(o.z) / o.critical if o.critical > 0 else math.inf
 
 
-def _verdict(outcomes: list[MeanTestOutcome], main: Sums, problem: _Problem, details: dict, seed: int,
-             params, label: str, elapsed: float) -> Verdict:
+def _verdict(outcomes: list[MeanTestOutcome], main: Sums, problem: _Problem,
+             measured: MonteCarloEvidence, seed: int, params, label: str,
+             elapsed: float) -> Verdict:
     """fails on a reliable rejection; undecided when the rate or the power is not guaranteed;
     holds otherwise (evidence, not proof)."""
     settings, gap = problem.settings, main.mean - problem.target
@@ -174,27 +183,26 @@ def _verdict(outcomes: list[MeanTestOutcome], main: Sums, problem: _Problem, det
         if "p_value" in o.extra:
             counterexample["p_value"] = o.extra["p_value"]
         replay = f"replay with seed {seed}" + (f" and {params}" if params else "")
-        return Verdict(FAILS, "monte-carlo", seconds=elapsed, details=details,
+        return Verdict(FAILS, "monte-carlo", seconds=elapsed, evidence=measured,
                        counterexample=counterexample,
                        reason=f"{label}{evidence(o, main.n, gap[worst])} (false-fail rate "
                               f"{settings.false_fail:g}); {replay}")
     shaky = [o for o in outcomes if not o.reliable]
     if shaky:
-        details.update({"power": None, "detectable": None})     # rests on the same approximation
         o = max(shaky, key=_ratio)
         seen = f"|z| = {abs(o.z):.2f} > {o.critical:.2f}, but " if o.reject else ""
-        return Verdict(UNDECIDED, "monte-carlo", seconds=elapsed, details=details,
+        return Verdict(UNDECIDED, "monte-carlo", seconds=elapsed, evidence=measured,
                        reason=f"{label}{seen}{o.why}; the declared false-fail rate "
                               f"{settings.false_fail:g} is not guaranteed, so no verdict")
-    power, detectable = details["power"], details["detectable"]
+    power, detectable = measured.power, measured.detectable
     if power < settings.power:
         drawn = f"the sample cap {settings.max_n}" if main.n >= settings.max_n else f"n = {main.n}"
-        return Verdict(UNDECIDED, "monte-carlo", seconds=elapsed, details=details,
+        return Verdict(UNDECIDED, "monte-carlo", seconds=elapsed, evidence=measured,
                        reason=f"{label}{drawn} only detects discrepancies of {detectable:.3g} with "
                               f"power {settings.power}; at the declared {problem.delta:.3g} the "
                               f"power is {power:.3g}")
     j = max(range(problem.d), key=lambda i: _ratio(outcomes[i]))
-    return Verdict(HOLDS, "monte-carlo", seconds=elapsed, details=details,
+    return Verdict(HOLDS, "monte-carlo", seconds=elapsed, evidence=measured,
                    reason=f"{label}{evidence(outcomes[j], main.n, gap[j])} ({outcomes[j].test}; "
                           f"false-fail rate {settings.false_fail:g}; detects {problem.delta:.3g} "
                           f"with power {power:.4g}; n = {main.n}): sampled evidence, not proof")
@@ -222,15 +230,14 @@ def decide(draw: Draw, target, seed: int = 0, settings: MCSettings = DEFAULT,
     pilot = Sums(bounds)                                   # 1. the pilot sizes the sample
     fill(pilot, draw, rng, settings.pilot, settings.batch)
     problem = _problem(pilot, target, variance, scale, settings, bounds, noise_floor, params)
-    details: dict[str, Any] = {"n": pilot.n, "delta": problem.delta,
-                               "false_fail": settings.false_fail,
-                               "declared_power": settings.power, "seed": seed}
-    details.update({k: v for k, v in (("coordinates", problem.d if problem.d > 1 else None),
-                                      ("what", what or None),
-                                      ("params", dict(params) if params else None)) if v})
+    started_evidence = MonteCarloEvidence(
+        n=pilot.n, delta=problem.delta, false_fail=settings.false_fail,
+        declared_power=settings.power, seed=seed,
+        coordinates=problem.d if problem.d > 1 else None, what=what or None,
+        params=dict(params) if params else None)
     label = what + ": " if what else ""
     if bounds is not None:                                 # 2. a closed form out of range
-        impossible = _outside_bounds(problem, details, seed, params, label, started)
+        impossible = _outside_bounds(problem, started_evidence, seed, params, label, started)
         if impossible is not None:
             return impossible
     n_plan, tie_note = problem.required(pilot)             # 3. the main sample, re-sized once
@@ -240,10 +247,8 @@ def decide(draw: Draw, target, seed: int = 0, settings: MCSettings = DEFAULT,
     if n_again > main.n:
         fill(main, draw, rng, n_again - main.n, settings.batch)
     outcomes = problem.outcomes(main)                      # 4. one test per coordinate
-    _report(details, outcomes, main, problem)
-    if tie_note:
-        details["pilot"] = tie_note + ": the pilot cannot size the sample, so the cap is drawn"
-    return _verdict(outcomes, main, problem, details, seed, params, label,
+    measured = _measured(started_evidence, outcomes, main, problem, tie_note)
+    return _verdict(outcomes, main, problem, measured, seed, params, label,
                     time.perf_counter() - started)
 
 
@@ -269,7 +274,6 @@ def compare(draw_pair: PairDraw, seed: int = 0, settings: MCSettings = DEFAULT,
         return left - right
 
     verdict = decide(difference, offset, seed, settings, scale, what, params)
-    verdict.details["left_mean"] = plain(sums["left"] / max(sums["n"], 1))
-    verdict.details["right_mean"] = plain(sums["right"] / max(sums["n"], 1))
-    verdict.details["paired"] = "common random numbers"
-    return verdict
+    return verdict.but(evidence=replace(
+        verdict.evidence, left_mean=plain(sums["left"] / max(sums["n"], 1)),
+        right_mean=plain(sums["right"] / max(sums["n"], 1)), paired="common random numbers"))

@@ -86,7 +86,7 @@ class ZTest:
         return max(n, n_skew, n_kurt), ""
 
     def outcome(self, s: Sums, j: int, target: float, floor: float) -> MeanTestOutcome:
-        n, mean, sd = s.n, float(s.mean[j]), float(s.sd[j])
+        n, mean = s.n, float(s.mean[j])
         skew, kurt = float(s.skewness[j]), float(s.kurtosis[j])
         rel_var = math.sqrt(max(kurt - 1, 0.0) / n)
         se_sample = float(s.sd_upper()[j]) / math.sqrt(n)

@@ -18,7 +18,8 @@ from __future__ import annotations
 import sympy as sp
 
 from derive import logdensity as L
-from derive.derivation import Step, paper, seed
+from derive.derivation import Step
+from derive.source import paper, seed
 from derive.gaussian import Normal, condition, kl_divergence, marginalize
 from derive.logdensity import (E, IProd, ISum, KL, Log, LogE, LogInt, Mass, Prod, Ratio, Span, Var,
                                add, lin, sub, to_sympy)

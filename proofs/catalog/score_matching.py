@@ -11,7 +11,8 @@ from functools import cache
 import numpy as np
 import sympy as sp
 
-from derive.derivation import Step, paper, seed
+from derive.derivation import Step
+from derive.source import paper, seed
 from derive.gaussian import Normal, sum_of_independent
 from derive.symbols import Z_theta, c, m, s, sigma, theta_0, theta_1, theta_2, v, x
 from numeric.montecarlo import MCSettings, MonteCarloCheck

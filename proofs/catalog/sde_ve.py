@@ -12,7 +12,8 @@ from functools import cache
 
 import sympy as sp
 
-from derive.derivation import Step, paper, seed
+from derive.derivation import Step
+from derive.source import paper, seed
 from derive.gaussian import Normal, condition, marginalize, sum_of_independent
 from derive.sde import VE, LinearSDE, gaussian_fokker_planck_residual
 from derive.symbols import (dt, eps, f_t, g_t, lam, m, s, s_theta, score, sigma_max, sigma_min, t,
@@ -248,12 +249,7 @@ def ve_simulation(entry):
     fwd = sde_sim.forward_kernel_checks(VE, sde_sim.VE_PARAMS)
     rev_mc, rev_bound, _ = sde_sim.reverse_sampler_checks(VE, sde_sim.VE_PARAMS)
     return entry.derivation(
-        conditions=(f"sigma_min = {sde_sim.VE_PARAMS[sigma_min]}, sigma_max = "
-                    f"{sde_sim.VE_PARAMS[sigma_max]}, data N({sde_sim.DATA_MEAN}, "
-                    f"{sde_sim.DATA_STD}^2), 400 steps on [0, 1]",
-                    "monte-carlo: false-fail rate 1e-6 per check, detects 5% of the sd in the mean "
-                    "and 5% of the variance with power 0.999; numeric: the chain's exact law "
-                    "(recursion) is within the stated 2% of the continuous law"),
+        conditions=sde_sim.simulation_conditions(sde_sim.VE_PARAMS),
         steps=[
             Step(m, "exactly: p_1 pushed through p(x(0) | x(1)) (Bayes' rule) has the data mean",
                  paper(_song("6")), lhs=out.mean),

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derive.derivation import Step, paper
+from derive.derivation import Step
+from derive.source import paper
 from derive.discrete import ddpm_alphabar_limit, ddpm_linear_beta, ddpm_log_alphabar_first_order
 from derive.sde import SUBVP, VP
 from derive.symbols import T, beta_max, beta_min, dt, s, t, w
@@ -114,12 +115,7 @@ def vp_simulation(entry):
     fwd = sde_sim.forward_kernel_checks(VP, sde_sim.VP_PARAMS)
     rev_mc, rev_bound, _ = sde_sim.reverse_sampler_checks(VP, sde_sim.VP_PARAMS)
     return entry.derivation(
-        conditions=(f"beta_min = {sde_sim.VP_PARAMS[beta_min]}, beta_max = "
-                    f"{sde_sim.VP_PARAMS[beta_max]}, data N({sde_sim.DATA_MEAN}, "
-                    f"{sde_sim.DATA_STD}^2), 400 steps on [0, 1]",
-                    "monte-carlo: false-fail rate 1e-6 per check, detects 5% of the sd in the mean "
-                    "and 5% of the variance with power 0.999; numeric: the chain's exact law "
-                    "(recursion) is within the stated 2% of the continuous law"),
+        conditions=sde_sim.simulation_conditions(sde_sim.VP_PARAMS),
         steps=[
             Step(None, "forward Euler-Maruyama paths have the chain's mean and variance",
                  paper(_song("29")), checks=[fwd[0]]),

@@ -8,7 +8,8 @@ from __future__ import annotations
 import sympy as sp
 
 from derive import formulas as F
-from derive.derivation import Step, paper, seed
+from derive.derivation import Step
+from derive.source import paper, seed
 from derive.gaussian import Normal, kl_divergence, sum_of_independent
 from derive.symbols import (abar_t, abar_tm1, alpha_t, beta_t, betatilde_t, eps_0, eps_1, eps_2,
                             epshat, m, mu_1, mu_2, mu_theta, omega, s, s_theta, score, v_1, v_2,

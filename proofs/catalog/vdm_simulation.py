@@ -18,7 +18,8 @@ import numpy as np
 import sympy as sp
 
 from derive import formulas as F
-from derive.derivation import Step, paper, seed
+from derive.derivation import Step
+from derive.source import paper, seed
 from derive.gaussian import Normal
 from derive.symbols import abar_t, eps_0, m, s, score, x_0, x_t
 from derive.codegen import safe_lambdify

@@ -22,19 +22,29 @@ from derive.latex.tokens import LatexParseError
 from derive.symbols import TABLE
 from proofs.checker import NotCheckable, Options, library_failure, verdict_from_outcome
 from proofs.claims.assumptions import Assumptions
-from proofs.claims.readings.definitions import DEFINITION, reads_as_definition
-from proofs.claims.readings.distribution import in_distribution, states_a_law
-from proofs.claims.readings.model_mean import ambiguous_model_mean, model_mean, with_model_mean
+from proofs.claims.readings.base import StepReading, StepState
+from proofs.claims.readings.definitions import DEFINITION, DefinitionReading
+from proofs.claims.readings.distribution import DistributionReading
+from proofs.claims.readings.model_mean import ModelMeanReading
 from proofs.claims.readings.propto import propto_any
-from proofs.claims.readings.reparametrization import builtin_relation, with_relation
-from proofs.claims.readings.tweedie import (CONDITIONAL_E_TEXT, has_conditional_expectation,
-                                            marginal_score, tweedie, tweedie_reading)
+from proofs.claims.readings.reparametrization import ReparametrizationReading
+from proofs.claims.readings.tweedie import (ConditionalExpectationReading, MarginalScoreReading,
+                                            TweedieReading)
 from proofs.claims.safety import check_relation_safely, opaque
 from proofs.claims.steps import (VARIABLE_KEYS, Claim, ClaimStep, build_steps, latex_text,
                                  settle_elided)
 
 # the relations checked, as the checker names them ("<" and ">" are strict)
 _REL = {"=": "=", ":=": "=", "propto": "propto", "<=": "<=", ">=": ">=", "<": "<", ">": ">"}
+
+# the readings of a step (proofs.claims.readings), in the order they act: before the check (each
+# may extend the assumptions or decide the step; the distribution and Tweedie readings record
+# what the definition reading must know) and after it (each may read a verdict again)
+_DISTRIBUTION, _TWEEDIE = DistributionReading(), TweedieReading()
+BEFORE: tuple[StepReading, ...] = (ConditionalExpectationReading(), ModelMeanReading(),
+                                   ReparametrizationReading(), MarginalScoreReading(),
+                                   _DISTRIBUTION, _TWEEDIE, DefinitionReading())
+AFTER: tuple[StepReading, ...] = (_DISTRIBUTION, _TWEEDIE)
 
 
 def check_claim(latex: str, assumptions: Assumptions, index: int = 1, line: int | None = None,
@@ -77,24 +87,23 @@ def check_elided(step: ClaimStep, subject, assumptions: Assumptions, options: Op
         probe = ClaimStep(step.index, subject, "=", step.rhs, source=step.source)
         verdict = check_step(probe, assumptions, options, elided=True)
         shown = latex_text(subject)
-        probe_reading = verdict.details.get("reading", "pointwise")
-        verdict.details = dict(verdict.details, reading=f"elided (\\ldots), checked as {shown} = "
-                               f"the right side, {probe_reading}")
+        probe_reading = verdict.reading or "pointwise"
+        verdict = verdict.but(reading=f"elided (\\ldots), checked as {shown} = the right side, "
+                                      f"{probe_reading}")
         if verdict.status == HOLDS:
-            verdict.reason = (f"steps elided with \\ldots are not checked; the link holds because "
-                              f"{shown} = (the right side) holds ({verdict.method}, "
-                              f"{probe_reading}) and {shown} = (the left side) by the links above" +
-                              (f"; {verdict.reason}" if verdict.reason else ""))
+            verdict = verdict.but(reason=(
+                f"steps elided with \\ldots are not checked; the link holds because {shown} = "
+                f"(the right side) holds ({verdict.method}, {probe_reading}) and {shown} = (the "
+                f"left side) by the links above" + (f"; {verdict.reason}" if verdict.reason else "")))
         elif verdict.status == FAILS and subject in {TABLE[k] for k in VARIABLE_KEYS}:
-            verdict.reason = (f"steps elided with \\ldots; the right side is not equal to the "
-                              f"chain's subject {shown}" +
-                              (f": {verdict.reason}" if verdict.reason else ""))
+            verdict = verdict.but(reason=f"steps elided with \\ldots; the right side is not equal "
+                                         f"to the chain's subject {shown}" +
+                                         (f": {verdict.reason}" if verdict.reason else ""))
         else:
-            verdict = Verdict(UNDECIDED, verdict.method, details=verdict.details, reason=(
+            verdict = verdict.but(status=UNDECIDED, counterexample=None, reason=(
                 f"steps elided with \\ldots are not checked, and {shown} = (the right side) was "
                 f"not decided" + (f": {verdict.reason}" if verdict.reason else "")))
-    verdict.seconds = time.perf_counter() - started
-    return verdict
+    return verdict.but(seconds=time.perf_counter() - started)
 
 
 def check_step(step: ClaimStep, assumptions: Assumptions, options: Options,
@@ -114,8 +123,7 @@ def check_step(step: ClaimStep, assumptions: Assumptions, options: Options,
                                                     f"({library_site(error)}: {error})")
     if verdict.status == FAILS:
         verdict = _across_index_chains(verdict, step, assumptions)
-    verdict.seconds = time.perf_counter() - started
-    return verdict
+    return verdict.but(seconds=time.perf_counter() - started)
 
 
 def _across_index_chains(verdict: Verdict, step: ClaimStep, assumptions: Assumptions) -> Verdict:
@@ -131,18 +139,17 @@ def _across_index_chains(verdict: Verdict, step: ClaimStep, assumptions: Assumpt
     if len(chains) < 2:
         return verdict
     shown = " and ".join(c or "constant indices" for c in chains)
-    return Verdict(UNDECIDED, verdict.method, counterexample=verdict.counterexample,
-                   details=verdict.details, reason=(
-                       f"the refutation relates schedule members of different indices ({shown}), "
-                       "taken as unrelated although their order may be known (e.g. t <= T, so "
-                       "abar_T <= abar_t); state the relation with % assume: or use one index"
-                       + (f"; {verdict.reason}" if verdict.reason else "")))
+    return verdict.but(status=UNDECIDED, reason=(
+        f"the refutation relates schedule members of different indices ({shown}), "
+        "taken as unrelated although their order may be known (e.g. t <= T, so "
+        "abar_T <= abar_t); state the relation with % assume: or use one index"
+        + (f"; {verdict.reason}" if verdict.reason else "")))
 
 
 def _check_step(step: ClaimStep, assumptions: Assumptions, options: Options,
                 elided: bool = False) -> Verdict:
     """The stages of one step's check; the first stage that decides returns its verdict, with
-    the built-in relations it used (``details['relations']``, printed as ``using ...``)."""
+    the built-in relations it used (``Verdict.relations``, printed as ``using ...``)."""
     # 1. The relation: =, :=, \propto, \le, \ge, <, > are checked; \approx, \neq and membership
     #    are undecided (README 'Checking claims written in LaTeX')
     relation = _REL.get(step.relation)
@@ -170,65 +177,30 @@ def _check_step(step: ClaimStep, assumptions: Assumptions, options: Options,
         if not wrt:
             return Verdict(UNDECIDED, "none", reason="\\propto needs a variable (x, x_t, x_{t-1}, "
                                                      "...) on either side")
-    law = False
-    used: list[str] = []
-    base = assumptions           # without the reparametrization: what the Tweedie reading uses
-    # 4. E[. | x_t] is read with Tweedie's formula (README 'Built-in relations, definitions and
-    #    unknown functions', Marginal score)
-    if has_conditional_expectation(step.source):
-        used.append(CONDITIONAL_E_TEXT)
-    if relation != "propto":
-        # 5. mu_theta through its one kind of prediction; with several kinds, every reading
-        #    (README 'Built-in relations, definitions and unknown functions', Model mean)
-        kind, parametrizations = model_mean(lhs, rhs, assumptions)
-        if kind == "ambiguous":
-            return ambiguous_model_mean(parametrizations, assumptions,
-                                        lambda read: _check_step(step, read, options, elided))
-        if kind == "relation":
-            assumptions = base = with_model_mean(assumptions, parametrizations[0])
-            used.append(parametrizations[0].text)
-        # 6. x_t with the noise: x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps_0 (README 'Built-in
-        #    relations, definitions and unknown functions', Reparametrization)
-        builtin = builtin_relation(lhs, rhs, assumptions)
-        if builtin is not None:
-            assumptions = with_relation(assumptions, builtin)
-            used.append(builtin.text)
-        # 7. the marginal score: decided by what changes at fixed x_t, a failure read again with
-        #    Tweedie's formula (README 'Built-in relations, definitions and unknown functions',
-        #    Marginal score)
-        score = marginal_score(lhs, rhs, assumptions) if relation == "=" else None
-        if score is not None:
-            if score.status == FAILS:
-                score = tweedie_reading(score, lhs, rhs, relation, base, options)
-            return _using(score, used)
-        # 8. a step that names an undefined quantity defines it: undecided (definition), unless
-        #    it states a forward law (README 'Built-in relations, definitions and unknown
-        #    functions', Definitions; 'Steps that hold in distribution', Latents)
-        law = relation == "=" and not elided and states_a_law(lhs, rhs, assumptions)
-        definition = reads_as_definition(lhs, rhs, assumptions) \
-            if relation == "=" and not elided and not law and \
-            tweedie(lhs, rhs, base) is None else None
-        if definition is not None:
-            return Verdict(UNDECIDED, DEFINITION, reason=definition)
+    # 4-8. the readings before the check, in this order: E[. | x_t] with Tweedie's formula;
+    #    mu_theta through its one kind of prediction, or every reading of it; x_t with the noise
+    #    (the reparametrization); the marginal score, decided by what changes at fixed x_t; a step
+    #    that names an undefined quantity defines it, unless it states a forward law or has a
+    #    reading in conditional expectation (README 'Built-in relations, definitions and unknown
+    #    functions': Marginal score, Model mean, Reparametrization, Definitions; 'Steps that hold
+    #    in distribution', Latents)
+    state = StepState(lhs, rhs, relation, step.source, assumptions, options, elided, unsupported,
+                      recheck=lambda read: _check_step(step, read, options, elided))
+    for reading in BEFORE:
+        decided = reading.before(state)
+        if decided is not None:
+            return _using(decided, state.used)
     # 9. the relation itself, through the safety net (README 'Verdicts and the safeguards
     #    against refuting a true claim')
     claim_step = Step(rhs, "claim", relation=relation, wrt=wrt)
-    verdict = check_relation_safely(lhs, rhs, claim_step, assumptions, options, unsupported)
-    # 10. an equality that does not hold pointwise, read in distribution (README 'Steps that
-    #     hold in distribution')
-    if relation == "=" and verdict.status != HOLDS and not unsupported:
-        distribution = in_distribution(lhs, rhs, assumptions, options)
-        if distribution is not None:
-            verdict = distribution
-        elif law:
-            verdict = Verdict(UNDECIDED, verdict.method, reason=(
-                "reads as a forward law (a latent given an earlier one) but is not affine in "
-                "standard normal noises, so it was not compared in distribution"))
-    # 11. still failing, with the marginal score: read in conditional expectation given x_t
-    #     (README 'Built-in relations, definitions and unknown functions', Marginal score)
-    if verdict.status == FAILS and relation != "propto":
-        verdict = tweedie_reading(verdict, lhs, rhs, relation, base, options)
-    return _using(verdict, used)
+    verdict = check_relation_safely(lhs, rhs, claim_step, state.assumptions, options, unsupported)
+    # 10-11. a verdict that is not holds, read again: an equality in distribution (README 'Steps
+    #     that hold in distribution'), then a failure with the marginal score in conditional
+    #     expectation given x_t (README 'Built-in relations, definitions and unknown functions',
+    #     Marginal score)
+    for reading in AFTER:
+        verdict = reading.after(state, verdict)
+    return _using(verdict, state.used)
 
 
 def _even_norms(expr):
@@ -244,6 +216,4 @@ def _even_norms(expr):
 
 def _using(verdict: Verdict, used: list[str]) -> Verdict:
     """The verdict with the built-in relations the step was read under."""
-    if used:
-        verdict.details["relations"] = list(used)
-    return verdict
+    return verdict.but(relations=used) if used else verdict

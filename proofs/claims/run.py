@@ -77,10 +77,8 @@ def _check_with_schedule(latex: str, file_text: str, assumptions: Assumptions, i
         assumptions = replace(assumptions, context=context)
     claim = check_claim(latex, assumptions, index, line, options)
     for step in claim.steps:
-        verdict = step.verdict
         if readings:
-            verdict.details = dict(verdict.details, relations=list(
-                verdict.details.get("relations", [])) + readings)
-        if note and verdict.status == UNDECIDED:
-            verdict.reason = f"{verdict.reason}; {note}" if verdict.reason else note
+            step.verdict = step.verdict.but(relations=list(step.verdict.relations) + readings)
+        if note and step.verdict.status == UNDECIDED:
+            step.verdict = step.verdict.noted(note)
     return claim

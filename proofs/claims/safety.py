@@ -21,7 +21,7 @@ import sympy as sp
 
 from derive.decide.analytic import analytic_in
 from derive.derivation import Step
-from derive.verdict import FAILS, HOLDS, UNDECIDED, Verdict
+from derive.verdict import FAILS, HOLDS, UNDECIDED, BoundEvidence, ProbeEvidence, Verdict
 from derive.domains import POSITIVE, REAL
 from derive.symbols import SymbolTable
 from numeric.points.draws import simple_points
@@ -79,7 +79,8 @@ def check_relation_safely(lhs, rhs, claim_step: Step, assumptions: Assumptions,
                            reason=f"holds for positive {names} (numeric) but not for all real "
                                   f"values: the domain of {names} is unknown; state it with "
                                   f"% assume: (e.g. {sorted(s.name for s in unknown)[0]} > 0)")
-        verdict.reason = (verdict.reason or "") + f"; unknown symbols ({names}) taken as real"
+        verdict = verdict.but(reason=(verdict.reason or "") +
+                              f"; unknown symbols ({names}) taken as real")
     return verdict
 
 
@@ -101,11 +102,10 @@ def _unsupported(lhs, rhs, claim_step: Step, assumptions: Assumptions, options: 
             return Verdict(UNDECIDED, DEFINITION, reason=definition)
         verdict = check_relation_safely(glhs, grhs, replace(claim_step, expr=grhs),
                                         assumptions, options, set())
-        verdict.reason = (f"the unknown function values {', '.join(names)} taken as "
-                          "independent numbers (at one point the values and derivatives of "
-                          "a function are arbitrary)" +
-                          (f"; {verdict.reason}" if verdict.reason else ""))
-        return verdict
+        return verdict.but(reason=f"the unknown function values {', '.join(names)} taken as "
+                                  "independent numbers (at one point the values and derivatives "
+                                  "of a function are arbitrary)" +
+                                  (f"; {verdict.reason}" if verdict.reason else ""))
     return Verdict(UNDECIDED, "symbolic",
                    reason=f"contains {', '.join(sorted(unsupported))}, which cannot be "
                           "evaluated numerically, and was not proved symbolically")
@@ -138,21 +138,24 @@ def quick_refutation(lhs, step: Step, definitions, table, limit: int = 40) -> Ve
     for tried, point in enumerate(points, start=1):
         if evaluator.violated(point):
             return Verdict(FAILS, "numeric", counterexample=evaluator.report(point),
-                           details={"points": tried, "stage": "simple points"})
+                           evidence=ProbeEvidence(points=tried, stage="simple points"))
     return None
 
 
 def _evaluable(lhs, step: Step, definitions, table) -> bool:
     """Whether the residual takes a finite value at one of the first simple points."""
-    evaluator = Evaluator(residual_for(lhs, step, definitions, table))
+    target = residual_for(lhs, step, definitions, table)
+    evaluator = Evaluator(target)
     if not evaluator.symbols:
         return evaluator.defined({})
-    return any(evaluator.defined(point) for point in simple_points(evaluator.symbols, table, 30))
+    return any(evaluator.defined(point) for point in
+               simple_points(evaluator.symbols, table, 30, definitions=target.definitions))
 
 
 def confirm(verdict: Verdict, lhs, step: Step, definitions, table, options) -> Verdict:
     """Keep a refutation only if its point is in the natural domain; otherwise search there."""
-    if verdict.details.get("exact"):       # the prover's exact point (e.g. 0 > 0 at an exact 0)
+    if isinstance(verdict.evidence, BoundEvidence) and verdict.evidence.exact:
+        # the prover's exact point (e.g. 0 > 0 at an exact 0)
         return verdict
 
     target = _natural_target(lhs, step, definitions, table)
@@ -170,14 +173,16 @@ def confirm(verdict: Verdict, lhs, step: Step, definitions, table, options) -> V
                                    max_examples=options.max_examples)
     if counterexample is not None:
         return Verdict(FAILS, "numeric", counterexample=counterexample,
-                       details={"points": tried, "domain": "natural"})
-    defined = sum(1 for p in simple_points(evaluator.symbols, table, 60) if evaluator.defined(p))
+                       evidence=ProbeEvidence(points=tried, domain="natural"))
+    defined = sum(1 for p in simple_points(evaluator.symbols, table, 60,
+                                           definitions=target.definitions)
+                  if evaluator.defined(p))
     if defined < 3:
         return Verdict(UNDECIDED, "numeric",
                        reason="violations lie only outside the natural domain (a square root or "
                               "log of a negative number), and too few points inside it were "
                               "evaluated to conclude")
-    return Verdict(HOLDS, "numeric", details={"points": tried, "domain": "natural"},
+    return Verdict(HOLDS, "numeric", evidence=ProbeEvidence(points=tried, domain="natural"),
                    reason="holds where both sides are real (violations found only where a square "
                           "root or log has a negative argument); no counterexample there at "
                           f"{tried} points: evidence, not proof")
@@ -207,7 +212,7 @@ def with_defined_values(verdict: Verdict, lhs, rhs, assumptions: Assumptions) ->
             if value.is_number:
                 derived[name] = str(value) if value.is_Rational else float(value)
     if derived:
-        verdict.counterexample = dict(point, where=derived)
+        return verdict.but(counterexample=dict(point, where=derived))
     return verdict
 
 
@@ -225,7 +230,7 @@ def unless_domain_guessed(verdict: Verdict, lhs, step: Step, definitions, real_t
     if step.relation in ("=", "propto"):
         difference = target.lhs - target.rhs if step.relation == "=" else target.residual
         if analytic_in(difference, unknown):
-            return replace(verdict, reason=_joined(
+            return verdict.but(reason=_joined(
                 verdict.reason, f"the domain of {names} is unknown, but the claim fails on every "
                                 f"interval of {names}: both sides are analytic in {names}"))
     else:
@@ -234,15 +239,14 @@ def unless_domain_guessed(verdict: Verdict, lhs, step: Step, definitions, real_t
         opposite = check_relation(lhs, Step(step.expr, "opposite", relation=flipped),
                                   definitions, real_table, replace(options, numeric=False))
         if opposite.proved:
-            return replace(verdict, reason=_joined(
+            return verdict.but(reason=_joined(
                 verdict.reason, f"the domain of {names} is unknown, but the claim fails for every "
                                 f"real value of {names}: the opposite inequality is proved"))
     first = sorted(s.name for s in unknown)[0]
-    return Verdict(UNDECIDED, verdict.method, counterexample=verdict.counterexample,
-                   details=verdict.details,
-                   reason=f"fails at the point shown, with {names} taken as positive; the domain "
-                          f"of {names} is unknown and the claim may hold on another: state it with "
-                          f"% assume: (e.g. {first} > 0 or {first} < 0)")
+    return verdict.but(status=UNDECIDED, reason=(
+        f"fails at the point shown, with {names} taken as positive; the domain of {names} is "
+        f"unknown and the claim may hold on another: state it with % assume: (e.g. {first} > 0 "
+        f"or {first} < 0)"))
 
 
 def _joined(*parts: str | None) -> str:

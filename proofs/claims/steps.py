@@ -174,8 +174,6 @@ def settle_elided(steps: list[ClaimStep]) -> None:
         if loose or open_links:
             why = (f"link {loose[0].index} is a '{loose[0].relation}' relation, not an equality"
                    if loose else f"link {open_links[0].index} above did not hold")
-            step.verdict = Verdict(UNDECIDED, step.verdict.method, seconds=step.verdict.seconds,
-                                   details=step.verdict.details, reason=(
-                                       "steps elided with \\ldots are checked through the "
-                                       "chain's subject, which equals this link's left side only "
-                                       f"if every link above is a holding equality; {why}"))
+            step.verdict = step.verdict.but(status=UNDECIDED, counterexample=None, reason=(
+                "steps elided with \\ldots are checked through the chain's subject, which equals "
+                f"this link's left side only if every link above is a holding equality; {why}"))

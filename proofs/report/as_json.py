@@ -70,8 +70,8 @@ def _step(step: ClaimStep) -> dict:
             "relation": step.relation, "line": step.source,
             "lhs": latex_text(step.lhs) if step.lhs is not None else None,
             "rhs": latex_text(step.rhs) if step.rhs is not None else None,
-            "relations": v.details.get("relations", []),
-            "reading": v.details.get("reading", "pointwise"),
-            "readings": v.details.get("readings"),
+            "relations": list(v.relations),
+            "reading": v.reading or "pointwise",
+            "readings": [r.as_dict() for r in v.readings] if v.readings is not None else None,
             "elided": step.elided,
             "seconds": round(v.seconds, 4)}

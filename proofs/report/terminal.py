@@ -36,8 +36,8 @@ def check_report(results: list[DerivationResult], verbose: bool = False) -> str:
                                                                            rounded=True))
                 if v.reason and (v.status != HOLDS or verbose):
                     lines.append(f"        reason: {v.reason}")
-                if verbose and v.details.get("how"):
-                    lines.append(f"        how: {v.details['how']}")
+                if verbose and v.how:
+                    lines.append(f"        how: {v.how}")
     s = check_summary(results)
     evidence = Counter(r.verdict.method for res in results for r in res.steps
                        if r.verdict.status == HOLDS and not r.verdict.proved)
@@ -80,13 +80,13 @@ def claim_report(claims: list[Claim]) -> str:
             v = step.verdict
             marker = "  <- first failing step" if first is step else ""
             source = step.source if len(step.source) <= 100 else step.source[:97] + "..."
-            reading = v.details.get("reading")
+            reading = v.reading
             how = f"{v.method}, {reading}" if reading else v.method
             lines.append(f"  step {step.index} [{v.status} ({how})]: {source}{marker}")
             if v.counterexample:
                 lines.append(f"      counterexample: {format_point(v.counterexample, skip=SIDES)}")
                 lines.append(f"      {format_point(v.counterexample, only=('lhs', 'rhs'))}")
-            for used in v.details.get("relations", []):
+            for used in v.relations:
                 lines.append(f"      using {used}")
             if v.reason and v.status != HOLDS:
                 lines.append(f"      reason: {v.reason}")

@@ -11,6 +11,8 @@ reading it used.
 - :mod:`.distribution` (with :mod:`.noises`): sums of independent standard normal noises;
 - :mod:`.propto`: ``\\propto`` with no stated variable.
 
-The pipeline (:mod:`proofs.claims.pipeline`) decides which readings a step gets and in which
-order; the readings that re-check a step go through the safety net (:mod:`proofs.claims.safety`).
+Each module's reading class implements :class:`.base.StepReading` (``before`` the check: extend
+the assumptions or decide; ``after``: read a verdict again) on the shared :class:`.base.StepState`.
+The pipeline (:mod:`proofs.claims.pipeline`, ``BEFORE`` and ``AFTER``) decides the order; the
+readings that re-check a step go through the safety net (:mod:`proofs.claims.safety`).
 """

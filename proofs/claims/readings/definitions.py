@@ -15,7 +15,9 @@ from __future__ import annotations
 import sympy as sp
 
 from derive.symbols import GUESSED, TABLE
+from derive.verdict import UNDECIDED, Verdict
 from proofs.claims.assumptions import Assumptions
+from proofs.claims.readings.base import BaseReading, StepState
 from proofs.claims.readings.noises import is_noise
 from proofs.claims.steps import latex_text
 
@@ -114,3 +116,17 @@ def generic_values(lhs, rhs):
     if new.has(sp.core.function.AppliedUndef, sp.Derivative):
         return None
     return new[0], new[1], sorted(s.name for s in atoms.values())
+
+
+class DefinitionReading(BaseReading):
+    """A step that names an undefined quantity defines it: ``undecided (definition)``, unless it
+    states a forward law or has a reading in conditional expectation (``state.law``,
+    ``state.conditional``, recorded by the readings before it)."""
+
+    name = DEFINITION
+
+    def before(self, state: StepState) -> Verdict | None:
+        if state.relation != "=" or state.elided or state.law or state.conditional:
+            return None
+        definition = reads_as_definition(state.lhs, state.rhs, state.assumptions)
+        return None if definition is None else Verdict(UNDECIDED, DEFINITION, reason=definition)

@@ -16,7 +16,7 @@ are then laws given the same latent.  Both comparisons go through the safety net
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable
 
@@ -28,6 +28,7 @@ from derive.verdict import FAILS, HOLDS, UNDECIDED, Verdict
 from derive.symbols import TABLE
 from proofs.checker import Options
 from proofs.claims.assumptions import Assumptions
+from proofs.claims.readings.base import BaseReading, StepState
 from proofs.claims.readings.noises import noises
 from proofs.claims.safety import check_relation_safely
 from proofs.claims.steps import VARIABLE_KEYS
@@ -56,8 +57,7 @@ def in_distribution(lhs, rhs, assumptions: Assumptions, options: Options) -> Ver
         verdict = _compare(latent, solved, assumptions.expand, check)
         if verdict is not None:
             relations = [f"the step solved for {latent.name}: {latent.name} = {solved}"]
-            return replace(verdict, details={**verdict.details, "relations": relations +
-                                             list(verdict.details.get("relations", []))})
+            return verdict.but(relations=relations + list(verdict.relations))
     return None
 
 
@@ -215,23 +215,46 @@ def _compare(lhs, rhs, expand: Callable[[sp.Expr], sp.Expr],
     for what, a, b in (("means", mean_l, mean_r), ("variances", var_l, var_r)):
         verdict = check(a, b)
         if verdict.status == FAILS:
-            verdict.reason = (f"in distribution the {what} differ (independent standard normal "
-                              f"noises {names}): lhs {_show(a)}, rhs {_show(b)}; lhs and rhs "
-                              f"at the counterexample are the {what}" +
-                              (f"; {verdict.reason}" if verdict.reason else ""))
-            verdict.details = dict(verdict.details, reading=READING, relations=relations)
-            return verdict
+            return verdict.but(reading=READING, relations=relations, reason=(
+                f"in distribution the {what} differ (independent standard normal noises "
+                f"{names}): lhs {_show(a)}, rhs {_show(b)}; lhs and rhs at the counterexample "
+                f"are the {what}" + (f"; {verdict.reason}" if verdict.reason else "")))
         verdicts.append(verdict)
     if any(v.status != HOLDS for v in verdicts):
         undecided = next(v for v in verdicts if v.status != HOLDS)
         return Verdict(UNDECIDED, undecided.method, reason=f"{READING}: {undecided.reason}",
-                       details={"reading": READING, "relations": relations})
+                       reading=READING, relations=relations)
     symbolic = all(v.method == "symbolic" for v in verdicts)
     reasons = "; ".join(v.reason for v in verdicts if v.reason)
     return Verdict(HOLDS, "symbolic" if symbolic else "numeric",
                    reason=f"{READING}" + (f"; {reasons}" if reasons else ""),
-                   details={"reading": READING, "relations": relations})
+                   reading=READING, relations=relations)
 
 
 def _show(expr) -> str:
     return str(sp.simplify(expr)) if sp.count_ops(expr) < 40 else str(expr)
+
+
+class DistributionReading(BaseReading):
+    """An equality that does not hold pointwise, read in distribution (README 'Steps that hold in
+    distribution').  Before the check it records whether the step states a forward law (a latent
+    given an earlier one), so it is not taken for a definition."""
+
+    name = READING
+
+    def before(self, state: StepState) -> Verdict | None:
+        if state.relation == "=" and not state.elided:
+            state.law = states_a_law(state.lhs, state.rhs, state.assumptions)
+        return None
+
+    def after(self, state: StepState, verdict: Verdict) -> Verdict:
+        if state.relation != "=" or verdict.status == HOLDS or state.unsupported:
+            return verdict
+        distribution = in_distribution(state.lhs, state.rhs, state.assumptions, state.options)
+        if distribution is not None:
+            return distribution
+        if state.law:
+            return Verdict(UNDECIDED, verdict.method, reason=(
+                "reads as a forward law (a latent given an earlier one) but is not affine in "
+                "standard normal noises, so it was not compared in distribution"))
+        return verdict

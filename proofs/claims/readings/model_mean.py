@@ -16,10 +16,11 @@ from typing import Callable
 import sympy as sp
 
 from derive import formulas as F
-from derive.verdict import UNDECIDED, Verdict
+from derive.verdict import UNDECIDED, ReadingVerdict, Verdict
 from derive.symbols import TABLE, abar_t, abar_tm1, alpha_t, epshat, s_theta, x_0, x_t, xhat
 from derive.formulas import tweedie_x0
 from proofs.claims.assumptions import Assumptions
+from proofs.claims.readings.base import BaseReading, StepState
 from proofs.claims.readings.reparametrization import reparametrization_x0
 
 
@@ -103,10 +104,27 @@ def ambiguous_model_mean(parametrizations, assumptions: Assumptions,
     readings, parts = [], []
     for parametrization in parametrizations:
         verdict = check(with_model_mean(assumptions, parametrization))
-        readings.append({"reading": parametrization.text, "status": verdict.status,
-                         "method": verdict.method, "counterexample": verdict.counterexample})
+        readings.append(ReadingVerdict.of(parametrization.text, verdict))
         parts.append(f"{parametrization.text}: {verdict.status}")
     kinds = " and ".join(p.kind for p in parametrizations)
-    return Verdict(UNDECIDED, "none", details={"readings": readings}, reason=(
+    return Verdict(UNDECIDED, "none", readings=readings, reason=(
         f"ambiguous: mu_theta occurs with predictions of {kinds}, so it can be read as "
         + "; or as ".join(parts) + r"; define it with % assume: \mu_\theta = ..."))
+
+
+class ModelMeanReading(BaseReading):
+    """mu_theta through its one kind of prediction (a built-in relation); with several kinds,
+    every reading, and the step undecided (Luo Eqs. 95, 125, 143)."""
+
+    name = "model mean"
+
+    def before(self, state: StepState) -> Verdict | None:
+        if state.relation == "propto":
+            return None
+        kind, parametrizations = model_mean(state.lhs, state.rhs, state.assumptions)
+        if kind == "ambiguous":
+            return ambiguous_model_mean(parametrizations, state.assumptions, state.recheck)
+        if kind == "relation":
+            chosen = parametrizations[0]
+            state.extend(with_model_mean(state.assumptions, chosen), chosen.text, base=True)
+        return None

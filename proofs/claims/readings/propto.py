@@ -19,13 +19,11 @@ def propto_any(lhs, rhs, candidates, assumptions: Assumptions, options: Options,
                                                        wrt=(variable,)),
                                         assumptions, options, unsupported)
         if verdict.status == HOLDS:
-            verdict.reason = (f"proportional as functions of {variable} (the variable is not "
-                              f"stated; {', '.join(map(str, candidates))} were tried)"
-                              + (f"; {verdict.reason}" if verdict.reason else ""))
-            return verdict
+            return verdict.but(reason=f"proportional as functions of {variable} (the variable is "
+                                      f"not stated; {', '.join(map(str, candidates))} were tried)"
+                                      + (f"; {verdict.reason}" if verdict.reason else ""))
         verdicts.append(verdict)
     if all(v.status == FAILS for v in verdicts):
-        first = verdicts[0]
-        first.reason = f"not proportional in any of {', '.join(map(str, candidates))}"
-        return first
+        return verdicts[0].but(reason=f"not proportional in any of "
+                                      f"{', '.join(map(str, candidates))}")
     return next(v for v in verdicts if v.status != FAILS)

@@ -15,8 +15,10 @@ import sympy as sp
 
 from derive.symbols import TABLE, abar_t, x_t
 from derive.formulas import forward_sample
+from derive.verdict import Verdict
 from derive.vocabulary import DDPM_PARAMETER_KEYS
 from proofs.claims.assumptions import Assumptions
+from proofs.claims.readings.base import BaseReading, StepState
 
 # latents other than x_t and x_0: with one of them, eps is that step's noise
 OTHER_LATENTS = ("x_tm1", "x_tm2", "x_tp1")
@@ -68,3 +70,20 @@ def with_relation(assumptions: Assumptions, relation: Relation) -> Assumptions:
     """The assumptions with the relation's symbol defined by it."""
     return replace(assumptions, definitions={**assumptions.definitions,
                                              relation.target: relation.value})
+
+
+class ReparametrizationReading(BaseReading):
+    """x_t with x_0 and one noise: the step is checked with x_t = sqrt(abar_t) x_0 +
+    sqrt(1 - abar_t) eps_0 (Luo Eq. 69)."""
+
+    name = "reparametrization"
+
+    def before(self, state: StepState) -> Verdict | None:
+        if state.relation == "propto":
+            return None
+        relation = builtin_relation(state.lhs, state.rhs, state.assumptions)
+        if relation is not None:
+            state.extend(with_relation(state.assumptions, relation), relation.text)
+        return None
+
+

@@ -17,12 +17,13 @@ from fractions import Fraction
 import sympy as sp
 
 from derive.derivation import Step
-from derive.verdict import FAILS, HOLDS, UNDECIDED, Verdict
+from derive.verdict import FAILS, HOLDS, UNDECIDED, ReadingVerdict, Verdict
 from derive.symbols import TABLE
 from derive.formulas import tweedie_noise, tweedie_x0
 from numeric.points.draws import simple_points
 from proofs.checker import Options
 from proofs.claims.assumptions import Assumptions
+from proofs.claims.readings.base import BaseReading, StepState
 from proofs.claims.readings.reparametrization import (OTHER_LATENTS, reparametrization,
                                                       reparametrization_x0)
 from proofs.claims.safety import check_relation_safely
@@ -67,7 +68,8 @@ def marginal_score(lhs, rhs, assumptions: Assumptions) -> Verdict | None:
             "the claim does not fix"))
     var = moving[0]
     others = sorted(target.free_symbols - {var}, key=lambda s: s.name)
-    for point in simple_points(others, assumptions.table, 40):
+    for point in simple_points(others, assumptions.table, 40,
+                               definitions=assumptions.definitions):
         subs = {s: sp.Rational(v.numerator, v.denominator) for s, v in point.items()}
         values = []
         for value in (0, 1):
@@ -129,22 +131,18 @@ def tweedie_reading(pointwise: Verdict, lhs, rhs, relation: str, assumptions: As
         "with x_0 and the noise replaced by their conditional means given x_t (Tweedie, Luo "
         "Eq. 133; the claim is not affine in them, so this is not the conditional expectation "
         "of both sides)")
-    readings = [{"reading": "pointwise", "status": FAILS, "method": pointwise.method,
-                 "counterexample": pointwise.counterexample},
-                {"reading": reading, "status": other.status, "method": other.method,
-                 "counterexample": other.counterexample}]
+    readings = (ReadingVerdict.of("pointwise", pointwise), ReadingVerdict.of(reading, other))
     if other.status == HOLDS:
         point = pointwise.counterexample
         at = f" at {_coordinates(point)} ({format_point(point, only=('lhs', 'rhs'))})" \
             if point else ""
-        return Verdict(UNDECIDED, other.method, counterexample=point,
-                       details={**pointwise.details, "readings": readings},
+        return pointwise.but(status=UNDECIDED, method=other.method, readings=readings,
                        reason=f"two readings: pointwise: fails{at}; {reading}: holds "
                               f"({other.method})" + ("; say which is meant" if point else ""))
-    pointwise.details = {**pointwise.details, "readings": readings}
+    pointwise = pointwise.but(readings=readings)
     if other.status == FAILS:
-        pointwise.reason = ((pointwise.reason + "; ") if pointwise.reason else "") + (
-            f"it fails {reading} as well, at {_coordinates(other.counterexample)}")
+        pointwise = pointwise.noted(f"it fails {reading} as well, at "
+                                    f"{_coordinates(other.counterexample)}")
     return pointwise
 
 
@@ -152,3 +150,49 @@ def _coordinates(point: dict | None) -> str:
     """The point's coordinates as a reason quotes them (the sides' values and implied values
     of defined symbols left out)."""
     return format_point(point or {}, skip=SIDES + (WHERE,))
+
+
+class ConditionalExpectationReading(BaseReading):
+    """``E[. | x_t]`` in the step's LaTeX is read with Tweedie's formula (named in the report)."""
+
+    name = "conditional expectation"
+
+    def before(self, state: StepState) -> Verdict | None:
+        if has_conditional_expectation(state.source):
+            state.used.append(CONDITIONAL_E_TEXT)
+        return None
+
+
+class MarginalScoreReading(BaseReading):
+    """``a * score + b = c`` decided by what changes at fixed x_t; a failure is read again in
+    conditional expectation given x_t."""
+
+    name = "marginal score"
+
+    def before(self, state: StepState) -> Verdict | None:
+        if state.relation != "=":
+            return None
+        verdict = marginal_score(state.lhs, state.rhs, state.assumptions)
+        if verdict is not None and verdict.status == FAILS:
+            verdict = tweedie_reading(verdict, state.lhs, state.rhs, state.relation, state.base,
+                                      state.options)
+        return verdict
+
+
+class TweedieReading(BaseReading):
+    """A failing step with the marginal score and x_0 or the noise, read in conditional
+    expectation given x_t.  Before the check it records whether the step has that reading
+    (``state.conditional``), so a step it applies to is not taken for a definition."""
+
+    name = TWEEDIE_READING
+
+    def before(self, state: StepState) -> Verdict | None:
+        if state.relation == "=" and not state.elided and not state.law:
+            state.conditional = tweedie(state.lhs, state.rhs, state.base) is not None
+        return None
+
+    def after(self, state: StepState, verdict: Verdict) -> Verdict:
+        if verdict.status != FAILS or state.relation == "propto":
+            return verdict
+        return tweedie_reading(verdict, state.lhs, state.rhs, state.relation, state.base,
+                               state.options)
