@@ -146,3 +146,25 @@ def test_a_long_chain_of_slow_steps_is_not_cut_by_the_claims_wall_clock(tmp_path
     code, out, _ = run(capsys, "claim", "--json", "--limit", "5", "--file", str(notes))
     claim = json.loads(out)["claims"][0]
     assert len(claim["steps"]) == 4 and "reason" not in claim
+
+
+def test_a_claim_whose_text_form_overflows_is_reported_not_crashed(capsys):
+    """Full fuzz run at 7068400, input 57600: printing exp(exp(exp(1000))) as text makes SymPy
+    evaluate it to order the terms, which overflows inside mpmath; the JSON report crashed.  The
+    display falls back to the expression's structure."""
+    text = (r"\frac{1}{2}\left(\frac{\sigma^2 + (\mu_1-\mu_2)^2}{\sigma^2} - \exp(\exp(\exp(1000)))"
+            r"\right) = \frac{(\mu_1 - \mu_2)^2}{2\sigma^2}")
+    code = main(["claim", "--json", "--limit", "10", text])
+    out, err = capsys.readouterr()
+    claim = json.loads(out)["claims"][0]
+    assert code == 1 and claim["status"] == "undecided" and "Traceback" not in err
+    assert "exp(exp(exp(1000)))" in claim["steps"][0]["lhs"] or "1000" in claim["steps"][0]["lhs"]
+
+
+def test_a_bound_that_is_not_an_evaluable_number_is_a_usage_error(capsys):
+    """Full fuzz run at 7068400, input 72131: a bound given as nested sums reached float() and
+    raised TypeError inside the assumption reader."""
+    bound = r"\sum_{i=1}^{2} \sum_{i=1}^{2} \sum_{i=1}^{2} 0"
+    code = main(["claim", "--assume", f"u > {bound}", r"\ln u \ge u - 1"])
+    out, err = capsys.readouterr()
+    assert code == 2 and "bound one symbol by numbers" in out and "Traceback" not in out + err

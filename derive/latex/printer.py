@@ -15,6 +15,7 @@ import re
 import sympy as sp
 from sympy.core.function import AppliedUndef
 from sympy.printing.latex import LatexPrinter
+from sympy.printing.str import StrPrinter
 
 from derive.gaussian import Normal
 from derive.latex.text import estimate_width, mathjax_text, text_escape
@@ -356,7 +357,20 @@ def to_latex(expr, table: SymbolTable = TABLE) -> str:
             return text
     except Exception:  # noqa: BLE001 - a document never crashes on one odd expression
         pass
-    return r"\text{" + text_escape(str(expr)) + "}"
+    return r"\text{" + text_escape(plain_text(expr)) + "}"
+
+
+def plain_text(expr) -> str:
+    """``str(expr)``, or its terms unordered when printing evaluates something too large:
+    SymPy's string printer orders terms by their numeric value, and exp(exp(exp(1000))) then
+    overflows inside mpmath."""
+    try:
+        return str(expr)
+    except Exception:  # noqa: BLE001 - display only: the terms in the order SymPy keeps them
+        try:
+            return StrPrinter({"order": "none"}).doprint(expr)
+        except Exception:  # noqa: BLE001
+            return f"<{type(expr).__name__}>"
 
 
 def normal_latex(normal, table: SymbolTable = TABLE) -> str:

@@ -143,9 +143,15 @@ def _number(expr) -> sp.Expr | None:
     if expr is None:
         return None
     expr = sp.sympify(expr)
-    if expr.is_number and expr.is_finite and expr.is_real:
+    if not (expr.is_number and expr.is_finite and expr.is_real):
+        return None
+    if expr.is_Rational:
         return expr
-    return None
+    try:        # an irrational bound is used as a float rounded inward: it must have one
+        float(expr)          # (an unevaluated sum, or e^{1000}, has none)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return expr
 
 
 def _commas(text: str) -> list[str]:

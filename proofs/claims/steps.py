@@ -14,7 +14,7 @@ import sympy as sp
 
 from derive.verdict import ERROR, FAILS, HOLDS, UNDECIDED, Verdict
 from derive.latex.parser import ELLIPSIS
-from derive.latex.printer import to_latex
+from derive.latex.printer import plain_text, to_latex
 from derive.latex.tokens import LatexParseError, UnsupportedLatexError
 from derive.notation_reader import parse_chain
 from proofs.claims.assumptions import Assumptions
@@ -78,7 +78,7 @@ def latex_text(expr) -> str:
     try:
         return to_latex(expr)
     except Exception:  # noqa: BLE001 - display only
-        return str(expr)
+        return plain_text(expr)
 
 
 def build_steps(latex: str, assumptions: Assumptions) -> list[ClaimStep]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from derive.latex.printer import to_latex
+from derive.latex.printer import plain_text, to_latex
 from proofs.checker import DerivationResult
 from proofs.claims.steps import Claim, ClaimStep, latex_text
 from proofs.report.summary import check_summary, claim_summary
@@ -40,7 +40,7 @@ def _jsonable(value):
             return {str(k): _jsonable(v) for k, v in value.items()}
         if isinstance(value, (list, tuple)):
             return [_jsonable(v) for v in value]
-        return str(value)
+        return plain_text(value)
 
 
 def claim_report(claims: list[Claim]) -> dict:
