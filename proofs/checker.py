@@ -28,7 +28,7 @@ from derive.decide.inequality import prove_nonnegative
 from derive.decide.zero import is_zero
 from derive.derivation import Derivation, Step
 from derive.verdict import (ERROR, FAILS, HOLDS, PROOF_METHODS, UNDECIDED, BoundEvidence,
-                            ProbeEvidence, Verdict)
+                            Method, ProbeEvidence, Verdict)
 from derive.symbols import TABLE, SymbolTable
 from numeric.points.evaluate import Evaluator
 from numeric.points.region import complete, simple_values
@@ -272,6 +272,10 @@ def _check_step_here(lhs, step: Step, derivation: Derivation, table: SymbolTable
     extra: list[Verdict] = []
     if options.run_checks:
         for check in step.checks:
+            if check.name == Method.NUMERIC and not options.numeric:
+                extra.append(Verdict(UNDECIDED, Method.NUMERIC, reason=(
+                    "a numeric check, not run: numeric checking is disabled (--no-numeric)")))
+                continue
             t0 = time.perf_counter()
             try:
                 verdict = check.run(options.seed)

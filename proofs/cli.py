@@ -8,21 +8,41 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from importlib import metadata
 
 from proofs.commands import register_all
 from proofs.loader import UsageError
 from proofs.output import report_internal_error, say
 
 
+def version() -> str:
+    """The installed distribution's version (pyproject.toml is its one home)."""
+    try:
+        return metadata.version("diffproof")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed: pip install -e .)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="diffproof",
         description="Check the derivations of diffusion-model mathematics, symbolically and numerically.")
+    parser.add_argument("--version", action="version", version=f"diffproof {version()}")
     register_all(parser.add_subparsers(dest="command", required=True))
     return parser
 
 
+def hypothesis_storage() -> str:
+    """Where Hypothesis may keep files when diffproof runs as a command: a per-user cache
+    (``$XDG_CACHE_HOME/diffproof/hypothesis``), never a ``.hypothesis/`` folder in the user's
+    working directory.  A ``HYPOTHESIS_STORAGE_DIRECTORY`` already set is respected."""
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(cache, "diffproof", "hypothesis")
+
+
 def main(argv: list[str] | None = None) -> int:
+    # read by Hypothesis whenever it touches disk (here and in the forked workers)
+    os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", hypothesis_storage())
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

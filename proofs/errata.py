@@ -27,8 +27,8 @@ def run_errata(options: Options, as_json: bool = False) -> int:
             "reason": None if refuted else "the checker did not refute this claim",
         })
     if as_json:
-        print(json.dumps({"errata": rows, "refuted": sum(r["refuted"] for r in rows),
-                          "total": len(rows)}, indent=2, default=str))
+        print(json.dumps({"errata": rows, "summary": {"errata": len(rows), "refuted": sum(
+            r["refuted"] for r in rows)}}, indent=2, default=str))
     else:
         for row in rows:
             mark = "refuted" if row["refuted"] else "NOT REFUTED"

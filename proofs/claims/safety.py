@@ -169,6 +169,11 @@ def confirm(verdict: Verdict, lhs, step: Step, definitions, table, options) -> V
         point[symbol] = Fraction(value) if isinstance(value, str) else value
     if point is not None and evaluator.violated(point):
         return verdict
+    if not options.numeric:
+        return Verdict(UNDECIDED, verdict.method, reason=(
+            "the refutation's point lies outside the natural domain (a square root or log of a "
+            "negative number), and numeric checking is disabled (--no-numeric), so no other "
+            "point was searched"))
     counterexample, tried = search(target, table, seed=options.seed,
                                    max_examples=options.max_examples)
     if counterexample is not None:

@@ -1,5 +1,6 @@
 """``diffproof list``: every derivation id, title and source, read from the catalog's index (no
-derivation is built, SymPy is not imported)."""
+derivation is built, SymPy is not imported).  ``--json`` has the shape of every command's JSON:
+one object, the records under the command's noun and the counts under ``summary``."""
 from __future__ import annotations
 
 import json
@@ -10,7 +11,9 @@ from proofs import catalog
 def run(args) -> int:
     rows = [(e.id, e.title, "; ".join(str(s) for s in e.sources)) for e in catalog.entries()]
     if args.json:
-        print(json.dumps([{"id": i, "title": t, "sources": s} for i, t, s in rows], indent=2))
+        print(json.dumps({"derivations": [{"id": i, "title": t, "sources": s} for i, t, s in rows],
+                          "summary": {"derivations": len(rows),
+                                      "errata": len(catalog.erratum_entries())}}, indent=2))
         return 0
     width = max(len(r[0]) for r in rows)
     for identifier, title, sources in rows:

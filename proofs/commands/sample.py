@@ -12,7 +12,7 @@ import os
 import sys
 
 from proofs.commands.train import (DEFAULT_OUT, add_threads_option, check_common, check_output,
-                                   set_threads, usage_errors)
+                                   require_torch, set_threads, usage_errors)
 from proofs.loader import UsageError
 
 
@@ -53,6 +53,7 @@ def validate(args) -> str:
 
 
 def run(args) -> int:
+    require_torch()
     png = validate(args)
     set_threads(args.threads)
     import torch

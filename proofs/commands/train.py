@@ -6,14 +6,29 @@ with exit 1 and keeps its last good checkpoint.  An output that cannot be writte
 """
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 
 from proofs.loader import UsageError
 
 DEFAULT_OUT = os.path.join("diffproof-run", "model.pt")
-THREADS = min(2, os.cpu_count() or 1)  # a 2-core machine
+# One intra-op thread by default: the model is small, and on a busy machine 2 threads fell 4x
+# behind 1 (they wait for each other whenever a core is taken); --threads raises it on idle cores.
+THREADS = 1
 MAX_THREADS = os.cpu_count() or 1
+TORCH_MISSING = ("train and sample need PyTorch, which the core install leaves out: "
+                 "pip install 'diffproof[torch]' (for the CPU-only build, first: pip install torch "
+                 "--index-url https://download.pytorch.org/whl/cpu)")
+
+
+def require_torch() -> None:
+    """UsageError naming what to install when torch (or matplotlib) is missing."""
+    try:
+        for name in ("torch", "matplotlib"):
+            importlib.import_module(name)
+    except ImportError:
+        raise UsageError(TORCH_MISSING) from None
 
 
 def register(subparsers) -> None:
@@ -47,8 +62,8 @@ def register(subparsers) -> None:
 
 def add_threads_option(parser) -> None:
     parser.add_argument("--threads", type=int, default=THREADS,
-                        help=f"torch intra-op threads, 1 to {MAX_THREADS} (default {THREADS}; "
-                             "use 1 if the cores are busy)")
+                        help=f"torch intra-op threads, 1 to {MAX_THREADS} (default {THREADS}: "
+                             "robust when other work shares the cores; more only on idle cores)")
 
 
 def usage_errors(check, *args, **kwargs):
@@ -105,6 +120,7 @@ def validate(args):
 
 
 def run(args) -> int:
+    require_torch()
     config, log_path, start = validate(args)
     set_threads(args.threads)
     from numeric.torchdiff.train import Diverged, ProgressBar, train

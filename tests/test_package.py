@@ -1,0 +1,123 @@
+"""The package as a user installs it (issue 14): a light core without torch, a true
+``requires-python``, ``--version``, a licence and type markers, one JSON shape across commands,
+``--no-numeric`` that never reports numeric evidence, and CI running the README's own command."""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import tomllib
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+
+from proofs.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
+PROJECT = PYPROJECT["project"]
+
+
+def _name(requirement: str) -> str:
+    return re.match(r"[A-Za-z0-9_.\-]+", requirement).group(0).lower()
+
+
+def _minimum(specifier: str | None) -> tuple[int, ...]:
+    found = re.search(r">=\s*(\d+(?:\.\d+)*)", specifier or "")
+    return tuple(int(p) for p in found.group(1).split(".")) if found else (0,)
+
+
+def test_the_core_install_has_no_torch_and_the_extra_has_it():
+    core = {_name(r) for r in PROJECT["dependencies"]}
+    assert core == {"sympy", "mpmath", "numpy", "hypothesis"}
+    extras = PROJECT["optional-dependencies"]
+    assert {_name(r) for r in extras["torch"]} == {"torch", "matplotlib"}
+    assert "diffproof[torch]" in extras["test"]
+    assert not any("==" in r for group in [PROJECT["dependencies"], *extras.values()] for r in group)
+
+
+def test_requires_python_is_what_the_dependencies_need():
+    """The declared minimum is the highest minimum among the installed dependencies (numpy 2.4
+    needs 3.11; the README said 3.10)."""
+    needed = max(_minimum(metadata.metadata(_name(r)).get("Requires-Python"))
+                 for group in [PROJECT["dependencies"], *PROJECT["optional-dependencies"].values()]
+                 for r in group if not r.startswith("diffproof"))
+    assert _minimum(PROJECT["requires-python"]) == needed[:2]
+    assert f"Python ≥ {needed[0]}.{needed[1]}" in (ROOT / "README.md").read_text()
+
+
+def test_the_constraints_pin_the_lower_end_of_every_range():
+    pins = dict(line.split("==") for line in (ROOT / "constraints.txt").read_text().splitlines()
+                if line and not line.startswith("#"))
+    for requirement in PROJECT["dependencies"] + PROJECT["optional-dependencies"]["torch"]:
+        low = ".".join(map(str, _minimum(requirement)))
+        assert pins[_name(requirement)].startswith(low), requirement
+
+
+def test_checking_never_imports_torch():
+    code = ("import sys; from proofs.cli import main; code = main(['check', 'ddpm-posterior']); "
+            "print('torch' in sys.modules, 'matplotlib' in sys.modules, code)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                          timeout=300)
+    assert done.stdout.strip().splitlines()[-1] == "False False 0", done.stderr
+
+
+@pytest.mark.parametrize("command", [["train", "--steps", "1"], ["sample", "-n", "10"]])
+def test_train_and_sample_without_torch_say_what_to_install(monkeypatch, capsys, command):
+    monkeypatch.setitem(sys.modules, "torch", None)          # import torch raises ImportError
+    assert main(command) == 2
+    err = capsys.readouterr().err
+    assert "pip install 'diffproof[torch]'" in err and "download.pytorch.org/whl/cpu" in err
+
+
+def test_version_is_the_distribution_version(capsys):
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"diffproof {metadata.version('diffproof')}"
+
+
+def test_licence_and_type_markers_ship():
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License")
+    assert PROJECT["license-files"] == ["LICENSE"]
+    assert PYPROJECT["tool"]["setuptools"]["package-data"]["*"] == ["py.typed"]
+    assert all((ROOT / package / "py.typed").is_file() for package in ("derive", "numeric", "proofs"))
+
+
+def test_every_json_output_is_one_object_with_its_records_and_a_summary(capsys):
+    shapes = {("list", "--json"): "derivations",
+              ("check", "--json", "ddpm-posterior"): "derivations",
+              ("claim", "--json", r"\alpha_t = 1 - \beta_t"): "claims"}
+    for argv, noun in shapes.items():
+        main(list(argv))
+        out = json.loads(capsys.readouterr().out)
+        assert set(out) == {noun, "summary"} and isinstance(out[noun], list), argv
+        assert isinstance(out["summary"], dict) and out[noun], argv
+
+
+def test_no_numeric_never_reports_numeric_evidence(capsys):
+    """diffproof check --no-numeric ve-euler-maruyama-simulation reported holds (numeric), exit 0:
+    its discretization checks are numeric and now are not run."""
+    assert main(["check", "--json", "--no-numeric", "ve-euler-maruyama-simulation"]) == 1
+    steps = json.loads(capsys.readouterr().out)["derivations"][0]["steps"]
+    assert not any(s["status"] == "holds" and s["method"] == "numeric" for s in steps)
+    assert any("--no-numeric" in (s["reason"] or "") for s in steps)
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text()
+    command = re.search(r"^pip install [^\n]*python -m pytest[^\n]*$", readme, re.M).group(0)
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert command.replace("pip install -c", "pip install -q -c") in ci or command in ci
+
+
+def test_no_hypothesis_folder_is_left_in_the_working_directory(tmp_path):
+    """The counterexample search runs Hypothesis with no example database."""
+    code = "import sys; from proofs.cli import main; sys.exit(main(sys.argv[1:]))"
+    # not proved symbolically: the Hypothesis search runs (holds, numeric)
+    for claim in (r"(\bar\alpha_t^3 - \frac{1}{3})^2 + (\beta_t - \frac12)^2 > 0",):
+        done = subprocess.run([sys.executable, "-c", code, "claim", claim], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=300,
+                              env={"PYTHONPATH": str(ROOT), "PATH": ""})
+        assert "holds (numeric)" in done.stdout, done.stdout + done.stderr
+    assert not (tmp_path / ".hypothesis").exists() and list(tmp_path.iterdir()) == []
