@@ -111,6 +111,11 @@ class Derivation:
     definitions: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
     topic: str = ""
     expect_fail: bool = False        # an erratum: the chain as a seed states it, expected to fail
+    # how a worker process gets this derivation: (function, args) that build it again, set by
+    # whoever built it (the catalog, a user's file); pickling sends that instead of the object,
+    # whose Monte Carlo draws are closures.  Not an __init__ field: a dataclasses.replace copy
+    # is a different derivation and is pickled whole.
+    rebuild: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.start, read = exact_decimals(self.start)
@@ -132,6 +137,11 @@ class Derivation:
             yield index, lhs, step
             if step.expr is not None:
                 previous = step.expr
+
+    def __reduce_ex__(self, protocol):
+        if self.rebuild is not None:
+            return self.rebuild
+        return super().__reduce_ex__(protocol)
 
     def _repr_latex_(self) -> str:
         return derivation_display(self)

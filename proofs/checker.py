@@ -252,6 +252,15 @@ def check_step(lhs, step: Step, derivation: Derivation, table: SymbolTable = TAB
     return result if isinstance(result, tuple) else (result, [])
 
 
+def _check_link(derivation: Derivation, index: int, table: SymbolTable,
+                options: Options) -> tuple[Verdict, list[Verdict]]:
+    """Step ``index`` of ``derivation``, in the worker."""
+    for number, lhs, step in derivation.links():
+        if number == index:
+            return _check_step_here(lhs, step, derivation, table, options)
+    raise IndexError(f"{derivation.id} has no step {index}")
+
+
 def _check_step_here(lhs, step: Step, derivation: Derivation, table: SymbolTable,
                      options: Options) -> tuple[Verdict, list[Verdict]]:
     started = time.perf_counter()
@@ -346,8 +355,10 @@ def check_derivations(derivations: list[Derivation], table: SymbolTable = TABLE,
     options = options or Options()
     links = [(derivation, index, lhs, step) for derivation in derivations
              for index, lhs, step in derivation.links()]
-    tasks = [partial(_check_step_here, lhs, step, derivation, table, options)
-             for derivation, _, lhs, step in links]
+    # each task names its step by index: a portable (spawned) worker receives the derivation by
+    # reference (Derivation.rebuild), never its steps' closures
+    tasks = [partial(_check_link, derivation, index, table, options)
+             for derivation, index, _, _ in links]
     report = (lambda done, _: progress(done + 1, len(tasks))) if progress else None
     outcomes = run_each(tasks, options.limit, on_outcome=report)
     by_derivation: dict[int, list[StepResult]] = {id(d): [] for d in derivations}

@@ -1,6 +1,7 @@
 """Loading derivations: the catalog by id, or a user's Python file written with the public API."""
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import sys
@@ -47,7 +48,20 @@ def load_file(path: str) -> list[Derivation]:
                          f"{type(found).__name__}")
     if not found:
         raise UsageError(f"{path} defines no derivation (define DERIVATIONS = [...])")
+    for index, derivation in enumerate(found):
+        if derivation.rebuild is None:     # a worker loads the file again and takes this one
+            derivation.rebuild = (load_one, (os.path.abspath(path), index))
     return list(found)
+
+
+@functools.cache
+def _loaded(path: str) -> list:
+    return load_file(path)
+
+
+def load_one(path: str, index: int):
+    """The ``index``-th derivation of a user's file (loaded once per process)."""
+    return _loaded(path)[index]
 
 
 def select(targets: list[str]) -> list:

@@ -30,7 +30,12 @@ import traceback
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-OK, CPU, MEMORY, ERROR, CRASH = "ok", "cpu", "memory", "error", "crash"
+from derive.decide import portable
+from derive.decide.task import (CPU, CRASH, ERROR, MEMORY, OK, in_library, library_failure,
+                                limit_memory, run_task)
+
+__all__ = ["CPU", "CRASH", "ERROR", "MEMORY", "OK", "InternalError", "LimitExceeded", "Outcome",
+           "library_failure", "library_site", "run_each", "run_limited", "worker_method"]
 WALL_FACTOR = 20.0
 WALL_MIN = 120.0
 DEFAULT_MEMORY = 4 << 30          # bytes the child may add to its address space
@@ -91,47 +96,6 @@ class Outcome:
         raise LimitExceeded(self)
 
 
-def _address_space() -> int | None:
-    try:
-        with open("/proc/self/statm", encoding="ascii") as handle:
-            return int(handle.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-def _limit_memory(memory: int | None) -> None:
-    import resource  # noqa: PLC0415 - POSIX only, and only in the child
-
-    size = _address_space()
-    if memory is None or size is None:
-        return
-    cap = size + memory
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    if hard == resource.RLIM_INFINITY or cap < hard:
-        resource.setrlimit(resource.RLIMIT_AS, (cap, cap if hard == resource.RLIM_INFINITY
-                                                 else hard))
-
-
-_LIBRARIES = (f"{os.sep}sympy{os.sep}", f"{os.sep}mpmath{os.sep}")
-
-
-def library_failure(error: BaseException) -> bool:
-    """True for SymPy's "cannot" errors and for any exception raised inside SymPy or mpmath
-    (e.g. a TypeError deep in meijerint): the mathematics library could not do it.  An
-    exception raised in diffproof's own code is a bug."""
-    import sympy as sp  # noqa: PLC0415 - only when an exception is being classified
-
-    if isinstance(error, (NotImplementedError, RecursionError, sp.PolynomialError,
-                          sp.CoercionFailed)):
-        return True
-    frames = traceback.extract_tb(error.__traceback__)
-    return bool(frames) and _in_library(frames[-1].filename)
-
-
-def _in_library(filename: str) -> bool:
-    return any(part in filename for part in _LIBRARIES)
-
-
 def library_site(error: BaseException) -> str:
     """Where a library failure happened: the library file and line that raised, and the call in
     diffproof's own code that led there, so a bug of ours passing a bad argument is visible."""
@@ -139,7 +103,7 @@ def library_site(error: BaseException) -> str:
     if not frames:
         return type(error).__name__
     raised = frames[-1]
-    ours = next((f for f in reversed(frames) if not _in_library(f.filename)), None)
+    ours = next((f for f in reversed(frames) if not in_library(f.filename)), None)
     where = f"{type(error).__name__} in {_short(raised.filename)}:{raised.lineno}"
     return where + (f", called from {_short(ours.filename)}:{ours.lineno}" if ours else "")
 
@@ -152,41 +116,15 @@ def _short(filename: str) -> str:
     return parts[-1]
 
 
-def _frame(kind: str, value: Any = None, message: str = "", trace: str = "",
-           library: bool = False) -> bytes:
-    try:
-        body = pickle.dumps((kind, value, message, trace, library),
-                            protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception as error:  # noqa: BLE001 - an unpicklable value is a bug in the caller
-        body = pickle.dumps((ERROR, None, f"the result could not be sent back: {error}"[:2000],
-                             "", False))
-    return len(body).to_bytes(8, "little") + body
-
-
-def _run_task(func: Callable[[], Any], cpu_seconds: float) -> bytes:
-    try:
-        signal.setitimer(signal.ITIMER_PROF, cpu_seconds)   # counts this process's CPU time
-        try:
-            value = func()
-        finally:
-            signal.setitimer(signal.ITIMER_PROF, 0)
-        return _frame(OK, value)
-    except MemoryError:
-        return _frame(MEMORY, message="MemoryError")
-    except BaseException as error:  # noqa: BLE001 - everything is reported to the parent
-        return _frame(ERROR, None, f"{type(error).__name__}: {error}"[:2000],
-                      traceback.format_exc()[-20000:], library_failure(error))
-
-
 def _worker(tasks: Sequence[Callable[[], Any]], write_end: int, cpu_seconds: float,
             memory: int | None) -> None:
     """The child: run the tasks in order, one framed result each; SIGPROF kills it on overrun."""
     try:
         signal.signal(signal.SIGPROF, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.SIG_DFL)
-        _limit_memory(memory)
+        limit_memory(memory)
         for func in tasks:
-            view = memoryview(_run_task(func, cpu_seconds))
+            view = memoryview(run_task(func, cpu_seconds))
             while view:
                 view = view[os.write(write_end, view):]
     finally:
@@ -211,10 +149,10 @@ def run_each(tasks: Sequence[Callable[[], Any]], cpu_seconds: float,
     outcomes: list[Outcome] = []
     while len(outcomes) < len(tasks):
         start = len(outcomes)
-        if _FORK:
+        if worker_method() == "fork":
             batch = _run_batch(tasks[start:], cpu_seconds, memory, backstop)
-        else:  # pragma: no cover - POSIX machines take the other branch
-            batch = [_run_here(func, cpu_seconds) for func in tasks[start:]]
+        else:
+            batch = _run_spawned(tasks[start:], cpu_seconds, memory, backstop)
         for outcome in batch:
             outcomes.append(outcome)
             if on_outcome is not None:
@@ -327,11 +265,46 @@ def _death(status: int, reader: _FrameReader, cpu_seconds: float) -> Outcome:
     return Outcome(CRASH, cpu_seconds=cpu_seconds, message=f"exit status {os.WEXITSTATUS(status)}")
 
 
-def _run_here(func: Callable[[], Any], cpu_seconds: float) -> Outcome:  # pragma: no cover
-    try:
-        return Outcome(OK, func(), cpu_seconds)
-    except MemoryError:
-        return Outcome(MEMORY, cpu_seconds=cpu_seconds)
-    except Exception as error:  # noqa: BLE001
-        return Outcome(ERROR, None, cpu_seconds, f"{type(error).__name__}: {error}",
-                       traceback.format_exc(), library_failure(error))
+def worker_method() -> str:
+    """"fork" (POSIX: a forked child per batch, ITIMER_PROF) or "spawn" (the portable persistent
+    worker of :mod:`.portable`; Windows, or forced with ``DIFFPROOF_WORKER=spawn``)."""
+    forced = os.environ.get("DIFFPROOF_WORKER", "")
+    if forced in ("fork", "spawn"):
+        return forced if forced == "spawn" or _FORK else "spawn"
+    return "fork" if _FORK else "spawn"
+
+
+def _run_spawned(tasks: Sequence[Callable[[], Any]], cpu_seconds: float, memory: int | None,
+                 backstop: bool = True) -> list[Outcome]:
+    """The tasks in this process's persistent spawned worker; the outcomes up to and including
+    the first overrun or death (the worker is then discarded and the next batch starts anew)."""
+    wall = max(WALL_MIN, WALL_FACTOR * cpu_seconds) if backstop else math.inf
+    outcomes: list[Outcome] = []
+    for func in tasks:
+        worker = portable.worker(memory)
+        try:
+            body, died = worker.run(func, cpu_seconds, wall)
+        except KeyboardInterrupt:
+            portable.discard()
+            raise
+        if body is not None:
+            kind, value, message, trace, library = pickle.loads(body[8:])
+            outcomes.append(Outcome(kind, value, cpu_seconds, message, trace, library))
+            continue
+        portable.discard()
+        outcomes.append(_spawned_death(died, cpu_seconds, wall))
+        break
+    return outcomes
+
+
+def _spawned_death(died: tuple, cpu_seconds: float, wall: float) -> Outcome:
+    why, detail = died
+    if why == "unpicklable":
+        return Outcome(ERROR, cpu_seconds=cpu_seconds, message=detail)
+    if why == "stalled":
+        return Outcome(CPU, cpu_seconds=cpu_seconds, message=(
+            f"no result within the wall-clock backstop of {wall:g} s (the worker was blocked, "
+            "not computing)"))
+    if portable.Worker.overran(detail):
+        return Outcome(CPU, cpu_seconds=cpu_seconds)
+    return Outcome(CRASH, cpu_seconds=cpu_seconds, message=f"exit status {detail}")

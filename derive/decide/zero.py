@@ -7,6 +7,8 @@ value) or None (undecided).  Never hangs, and the answer does not depend on the 
 """
 from __future__ import annotations
 
+from functools import partial
+
 import sympy as sp
 
 from derive.decide.budget import CPU, ERROR, InternalError, run_limited
@@ -50,6 +52,10 @@ def _cheap_answer(expr: sp.Expr, positive: sp.Expr) -> bool | None:
     return None
 
 
+def _simplified_answer(positive):
+    return _is_zero_form(sp.simplify(positive))
+
+
 def is_zero(expr: sp.Expr, table: SymbolTable = TABLE, budget: float = 2.0) -> tuple[bool | None, str]:
     """Decide expr == 0 for all admissible values. Returns (answer, how)."""
     expr = sp.sympify(expr)
@@ -59,9 +65,10 @@ def is_zero(expr: sp.Expr, table: SymbolTable = TABLE, budget: float = 2.0) -> t
     if hasattr(expr, "doit"):
         expr = expr.doit()
     positive = expr.xreplace(table.positive_parametrization(expr.free_symbols))
-    stages = (("normal form", lambda: _cheap_answer(expr, positive),
+    # module-level functions with their arguments: the portable worker pickles its tasks
+    stages = (("normal form", partial(_cheap_answer, expr, positive),
                f"the normal forms exceeded the {budget:g} s CPU budget"),
-              ("simplify", lambda: _is_zero_form(sp.simplify(positive)),
+              ("simplify", partial(_simplified_answer, positive),
                f"symbolic simplification exceeded its {budget:g} s CPU budget"))
     for how, work, overrun in stages:
         outcome = run_limited(work, budget)

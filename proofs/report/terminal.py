@@ -11,7 +11,7 @@ from proofs.claims.steps import Claim
 from proofs.report.points import SIDES, format_point
 from proofs.report.summary import check_summary, claim_summary
 
-MARK = {"holds": "ok", "fails": "FAIL", "undecided": "??"}
+MARK = {"holds": "ok", "fails": "FAIL", "undecided": "??", "error": "ERROR"}
 
 
 def check_report(results: list[DerivationResult], verbose: bool = False) -> str:
