@@ -74,3 +74,15 @@ def test_the_layers_verdicts_are_not_changed():
     assert combined.details["layers"] == ["symbolic: holds", "monte-carlo: holds"]
     assert main.details == {"how": "normal form"} and inner.details == {"points": 5}
     assert main.seconds == 0.0 and inner.seconds == 0.0 and main.layers == ()
+
+
+def test_the_terminal_report_shows_an_error_verdict():
+    """An error verdict crashed the terminal report (its mark table had no 'error' key), so an
+    internal error surfaced as a second, unrelated internal error."""
+    from proofs.checker import DerivationResult, StepResult
+    from proofs.report.terminal import check_report
+    derivation = Derivation("broken", "broken", start=a, steps=[Step(a, "step")])
+    broken = Verdict("error", "none", reason="internal error: KeyError: 'x'")
+    result = DerivationResult(derivation, [StepResult(1, derivation.steps[0], a, broken)], 0.0)
+    text = check_report([result])
+    assert "[ERROR] error (none)" in text and "internal error: KeyError" in text
