@@ -121,3 +121,17 @@ def test_no_hypothesis_folder_is_left_in_the_working_directory(tmp_path):
                               env={"PYTHONPATH": str(ROOT), "PATH": ""})
         assert "holds (numeric)" in done.stdout, done.stdout + done.stderr
     assert not (tmp_path / ".hypothesis").exists() and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("claim, suggestion", [(r"\alhpa_t = 1", r"did you mean '\alpha'?"),
+                                               (r"\sqtr{2} = 1", r"did you mean '\sqrt'?")])
+def test_a_mistyped_macro_gets_the_closest_one_with_single_backslashes(capsys, claim, suggestion):
+    assert main(["claim", claim]) == 2
+    out = capsys.readouterr().out
+    assert suggestion in out and "\\\\" not in out
+
+
+def test_an_unknown_macro_with_no_close_match_gets_no_guess(capsys):
+    assert main(["claim", r"\foo_t = 1"]) == 2
+    out = capsys.readouterr().out
+    assert "unknown command '\\foo'" in out and "did you mean" not in out

@@ -15,6 +15,7 @@ A mixin of :class:`derive.latex.parser.Parser` (it uses the parser's ``parse_sum
 """
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 
@@ -140,7 +141,7 @@ class NameSyntax(TokenCursor):
             self.next()
             name = Name(GREEK[tok.value[1:]])
         else:
-            raise self.error(f"unknown command '{tok.value}'" if tok.kind == "cmd"
+            raise self.error(_unknown_command(tok.value) if tok.kind == "cmd"
                              else f"expected a name, found '{tok.value}'", tok)
         power = None
         while True:
@@ -402,6 +403,20 @@ class NameSyntax(TokenCursor):
             if conditional:
                 self.in_abs -= 1
         del open_tok
+
+
+def _unknown_command(command: str) -> str:
+    """The message for a command that is no name, with the closest known one if any (a typo
+    such as \\alhpa)."""
+    known = ["\\" + g for g in GREEK] + list(DECORATIONS) + list(BOLD) + list(_STRUCTURE)
+    close = difflib.get_close_matches(command, known, n=1, cutoff=0.75)
+    return f"unknown command '{command}'" + (f" (did you mean '{close[0]}'?)" if close else "")
+
+
+# commands read elsewhere in the parser, offered as corrections of a typo
+_STRUCTURE = ("\\frac", "\\sqrt", "\\log", "\\exp", "\\sin", "\\cos", "\\nabla",
+              "\\mathbb", "\\mathcal", "\\int", "\\sum", "\\prod", "\\binom",
+              "\\left", "\\right", "\\cdot", "\\mid", "\\propto", "\\ldots")
 
 
 __all__ = ["GREEK", "BOLD", "DECORATIONS", "Name", "NameSyntax", "table_names"]
