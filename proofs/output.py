@@ -8,6 +8,7 @@ of our own layout are kept.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import tempfile
 import traceback
@@ -29,9 +30,39 @@ def printable(text: str) -> str:
                    else _escape(ch) for ch in text)
 
 
-def say(text: str = "", file=None) -> None:
-    """print() for text that may contain user input."""
-    print(printable(text), file=file or sys.stdout)
+_COLOURS = {"holds": "32", "fails": "31", "undecided": "33", "error": "35", "unparsable": "35"}
+_WORD = "(holds|fails|undecided|error|unparsable)"
+# where a report prints a verdict: the check table's status column, a step's "[MARK] status (",
+# a claim's "claim N: status" and "[status (method" (a reason's words are never coloured)
+_VERDICT_SITES = re.compile(
+    rf"(?m)^(?P<a>\S+\s+){_WORD}(?=\s+\d+/\d+)|(?<=\] ){_WORD}(?= \()"
+    rf"|^(?P<b>claim \d+(?: \(line \d+\))?: ){_WORD}$|(?<=\[){_WORD}(?= \()")
+
+
+def colour_enabled(stream) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org) or the
+    terminal is dumb."""
+    return (hasattr(stream, "isatty") and stream.isatty() and not os.environ.get("NO_COLOR")
+            and os.environ.get("TERM") != "dumb")
+
+
+def coloured(text: str) -> str:
+    """The verdict words of a report in colour (ANSI SGR)."""
+    def paint(match: re.Match) -> str:
+        prefix = match.group("a") or match.group("b") or ""
+        word = next(g for g in match.groups()[1:] if g in _COLOURS and g is not None)
+        return f"{prefix}\x1b[{_COLOURS[word]}m{word}\x1b[0m"
+    return _VERDICT_SITES.sub(paint, text)
+
+
+def say(text: str = "", file=None, colour: bool = False) -> None:
+    """print() for text that may contain user input; ``colour``: the verdict words of a report
+    in colour when the stream is a terminal (after escaping, so no user text adds colour)."""
+    stream = file or sys.stdout
+    text = printable(text)
+    if colour and colour_enabled(stream):
+        text = coloured(text)
+    print(text, file=stream)
 
 
 def report_internal_error(error: BaseException, trace: str | None = None) -> int:

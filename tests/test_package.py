@@ -135,3 +135,48 @@ def test_an_unknown_macro_with_no_close_match_gets_no_guess(capsys):
     assert main(["claim", r"\foo_t = 1"]) == 2
     out = capsys.readouterr().out
     assert "unknown command '\\foo'" in out and "did you mean" not in out
+
+
+class _Terminal:
+    """A stand-in stdout that says it is a terminal."""
+
+    def __init__(self):
+        self.parts = []
+
+    def isatty(self):
+        return True
+
+    def write(self, text):
+        self.parts.append(text)
+
+    def flush(self):
+        pass
+
+
+def test_verdicts_are_coloured_on_a_terminal_only_and_never_with_no_color(monkeypatch, capsys):
+    claim = r"\frac{1}{\frac{99}{100} - \bar\alpha_{t-1}} \ge 0"
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    main(["claim", claim])
+    shown = "".join(terminal.parts)
+    assert "claim 1: \x1b[31mfails\x1b[0m" in shown and "[\x1b[31mfails\x1b[0m (" in shown
+    monkeypatch.setenv("NO_COLOR", "1")
+    terminal.parts.clear()
+    main(["claim", claim])
+    assert "\x1b[" not in "".join(terminal.parts) and "claim 1: fails" in "".join(terminal.parts)
+    monkeypatch.undo()
+    main(["claim", claim])                    # piped (pytest's capture): plain text
+    assert "\x1b[" not in capsys.readouterr().out
+
+
+def test_a_claim_cannot_colour_the_terminal(monkeypatch):
+    """Colour is added after user text is escaped: an escape sequence in a claim stays visible."""
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    main(["claim", "x_t = \x1b[31m1"])
+    shown = "".join(terminal.parts)
+    assert "\\x1b[31m1" in shown and "\x1b[31m1" not in shown

@@ -30,7 +30,7 @@ def run(args) -> int:
     if args.json:
         print(json.dumps(as_json.check_report(results), indent=2))
     else:
-        say(terminal.check_report(results, verbose=args.verbose))
+        say(terminal.check_report(results, verbose=args.verbose), colour=True)
     return check_exit_code(results)
 
 

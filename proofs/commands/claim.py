@@ -35,7 +35,7 @@ def _run(args) -> int:
     if args.json:
         print(json.dumps(as_json.claim_report(claims), indent=2, default=str))
     else:
-        say(terminal.claim_report(claims))
+        say(terminal.claim_report(claims), colour=True)
     return claim_exit_code(claims)
 
 
