@@ -55,6 +55,19 @@ def coloured(text: str) -> str:
     return _VERDICT_SITES.sub(paint, text)
 
 
+def progress_line(what: str, stream=None):
+    """A ``progress(done, total)`` that redraws ``what done/total`` on a terminal (stderr), or
+    None when the stream is not a terminal: piped output and logs get results only, no ``\r``."""
+    stream = stream or sys.stderr
+    if not (hasattr(stream, "isatty") and stream.isatty()):
+        return None
+
+    def progress(done: int, total: int) -> None:
+        print(f"\r{what} {done}/{total}", end="" if done < total else "\n", file=stream,
+              flush=True)
+    return progress
+
+
 def say(text: str = "", file=None, colour: bool = False) -> None:
     """print() for text that may contain user input; ``colour``: the verdict words of a report
     in colour when the stream is a terminal (after escaping, so no user text adds colour)."""

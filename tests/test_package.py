@@ -180,3 +180,16 @@ def test_a_claim_cannot_colour_the_terminal(monkeypatch):
     main(["claim", "x_t = \x1b[31m1"])
     shown = "".join(terminal.parts)
     assert "\\x1b[31m1" in shown and "\x1b[31m1" not in shown
+
+
+def test_progress_is_drawn_on_a_terminal_and_absent_from_logs(monkeypatch, tmp_path, capsys):
+    notes = tmp_path / "notes.tex"
+    notes.write_text("$$ \\alpha_t = 1 - \\beta_t $$\n$$ \\bar\\alpha_t \\le \\bar\\alpha_{t-1} $$\n")
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["claim", "--file", str(notes)]) == 0
+    assert "".join(terminal.parts).endswith("\rchecking claim 2/2\n")
+    monkeypatch.undo()
+    assert main(["claim", "--file", str(notes)]) == 0      # piped: results only
+    captured = capsys.readouterr()
+    assert "\r" not in captured.out + captured.err and "checking claim" not in captured.err

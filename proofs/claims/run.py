@@ -24,16 +24,20 @@ from proofs.claims.steps import Claim
 
 
 def check_text(claims: list[tuple[str, int | None]], assumption_lines: list[str],
-               options: Options | None = None, table: SymbolTable = TABLE) -> list[Claim]:
+               options: Options | None = None, table: SymbolTable = TABLE,
+               progress=None) -> list[Claim]:
     """Check claims [(latex, line)] under assumptions, each in a worker; a claim whose reading
-    overruns the limit is undecided as a whole, and one whose worker broke is an internal error."""
+    overruns the limit is undecided as a whole, and one whose worker broke is an internal error.
+    ``progress(done, total)`` is called as each claim is decided."""
     options = options or Options()
     file_text = "\n".join([latex for latex, _ in claims] + list(assumption_lines))
     tasks = [partial(_read_and_check, latex, file_text, list(assumption_lines), i, line, options,
                      table) for i, (latex, line) in enumerate(claims, start=1)]
+    report = (lambda done, _: progress(done + 1, len(tasks))) if progress else None
     results = []
     for (i, (latex, line)), outcome in zip(enumerate(claims, start=1),
-                                           run_each(tasks, options.limit, backstop=False)):
+                                           run_each(tasks, options.limit, backstop=False,
+                                                    on_outcome=report)):
         if outcome.ok:
             results.append(outcome.value)
         elif outcome.kind == RUN_ERROR:
@@ -45,13 +49,14 @@ def check_text(claims: list[tuple[str, int | None]], assumption_lines: list[str]
 
 
 def check_file_text(text: str, extra_assumptions: list[str] = (),
-                    options: Options | None = None, markdown: bool = False) -> list[Claim]:
+                    options: Options | None = None, markdown: bool = False,
+                    progress=None) -> list[Claim]:
     """Every display of a .tex (or, with ``markdown``, .md: fenced code skipped) document, under
     its ``% assume:`` lines and ``extra_assumptions``."""
     displays = extract_displays(text, markdown=markdown)
     return check_text([(d.latex, d.line) for d in displays],
                       extract_assumptions(text, markdown=markdown) + list(extra_assumptions),
-                      options)
+                      options, progress=progress)
 
 
 def _read_and_check(latex: str, file_text: str, assumption_lines: list[str], index: int,

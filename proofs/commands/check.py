@@ -6,11 +6,10 @@ reported, with the closest ids, before SymPy is imported), 3 an internal error.
 from __future__ import annotations
 
 import json
-import sys
 
 from proofs.loader import select
 from proofs.options import add_check_options, options_from
-from proofs.output import say
+from proofs.output import progress_line, say
 
 
 def run(args) -> int:
@@ -20,13 +19,8 @@ def run(args) -> int:
     from proofs.report.summary import check_exit_code
 
     options = options_from(args)
-    show = not args.json and sys.stderr.isatty()
-
-    def progress(done: int, total: int) -> None:
-        print(f"\rchecking step {done}/{total}", end="" if done < total else "\n",
-              file=sys.stderr, flush=True)
-
-    results = check_derivations(derivations, options=options, progress=progress if show else None)
+    progress = None if args.json else progress_line("checking step")
+    results = check_derivations(derivations, options=options, progress=progress)
     if args.json:
         print(json.dumps(as_json.check_report(results), indent=2))
     else:

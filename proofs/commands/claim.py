@@ -9,7 +9,7 @@ import json
 
 from proofs.loader import UsageError
 from proofs.options import add_check_options, options_from
-from proofs.output import say
+from proofs.output import progress_line, say
 
 
 def _run(args) -> int:
@@ -23,7 +23,9 @@ def _run(args) -> int:
         raise UsageError("give either a LaTeX formula or --file PATH")
     if args.file is not None:
         text = read_document(args.file)
-        claims = check_file_text(text, args.assume, options, markdown=is_markdown(args.file))
+        progress = None if args.json else progress_line("checking claim")
+        claims = check_file_text(text, args.assume, options, markdown=is_markdown(args.file),
+                                 progress=progress)
         if not claims:
             raise UsageError(f"{args.file} has no displayed equation ($$...$$, \\[...\\], "
                              "equation, align)")

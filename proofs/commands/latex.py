@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from numeric.files import OutputError, atomic_write, atomic_write_text, check_writable
 from proofs.commands.train import usage_errors
 from proofs.loader import UsageError
+from proofs.output import progress_line
 
 # -no-shell-escape: a document must never run commands (\write18), whatever texmf.cnf says
 PDFLATEX_FLAGS = ("-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error")
@@ -72,17 +73,20 @@ def _select(targets: list[str]):
     return derivations, errata
 
 
-def build(targets: list[str], markdown: bool = False, run_checks: bool = True, seed: int = 0) -> str:
-    """Check the selection and return the document's text."""
-    from proofs.checker import Options, check_derivation  # noqa: PLC0415
+def build(targets: list[str], markdown: bool = False, run_checks: bool = True, seed: int = 0,
+          progress=None) -> str:
+    """Check the selection (the derivations and the errata's claims in one worker;
+    ``progress(done, total)`` after each step) and return the document's text."""
+    from proofs.checker import Options, check_derivations  # noqa: PLC0415
     from proofs.report.latex import latex_document  # noqa: PLC0415
     from proofs.report.markdown import markdown_document  # noqa: PLC0415
 
     derivations, errata = _select(targets)
     options = Options(seed=seed, run_checks=run_checks)
-    results = [check_derivation(d, options=options) for d in derivations]
-    pairs = [(e, check_derivation(e.claim, options=options)) for e in errata]
-    return (markdown_document if markdown else latex_document)(results, pairs)
+    checked = check_derivations(list(derivations) + [e.claim for e in errata], options=options,
+                                progress=progress)
+    results, claims = checked[:len(derivations)], checked[len(derivations):]
+    return (markdown_document if markdown else latex_document)(results, list(zip(errata, claims)))
 
 
 def run(args) -> int:
@@ -102,7 +106,8 @@ def run(args) -> int:
     outputs = [pdf_path, tex_path] if args.pdf else [args.output] if args.output else []
     for path in outputs:
         usage_errors(check_writable, path, make_dirs=False)
-    text = build(args.targets, markdown=args.markdown, run_checks=not args.no_checks, seed=args.seed)
+    text = build(args.targets, markdown=args.markdown, run_checks=not args.no_checks, seed=args.seed,
+                 progress=progress_line("checking step"))
     try:
         return _write(args, text, pdf_path, tex_path, pdflatex)
     except OutputError as error:
