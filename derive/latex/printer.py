@@ -18,7 +18,7 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
 from derive.gaussian import Normal
-from derive.latex.text import estimate_width, mathjax_text, text_escape
+from derive.latex.text import estimate_width, math_text, text_escape
 from derive.symbols import TABLE, SymbolTable
 
 RELATION_LATEX = {"=": "=", "propto": r"\propto", ">=": r"\geq", "<=": r"\leq"}
@@ -417,15 +417,15 @@ def derivation_display(derivation, table: SymbolTable = TABLE) -> str:
     first = True
     for _, lhs, step in derivation.links():
         relation = RELATION_LATEX[step.relation]
-        text = mathjax_text(step.justification)
+        text = math_text(step.justification)
         if step.expr is None:
             methods = ", ".join(getattr(check, "name", "check") for check in step.checks)
-            body = rf"\text{{(decided by its checks: {mathjax_text(methods)})}}"
+            body = math_text(f"(decided by its checks: {methods})")
             relation = ""
         else:
             body = to_latex(step.expr, table)
         left = to_latex(lhs, table) if (step.lhs is not None or first) and lhs is not None else ""
-        lines.append(f"{left} &{relation} {body} && \\text{{{text}}}")
+        lines.append(f"{left} &{relation} {body} && {text}")
         first = False
     return "$$\\begin{aligned}" + r" \\ ".join(lines) + "\\end{aligned}$$"
 

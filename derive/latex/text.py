@@ -46,10 +46,35 @@ def _is_cjk(char: str) -> bool:
     return 0x3000 <= code <= 0x30FF or 0x4E00 <= code <= 0x9FFF or 0xFF00 <= code <= 0xFFEF
 
 
-def mathjax_text(text: str) -> str:
-    """Plain text for ``\\text{...}`` under MathJax (Jupyter, GitHub), which shows it verbatim."""
-    table = str.maketrans({"{": "(", "}": ")", "\\": "/", "$": "", "&": "and", "%": " percent"})
-    return str(text).translate(table)
+def math_text(text: str) -> str:
+    """Plain text as math that renders the same in KaTeX, MathJax and pdflatex: ``\\text{...}``
+    pieces, with ``_`` and ``^`` between them as math (``\\_``, ``\\hat{}``), since KaTeX and
+    LaTeX reject them inside ``\\text`` while MathJax shows an escape there verbatim; braces,
+    backslashes, ``$``, ``&`` and ``%`` become plain characters or words."""
+    table = str.maketrans({"{": "(", "}": ")", "\\": "/", "$": "", "&": "and", "%": " percent",
+                           "#": "no. ", "~": "-"})
+    pieces = re.split(r"([_^]|[^\x00-\x7f])", str(text).translate(table))
+    out = []
+    for piece in pieces:
+        if piece == "_":
+            out.append(r"\_")
+        elif piece == "^":
+            out.append(r"{\hat{}}")
+        elif len(piece) == 1 and ord(piece) > 0x7f:
+            out.append(_SYMBOLS.get(piece, r"\text{?}"))    # pdflatex takes ASCII in \text
+        elif piece:
+            out.append(rf"\text{{{piece}}}")
+    return "".join(out) or r"\text{}"
+
+
+# non-ASCII characters of prose, as math every engine knows (others show as "?")
+_SYMBOLS = {"∝": r"\propto", "≤": r"\le", "≥": r"\ge", "≠": r"\neq", "→": r"\to",
+            "≈": r"\approx", "∞": r"\infty", "·": r"\cdot", "×": r"\times", "−": "-",
+            "…": r"\ldots", "∫": r"\int", "∑": r"\sum", "∇": r"\nabla", "∈": r"\in",
+            **{chr(0x3b1 + i): "\\" + name for i, name in enumerate(
+                "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron "
+                "pi rho varsigma sigma tau upsilon phi chi psi omega".split())
+               if name not in ("omicron", "varsigma")}}
 
 
 _COMMAND = re.compile(r"\\(left|right|big|Big|bigg|Bigg)[lr]?\b|\\(,|;|quad|qquad)")
@@ -121,4 +146,4 @@ def _width(text: str) -> float:
     return width
 
 
-__all__ = ["text_escape", "mathjax_text", "estimate_width"]
+__all__ = ["text_escape", "math_text", "estimate_width"]
