@@ -72,3 +72,22 @@ def test_text_in_math_keeps_underscores_and_carets_out_of_text():
     assert shown == (r"\text{q}\_\text{phi(z|x) }\propto\text{ x}{\hat{}}\text{2 (a) /b c and 5 "
                      r"percent}")
     assert math_text("") == r"\text{}"
+
+
+@needs_katex
+def test_the_markdown_document_renders_in_katex():
+    """The Markdown document (``diffproof latex --markdown``: notation, formula sheet, every step
+    with its verdict tag, for every status and method) in KaTeX: display blocks and inline math."""
+    import re
+
+    from proofs.report.markdown import markdown_document
+    from tests.test_latex_document import _cycled
+    results = [_cycled(d, i) for i, d in enumerate(catalog.derivations())]
+    pairs = [(e, _cycled(e.claim, 4)) for e in catalog.errata()]
+    text = markdown_document(results, pairs)
+    blocks = re.findall(r"\$\$(.+?)\$\$", text, re.S)
+    inline = re.findall(r"(?<!\$)\$([^$\n]+?)\$(?!\$)", re.sub(r"\$\$.+?\$\$", "", text, flags=re.S))
+    assert len(blocks) > 250 and len(inline) > 50
+    items = [{"id": f"display {i}", "latex": b} for i, b in enumerate(blocks)] + \
+        [{"id": f"inline {i}", "latex": b} for i, b in enumerate(inline)]
+    assert katex_failures(items) == []
