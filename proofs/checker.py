@@ -34,6 +34,7 @@ from numeric.points.evaluate import Evaluator
 from numeric.points.region import complete, simple_values
 from numeric.points.residual import Residual, natural_domain
 from numeric.points.search import search
+from proofs.report.notebook import derivation_markdown
 
 
 @dataclass
@@ -74,6 +75,10 @@ class DerivationResult:
 
     def first_failure(self) -> StepResult | None:
         return next((r for r in self.steps if r.verdict.status == FAILS), None)
+
+    def _repr_markdown_(self) -> str:
+        """In a notebook: a table of the steps with their verdicts (proofs.report.notebook)."""
+        return derivation_markdown(self)
 
 
 class NotCheckable(Exception):

@@ -91,3 +91,22 @@ def test_the_markdown_document_renders_in_katex():
     items = [{"id": f"display {i}", "latex": b} for i, b in enumerate(blocks)] + \
         [{"id": f"inline {i}", "latex": b} for i, b in enumerate(inline)]
     assert katex_failures(items) == []
+
+
+@needs_katex
+def test_a_checked_result_displays_itself_in_a_notebook():
+    """DerivationResult and Claim render as a Markdown table (formula, verdict, method) whose math
+    KaTeX renders, with the reasons of the steps that do not hold."""
+    import re
+
+    from proofs.checker import Options, check_derivation
+    from proofs.claims.run import check_text
+    result = check_derivation(catalog.get("ddpm-posterior"), options=Options(max_examples=10))
+    table = result._repr_markdown_()
+    assert "**ddpm-posterior**" in table and "| 2 | $" in table and "| holds | symbolic |" in table
+    claim = check_text([(r"\bar\alpha_t \ge \bar\alpha_{t-1}", None)], [],
+                       Options(max_examples=10))[0]
+    shown = claim._repr_markdown_()
+    assert "| fails | " in shown and "- step 1.1: fails at " in shown
+    cells = re.findall(r"\| \$(.+?)\$ \|", table)
+    assert len(cells) == 2 and katex_failures([{"id": "cell", "latex": c} for c in cells]) == []

@@ -19,6 +19,7 @@ from derive.latex.tokens import LatexParseError, UnsupportedLatexError
 from derive.notation_reader import parse_chain
 from proofs.claims.assumptions import Assumptions
 from proofs.claims.document import split_lines
+from proofs.report.notebook import claims_markdown
 
 UNPARSABLE = "unparsable"
 # the table keys of a claim's variables: the latents and noises densities and \propto are taken in
@@ -71,6 +72,10 @@ class Claim:
     def first_failure(self) -> ClaimStep | None:
         """The first step that fails, if any."""
         return next((s for s in self.steps if s.verdict.status == FAILS), None)
+
+    def _repr_markdown_(self) -> str:
+        """In a notebook: a table of the steps with their verdicts (proofs.report.notebook)."""
+        return claims_markdown([self])
 
 
 def latex_text(expr) -> str:
