@@ -110,3 +110,25 @@ def test_a_checked_result_displays_itself_in_a_notebook():
     assert "| fails | " in shown and "- step 1.1: fails at " in shown
     cells = re.findall(r"\| \$(.+?)\$ \|", table)
     assert len(cells) == 2 and katex_failures([{"id": "cell", "latex": c} for c in cells]) == []
+
+
+def test_the_readme_notebook_example_runs_as_its_comments_say():
+    """The README's 'Checking from Python' cell, executed: the derivation holds in 2 steps and
+    the claim fails with a point, and both display as tables."""
+    import ast
+    import re
+    readme = (ROOT / "README.md").read_text()
+    cell = re.search(r"Checking from Python, in a notebook cell:\n\n```python\n(.+?)```", readme,
+                     re.S).group(1)
+    namespace: dict = {}
+    values = []
+    for statement in ast.parse(cell).body:
+        if isinstance(statement, ast.Expr):
+            values.append(eval(compile(ast.Expression(statement.value), "README", "eval"),
+                               namespace))
+        else:
+            exec(compile(ast.Module([statement], []), "README", "exec"), namespace)
+    derivation, claim = values
+    assert derivation.status == "holds" and len(derivation.steps) == 2
+    assert claim.status == "fails" and claim.steps[0].verdict.counterexample
+    assert "| holds |" in derivation._repr_markdown_() and "fails at" in claim._repr_markdown_()
