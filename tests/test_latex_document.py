@@ -244,3 +244,14 @@ def test_a_compile_error_is_reported_with_the_log_excerpt(tmp_path):
     assert any("Undefined control sequence" in p and "notacommand" in p for p in result.problems)
     assert log_errors(result.log) == result.problems
     assert not (tmp_path / "broken.pdf").exists()
+
+
+def test_proved_evidence_and_failing_tags_look_different():
+    """Issue 14: the PDF's "fails" and "proved" tags looked alike.  Each kind now has its own
+    mark and weight, visible in black and white."""
+    from proofs.report.latex import _step_tag
+    proved, evidence = _step_tag(1, "holds", "symbolic"), _step_tag(2, "holds", "numeric")
+    fails, undecided = _step_tag(3, "fails", "numeric"), _step_tag(4, "undecided", "none")
+    assert r"$\checkmark$ proved symbolically" in proved and r"\textbf" not in proved
+    assert r"$\circ$ supported numerically" in evidence
+    assert r"\textbf{$\times$ fails (numeric)}" in fails and r"\textit{? undecided}" in undecided

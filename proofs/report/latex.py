@@ -82,8 +82,18 @@ def _align_rows(lhs, relation: str, expr, tag: str) -> list[str]:
     return rows
 
 
+# a mark and a weight per verdict, so the tags differ at a glance and in black and white:
+# a proof is checked, evidence is a hollow circle, a failure is bold with a cross
+_TAG_STYLE = {"proved": (r"$\checkmark$", "{}"), "holds": (r"$\circ$", "{}"),
+              "fails": (r"$\times$", r"\textbf{{{}}}"), "undecided": ("?", r"\textit{{{}}}"),
+              "error": ("!", r"\textbf{{{}}}")}
+
+
 def _step_tag(index: int, status: str, method: str) -> str:
-    return rf"\footnotesize ({index}) {verdict_tag(status, method)}"
+    words = verdict_tag(status, method)
+    key = "proved" if words.startswith("proved") else status
+    mark, style = _TAG_STYLE.get(key, ("", "{}"))
+    return rf"\footnotesize ({index}) " + style.format(f"{mark} {words}")
 
 
 def derivation_section(result: DerivationResult, erratum=None) -> str:
