@@ -255,3 +255,16 @@ def test_proved_evidence_and_failing_tags_look_different():
     assert r"$\checkmark$ proved symbolically" in proved and r"\textbf" not in proved
     assert r"$\circ$ supported numerically" in evidence
     assert r"\textbf{$\times$ fails (numeric)}" in fails and r"\textit{? undecided}" in undecided
+
+
+def test_a_wide_fraction_breaks_across_lines_instead_of_shrinking():
+    """Issue 14: vdm-posterior step 11's left side, one fraction with a 12-term numerator, was
+    scaled to a hairline.  It is now 1/D ( ... ) broken at the numerator's + and -."""
+    from derive.latex.text import estimate_width
+    from proofs.report.latex import LINE_WIDTH, _align_rows
+    derivation = catalog.get("vdm-posterior")
+    lhs, step = next((lhs, step) for index, lhs, step in derivation.links() if index == 11)
+    rows = _align_rows(lhs, step.relation, step.expr, "tag")
+    left = rows[:-1]
+    assert len(left) >= 3 and r"\Big(" in left[0] and r"\Big)" in left[-1]
+    assert all(estimate_width(row) < 1.2 * LINE_WIDTH for row in left)

@@ -44,9 +44,28 @@ def _fit(latex: str, limit: float = LINE_WIDTH, share: str = "0.8") -> str:
     return rf"\fitmath{{{share}\linewidth}}{{{latex}}}"
 
 
+def _split_fraction(expr) -> list[str] | None:
+    """A wide fraction with a sum on top, as ``\\frac{1}{D} \\Big(`` and the numerator's terms,
+    closed by ``\\Big)`` (so it breaks across lines instead of shrinking to a hairline), or
+    None when the expression is not such a fraction."""
+    if not isinstance(expr, sp.Mul):
+        return None
+    numerator, denominator = sp.fraction(expr)
+    if denominator == 1 or not isinstance(sp.expand(numerator), sp.Add):
+        return None
+    terms = add_terms(sp.expand(numerator))
+    if len(terms) < 2:
+        return None
+    return [rf"\frac{{1}}{{{to_latex(denominator)}}} \Big( {terms[0]}"] + terms[1:-1] + \
+        [terms[-1] + r" \Big)"]
+
+
 def _rhs_lines(expr, lhs_width: float) -> list[str]:
-    """An expression broken at its top-level + and - into lines that fit."""
+    """An expression broken at its top-level + and - into lines that fit (a single wide
+    fraction at the + and - of its numerator)."""
     terms = add_terms(expr)
+    if len(terms) == 1 and estimate_width(terms[0]) > LINE_WIDTH - lhs_width:
+        terms = _split_fraction(expr) or terms
     lines: list[str] = []
     current = ""
     budget = LINE_WIDTH - lhs_width
