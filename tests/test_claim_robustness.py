@@ -168,3 +168,13 @@ def test_a_bound_that_is_not_an_evaluable_number_is_a_usage_error(capsys):
     code = main(["claim", "--assume", f"u > {bound}", r"\ln u \ge u - 1"])
     out, err = capsys.readouterr()
     assert code == 2 and "bound one symbol by numbers" in out and "Traceback" not in out + err
+
+
+@pytest.mark.parametrize("claim", [r"\max(\alpha_t, \log(-1)) = 1",
+                                   r"\min(\alpha_t, 0 \times \infty) = 1"])
+def test_max_and_min_of_a_value_that_is_not_real_say_so(capsys, claim):
+    """The full fuzz run: 172 inputs ended in SymPy's 'The argument ... is not comparable' as a
+    parse error.  The reader now names the problem in its own words."""
+    code, out, _ = run(capsys, "claim", claim)
+    assert code == 1 and "needs real arguments that can be ordered" in out
+    assert "not comparable" not in out

@@ -137,7 +137,12 @@ class ElementarySyntax(TokenCursor):
         if not (self.is_op("(") or self.is_op("[") or self.is_op("{")):
             raise self.error(f"{tok.value} needs parenthesized arguments", tok)
         args = self.parse_arguments() if self.is_op("(") else [self.parse_primary()[0]]
-        return (sp.Min if tok.value == "\\min" else sp.Max)(*args)
+        try:
+            return (sp.Min if tok.value == "\\min" else sp.Max)(*args)
+        except ValueError:   # SymPy: "The argument ... is not comparable"
+            raise self.error(f"{tok.value} needs real arguments that can be ordered; one of "
+                             "them is not a real number (nan, complex, or undefined such as "
+                             "log of a negative number)", tok, UnsupportedLatexError) from None
 
     def parse_infinity(self) -> sp.Expr:
         self.next()
