@@ -111,10 +111,11 @@ class Derivation:
     definitions: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
     topic: str = ""
     expect_fail: bool = False        # an erratum: the chain as a seed states it, expected to fail
-    # how a worker process gets this derivation: (function, args) that build it again, set by
-    # whoever built it (the catalog, a user's file); pickling sends that instead of the object,
-    # whose Monte Carlo draws are closures.  Not an __init__ field: a dataclasses.replace copy
-    # is a different derivation and is pickled whole.
+    # how a worker process gets this derivation (rebuilt_by: the builder, its arguments, and the
+    # steps and start it was built with), set by whoever built it (the catalog, a user's file);
+    # pickling sends the builder instead of the object, whose Monte Carlo draws are closures,
+    # unless the steps or start were replaced since.  Not an __init__ field: a
+    # dataclasses.replace copy is a different derivation and is pickled whole.
     rebuild: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -138,10 +139,17 @@ class Derivation:
             if step.expr is not None:
                 previous = step.expr
 
+    def rebuilt_by(self, function, *args) -> None:
+        """Record how a worker builds this derivation again (sent by reference from then on, as
+        long as its list of steps is the one it was built with)."""
+        self.rebuild = (function, args, tuple(map(id, self.steps)), self.start)
+
     def __reduce_ex__(self, protocol):
         if self.rebuild is not None:
-            return self.rebuild
-        return super().__reduce_ex__(protocol)
+            function, args, steps, start = self.rebuild
+            if tuple(map(id, self.steps)) == steps and self.start is start:
+                return function, args
+        return super().__reduce_ex__(protocol)      # changed since: sent whole
 
     def _repr_latex_(self) -> str:
         return derivation_display(self)

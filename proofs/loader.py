@@ -50,7 +50,7 @@ def load_file(path: str) -> list[Derivation]:
         raise UsageError(f"{path} defines no derivation (define DERIVATIONS = [...])")
     for index, derivation in enumerate(found):
         if derivation.rebuild is None:     # a worker loads the file again and takes this one
-            derivation.rebuild = (load_one, (os.path.abspath(path), index))
+            derivation.rebuilt_by(load_one, os.path.abspath(path), index)
     return list(found)
 
 

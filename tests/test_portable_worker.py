@@ -51,8 +51,12 @@ def test_values_overruns_and_errors_come_back_as_outcomes(spawned):
 
 
 def test_a_task_that_cannot_be_sent_is_an_error_not_a_hang(spawned):
-    outcome = run_limited(lambda: 1, 5.0)
-    assert outcome.kind == ERROR and "cannot be sent" in outcome.message
+    run_limited(partial(math.factorial, 3), 5.0)
+    first = portable.worker(budget.DEFAULT_MEMORY).process.pid
+    outcomes = run_each([lambda: 1, partial(math.factorial, 4)], 5.0)
+    assert outcomes[0].kind == ERROR and "cannot be sent" in outcomes[0].message
+    assert outcomes[1].kind == OK and outcomes[1].value == 24
+    assert portable.worker(budget.DEFAULT_MEMORY).process.pid == first   # never saw it: kept
 
 
 def test_the_worker_is_reused_until_it_overruns(spawned):
@@ -111,3 +115,22 @@ def test_a_users_file_with_closures_is_checked_through_the_portable_worker(spawn
     steps = json.loads(capsys.readouterr().out)["derivations"][0]["steps"]
     assert [(s["status"], s["method"]) for s in steps] == [("holds", "symbolic"),
                                                            ("holds", "monte-carlo")]
+
+
+def test_a_derivation_changed_after_it_was_built_is_not_sent_by_reference():
+    """A catalog derivation travels to a spawned worker as (builder, entry); one whose steps were
+    replaced since is pickled whole, so the worker never checks the original instead."""
+    import pickle
+
+    import sympy as sp
+
+    from derive.derivation import Step
+    original = catalog.get("ddpm-posterior")
+    assert pickle.loads(pickle.dumps(original)) is original      # rebuilt: the cached object
+    steps = original.steps
+    try:
+        original.steps = [Step(sp.Integer(1), "changed", lhs=sp.Integer(1))]
+        copy = pickle.loads(pickle.dumps(original))
+        assert copy is not original and copy.steps[0].justification == "changed"
+    finally:
+        original.steps = steps

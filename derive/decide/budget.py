@@ -291,6 +291,9 @@ def _run_spawned(tasks: Sequence[Callable[[], Any]], cpu_seconds: float, memory:
             kind, value, message, trace, library = pickle.loads(body[8:])
             outcomes.append(Outcome(kind, value, cpu_seconds, message, trace, library))
             continue
+        if died[0] == "unpicklable":            # the worker never saw it: keep the worker
+            outcomes.append(_spawned_death(died, cpu_seconds, wall))
+            continue
         portable.discard()
         outcomes.append(_spawned_death(died, cpu_seconds, wall))
         break

@@ -10,11 +10,18 @@ import re
 _TEXT_ESCAPES = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&",
                  "#": r"\#", "%": r"\%", "_": r"\_", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}",
                  "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}", '"': "''"}
-_UNICODE_TEXT = {"∝": r"$\propto$", "≥": r"$\geq$", "≤": r"$\leq$", "≠": r"$\neq$", "→": r"$\to$",
-                 "∇": r"$\nabla$", "∫": r"$\int$", "∑": r"$\sum$", "√": r"$\surd$", "·": r"$\cdot$",
-                 "×": r"$\times$", "−": "-", "–": "--", "—": "---", "’": "'", "‘": "`", "“": "``",
-                 "”": "''", "…": r"\dots{}", "α": r"$\alpha$", "β": r"$\beta$", "ε": r"$\epsilon$",
-                 "σ": r"$\sigma$", "μ": r"$\mu$", "θ": r"$\theta$", "Σ": r"$\Sigma$", "≈": r"$\approx$"}
+# non-ASCII characters of prose: math symbols (one table for paragraphs and for text in math)
+_GREEK_NAMES = ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron "
+                "pi rho varsigma sigma tau upsilon phi chi psi omega").split()
+_UNICODE_MATH = {"∝": r"\propto", "≥": r"\geq", "≤": r"\leq", "≠": r"\neq", "→": r"\to",
+                 "∇": r"\nabla", "∫": r"\int", "∑": r"\sum", "√": r"\surd", "·": r"\cdot",
+                 "×": r"\times", "≈": r"\approx", "∞": r"\infty", "∈": r"\in", "…": r"\ldots",
+                 "Σ": r"\Sigma",
+                 **{chr(0x3b1 + i): "\\" + name for i, name in enumerate(_GREEK_NAMES)
+                    if name not in ("omicron", "varsigma")}}
+# ... and typography, set as text
+_UNICODE_PROSE = {"−": "-", "–": "--", "—": "---", "’": "'", "‘": "`", "“": "``", "”": "''"}
+_UNICODE_TEXT = {**_UNICODE_PROSE, **{char: f"${command}$" for char, command in _UNICODE_MATH.items()}}
 
 
 def text_escape(text: str) -> str:
@@ -60,21 +67,11 @@ def math_text(text: str) -> str:
             out.append(r"\_")
         elif piece == "^":
             out.append(r"{\hat{}}")
-        elif len(piece) == 1 and ord(piece) > 0x7f:
-            out.append(_SYMBOLS.get(piece, r"\text{?}"))    # pdflatex takes ASCII in \text
+        elif len(piece) == 1 and ord(piece) > 0x7f:       # pdflatex takes ASCII in \text
+            out.append(_UNICODE_MATH.get(piece) or rf"\text{{{_UNICODE_PROSE.get(piece, '?')}}}")
         elif piece:
             out.append(rf"\text{{{piece}}}")
     return "".join(out) or r"\text{}"
-
-
-# non-ASCII characters of prose, as math every engine knows (others show as "?")
-_SYMBOLS = {"∝": r"\propto", "≤": r"\le", "≥": r"\ge", "≠": r"\neq", "→": r"\to",
-            "≈": r"\approx", "∞": r"\infty", "·": r"\cdot", "×": r"\times", "−": "-",
-            "…": r"\ldots", "∫": r"\int", "∑": r"\sum", "∇": r"\nabla", "∈": r"\in",
-            **{chr(0x3b1 + i): "\\" + name for i, name in enumerate(
-                "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron "
-                "pi rho varsigma sigma tau upsilon phi chi psi omega".split())
-               if name not in ("omicron", "varsigma")}}
 
 
 _COMMAND = re.compile(r"\\(left|right|big|Big|bigg|Bigg)[lr]?\b|\\(,|;|quad|qquad)")

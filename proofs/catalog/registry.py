@@ -78,5 +78,5 @@ def build(entry: Entry | ErratumEntry):
     expected = entry.claim_id if isinstance(entry, ErratumEntry) else entry.id
     if built.id != expected:
         raise ValueError(f"the builder of {entry.id!r} returned {built.id!r}")
-    built.rebuild = (build, (entry,))          # a worker builds it again from its entry
+    built.rebuilt_by(build, entry)             # a worker builds it again from its entry
     return built
