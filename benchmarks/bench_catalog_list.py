@@ -22,8 +22,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MISTYPED = "elbo-evidnce"
-EAGER = ("import sys; from proofs import catalog; catalog.derivations(); catalog.errata(); "
-         "from proofs.cli import main; sys.exit(main(sys.argv[1:]))")
+EAGER = ("import sys; from diffproof.proofs import catalog; catalog.derivations(); catalog.errata(); "
+         "from diffproof.proofs.cli import main; sys.exit(main(sys.argv[1:]))")
 
 
 def timed(argv: list[str], eager: bool) -> tuple[float, str]:

@@ -40,10 +40,10 @@ def naive_worker(ids: list[str]) -> None:
     steps do); a step stopped there counts CAP seconds, unproved."""
     from functools import partial
 
-    from derive.decide.budget import run_each
-    from derive.symbols import TABLE
-    from proofs import catalog
-    from proofs.checker import residual_for
+    from diffproof.derive.decide.budget import run_each
+    from diffproof.derive.symbols import TABLE
+    from diffproof.proofs import catalog
+    from diffproof.proofs.checker import residual_for
 
     residuals = []
     for identifier in ids:
@@ -80,7 +80,7 @@ def main() -> None:
     if sys.argv[1:2] == ["--naive-worker"]:
         naive_worker(sys.argv[2:])
         return
-    from proofs import catalog
+    from diffproof.proofs import catalog
 
     ids = sys.argv[1:] or [e.id for e in catalog.entries("vdm_gaussian")]
     wall, report = checker_run(ids)

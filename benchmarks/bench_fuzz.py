@@ -60,19 +60,19 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from derive.decide.budget import CPU, CRASH, ERROR, MEMORY, OK, run_each  # noqa: E402
-from derive.latex.tokens import LatexParseError  # noqa: E402
-from derive.notation_reader import parse_chain  # noqa: E402
-from numeric.files import atomic_write_text  # noqa: E402
-from proofs.checker import Options  # noqa: E402
-from proofs.claims.assumptions import read_assumptions  # noqa: E402
-from proofs.claims.document import (MAX_DISPLAY_CHARS, DocumentError,  # noqa: E402
+from diffproof.derive.decide.budget import CPU, CRASH, ERROR, MEMORY, OK, run_each  # noqa: E402
+from diffproof.derive.latex.tokens import LatexParseError  # noqa: E402
+from diffproof.derive.notation_reader import parse_chain  # noqa: E402
+from diffproof.numeric.files import atomic_write_text  # noqa: E402
+from diffproof.proofs.checker import Options  # noqa: E402
+from diffproof.proofs.claims.assumptions import read_assumptions  # noqa: E402
+from diffproof.proofs.claims.document import (MAX_DISPLAY_CHARS, DocumentError,  # noqa: E402
                                     extract_assumptions, extract_displays, split_lines)
-from proofs.claims.readings.schedules import schedule_reading  # noqa: E402
-from proofs.claims.run import check_text  # noqa: E402
-from proofs.claims.steps import build_steps  # noqa: E402
-from proofs.output import printable  # noqa: E402
-from proofs.report import as_json, terminal  # noqa: E402
+from diffproof.proofs.claims.readings.schedules import schedule_reading  # noqa: E402
+from diffproof.proofs.claims.run import check_text  # noqa: E402
+from diffproof.proofs.claims.steps import build_steps  # noqa: E402
+from diffproof.proofs.output import printable  # noqa: E402
+from diffproof.proofs.report import as_json, terminal  # noqa: E402
 
 CORPUS = ROOT / "tests" / "claims"
 READ_MEMORY = 1 << 30             # bytes a reading worker may add (the checking tier: 4 GiB)

@@ -77,9 +77,9 @@ def run_catalog(ids: list[str]) -> tuple[dict, str]:
 def claims_main(pattern: str) -> int:
     """The claim pass (run in a child process): JSON {file: claim_report(claims)} on stdout."""
     sys.path.insert(0, str(ROOT))
-    from proofs.claims.document import is_markdown, read_document  # noqa: PLC0415
-    from proofs.claims.run import check_file_text  # noqa: PLC0415
-    from proofs.report.as_json import claim_report  # noqa: PLC0415
+    from diffproof.proofs.claims.document import is_markdown, read_document  # noqa: PLC0415
+    from diffproof.proofs.claims.run import check_file_text  # noqa: PLC0415
+    from diffproof.proofs.report.as_json import claim_report  # noqa: PLC0415
 
     out = {}
     for path in sorted(CLAIMS.iterdir()):

@@ -33,9 +33,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from statistics import NormalDist  # noqa: E402
 
-from derive.verdict import FAILS, UNDECIDED
-from numeric.montecarlo import MCSettings, MonteCarloCheck, PairedCheck, shifted_normal  # noqa: E402
-from proofs.catalog import vdm_simulation as V  # noqa: E402
+from diffproof.derive.verdict import FAILS, UNDECIDED
+from diffproof.numeric.montecarlo import MCSettings, MonteCarloCheck, PairedCheck, shifted_normal  # noqa: E402
+from diffproof.proofs.catalog import vdm_simulation as V  # noqa: E402
 
 P4 = 1 - NormalDist().cdf(4.0)                              # P(Z > 4) = 3.17e-5
 

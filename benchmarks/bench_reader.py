@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from proofs.claims import document as reader  # noqa: E402
+from diffproof.proofs.claims import document as reader  # noqa: E402
 
 SIZES = (100_000, 400_000, 1_600_000)
 REPEATS = 3

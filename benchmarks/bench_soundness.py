@@ -41,7 +41,7 @@ if str(ROOT) not in sys.path:
 
 from hypothesis.errors import HypothesisDeprecationWarning  # noqa: E402
 
-from proofs.checker import Options  # noqa: E402
+from diffproof.proofs.checker import Options  # noqa: E402
 from tests import test_soundness_properties as gen  # noqa: E402
 
 CATEGORIES = {name.replace(" ", "-"): name for name in gen.GENERATORS}

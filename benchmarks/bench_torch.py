@@ -30,9 +30,9 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from numeric.torchdiff import samplers as S  # noqa: E402
-from numeric.torchdiff.oracle import DiagonalGaussianMixture  # noqa: E402
-from numeric.torchdiff.train import TrainConfig, train  # noqa: E402
+from diffproof.numeric.torchdiff import samplers as S  # noqa: E402
+from diffproof.numeric.torchdiff.oracle import DiagonalGaussianMixture  # noqa: E402
+from diffproof.numeric.torchdiff.train import TrainConfig, train  # noqa: E402
 
 SIGMA_MIN, SIGMA_MAX = 0.01, 3.0
 

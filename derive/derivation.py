@@ -22,9 +22,9 @@ from typing import Protocol, Sequence
 
 import sympy as sp
 
-from derive.latex.printer import derivation_display
-from derive.source import Source
-from derive.verdict import Method, Verdict
+from diffproof.derive.latex.printer import derivation_display
+from diffproof.derive.source import Source
+from diffproof.derive.verdict import Method, Verdict
 
 RELATIONS = ("=", "propto", ">=", "<=", ">", "<")
 

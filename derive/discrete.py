@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derive.sde import VP, VPSDE
+from diffproof.derive.sde import VP, VPSDE
 
 
 # -- DDPM as a discretization of VP (Song Eqs. 22-24; Ho et al. 2020) ---------------------------

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from derive.domains import UNIT, UNIT_CLOSED, Domain
+from diffproof.derive.domains import UNIT, UNIT_CLOSED, Domain
 
 FAMILIES = ("alpha", "abar", "beta")
 MAX_SPAN = 24                        # steps one chain may span (each adds a free alpha)

@@ -11,8 +11,8 @@ from functools import lru_cache
 
 import sympy as sp
 
-from derive.gaussian import Normal, condition, kl_divergence, marginalize
-from derive.symbols import (abar_t, abar_tm1, alpha_t, eps_0, m, mu_theta, s, score, x_0, x_t,
+from diffproof.derive.gaussian import Normal, condition, kl_divergence, marginalize
+from diffproof.derive.symbols import (abar_t, abar_tm1, alpha_t, eps_0, m, mu_theta, s, score, x_0, x_t,
                             x_tm1, xhat)
 
 

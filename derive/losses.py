@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derive.formulas import (kl_equal_variance, posterior_mean, posterior_variance,
+from diffproof.derive.formulas import (kl_equal_variance, posterior_mean, posterior_variance,
                              x0_from_noise)
-from derive.gaussian import Normal, kl_divergence
-from derive.symbols import (a, abar_t, abar_tm1, alpha_t, eps, eps_0, epshat, lam, mu_1, mu_2,
+from diffproof.derive.gaussian import Normal, kl_divergence
+from diffproof.derive.symbols import (a, abar_t, abar_tm1, alpha_t, eps, eps_0, epshat, lam, mu_1, mu_2,
                             s_theta, v, v_1, v_2, x, x_0, x_t, xhat)
 
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derive.latex.context import Context, FunctionDef
-from derive.latex.parser import (Relation, read_chain, read_expression, read_function_definition,
+from diffproof.derive.latex.context import Context, FunctionDef
+from diffproof.derive.latex.parser import (Relation, read_chain, read_expression, read_function_definition,
                                  read_relation)
-from derive.symbols import TABLE, SymbolTable
-from derive.vocabulary import DIFFUSION
+from diffproof.derive.symbols import TABLE, SymbolTable
+from diffproof.derive.vocabulary import DIFFUSION
 
 
 def new_context(table: SymbolTable = TABLE) -> Context:

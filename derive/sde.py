@@ -12,8 +12,8 @@ from functools import cached_property
 
 import sympy as sp
 
-from derive.gaussian import Normal
-from derive.symbols import (S_t, V_t, beta_max, beta_min, dt, f_t, g_t, m, score, sigma_max,
+from diffproof.derive.gaussian import Normal
+from diffproof.derive.symbols import (S_t, V_t, beta_max, beta_min, dt, f_t, g_t, m, score, sigma_max,
                             sigma_min, t, x, xi)
 
 

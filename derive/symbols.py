@@ -21,9 +21,9 @@ from typing import Callable, Iterable
 
 import sympy as sp
 
-from derive.domains import (POSITIVE, REAL, STEPS, TIME, UNIT, UNIT_CLOSED, DerivedBound, Domain,
+from diffproof.derive.domains import (POSITIVE, REAL, STEPS, TIME, UNIT, UNIT_CLOSED, DerivedBound, Domain,
                             exact_number, exactly_in, positive_form_of)
-from derive.families import (BUILTIN_KEYS, BUILTIN_MEMBERS, FAMILIES, MAX_SPAN, index_text,
+from diffproof.derive.families import (BUILTIN_KEYS, BUILTIN_MEMBERS, FAMILIES, MAX_SPAN, index_text,
                              member_domain, member_key, member_of_key, parse_index)
 
 # key prefix of a symbol whose domain the claim reader only guessed (searched as positive; the

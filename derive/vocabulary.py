@@ -17,12 +17,12 @@ from typing import Callable
 
 import sympy as sp
 
-from derive import formulas as F
-from derive.formulas import tweedie_noise, tweedie_x0
-from derive.latex.context import Context, FunctionDef, Vocabulary
-from derive.latex.parser import name_key, read_expression
-from derive.latex.printer import to_latex
-from derive.symbols import TABLE, abar_t, abar_tm1, epshat, score, t, x_0, x_t, x_tm1
+from diffproof.derive import formulas as F
+from diffproof.derive.formulas import tweedie_noise, tweedie_x0
+from diffproof.derive.latex.context import Context, FunctionDef, Vocabulary
+from diffproof.derive.latex.parser import name_key, read_expression
+from diffproof.derive.latex.printer import to_latex
+from diffproof.derive.symbols import TABLE, abar_t, abar_tm1, epshat, score, t, x_0, x_t, x_tm1
 
 
 @dataclass(frozen=True)

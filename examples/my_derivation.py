@@ -6,8 +6,8 @@ It derives the variance of the DDPM posterior in beta notation from the VDM post
 carries one deliberately wrong step (a classic slip: abar_t where abar_{t-1} belongs) in a second
 derivation, so the output shows what a refutation looks like.
 """
-from derive import Derivation, Step, formulas, paper, seed
-from derive.symbols import abar_t, abar_tm1, alpha_t, beta_t, betatilde_t
+from diffproof.derive import Derivation, Step, formulas, paper, seed
+from diffproof.derive.symbols import abar_t, abar_tm1, alpha_t, beta_t, betatilde_t
 
 computed = formulas.posterior_variance()     # Sigma_q(t), computed by completing the square
 

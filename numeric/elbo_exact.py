@@ -28,9 +28,9 @@ from fractions import Fraction
 import numpy as np
 import sympy as sp
 
-from derive import logdensity as L
-from derive.verdict import FAILS, HOLDS, UNDECIDED, Evidence, Verdict
-from derive.gaussian import (Normal, complete_the_square, condition, kl_divergence,
+from diffproof.derive import logdensity as L
+from diffproof.derive.verdict import FAILS, HOLDS, UNDECIDED, Evidence, Verdict
+from diffproof.derive.gaussian import (Normal, complete_the_square, condition, kl_divergence,
                              linear_coefficients)
 
 Rational = sp.Rational

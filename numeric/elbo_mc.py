@@ -20,10 +20,10 @@ from functools import lru_cache
 
 import numpy as np
 
-from derive import logdensity as L
-from derive.codegen import safe_lambdify
-from numeric.elbo_exact import ExactEvaluator, evaluator
-from numeric.montecarlo import MCSettings, MonteCarloCheck
+from diffproof.derive import logdensity as L
+from diffproof.derive.codegen import safe_lambdify
+from diffproof.numeric.elbo_exact import ExactEvaluator, evaluator
+from diffproof.numeric.montecarlo import MCSettings, MonteCarloCheck
 
 x = lambda i: L.Var("x", i)  # noqa: E731 - short notation for the chain's variables
 

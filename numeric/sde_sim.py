@@ -24,11 +24,11 @@ from typing import Callable
 import numpy as np
 import sympy as sp
 
-from derive.verdict import FAILS, HOLDS, Evidence, FrozenMap, Verdict
-from derive.sde import VE, VP, LinearSDE
-from derive.symbols import beta_max, beta_min, sigma_max, sigma_min, t
-from derive.codegen import safe_lambdify
-from numeric.montecarlo import MCSettings, MonteCarloCheck
+from diffproof.derive.verdict import FAILS, HOLDS, Evidence, FrozenMap, Verdict
+from diffproof.derive.sde import VE, VP, LinearSDE
+from diffproof.derive.symbols import beta_max, beta_min, sigma_max, sigma_min, t
+from diffproof.derive.codegen import safe_lambdify
+from diffproof.numeric.montecarlo import MCSettings, MonteCarloCheck
 
 Scalar = Callable[[float], float]
 
@@ -196,7 +196,7 @@ class SimulationEvidence(Evidence):
 @dataclass
 class DiscretizationBound:
     """numeric: |law of the Euler-Maruyama chain - continuous-time law| <= stated bound, both sides
-    computed (the chain by its exact recursion, the continuous law from derive.sde)."""
+    computed (the chain by its exact recursion, the continuous law from diffproof.derive.sde)."""
 
     what: str
     em: Callable[[], tuple[float, float]]

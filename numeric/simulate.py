@@ -18,14 +18,14 @@ from functools import lru_cache
 
 import numpy as np
 
-from derive import formulas as F
-from derive.gaussian import Normal
-from derive.symbols import abar_t, abar_tm1, alpha_t, m, s, x_0, x_t
-from derive.codegen import safe_lambdify
-from numeric.montecarlo import DEFAULT, MonteCarloCheck
+from diffproof.derive import formulas as F
+from diffproof.derive.gaussian import Normal
+from diffproof.derive.symbols import abar_t, abar_tm1, alpha_t, m, s, x_0, x_t
+from diffproof.derive.codegen import safe_lambdify
+from diffproof.numeric.montecarlo import DEFAULT, MonteCarloCheck
 
 
-# -- closed forms, lambdified from derive.formulas -------------------------------------------------
+# -- closed forms, lambdified from diffproof.derive.formulas -------------------------------------------------
 @lru_cache(maxsize=None)
 def closed_forms() -> dict:
     """Numpy functions of the computed formulas (argument order in each docstring key)."""

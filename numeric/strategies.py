@@ -6,7 +6,7 @@ times down to 1e-3.  Hypothesis shrinks a failing example towards the simple end
 a single Gaussian, d = 1).  Use them in your own tests::
 
     from hypothesis import given
-    from numeric import strategies as ds
+    from diffproof.numeric import strategies as ds
 
     @given(ds.abars(), ds.gaussian_mixtures(max_dim=2))
     def test_mine(abar, data): ...
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from hypothesis import strategies as st
 
-from numeric.simulate import GaussianMixture
+from diffproof.numeric.simulate import GaussianMixture
 
 ABAR_EDGE = 1e-6          # alphabar ranges over [1e-6, 1 - 1e-6]
 ABAR_T_MIN = 1e-12        # the smallest alphabar_T a drawn schedule reaches

@@ -1,4 +1,4 @@
-from proofs.cli import main
+from diffproof.proofs.cli import main
 
 if __name__ == "__main__":       # a spawned worker may import the main module: run nothing then
     raise SystemExit(main())

@@ -22,19 +22,19 @@ from functools import partial
 
 import sympy as sp
 
-from derive.decide.budget import (ERROR as RUN_ERROR, Outcome, library_failure, library_site,
+from diffproof.derive.decide.budget import (ERROR as RUN_ERROR, Outcome, library_failure, library_site,
                                   run_each, run_limited)
-from derive.decide.inequality import prove_nonnegative
-from derive.decide.zero import is_zero
-from derive.derivation import Derivation, Step
-from derive.verdict import (ERROR, FAILS, HOLDS, PROOF_METHODS, UNDECIDED, BoundEvidence,
+from diffproof.derive.decide.inequality import prove_nonnegative
+from diffproof.derive.decide.zero import is_zero
+from diffproof.derive.derivation import Derivation, Step
+from diffproof.derive.verdict import (ERROR, FAILS, HOLDS, PROOF_METHODS, UNDECIDED, BoundEvidence,
                             Method, ProbeEvidence, Verdict)
-from derive.symbols import TABLE, SymbolTable
-from numeric.points.evaluate import Evaluator
-from numeric.points.region import complete, simple_values
-from numeric.points.residual import Residual, natural_domain
-from numeric.points.search import search
-from proofs.report.notebook import derivation_markdown
+from diffproof.derive.symbols import TABLE, SymbolTable
+from diffproof.numeric.points.evaluate import Evaluator
+from diffproof.numeric.points.region import complete, simple_values
+from diffproof.numeric.points.residual import Residual, natural_domain
+from diffproof.numeric.points.search import search
+from diffproof.proofs.report.notebook import derivation_markdown
 
 
 @dataclass

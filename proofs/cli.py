@@ -10,9 +10,9 @@ import os
 import sys
 from importlib import metadata
 
-from proofs.commands import register_all
-from proofs.loader import UsageError
-from proofs.output import report_internal_error, say
+from diffproof.proofs.commands import register_all
+from diffproof.proofs.loader import UsageError
+from diffproof.proofs.output import report_internal_error, say
 
 
 def version() -> str:

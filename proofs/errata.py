@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import json
 
-from proofs import catalog
-from proofs.checker import Options, check_derivation
-from proofs.report.points import format_point
+from diffproof.proofs import catalog
+from diffproof.proofs.checker import Options, check_derivation
+from diffproof.proofs.report.points import format_point
 
 
 def run_errata(options: Options, as_json: bool = False) -> int:

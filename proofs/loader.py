@@ -7,10 +7,10 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-from proofs import catalog
+from diffproof.proofs import catalog
 
 if TYPE_CHECKING:
-    from derive.derivation import Derivation
+    from diffproof.derive.derivation import Derivation
 
 
 class UsageError(Exception):
@@ -22,7 +22,7 @@ def load_file(path: str) -> list[Derivation]:
 
     It may define ``DERIVATIONS`` (a list); otherwise every module-level Derivation is taken.
     """
-    from derive.derivation import Derivation  # noqa: PLC0415 - SymPy only when loading a file
+    from diffproof.derive.derivation import Derivation  # noqa: PLC0415 - SymPy only when loading a file
     if not os.path.isfile(path):
         raise UsageError(f"no such file: {path}")
     name = "diffproof_user_" + os.path.splitext(os.path.basename(path))[0].replace("-", "_")

@@ -54,7 +54,7 @@ def add_check_options(parser: argparse.ArgumentParser, checks: bool = True) -> N
 
 
 def options_from(args: argparse.Namespace):
-    from proofs.checker import Options  # noqa: PLC0415 - SymPy only for the commands that check
+    from diffproof.proofs.checker import Options  # noqa: PLC0415 - SymPy only for the commands that check
     return Options(numeric=not args.no_numeric, seed=args.seed, budget=args.budget,
                    limit=max(args.limit, args.budget),
                    run_checks=not getattr(args, "no_checks", False))

@@ -10,7 +10,7 @@ import random
 
 import sympy as sp
 
-from derive.symbols import TABLE, abar_t, abar_tm1
+from diffproof.derive.symbols import TABLE, abar_t, abar_tm1
 
 HALF = sp.Rational(1, 2)
 

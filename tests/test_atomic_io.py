@@ -15,9 +15,9 @@ import stat
 import pytest
 import torch
 
-from numeric import files
-from numeric.files import OutputError, atomic_open, atomic_write, atomic_write_text, check_writable
-from proofs.cli import main
+from diffproof.numeric import files
+from diffproof.numeric.files import OutputError, atomic_open, atomic_write, atomic_write_text, check_writable
+from diffproof.proofs.cli import main
 from tests.test_torch_cli import TINY
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")    # tests/conftest.py
@@ -162,7 +162,7 @@ def test_sample_on_a_full_disk_keeps_the_old_png(tmp_path, monkeypatch, capsys):
 def quick_build(monkeypatch):
     """The latex command with a fixed two-line document instead of the checked catalog."""
     text = "\\documentclass{article}\\begin{document}x\\end{document}\n"
-    monkeypatch.setattr("proofs.commands.latex.build", lambda *args, **kwargs: text)
+    monkeypatch.setattr("diffproof.proofs.commands.latex.build", lambda *args, **kwargs: text)
     return text
 
 
@@ -224,7 +224,7 @@ def test_pdf_is_compiled_without_shell_escape_and_moved_atomically(
 
 def test_a_checkpoint_write_error_is_an_output_error(tmp_path, monkeypatch):
     """train's checkpoint goes through atomic_write: a torch.save failure leaves nothing."""
-    from numeric.torchdiff.train import save_atomic
+    from diffproof.numeric.torchdiff.train import save_atomic
 
     def broken_save(state, handle):
         handle.write(b"half a checkpoint")

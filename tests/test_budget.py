@@ -10,7 +10,7 @@ import os
 import pytest
 import sympy as sp
 
-from derive.decide.budget import (CPU, ERROR, MEMORY, OK, InternalError, LimitExceeded, run_each,
+from diffproof.derive.decide.budget import (CPU, ERROR, MEMORY, OK, InternalError, LimitExceeded, run_each,
                                   run_limited)
 
 
@@ -78,7 +78,7 @@ def test_the_wall_clock_backstop_stops_a_blocked_worker_unless_it_waits_on_other
     that waits on limited workers of its own (a claim on its steps) runs with backstop=False."""
     import time
 
-    import derive.decide.budget as budget
+    import diffproof.derive.decide.budget as budget
 
     monkeypatch.setattr(budget, "WALL_MIN", 0.3)
     monkeypatch.setattr(budget, "WALL_FACTOR", 1.0)
@@ -95,7 +95,7 @@ def test_exceptions_raised_inside_sympy_are_marked_as_library_failures():
 
 
 def test_a_library_failure_names_the_library_line_and_our_call_site():
-    from derive.decide.budget import library_site
+    from diffproof.derive.decide.budget import library_site
 
     def compare():
         return sp.Symbol("x") < sp.I          # raises TypeError inside sympy/core

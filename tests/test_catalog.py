@@ -10,9 +10,9 @@ import textwrap
 
 import pytest
 
-from proofs import catalog
-from proofs.catalog import registry
-from proofs.cli import main
+from diffproof.proofs import catalog
+from diffproof.proofs.catalog import registry
+from diffproof.proofs.cli import main
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ def test_a_mistyped_id_names_the_closest_ids_and_exits_2(capsys):
 def test_list_and_an_unknown_id_do_not_import_sympy():
     code = textwrap.dedent("""
         import sys
-        from proofs.cli import main
+        from diffproof.proofs.cli import main
         codes = main(["list"]), main(["check", "no-such-id"])
         print(codes, "sympy" in sys.modules)
     """)
@@ -59,8 +59,8 @@ def test_importing_the_topic_modules_builds_nothing_and_does_no_algebra():
     topic module is imported (in a fresh process): none may run."""
     code = textwrap.dedent("""
         import importlib, json, sympy
-        import derive.derivation as D, derive.gaussian as G
-        from proofs import catalog
+        import diffproof.derive.derivation as D, diffproof.derive.gaussian as G
+        from diffproof.proofs import catalog
         calls = []
         def spy(owner, name):
             original = getattr(owner, name)
@@ -76,7 +76,7 @@ def test_importing_the_topic_modules_builds_nothing_and_does_no_algebra():
         spy(D.Step, "__post_init__")
         spy(D.Derivation, "__post_init__")
         for topic in sorted({e.topic for e in catalog.entries() + catalog.erratum_entries()}):
-            importlib.import_module(f"proofs.catalog.{topic}")
+            importlib.import_module(f"diffproof.proofs.catalog.{topic}")
         print(json.dumps(calls))
     """)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -86,7 +86,7 @@ def test_importing_the_topic_modules_builds_nothing_and_does_no_algebra():
 def test_every_entry_has_one_builder_and_every_builder_an_entry():
     entries = catalog.entries() + catalog.erratum_entries()
     for topic in {e.topic for e in entries}:
-        importlib.import_module(f"proofs.catalog.{topic}")
+        importlib.import_module(f"diffproof.proofs.catalog.{topic}")
     assert registry.registered() == {e.id for e in entries}
 
 
@@ -107,9 +107,9 @@ def test_an_erratum_resolves_by_its_id_and_its_claim_id():
 
 
 def test_the_parser_defaults_are_the_checkers():
-    from proofs.checker import Options
-    from proofs.cli import build_parser
-    from proofs.options import options_from
+    from diffproof.proofs.checker import Options
+    from diffproof.proofs.cli import build_parser
+    from diffproof.proofs.options import options_from
 
     args = build_parser().parse_args(["check"])
     assert options_from(args) == Options()

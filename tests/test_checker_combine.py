@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from derive.derivation import Derivation, Step
-from derive.verdict import ProbeEvidence, Verdict
-from proofs.checker import Options, _combine, check_derivation
+from diffproof.derive.derivation import Derivation, Step
+from diffproof.derive.verdict import ProbeEvidence, Verdict
+from diffproof.proofs.checker import Options, _combine, check_derivation
 
 a = sp.Symbol("a", positive=True)
 
@@ -79,8 +79,8 @@ def test_the_layers_verdicts_are_not_changed():
 def test_the_terminal_report_shows_an_error_verdict():
     """An error verdict crashed the terminal report (its mark table had no 'error' key), so an
     internal error surfaced as a second, unrelated internal error."""
-    from proofs.checker import DerivationResult, StepResult
-    from proofs.report.terminal import check_report
+    from diffproof.proofs.checker import DerivationResult, StepResult
+    from diffproof.proofs.report.terminal import check_report
     derivation = Derivation("broken", "broken", start=a, steps=[Step(a, "step")])
     broken = Verdict("error", "none", reason="internal error: KeyError: 'x'")
     result = DerivationResult(derivation, [StepResult(1, derivation.steps[0], a, broken)], 0.0)

@@ -19,18 +19,18 @@ from fractions import Fraction
 import pytest
 import sympy as sp
 
-from derive.derivation import Derivation, Step
-from derive.verdict import FAILS, HOLDS, UNDECIDED
-from derive.decide.inequality import prove_nonnegative
-from derive.domains import POSITIVE, Domain
-from derive.symbols import TABLE, SymbolSpec, SymbolTable, abar_t, abar_tm1, alpha_t
-from numeric.points.evaluate import Evaluator
-from numeric.points.region import complete
-from numeric.points.residual import Residual, natural_conditions, natural_domain
-from numeric.points.search import search
-from proofs.checker import Options, check_derivation, check_relation, residual_for
-from proofs.claims.assumptions import read_assumptions
-from proofs.claims.run import check_text
+from diffproof.derive.derivation import Derivation, Step
+from diffproof.derive.verdict import FAILS, HOLDS, UNDECIDED
+from diffproof.derive.decide.inequality import prove_nonnegative
+from diffproof.derive.domains import POSITIVE, Domain
+from diffproof.derive.symbols import TABLE, SymbolSpec, SymbolTable, abar_t, abar_tm1, alpha_t
+from diffproof.numeric.points.evaluate import Evaluator
+from diffproof.numeric.points.region import complete
+from diffproof.numeric.points.residual import Residual, natural_conditions, natural_domain
+from diffproof.numeric.points.search import search
+from diffproof.proofs.checker import Options, check_derivation, check_relation, residual_for
+from diffproof.proofs.claims.assumptions import read_assumptions
+from diffproof.proofs.claims.run import check_text
 
 OPTIONS = Options(budget=1, max_examples=30, limit=60)
 X_T = TABLE["x_t"]
@@ -145,7 +145,7 @@ def test_a_minimum_0_outside_the_declared_domain_is_undecided_not_held():
 
 
 def diffproof(*argv: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "proofs", *argv], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "diffproof", *argv], capture_output=True,
                           text=True, timeout=300)
 
 

@@ -6,11 +6,11 @@ import re
 
 import pytest
 
-from proofs.checker import Options
-from proofs.claims.document import extract_displays, split_lines
-from proofs.claims.run import check_file_text, check_text
-from derive.symbols import TABLE
-from proofs.cli import main
+from diffproof.proofs.checker import Options
+from diffproof.proofs.claims.document import extract_displays, split_lines
+from diffproof.proofs.claims.run import check_file_text, check_text
+from diffproof.derive.symbols import TABLE
+from diffproof.proofs.cli import main
 
 CORPUS = os.path.join(os.path.dirname(__file__), "claims")
 FILES = sorted(f for f in os.listdir(CORPUS) if f.endswith((".tex", ".md")))

@@ -5,13 +5,13 @@ import json
 
 import sympy as sp
 
-from derive.notation_reader import parse_expression
-from derive.symbols import TABLE
-from proofs.checker import Options
-from proofs.claims.readings.distribution import READING, _compose, laws
-from proofs.claims.readings.noises import is_noise
-from proofs.claims.run import check_text
-from proofs.cli import main
+from diffproof.derive.notation_reader import parse_expression
+from diffproof.derive.symbols import TABLE
+from diffproof.proofs.checker import Options
+from diffproof.proofs.claims.readings.distribution import READING, _compose, laws
+from diffproof.proofs.claims.readings.noises import is_noise
+from diffproof.proofs.claims.run import check_text
+from diffproof.proofs.cli import main
 
 OPTIONS = Options(budget=1.0, max_examples=60)
 MERGE = (r"\sqrt{\alpha_t\alpha_{t-1}} x_{t-2} + \sqrt{\alpha_t - \alpha_t\alpha_{t-1}}"

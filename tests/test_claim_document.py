@@ -9,11 +9,11 @@ import sys
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from proofs.claims import document as reader
-from proofs.claims.document import (MAX_DISPLAY_CHARS, MAX_DISPLAYS, MAX_DOCUMENT_BYTES,
+from diffproof.proofs.claims import document as reader
+from diffproof.proofs.claims.document import (MAX_DISPLAY_CHARS, MAX_DISPLAYS, MAX_DOCUMENT_BYTES,
                                     DocumentError, extract_assumptions, extract_displays,
                                     read_document, split_lines)
-from proofs.loader import UsageError
+from diffproof.proofs.loader import UsageError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SIZE = 500_000

@@ -4,13 +4,13 @@ import os
 
 from hypothesis import given, settings, strategies as st
 
-from derive.latex.tokens import LatexParseError
-from derive.notation_reader import parse_relation
-from proofs.checker import Options
-from proofs.claims.document import split_lines
-from proofs.claims.run import check_text
-from proofs.claims.steps import UNPARSABLE
-from proofs.cli import main
+from diffproof.derive.latex.tokens import LatexParseError
+from diffproof.derive.notation_reader import parse_relation
+from diffproof.proofs.checker import Options
+from diffproof.proofs.claims.document import split_lines
+from diffproof.proofs.claims.run import check_text
+from diffproof.proofs.claims.steps import UNPARSABLE
+from diffproof.proofs.cli import main
 
 ATOMS = [r"x_t", r"\bar\alpha_t", r"\bar{\alpha}_{t-1}", r"\alpha_t", r"\beta_t", r"\tilde\beta_t",
          r"\sigma", r"\sigma_{\min}", r"\mathbf{x}_0", r"\epsilon_0", r"t", r"u", r"w_1", "2",

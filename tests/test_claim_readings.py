@@ -2,15 +2,15 @@
 model mean mu_theta read through the prediction a claim uses (Luo Eqs. 95, 125, 143)."""
 import sympy as sp
 
-from derive import formulas as F
-from derive.decide.zero import is_zero
-from derive.symbols import TABLE, abar_t, s_theta, score
-from derive.formulas import tweedie_noise, tweedie_x0
-from derive.vocabulary import conditional_mean_given_xt
-from proofs.checker import Options
-from proofs.claims.readings.model_mean import model_mean_parametrizations
-from proofs.claims.run import check_file_text
-from proofs.report.as_json import claim_report
+from diffproof.derive import formulas as F
+from diffproof.derive.decide.zero import is_zero
+from diffproof.derive.symbols import TABLE, abar_t, s_theta, score
+from diffproof.derive.formulas import tweedie_noise, tweedie_x0
+from diffproof.derive.vocabulary import conditional_mean_given_xt
+from diffproof.proofs.checker import Options
+from diffproof.proofs.claims.readings.model_mean import model_mean_parametrizations
+from diffproof.proofs.claims.run import check_file_text
+from diffproof.proofs.report.as_json import claim_report
 
 OPTIONS = Options(budget=1.0, max_examples=60)
 MU_Q = (r"\frac{\sqrt{\alpha_t}(1-\bar\alpha_{t-1})x_t + \sqrt{\bar\alpha_{t-1}}(1-\alpha_t)x_0}"

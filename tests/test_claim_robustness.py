@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from proofs.cli import main
+from diffproof.proofs.cli import main
 
 
 def run(capsys, *argv):
@@ -65,7 +65,7 @@ def test_unknown_function_values_do_not_crash_the_marginal_score_reading(capsys)
 
 
 def test_an_internal_error_is_reported_as_an_error_with_exit_3(capsys, monkeypatch):
-    import proofs.claims.pipeline as pipeline
+    import diffproof.proofs.claims.pipeline as pipeline
 
     def broken(*args, **kwargs):
         raise KeyError("planted bug")
@@ -81,7 +81,7 @@ def test_an_internal_error_is_reported_as_an_error_with_exit_3(capsys, monkeypat
 
 
 def test_a_crash_outside_any_claim_is_exit_3_with_a_report_file(capsys, monkeypatch):
-    import proofs.commands.check as check_command
+    import diffproof.proofs.commands.check as check_command
 
     monkeypatch.setattr(check_command, "select",
                         lambda targets: (_ for _ in ()).throw(KeyError("bug")))

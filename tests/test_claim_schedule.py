@@ -1,16 +1,16 @@
-"""Built-in continuous-time schedules of notation.md in ``diffproof claim`` (VE / VP from derive.sde)."""
+"""Built-in continuous-time schedules of notation.md in ``diffproof claim`` (VE / VP from diffproof.derive.sde)."""
 from __future__ import annotations
 
 import json
 
 import sympy as sp
 
-from derive import sde
-from derive.symbols import t
-from proofs.checker import Options
-from proofs.claims.readings.schedules import SCHEDULES
-from proofs.claims.run import check_file_text, check_text
-from proofs.cli import main
+from diffproof.derive import sde
+from diffproof.derive.symbols import t
+from diffproof.proofs.checker import Options
+from diffproof.proofs.claims.readings.schedules import SCHEDULES
+from diffproof.proofs.claims.run import check_file_text, check_text
+from diffproof.proofs.cli import main
 
 OPTIONS = Options(seed=0)
 VE_G = (r"g(t) = \sigma_{\min}\left(\frac{\sigma_{\max}}{\sigma_{\min}}\right)^t"

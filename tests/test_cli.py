@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from proofs.cli import main
+from diffproof.proofs.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = str(ROOT / "examples" / "my_derivation.py")
@@ -96,7 +96,7 @@ def test_numeric_evidence_is_labelled_and_disabled_by_no_numeric(tmp_path, capsy
     user = tmp_path / "trig.py"
     user.write_text(textwrap.dedent("""
         import sympy as sp
-        from derive import Derivation, Step
+        from diffproof.derive import Derivation, Step
         DERIVATIONS = [Derivation("trig", "a true identity SymPy cannot simplify",
             start=sp.cos(sp.pi/7) + sp.cos(3*sp.pi/7) + sp.cos(5*sp.pi/7),
             steps=[Step(sp.Rational(1, 2), "a classical identity")])]
@@ -111,7 +111,7 @@ def test_numeric_evidence_is_labelled_and_disabled_by_no_numeric(tmp_path, capsy
 
 
 def test_python_dash_m_proofs_runs():
-    done = subprocess.run([sys.executable, "-m", "proofs", "check", "ddpm-posterior"],
+    done = subprocess.run([sys.executable, "-m", "diffproof", "check", "ddpm-posterior"],
                           capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "ddpm-posterior" in done.stdout and "2/2" in done.stdout
@@ -121,8 +121,8 @@ def test_an_unevaluable_step_is_undecided_not_numerically_held(tmp_path, capsys)
     user = tmp_path / "opaque.py"
     user.write_text(textwrap.dedent("""
         import sympy as sp
-        from derive import Derivation, Step
-        from derive.symbols import x
+        from diffproof.derive import Derivation, Step
+        from diffproof.derive.symbols import x
         p = sp.Function("p")
         DERIVATIONS = [Derivation("opaque", "an undefined function cannot be evaluated",
             start=p(x), steps=[Step(p(x) + 0 * x + sp.Integer(0) + p(x) - p(x), "same")])]
@@ -132,8 +132,8 @@ def test_an_unevaluable_step_is_undecided_not_numerically_held(tmp_path, capsys)
     assert step["status"] == "holds" and step["method"] == "symbolic"
     user.write_text(textwrap.dedent("""
         import sympy as sp
-        from derive import Derivation, Step
-        from derive.symbols import x
+        from diffproof.derive import Derivation, Step
+        from diffproof.derive.symbols import x
         p, q = sp.Function("p"), sp.Function("q")
         DERIVATIONS = [Derivation("opaque", "an undefined function cannot be evaluated",
             start=p(x), steps=[Step(q(x), "unknown")])]

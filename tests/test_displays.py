@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from derive.latex.text import math_text
-from proofs import catalog
+from diffproof.derive.latex.text import math_text
+from diffproof.proofs import catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 KATEX = Path(os.environ.get("KATEX_PATH", ROOT / ".ci" / "node" / "node_modules" / "katex"))
@@ -80,7 +80,7 @@ def test_the_markdown_document_renders_in_katex():
     with its verdict tag, for every status and method) in KaTeX: display blocks and inline math."""
     import re
 
-    from proofs.report.markdown import markdown_document
+    from diffproof.proofs.report.markdown import markdown_document
     from tests.test_latex_document import _cycled
     results = [_cycled(d, i) for i, d in enumerate(catalog.derivations())]
     pairs = [(e, _cycled(e.claim, 4)) for e in catalog.errata()]
@@ -99,8 +99,8 @@ def test_a_checked_result_displays_itself_in_a_notebook():
     KaTeX renders, with the reasons of the steps that do not hold."""
     import re
 
-    from proofs.checker import Options, check_derivation
-    from proofs.claims.run import check_text
+    from diffproof.proofs.checker import Options, check_derivation
+    from diffproof.proofs.claims.run import check_text
     result = check_derivation(catalog.get("ddpm-posterior"), options=Options(max_examples=10))
     table = result._repr_markdown_()
     assert "**ddpm-posterior**" in table and "| 2 | $" in table and "| holds | symbolic |" in table

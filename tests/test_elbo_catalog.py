@@ -6,9 +6,9 @@ Error rates: the Monte Carlo layer (RawElboCheck, a raw ELBO sampled from its de
 each check at false-fail rate 1e-6 (numeric.montecarlo.MCSettings' default) with the fixed seed of
 ``Options`` (0), so a failure reproduces; its power against planted errors is measured in
 tests/test_elbo_mc.py.  The closed-form and rules layers are exact (no error rate)."""
-from derive.verdict import FAILS, HOLDS
-from proofs import catalog
-from proofs.checker import Options, check_derivation
+from diffproof.derive.verdict import FAILS, HOLDS
+from diffproof.proofs import catalog
+from diffproof.proofs.checker import Options, check_derivation
 
 LAYERS = {"rules", "closed-form", "monte-carlo", "symbolic"}
 

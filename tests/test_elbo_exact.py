@@ -2,11 +2,11 @@
 import pytest
 import sympy as sp
 
-from derive import logdensity as L
-from derive.gaussian import Normal, kl_divergence, marginalize
-from numeric.elbo_exact import (ClosedFormCheck, ExactEvaluator, LinearGaussianChain, evaluator,
+from diffproof.derive import logdensity as L
+from diffproof.derive.gaussian import Normal, kl_divergence, marginalize
+from diffproof.numeric.elbo_exact import (ClosedFormCheck, ExactEvaluator, LinearGaussianChain, evaluator,
                                 random_vdm, with_posterior_encoder)
-from numeric.elbo_mc import P_JOINT, P_T, Q_JOINT, SECOND, p_theta, q
+from diffproof.numeric.elbo_mc import P_JOINT, P_T, Q_JOINT, SECOND, p_theta, q
 
 x = lambda i: L.Var("x", i)  # noqa: E731
 EVIDENCE = L.Log(L.Density("p", (x(0),), (), "p"))

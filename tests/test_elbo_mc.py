@@ -7,10 +7,10 @@ the difference (false-alarm rate < 1e-9), and a planted equal-variance pair must
 """
 import numpy as np
 
-from derive import logdensity as L
-from numeric.elbo_mc import (ESTIMATORS, FIRST, P_T, Q_JOINT, SECOND, RawElboCheck, p_theta, q,
+from diffproof.derive import logdensity as L
+from diffproof.numeric.elbo_mc import (ESTIMATORS, FIRST, P_T, Q_JOINT, SECOND, RawElboCheck, p_theta, q,
                              sampler, variance_comparison)
-from numeric.montecarlo import DEFAULT, decide
+from diffproof.numeric.montecarlo import DEFAULT, decide
 
 x = lambda i: L.Var("x", i)  # noqa: E731
 

@@ -12,13 +12,13 @@ from functools import partial
 import pytest
 import sympy as sp
 
-from derive import logdensity as L
-from derive.derivation import Derivation
-from derive.verdict import FAILS, HOLDS
-from derive.logdensity import E, ISum, Log, Ratio, RuleGap, Var, equal_by_rules, lin
-from numeric.elbo_exact import ClosedFormCheck, evaluator
-from proofs.catalog import elbo as C
-from proofs.checker import Options, check_derivation
+from diffproof.derive import logdensity as L
+from diffproof.derive.derivation import Derivation
+from diffproof.derive.verdict import FAILS, HOLDS
+from diffproof.derive.logdensity import E, ISum, Log, Ratio, RuleGap, Var, equal_by_rules, lin
+from diffproof.numeric.elbo_exact import ClosedFormCheck, evaluator
+from diffproof.proofs.catalog import elbo as C
+from diffproof.proofs.checker import Options, check_derivation
 
 t, T = L.t, L.T
 x = lambda i: Var("x", i)  # noqa: E731
@@ -111,7 +111,7 @@ def test_encoder_conditional_without_x0_must_not_depend_on_x0():
 
 
 def test_index_signs_are_not_decided_at_the_smallest_T_only():
-    from derive.logdensity import rules as R
+    from diffproof.derive.logdensity import rules as R
 
     ctx = R.RuleContext(L.VDM, set(), None, (sp.Integer(1), T - 1))
     assert R._sign(t - 1, ctx) == R.NONNEG          # 0 at t = 1, positive later: not "equal"

@@ -11,16 +11,16 @@ from fractions import Fraction
 import pytest
 import sympy as sp
 
-from derive.derivation import Step
-from derive.verdict import FAILS, HOLDS
-from derive.latex.tokens import UnsupportedLatexError
-from derive.notation_reader import parse_expression, parse_relation
-from derive.domains import UNIT, UNIT_CLOSED
-from derive.families import index_text, parse_index
-from derive.symbols import TABLE, abar_t, abar_tm1, alpha_t, alpha_tm1
-from proofs.checker import Options, check_relation
-from proofs.claims.assumptions import read_assumptions
-from proofs.cli import main
+from diffproof.derive.derivation import Step
+from diffproof.derive.verdict import FAILS, HOLDS
+from diffproof.derive.latex.tokens import UnsupportedLatexError
+from diffproof.derive.notation_reader import parse_expression, parse_relation
+from diffproof.derive.domains import UNIT, UNIT_CLOSED
+from diffproof.derive.families import index_text, parse_index
+from diffproof.derive.symbols import TABLE, abar_t, abar_tm1, alpha_t, alpha_tm1
+from diffproof.proofs.checker import Options, check_relation
+from diffproof.proofs.claims.assumptions import read_assumptions
+from diffproof.proofs.cli import main
 
 OPTIONS = Options(budget=1.0, max_examples=60)
 

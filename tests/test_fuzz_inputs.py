@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from proofs.checker import Options
-from proofs.cli import main
+from diffproof.proofs.checker import Options
+from diffproof.proofs.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -2,9 +2,9 @@
 import sympy as sp
 import pytest
 
-from derive.gaussian import (NotGaussian, Normal, complete_the_square, condition, kl_divergence,
+from diffproof.derive.gaussian import (NotGaussian, Normal, complete_the_square, condition, kl_divergence,
                              linear_coefficients, marginalize, sum_of_independent)
-from derive.symbols import a, b, mu, mu_1, mu_2, v, v_1, v_2, x, z
+from diffproof.derive.symbols import a, b, mu, mu_1, mu_2, v, v_1, v_2, x, z
 
 y = sp.Symbol("y", real=True)
 

@@ -2,8 +2,8 @@
 import sympy as sp
 import pytest
 
-from derive.decide.inequality import prove_nonnegative
-from derive.symbols import mu, mu_1, mu_2, p_1, q_1, r_1, r_2, u, v, v_1, v_2, w, x, x_1, x_2, x_3
+from diffproof.derive.decide.inequality import prove_nonnegative
+from diffproof.derive.symbols import mu, mu_1, mu_2, p_1, q_1, r_1, r_2, u, v, v_1, v_2, w, x, x_1, x_2, x_3
 
 half = sp.Rational(1, 2)
 
@@ -54,18 +54,18 @@ def test_empirical_kl_minimum_in_the_mean():
 def test_budget_is_respected(monkeypatch):
     """Every piece of the prover's work runs in a worker limited to the budget's CPU seconds
     (derive.decide.budget kills it there; no wall-clock assertion, so this holds under any load)."""
-    import derive.decide.budget
-    import derive.decide.inequality
-    import derive.decide.zero
+    import diffproof.derive.decide.budget
+    import diffproof.derive.decide.inequality
+    import diffproof.derive.decide.zero
 
     limits = []
-    real = derive.decide.budget.run_limited
+    real = diffproof.derive.decide.budget.run_limited
 
     def spy(func, cpu_seconds, *args, **kwargs):
         limits.append(cpu_seconds)
         return real(func, cpu_seconds, *args, **kwargs)
 
-    monkeypatch.setattr(derive.decide.inequality, "run_limited", spy)
-    monkeypatch.setattr(derive.decide.zero, "run_limited", spy)
+    monkeypatch.setattr(diffproof.derive.decide.inequality, "run_limited", spy)
+    monkeypatch.setattr(diffproof.derive.decide.zero, "run_limited", spy)
     proof = prove_nonnegative(sp.sin(x) ** 3 + sp.cos(x * u) - sp.log(1 + x ** 2) * u, budget=0.5)
     assert not proof.proved and limits and set(limits) == {0.5}

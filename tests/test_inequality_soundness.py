@@ -9,14 +9,14 @@ import pytest
 import sympy as sp
 from hypothesis import given, settings, strategies as st
 
-import proofs.claims.pipeline
-from derive.derivation import Derivation, Step
-from derive.verdict import FAILS, HOLDS, UNDECIDED
-from derive.decide.inequality import prove_nonnegative
-from derive.domains import POSITIVE
-from derive.symbols import TABLE, SymbolSpec, SymbolTable, abar_tm1, beta_t, q_1, u, w, x
-from proofs.checker import Options, check_derivation, check_relation
-from proofs.cli import main
+import diffproof.proofs.claims.pipeline
+from diffproof.derive.derivation import Derivation, Step
+from diffproof.derive.verdict import FAILS, HOLDS, UNDECIDED
+from diffproof.derive.decide.inequality import prove_nonnegative
+from diffproof.derive.domains import POSITIVE
+from diffproof.derive.symbols import TABLE, SymbolSpec, SymbolTable, abar_tm1, beta_t, q_1, u, w, x
+from diffproof.proofs.checker import Options, check_derivation, check_relation
+from diffproof.proofs.cli import main
 
 R = sp.Rational
 h = sp.Symbol("h", real=True)
@@ -166,7 +166,7 @@ def test_claim_a_square_of_an_unknown_symbol_holds(capsys):
     assert code == 0 and claim["status"] == HOLDS and step["method"] == "symbolic"
 
 
-@pytest.mark.xfail(proofs.claims.pipeline._REL.get(">") == ">=", strict=True,
+@pytest.mark.xfail(diffproof.proofs.claims.pipeline._REL.get(">") == ">=", strict=True,
                    reason="proofs/claims/pipeline.py maps > to >= (needs _REL '>': '>', '<': '<' "
                           "and safety.confirm keeping the prover's exact refutations)")
 @pytest.mark.parametrize("latex, where", [("0 > 0", None), ("x^2 > 0", ("x", "0")),
@@ -250,7 +250,7 @@ def test_domain_membership_of_sympy_numbers_is_exact():
     proof to the root u = 0 outside the domain)."""
     from fractions import Fraction
 
-    from derive.domains import POSITIVE, Domain
+    from diffproof.derive.domains import POSITIVE, Domain
     z = sp.Symbol("z")
     assert not POSITIVE.contains(sp.Integer(0)) and POSITIVE.contains(sp.Integer(1))
     assert POSITIVE.contains(sp.sqrt(2)) and not POSITIVE.contains(-sp.sqrt(2))

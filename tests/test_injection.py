@@ -18,8 +18,8 @@ import sys
 import pytest
 import sympy as sp
 
-from derive.codegen import UnsafeExpression, safe_lambdify
-from proofs.cli import main
+from diffproof.derive.codegen import UnsafeExpression, safe_lambdify
+from diffproof.proofs.cli import main
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -97,7 +97,7 @@ def test_user_derivation_files_compile_names_safely(capsys, marker, tmp_path):
     user = tmp_path / "hostile.py"
     user.write_text(
         "import sympy as sp\n"
-        "from derive.derivation import Derivation, Step\n"
+        "from diffproof.derive.derivation import Derivation, Step\n"
         f"NAMES = {names!r}\n"
         "DERIVATIONS = []\n"
         "for i, name in enumerate(NAMES):\n"
@@ -164,8 +164,8 @@ def fuzzed_names(count: int, seed: int) -> list[str]:
 def test_fuzzed_names_never_run(tmp_path, seed):
     """Random names in every name position of a claim; CI runs 5 x 5 names, the benchmark
     benchmarks/bench_fuzz.py runs many more."""
-    from proofs.claims.run import check_text
-    from proofs.checker import Options
+    from diffproof.proofs.claims.run import check_text
+    from diffproof.proofs.checker import Options
 
     marker = tmp_path / "pwned"
     for name in fuzzed_names(5, seed):

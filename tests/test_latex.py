@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derive import formulas as F
-from derive.latex.context import NO_VOCABULARY, Context, FunctionDef
-from derive.latex.parser import name_key
-from derive.latex.printer import derivation_display, to_latex
-from derive.latex.text import estimate_width, text_escape
-from derive.notation_reader import parse_expression
-from derive.decide.zero import is_zero
-from derive.symbols import (TABLE, abar_t, abar_tm1, alpha_t, dt, score, sigma_max, sigma_min, t,
+from diffproof.derive import formulas as F
+from diffproof.derive.latex.context import NO_VOCABULARY, Context, FunctionDef
+from diffproof.derive.latex.parser import name_key
+from diffproof.derive.latex.printer import derivation_display, to_latex
+from diffproof.derive.latex.text import estimate_width, text_escape
+from diffproof.derive.notation_reader import parse_expression
+from diffproof.derive.decide.zero import is_zero
+from diffproof.derive.symbols import (TABLE, abar_t, abar_tm1, alpha_t, dt, score, sigma_max, sigma_min, t,
                             x_0, x_t, xhat)
 
 def _parse(text, context=None):
@@ -101,7 +101,7 @@ def test_layout_examples_parse_back_to_their_values():
 
 
 def test_signs_of_sums_follow_the_table_domains():
-    from derive.symbols import T, beta_max, beta_min, x
+    from diffproof.derive.symbols import T, beta_max, beta_min, x
     i = sp.Symbol("i", positive=True)
     # sigma_min < sigma_max in the table: the positive difference is written, the sign in front
     assert to_latex((sigma_min - sigma_max) * x) == \
@@ -112,7 +112,7 @@ def test_signs_of_sums_follow_the_table_domains():
 
 
 def test_sign_examples_parse_back_to_their_values():
-    from derive.symbols import T, beta_max, beta_min, x
+    from diffproof.derive.symbols import T, beta_max, beta_min, x
     i = sp.Symbol("i", positive=True)
     for expr in ((sigma_min - sigma_max) * x, (beta_max - beta_min) * (i - 1) / (T - 1)):
         assert _equal(expr, _parse(to_latex(expr))), expr
@@ -131,7 +131,7 @@ def test_long_exponents_use_exp_and_short_ones_e():
 
 
 def test_any_sympy_object_prints_balanced_latex():
-    from derive.symbols import alpha_t as a, x, xi
+    from diffproof.derive.symbols import alpha_t as a, x, xi
     k, n = sp.Symbol("k", integer=True), sp.Symbol("n", integer=True, positive=True)
     f = sp.Function("f")
     objects = [sp.Piecewise((t, t < sp.Rational(1, 2)), (1 - t, True)), sp.Matrix([[a, 1], [0, abar_t]]),
@@ -186,7 +186,7 @@ def test_estimate_width_orders_short_and_long_formulas():
 
 
 def test_repr_latex_of_every_catalog_derivation_is_a_balanced_display():
-    from proofs import catalog
+    from diffproof.proofs import catalog
     for derivation in list(catalog.derivations()) + [e.claim for e in catalog.errata()]:
         text = derivation._repr_latex_()
         assert text.startswith("$$\\begin{aligned}") and text.endswith("\\end{aligned}$$")
@@ -209,7 +209,7 @@ def _plain_sympy(expr) -> bool:
 
 
 def _catalog_formulas():
-    from proofs import catalog
+    from diffproof.proofs import catalog
     found = []
     for derivation in list(catalog.derivations()) + [e.claim for e in catalog.errata()]:
         for index, lhs, step in derivation.links():
@@ -236,8 +236,8 @@ def test_round_trip_of_every_catalog_formula():
 
 
 def test_round_trip_of_the_formula_sheet():
-    from derive.gaussian import Normal
-    from proofs.report.formula_sheet import formula_sheet, value_latex
+    from diffproof.derive.gaussian import Normal
+    from diffproof.proofs.report.formula_sheet import formula_sheet, value_latex
     entries = [e for e in formula_sheet() if isinstance(e.expr, Normal) or _plain_sympy(e.expr)]
     assert len(entries) >= 15
     for entry in entries:

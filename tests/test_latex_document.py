@@ -15,16 +15,16 @@ import unicodedata
 
 import pytest
 
-from derive.verdict import Verdict
-from derive.latex.printer import to_latex
-from proofs import catalog
-from proofs.checker import DerivationResult, StepResult, check_derivation
-from proofs.cli import main
-from proofs.commands.latex import compile_pdf, log_errors
-from proofs.report.document import verdict_tag
-from proofs.report.formula_sheet import formula_sheet
-from proofs.report.latex import derivation_section, latex_document, notation_section
-from proofs.report.markdown import markdown_document
+from diffproof.derive.verdict import Verdict
+from diffproof.derive.latex.printer import to_latex
+from diffproof.proofs import catalog
+from diffproof.proofs.checker import DerivationResult, StepResult, check_derivation
+from diffproof.proofs.cli import main
+from diffproof.proofs.commands.latex import compile_pdf, log_errors
+from diffproof.proofs.report.document import verdict_tag
+from diffproof.proofs.report.formula_sheet import formula_sheet
+from diffproof.proofs.report.latex import derivation_section, latex_document, notation_section
+from diffproof.proofs.report.markdown import markdown_document
 
 HAS_PDFLATEX = shutil.which("pdflatex") is not None
 HAS_POPPLER = shutil.which("pdftotext") is not None and shutil.which("pdftoppm") is not None
@@ -85,7 +85,7 @@ def test_the_document_has_every_part(layout_inputs):
 
 
 def test_the_notation_section_lists_every_symbol_with_its_assumption(layout_inputs):
-    from derive.symbols import TABLE
+    from diffproof.derive.symbols import TABLE
     section = notation_section(TABLE)
     for spec in TABLE:
         assert f"${spec.domain.latex(spec.latex)}$" in section, spec.key
@@ -160,7 +160,7 @@ def _glyphs(latex: str) -> str | None:
 
 def _frac_parts(latex: str) -> list[str]:
     """Numerator and denominator of a top-level ``\\frac{a}{b}`` (pdftotext puts them apart)."""
-    from derive.latex.text import _group
+    from diffproof.derive.latex.text import _group
     match = latex.find(r"\frac{")
     if match < 0:
         return [latex]
@@ -182,7 +182,7 @@ def test_the_pdf_text_contains_the_formulas_and_verdicts(built, layout_inputs):
                 assert expected in text, (entry.title, piece, expected)
                 checked += 1
     assert checked >= 8, "too few formula pieces were simple enough to look for"
-    from derive.symbols import TABLE
+    from diffproof.derive.symbols import TABLE
     for spec in TABLE:                             # the notation table
         expected = _glyphs(spec.latex)
         if expected:
@@ -249,7 +249,7 @@ def test_a_compile_error_is_reported_with_the_log_excerpt(tmp_path):
 def test_proved_evidence_and_failing_tags_look_different():
     """Issue 14: the PDF's "fails" and "proved" tags looked alike.  Each kind now has its own
     mark and weight, visible in black and white."""
-    from proofs.report.latex import _step_tag
+    from diffproof.proofs.report.latex import _step_tag
     proved, evidence = _step_tag(1, "holds", "symbolic"), _step_tag(2, "holds", "numeric")
     fails, undecided = _step_tag(3, "fails", "numeric"), _step_tag(4, "undecided", "none")
     assert r"$\checkmark$ proved symbolically" in proved and r"\textbf" not in proved
@@ -260,8 +260,8 @@ def test_proved_evidence_and_failing_tags_look_different():
 def test_a_wide_fraction_breaks_across_lines_instead_of_shrinking():
     """Issue 14: vdm-posterior step 11's left side, one fraction with a 12-term numerator, was
     scaled to a hairline.  It is now 1/D ( ... ) broken at the numerator's + and -."""
-    from derive.latex.text import estimate_width
-    from proofs.report.latex import LINE_WIDTH, _align_rows
+    from diffproof.derive.latex.text import estimate_width
+    from diffproof.proofs.report.latex import LINE_WIDTH, _align_rows
     derivation = catalog.get("vdm-posterior")
     lhs, step = next((lhs, step) for index, lhs, step in derivation.links() if index == 11)
     rows = _align_rows(lhs, step.relation, step.expr, "tag")

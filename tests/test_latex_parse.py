@@ -3,12 +3,12 @@ the vocabulary is the computed one, and bad or ambiguous input gets a positioned
 import pytest
 import sympy as sp
 
-from derive import formulas as F
-from derive.latex.printer import to_latex
-from derive.latex.tokens import AmbiguousLatexError, LatexParseError, UnsupportedLatexError
-from derive.notation_reader import (new_context, parse_expression, parse_function_definition,
+from diffproof.derive import formulas as F
+from diffproof.derive.latex.printer import to_latex
+from diffproof.derive.latex.tokens import AmbiguousLatexError, LatexParseError, UnsupportedLatexError
+from diffproof.derive.notation_reader import (new_context, parse_expression, parse_function_definition,
                                     parse_relation)
-from derive.symbols import (TABLE, abar_t, abar_tm1, alpha_t, beta_t, betatilde_t, dt, eps_0,
+from diffproof.derive.symbols import (TABLE, abar_t, abar_tm1, alpha_t, beta_t, betatilde_t, dt, eps_0,
                             epshat, score, sigma, sigma_max, sigma_min, t, x, x_0, x_t, x_tm1, xhat)
 
 P = parse_expression
@@ -149,7 +149,7 @@ def _display_only(expr) -> bool:
 def test_catalog_formulas_round_trip_through_to_latex():
     """derive.latex.printer.to_latex output of every catalog expression parses back to the same value
     (compared at a random admissible point, exactly)."""
-    from proofs import catalog
+    from diffproof.proofs import catalog
 
     rng_point = {}
     checked = 0
@@ -190,7 +190,7 @@ def test_model_predictions_and_words():
 
 
 def test_kl_and_densities_are_computed():
-    from derive.gaussian import Normal, kl_divergence
+    from diffproof.derive.gaussian import Normal, kl_divergence
 
     kl = P(r"D_{\mathrm{KL}}(\mathcal{N}(\mu_1, v_1) \parallel \mathcal{N}(\mu_2, v_2))")
     d = sp.Dummy("x", real=True)

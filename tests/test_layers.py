@@ -1,5 +1,8 @@
 """The project's layers, read from the source with ``ast`` (nothing is imported).
 
+Modules are named here by their folders (``derive.symbols``); installed, they are
+``diffproof.derive.symbols``, and the project imports itself only by those names.
+
 derive (the symbolic core) imports neither numeric nor proofs; numeric may import derive; proofs may
 import both.  Every module of derive/, numeric/ and proofs/ is parsed; its imports of the project's
 own modules, at module level and inside functions (relative imports resolved), make one graph,
@@ -72,6 +75,20 @@ def absolute(module: str, is_package: bool, level: int, name: str | None) -> str
     return ".".join(parts + ([name] if name else []))
 
 
+def bare_imports(root: Path = ROOT) -> list[str]:
+    """Absolute imports of ``derive``/``numeric``/``proofs`` by their folder names: installed,
+    they exist only as ``diffproof.derive`` and so on (pyproject.toml), so such an import works
+    in the source tree and fails for every user."""
+    found = []
+    for module, path in project_modules(root).items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                     [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 else [])
+            found += [f"{module}:{node.lineno} imports {name}" for name in names
+                      if name and name.split(".")[0] in PACKAGES]
+    return found
+
+
 def _project_module(name: str, modules) -> str | None:
     """The project module ``name`` refers to: itself, or its longest prefix that is a module
     (``derive.symbols.TABLE`` -> ``derive.symbols``); None outside the project's packages."""
@@ -91,7 +108,7 @@ def imports_of(module: str, path: Path, modules) -> list[Import]:
     out: list[Import] = []
 
     def add(name: str, node: ast.stmt, in_function: bool) -> None:
-        target = _project_module(name, modules)
+        target = _project_module(name.removeprefix("diffproof."), modules)
         if target is not None and target != module:
             out.append(Import(module, target, node.lineno, in_function))
 
@@ -104,9 +121,10 @@ def imports_of(module: str, path: Path, modules) -> list[Import]:
                     add(alias.name, child, inside)
             elif isinstance(child, ast.ImportFrom):
                 base = absolute(module, is_package, child.level, child.module)
+                short = base.removeprefix("diffproof.")
                 for alias in child.names:
                     # from a import b: the module a.b when it is one, else a
-                    add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base,
+                    add(f"{base}.{alias.name}" if f"{short}.{alias.name}" in modules else base,
                         child, inside)
             visit(child, inside)
 
@@ -175,6 +193,17 @@ def test_layers():
         "\n".join(wrong)
 
 
+def test_the_project_imports_itself_through_the_diffproof_namespace():
+    wrong = bare_imports()
+    assert not wrong, "write `from diffproof.derive import ...`:\n" + "\n".join(wrong)
+
+
+def test_a_bare_import_is_seen(tmp_path):
+    _write(tmp_path, {"derive/__init__.py": "", "numeric/__init__.py": "from derive import x\n",
+                      "proofs/__init__.py": "import diffproof.derive\nfrom . import y\n"})
+    assert bare_imports(tmp_path) == ["numeric:1 imports derive"]
+
+
 def test_function_level_imports_are_listed_with_a_reason():
     _, imports = import_graph()
     hidden = sorted({imp.source for imp in imports if imp.in_function})
@@ -204,7 +233,7 @@ def test_absolute_resolves_relative_imports():
     assert absolute("proofs.commands.claim", False, 1, "train") == "proofs.commands.train"
     assert absolute("proofs.commands.claim", False, 2, "claim") == "proofs.claim"
     assert absolute("proofs.commands", True, 1, None) == "proofs.commands"
-    assert absolute("derive.latex.parser", False, 0, "derive.symbols") == "derive.symbols"
+    assert absolute("derive.latex.parser", False, 0, "diffproof.derive.symbols") == "diffproof.derive.symbols"
 
 
 def _write(root: Path, files: dict[str, str]) -> None:
@@ -231,7 +260,7 @@ def test_a_new_cycle_through_a_function_level_import_is_found(tmp_path):
 def test_a_layer_violation_is_seen(tmp_path):
     _write(tmp_path, {
         "derive/__init__.py": "",
-        "derive/core.py": "import numeric.points\nfrom proofs.claim import check\n",
+        "derive/core.py": "import diffproof.numeric.points\nfrom diffproof.proofs.claim import check\n",
         "numeric/__init__.py": "",
         "numeric/points.py": "",
         "proofs/__init__.py": "",

@@ -3,12 +3,12 @@ are refuted, planted errors (unbiased variance, a wrong Gibbs direction) fail.""
 import sympy as sp
 import pytest
 
-from derive.derivation import Derivation, Step
-from derive.verdict import FAILS, HOLDS
-from derive.symbols import u, v, x_1, x_2, x_3
-from proofs import catalog
-from proofs.catalog import likelihood_basics as L
-from proofs.checker import Options, check_derivation
+from diffproof.derive.derivation import Derivation, Step
+from diffproof.derive.verdict import FAILS, HOLDS
+from diffproof.derive.symbols import u, v, x_1, x_2, x_3
+from diffproof.proofs import catalog
+from diffproof.proofs.catalog import likelihood_basics as L
+from diffproof.proofs.checker import Options, check_derivation
 
 OPTIONS = Options(max_examples=30)
 

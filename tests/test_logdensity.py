@@ -3,9 +3,9 @@ planted wrong one (Luo 2022 Eqs. 5-58; seed 001)."""
 import pytest
 import sympy as sp
 
-from derive import logdensity as L
-from derive.latex.printer import to_latex
-from derive.logdensity import (E, IProd, ISum, KL, Log, LogE, Prod, Ratio, RuleGap, Span, Var, add,
+from diffproof.derive import logdensity as L
+from diffproof.derive.latex.printer import to_latex
+from diffproof.derive.logdensity import (E, IProd, ISum, KL, Log, LogE, Prod, Ratio, RuleGap, Span, Var, add,
                                equal_by_rules, greater_by_rules, lin, sub)
 
 t, T = L.t, L.T

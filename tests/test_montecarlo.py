@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from derive.verdict import FAILS, HOLDS, UNDECIDED
-from numeric.montecarlo import (MCSettings, MonteCarloCheck, PairedCheck, antithetic, compare,
+from diffproof.derive.verdict import FAILS, HOLDS, UNDECIDED
+from diffproof.numeric.montecarlo import (MCSettings, MonteCarloCheck, PairedCheck, antithetic, compare,
                                 decide, with_control_variates)
 
 FAST = MCSettings(rel_tol=0.02)          # power 0.999 against 2% discrepancies, n ~ 1/4 of default

@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 from scipy.stats import binom
 
-from derive.verdict import FAILS, HOLDS, UNDECIDED
-from numeric.montecarlo import MCSettings, MonteCarloCheck, decide, shifted_normal
+from diffproof.derive.verdict import FAILS, HOLDS, UNDECIDED
+from diffproof.numeric.montecarlo import MCSettings, MonteCarloCheck, decide, shifted_normal
 
 P4 = 1 - NormalDist().cdf(4.0)                 # P(Z > 4) = 3.167e-5
 SEEDS = range(10)

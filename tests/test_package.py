@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from proofs.cli import main
+from diffproof.proofs.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
@@ -57,7 +57,7 @@ def test_the_constraints_pin_the_lower_end_of_every_range():
 
 
 def test_checking_never_imports_torch():
-    code = ("import sys; from proofs.cli import main; code = main(['check', 'ddpm-posterior']); "
+    code = ("import sys; from diffproof.proofs.cli import main; code = main(['check', 'ddpm-posterior']); "
             "print('torch' in sys.modules, 'matplotlib' in sys.modules, code)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
                           timeout=300)
@@ -81,7 +81,41 @@ def test_licence_and_type_markers_ship():
     assert (ROOT / "LICENSE").read_text().startswith("MIT License")
     assert PROJECT["license-files"] == ["LICENSE"]
     assert PYPROJECT["tool"]["setuptools"]["package-data"]["*"] == ["py.typed"]
-    assert all((ROOT / package / "py.typed").is_file() for package in ("derive", "numeric", "proofs"))
+    assert all((ROOT / package / "py.typed").is_file()
+               for package in ("diffproof", "derive", "numeric", "proofs"))
+
+
+def test_the_installed_packages_are_the_source_folders_inside_diffproof():
+    """pyproject.toml lists the packages by hand (the folders are mapped into the namespace):
+    the list must name every folder with an __init__.py, and nothing else."""
+    setuptools = PYPROJECT["tool"]["setuptools"]
+    assert setuptools["package-dir"] == {"diffproof": "diffproof", "diffproof.derive": "derive",
+                                         "diffproof.numeric": "numeric", "diffproof.proofs": "proofs"}
+    folders = {"diffproof." + ".".join(path.parent.relative_to(ROOT).parts)
+               for top in ("derive", "numeric", "proofs") for path in (ROOT / top).rglob("__init__.py")}
+    assert set(setuptools["packages"]) == folders | {"diffproof"}
+    assert PROJECT["scripts"] == {"diffproof": "diffproof.proofs.cli:main"}
+
+
+def test_nothing_but_diffproof_is_importable_at_the_top_level(tmp_path):
+    """`derive` and `proofs` are other projects' names on the package index: once diffproof is
+    installed, `import derive` must still fail (run outside the source tree)."""
+    code = ("import importlib, diffproof.derive, diffproof.proofs.cli\n"
+            "for name in ('derive', 'numeric', 'proofs'):\n"
+            "    try:\n"
+            "        importlib.import_module(name); print(name, 'imported')\n"
+            "    except ImportError:\n"
+            "        print(name, 'absent')\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    assert done.stdout.split() == ["derive", "absent", "numeric", "absent", "proofs", "absent"], \
+        done.stdout + done.stderr
+
+
+def test_python_dash_m_diffproof_is_the_command_line(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "diffproof", "--version"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == f"diffproof {metadata.version('diffproof')}"
 
 
 def test_every_json_output_is_one_object_with_its_records_and_a_summary(capsys):
@@ -113,7 +147,7 @@ def test_ci_runs_the_readme_test_command():
 
 def test_no_hypothesis_folder_is_left_in_the_working_directory(tmp_path):
     """The counterexample search runs Hypothesis with no example database."""
-    code = "import sys; from proofs.cli import main; sys.exit(main(sys.argv[1:]))"
+    code = "import sys; from diffproof.proofs.cli import main; sys.exit(main(sys.argv[1:]))"
     # not proved symbolically: the Hypothesis search runs (holds, numeric)
     for claim in (r"(\bar\alpha_t^3 - \frac{1}{3})^2 + (\beta_t - \frac12)^2 > 0",):
         done = subprocess.run([sys.executable, "-c", code, "claim", claim], cwd=tmp_path,

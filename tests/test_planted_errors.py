@@ -12,9 +12,9 @@ from dataclasses import replace
 import pytest
 import sympy as sp
 
-from derive.symbols import TABLE
-from proofs import catalog
-from proofs.checker import Options, check_relation
+from diffproof.derive.symbols import TABLE
+from diffproof.proofs import catalog
+from diffproof.proofs.checker import Options, check_relation
 from tests.mutations import MUTATIONS, is_real_error, relation_violated
 
 OPTIONS = Options(numeric=True, seed=0, budget=1.0, max_examples=60)

@@ -8,16 +8,16 @@ import pytest
 import sympy as sp
 from hypothesis import given, settings, strategies as st
 
-from derive.derivation import Step
-from derive.domains import Domain
-from derive.symbols import TABLE, SymbolSpec
-from numeric.points.draws import point_strategy, simple_points
-from numeric.points.evaluate import Evaluator
-from numeric.points.region import Interval, Region, complete
-from numeric.points.residual import Residual
-from numeric.points.search import search
-from proofs.checker import Options, check_relation
-from proofs.cli import main
+from diffproof.derive.derivation import Step
+from diffproof.derive.domains import Domain
+from diffproof.derive.symbols import TABLE, SymbolSpec
+from diffproof.numeric.points.draws import point_strategy, simple_points
+from diffproof.numeric.points.evaluate import Evaluator
+from diffproof.numeric.points.region import Interval, Region, complete
+from diffproof.numeric.points.residual import Residual
+from diffproof.numeric.points.search import search
+from diffproof.proofs.checker import Options, check_relation
+from diffproof.proofs.cli import main
 
 OPTIONS = Options(budget=1.0, max_examples=60)
 
@@ -274,7 +274,7 @@ def test_a_one_point_interval_draws_that_point():
     """x >= 1/2 and x <= 1/2 (found by fresh seeds: log10 of a zero width raised)."""
     from hypothesis import find
 
-    from numeric.points.draws import _scaled
+    from diffproof.numeric.points.draws import _scaled
 
     half = Interval(Fraction(1, 2), Fraction(1, 2), lo_open=False, hi_open=False)
     assert find(_scaled(half), lambda value: True) == Fraction(1, 2)

@@ -10,11 +10,11 @@ from functools import partial
 
 import pytest
 
-from derive.decide import budget, portable
-from derive.decide.budget import CPU, ERROR, OK, run_each, run_limited
-from proofs import catalog
-from proofs.checker import Options, check_derivation
-from proofs.cli import main
+from diffproof.derive.decide import budget, portable
+from diffproof.derive.decide.budget import CPU, ERROR, OK, run_each, run_limited
+from diffproof.proofs import catalog
+from diffproof.proofs.checker import Options, check_derivation
+from diffproof.proofs.cli import main
 
 
 def spin() -> int:
@@ -95,8 +95,8 @@ def test_a_claim_and_its_limit_work_through_the_portable_worker(spawned, capsys)
 USER_FILE = """
 import numpy as np
 import sympy as sp
-from derive.derivation import Derivation, Step
-from numeric.montecarlo import MonteCarloCheck
+from diffproof.derive.derivation import Derivation, Step
+from diffproof.numeric.montecarlo import MonteCarloCheck
 
 a = sp.Symbol("a", positive=True)
 mean = 0.25
@@ -127,7 +127,7 @@ def test_a_derivation_changed_after_it_was_built_is_not_sent_by_reference():
 
     import sympy as sp
 
-    from derive.derivation import Step
+    from diffproof.derive.derivation import Step
     original = catalog.get("ddpm-posterior")
     assert pickle.loads(pickle.dumps(original)) is original      # rebuilt: the cached object
     steps = original.steps

@@ -7,8 +7,8 @@ RMS with probability 0.999; the planted bug below is several times that size.
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from numeric import strategies as ds
-from numeric.simulate import GaussianMixture, posterior_mean_check
+from diffproof.numeric import strategies as ds
+from diffproof.numeric.simulate import GaussianMixture, posterior_mean_check
 
 
 def my_posterior_mean(data, x_t, abar):

@@ -4,12 +4,12 @@ error with power 0.999 (score_matching._LANGEVIN_MC)."""
 import numpy as np
 import pytest
 
-from derive.derivation import Derivation, Step
-from derive.verdict import FAILS, HOLDS
-from numeric.montecarlo import MonteCarloCheck
-from proofs import catalog
-from proofs.catalog import score_matching as S
-from proofs.checker import Options, check_derivation
+from diffproof.derive.derivation import Derivation, Step
+from diffproof.derive.verdict import FAILS, HOLDS
+from diffproof.numeric.montecarlo import MonteCarloCheck
+from diffproof.proofs import catalog
+from diffproof.proofs.catalog import score_matching as S
+from diffproof.proofs.checker import Options, check_derivation
 
 OPTIONS = Options(max_examples=30)
 

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from derive.discrete import ddpm_alphabar_limit, ddpm_log_alphabar_first_order
-from derive.decide.zero import is_zero
-from derive.sde import SUBVP, VE, VP, LinearSDE, gaussian_fokker_planck_residual
-from derive.symbols import beta_max, beta_min, f_t, g_t, score, sigma_max, sigma_min, t, x
+from diffproof.derive.discrete import ddpm_alphabar_limit, ddpm_log_alphabar_first_order
+from diffproof.derive.decide.zero import is_zero
+from diffproof.derive.sde import SUBVP, VE, VP, LinearSDE, gaussian_fokker_planck_residual
+from diffproof.derive.symbols import beta_max, beta_min, f_t, g_t, score, sigma_max, sigma_min, t, x
 
 
 @pytest.mark.parametrize("sde", [VE, VP])

@@ -9,12 +9,12 @@ the same rate, seed 0."""
 import sympy as sp
 import pytest
 
-from derive.derivation import Derivation, Step
-from derive.verdict import FAILS, HOLDS
-from derive.sde import VE, VP
-from derive.symbols import sigma_min, t
-from proofs import catalog
-from proofs.checker import Options, check_derivation
+from diffproof.derive.derivation import Derivation, Step
+from diffproof.derive.verdict import FAILS, HOLDS
+from diffproof.derive.sde import VE, VP
+from diffproof.derive.symbols import sigma_min, t
+from diffproof.proofs import catalog
+from diffproof.proofs.checker import Options, check_derivation
 
 OPTIONS = Options(max_examples=30)
 

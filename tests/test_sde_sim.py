@@ -8,10 +8,10 @@ import dataclasses
 import numpy as np
 import pytest
 
-from derive.verdict import FAILS, HOLDS
-from derive.sde import VE, VP
-from numeric import sde_sim
-from numeric.sde_sim import Coefficients
+from diffproof.derive.verdict import FAILS, HOLDS
+from diffproof.derive.sde import VE, VP
+from diffproof.numeric import sde_sim
+from diffproof.numeric.sde_sim import Coefficients
 
 
 def test_forward_recursion_is_the_left_riemann_sum_for_ve():

@@ -8,9 +8,9 @@ The search's result must not depend on where it is called from.
 import sympy as sp
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from derive.symbols import TABLE
-from numeric.points.search import search
-from numeric.points.residual import Residual
+from diffproof.derive.symbols import TABLE
+from diffproof.numeric.points.search import search
+from diffproof.numeric.points.residual import Residual
 
 x = TABLE["x"]
 TRUE_IDENTITY = Residual(sp.sin(x) ** 2 + sp.cos(x) ** 2 - 1, sp.sin(x) ** 2 + sp.cos(x) ** 2,

@@ -43,10 +43,10 @@ import pytest
 import sympy as sp
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
-from derive.derivation import Step
-from derive.verdict import ERROR, FAILS, HOLDS
-from derive.symbols import TABLE
-from proofs.checker import Options, check_relation, limited
+from diffproof.derive.derivation import Step
+from diffproof.derive.verdict import ERROR, FAILS, HOLDS
+from diffproof.derive.symbols import TABLE
+from diffproof.proofs.checker import Options, check_relation, limited
 
 ALPHA, ABAR, ABAR_PREV, BETA, SIGMA, TIME, X_T, X_0, EPS = (
     TABLE[k] for k in ("alpha_t", "abar_t", "abar_tm1", "beta_t", "sigma", "t", "x_t", "x_0", "eps"))

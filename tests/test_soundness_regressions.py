@@ -6,10 +6,10 @@ import json
 import pytest
 import sympy as sp
 
-from derive.derivation import Derivation, Step
-from derive.symbols import TABLE
-from proofs.checker import Options, check_derivation
-from proofs.cli import main
+from diffproof.derive.derivation import Derivation, Step
+from diffproof.derive.symbols import TABLE
+from diffproof.proofs.checker import Options, check_derivation
+from diffproof.proofs.cli import main
 
 x_t, x_0, eps_0 = TABLE["x_t"], TABLE["x_0"], TABLE["eps_0"]
 abar_t = TABLE["abar_t"]

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from hypothesis import find, given, settings, strategies as st
 
-from numeric import strategies as ds
-from numeric.simulate import GaussianMixture
+from diffproof.numeric import strategies as ds
+from diffproof.numeric.simulate import GaussianMixture
 
 FIND = settings(max_examples=2000, database=None)
 

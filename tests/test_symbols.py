@@ -3,9 +3,9 @@ from dataclasses import replace
 
 import sympy as sp
 
-from derive.domains import POSITIVE, REAL, STEPS, TIME, UNIT, UNIT_CLOSED, Domain
-from derive.latex.printer import to_latex
-from derive.symbols import (GUESSED, TABLE, SymbolSpec, abar_t, abar_tm1, alpha_t, beta_t,
+from diffproof.derive.domains import POSITIVE, REAL, STEPS, TIME, UNIT, UNIT_CLOSED, Domain
+from diffproof.derive.latex.printer import to_latex
+from diffproof.derive.symbols import (GUESSED, TABLE, SymbolSpec, abar_t, abar_tm1, alpha_t, beta_t,
                             sigma_max, sigma_min, x_t)
 
 

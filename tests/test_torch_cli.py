@@ -6,8 +6,8 @@ import os
 import pytest
 import torch
 
-from numeric.torchdiff.train import TrainConfig, load_checkpoint, train
-from proofs.cli import main
+from diffproof.numeric.torchdiff.train import TrainConfig, load_checkpoint, train
+from diffproof.proofs.cli import main
 
 TINY = ["--steps", "30", "--hidden", "16", "--depth", "2", "--batch", "64", "--quiet", "--threads", "1"]
 

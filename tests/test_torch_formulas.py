@@ -20,20 +20,20 @@ import sympy as sp
 import torch
 from hypothesis import given, settings, strategies as st
 
-from derive import formulas as F
-from derive import losses as L
-from derive import discrete
-from derive import sde as S
-from derive.codegen import safe_lambdify
-from derive.gaussian import Normal, marginalize
-from derive.symbols import (a, abar_t, abar_tm1, alpha_t, beta_max, beta_min, dt, eps, eps_0,
+from diffproof.derive import formulas as F
+from diffproof.derive import losses as L
+from diffproof.derive import discrete
+from diffproof.derive import sde as S
+from diffproof.derive.codegen import safe_lambdify
+from diffproof.derive.gaussian import Normal, marginalize
+from diffproof.derive.symbols import (a, abar_t, abar_tm1, alpha_t, beta_max, beta_min, dt, eps, eps_0,
                             epshat, lam, m, mu_1, mu_2, s, s_theta, score, sigma_max, sigma_min,
                             t, v, v_1, v_2, x, x_0, x_t, xhat)
-from numeric.torchdiff import forward as fw
-from numeric.torchdiff import losses as tl
-from numeric.torchdiff import samplers as ts
-from numeric.torchdiff.oracle import DiagonalGaussianMixture
-from numeric.torchdiff.schedules import VE, VP, DiscreteSchedule, SubVP, cosine_alphabar
+from diffproof.numeric.torchdiff import forward as fw
+from diffproof.numeric.torchdiff import losses as tl
+from diffproof.numeric.torchdiff import samplers as ts
+from diffproof.numeric.torchdiff.oracle import DiagonalGaussianMixture
+from diffproof.numeric.torchdiff.schedules import VE, VP, DiscreteSchedule, SubVP, cosine_alphabar
 
 RTOL = 1e-12
 D = torch.float64

@@ -4,10 +4,10 @@ from __future__ import annotations
 import pytest
 import torch
 
-from numeric.torchdiff.metrics import energy_distance, mode_weights
-from numeric.torchdiff.model import ScoreMLP
-from numeric.torchdiff.oracle import DiagonalGaussianMixture
-from numeric.torchdiff.schedules import VE, VP
+from diffproof.numeric.torchdiff.metrics import energy_distance, mode_weights
+from diffproof.numeric.torchdiff.model import ScoreMLP
+from diffproof.numeric.torchdiff.oracle import DiagonalGaussianMixture
+from diffproof.numeric.torchdiff.schedules import VE, VP
 
 
 @pytest.mark.parametrize("dtype,tol", [(torch.float64, 1e-12), (torch.float32, 1e-4)])
@@ -51,9 +51,9 @@ def test_mode_weights_and_energy_distance():
 
 def test_loss_wrappers_assemble_the_checked_terms():
     """dsm_loss / noise_prediction_loss = the SymPy-checked per-sample terms at the same draws."""
-    from numeric.torchdiff import losses as tl
-    from numeric.torchdiff.forward import perturb
-    from numeric.torchdiff.schedules import DiscreteSchedule
+    from diffproof.numeric.torchdiff import losses as tl
+    from diffproof.numeric.torchdiff.forward import perturb
+    from diffproof.numeric.torchdiff.schedules import DiscreteSchedule
     sde = VE()
     x0 = torch.randn(256, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(3))
 

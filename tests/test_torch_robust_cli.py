@@ -8,10 +8,10 @@ import os
 import pytest
 import torch
 
-import numeric.torchdiff.sample as sample_module
-from numeric.torchdiff.config import TrainConfig
-from numeric.torchdiff.train import Diverged, load_checkpoint, train
-from proofs.cli import main
+import diffproof.numeric.torchdiff.sample as sample_module
+from diffproof.numeric.torchdiff.config import TrainConfig
+from diffproof.numeric.torchdiff.train import Diverged, load_checkpoint, train
+from diffproof.proofs.cli import main
 from tests.test_torch_cli import TINY
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")    # tests/conftest.py

@@ -15,11 +15,11 @@ import pytest
 import torch
 from hypothesis import given, settings, strategies as st
 
-from derive.symbols import beta_max, beta_min, eps_0, epshat, sigma_max, sigma_min, t, x_0, x_t, xhat
-from numeric.torchdiff import forward as fw
-from numeric.torchdiff import samplers as S
-from numeric.torchdiff.oracle import DiagonalGaussianMixture
-from numeric.torchdiff.schedules import VE, VP, DiscreteSchedule, SubVP
+from diffproof.derive.symbols import beta_max, beta_min, eps_0, epshat, sigma_max, sigma_min, t, x_0, x_t, xhat
+from diffproof.numeric.torchdiff import forward as fw
+from diffproof.numeric.torchdiff import samplers as S
+from diffproof.numeric.torchdiff.oracle import DiagonalGaussianMixture
+from diffproof.numeric.torchdiff.schedules import VE, VP, DiscreteSchedule, SubVP
 from tests.test_torch_formulas import (EDGE_TIMES, _schedule_twins, beta_firsts, exact,
                                        formulas_model_mean_x0, formulas_posterior_mean,
                                        formulas_x0_from_noise, schedule_values, ve_params, vp_params)

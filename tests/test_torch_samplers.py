@@ -21,13 +21,13 @@ import numpy as np
 import pytest
 import torch
 
-from derive.verdict import FAILS, HOLDS
-from numeric.montecarlo import MCSettings, decide
-from numeric.torchdiff import forward as fw
-from numeric.torchdiff import samplers as S
-from numeric.torchdiff.metrics import energy_distance, mode_weights
-from numeric.torchdiff.oracle import DiagonalGaussianMixture
-from numeric.torchdiff.schedules import VE, VP, DiscreteSchedule, SubVP
+from diffproof.derive.verdict import FAILS, HOLDS
+from diffproof.numeric.montecarlo import MCSettings, decide
+from diffproof.numeric.torchdiff import forward as fw
+from diffproof.numeric.torchdiff import samplers as S
+from diffproof.numeric.torchdiff.metrics import energy_distance, mode_weights
+from diffproof.numeric.torchdiff.oracle import DiagonalGaussianMixture
+from diffproof.numeric.torchdiff.schedules import VE, VP, DiscreteSchedule, SubVP
 
 D = torch.float64
 

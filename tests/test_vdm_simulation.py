@@ -17,13 +17,13 @@ import numpy as np
 import pytest
 from hypothesis import example, given, settings, strategies as st
 
-from derive.verdict import FAILS, HOLDS
-from numeric import strategies as ds
-from numeric.montecarlo import MCSettings, PairedCheck
-from numeric.simulate import GaussianMixture, forward_chain, posterior_mean_snis
-from proofs import catalog
-from proofs.catalog import vdm_simulation as V
-from proofs.checker import check_derivation
+from diffproof.derive.verdict import FAILS, HOLDS
+from diffproof.numeric import strategies as ds
+from diffproof.numeric.montecarlo import MCSettings, PairedCheck
+from diffproof.numeric.simulate import GaussianMixture, forward_chain, posterior_mean_snis
+from diffproof.proofs import catalog
+from diffproof.proofs.catalog import vdm_simulation as V
+from diffproof.proofs.checker import check_derivation
 
 TEST = MCSettings(rel_tol=0.03)
 PLANT = 1.5
@@ -166,7 +166,7 @@ def test_variance_reduction_pays_in_the_dsm_check():
 
 
 def test_cli_seed_reaches_the_checks_and_the_report(capsys):
-    from proofs.cli import main
+    from diffproof.proofs.cli import main
 
     assert main(["check", "mc-tweedie", "--seed", str(SEED), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)

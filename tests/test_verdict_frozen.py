@@ -9,10 +9,10 @@ import pickle
 
 import pytest
 
-from derive.verdict import (BoundEvidence, FrozenMap, Method, ProbeEvidence, ReadingVerdict, Status,
+from diffproof.derive.verdict import (BoundEvidence, FrozenMap, Method, ProbeEvidence, ReadingVerdict, Status,
                             Verdict)
-from numeric.montecarlo import MCSettings, MonteCarloCheck
-from numeric.montecarlo.evidence import MonteCarloEvidence
+from diffproof.numeric.montecarlo import MCSettings, MonteCarloCheck
+from diffproof.numeric.montecarlo.evidence import MonteCarloEvidence
 
 
 def sample() -> Verdict:

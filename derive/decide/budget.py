@@ -30,8 +30,8 @@ import traceback
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from derive.decide import portable
-from derive.decide.task import (CPU, CRASH, ERROR, MEMORY, OK, in_library, library_failure,
+from diffproof.derive.decide import portable
+from diffproof.derive.decide.task import (CPU, CRASH, ERROR, MEMORY, OK, in_library, library_failure,
                                 limit_memory, run_task)
 
 __all__ = ["CPU", "CRASH", "ERROR", "MEMORY", "OK", "InternalError", "LimitExceeded", "Outcome",

@@ -24,7 +24,7 @@ import threading
 import time
 from typing import Any, Callable
 
-from derive.decide.task import limit_memory, run_task
+from diffproof.derive.decide.task import limit_memory, run_task
 
 CPU_EXIT = 86                  # the worker's exit status when the watchdog ends it
 # where the platform has a CPU-time timer (POSIX), SIGPROF also stops a task stuck in one long C

@@ -11,8 +11,8 @@ from functools import partial
 
 import sympy as sp
 
-from derive.decide.budget import CPU, ERROR, InternalError, run_limited
-from derive.symbols import TABLE, SymbolTable
+from diffproof.derive.decide.budget import CPU, ERROR, InternalError, run_limited
+from diffproof.derive.symbols import TABLE, SymbolTable
 
 
 def _split_radicals(expr: sp.Expr) -> sp.Expr:

@@ -17,9 +17,9 @@ import math
 
 import sympy as sp
 
-from derive.latex.elementary import log10_size
-from derive.latex.names import BOLD, DECORATIONS, GREEK, Name, table_names
-from derive.latex.tokens import (MAX_EXPONENT, AmbiguousLatexError, Token, TokenCursor,
+from diffproof.derive.latex.elementary import log10_size
+from diffproof.derive.latex.names import BOLD, DECORATIONS, GREEK, Name, table_names
+from diffproof.derive.latex.tokens import (MAX_EXPONENT, AmbiguousLatexError, Token, TokenCursor,
                                  UnsupportedLatexError)
 
 

@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import sympy as sp
 
-from derive.symbols import TABLE, SymbolTable
+from diffproof.derive.symbols import TABLE, SymbolTable
 
 
 @dataclass

@@ -15,7 +15,7 @@ import math
 import mpmath
 import sympy as sp
 
-from derive.latex.tokens import (MAX_EXPONENT, AmbiguousLatexError, Token, TokenCursor,
+from diffproof.derive.latex.tokens import (MAX_EXPONENT, AmbiguousLatexError, Token, TokenCursor,
                                  UnsupportedLatexError)
 
 FUNCTIONS = {"\\log": sp.log, "\\ln": sp.log, "\\exp": sp.exp, "\\sin": sp.sin, "\\cos": sp.cos,

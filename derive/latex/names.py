@@ -21,10 +21,10 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from derive.latex.context import NO_VOCABULARY, Context
-from derive.latex.elementary import WORD_FUNCTIONS
-from derive.latex.tokens import AmbiguousLatexError, Token, TokenCursor, UnsupportedLatexError
-from derive.symbols import SymbolTable, t, x_t
+from diffproof.derive.latex.context import NO_VOCABULARY, Context
+from diffproof.derive.latex.elementary import WORD_FUNCTIONS
+from diffproof.derive.latex.tokens import AmbiguousLatexError, Token, TokenCursor, UnsupportedLatexError
+from diffproof.derive.symbols import SymbolTable, t, x_t
 
 GREEK = {g: g for g in ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi "
                         "omicron rho sigma tau upsilon phi chi psi omega Gamma Delta Theta Lambda "

@@ -23,14 +23,14 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from derive.latex.calculus import CalculusSyntax
-from derive.latex.context import NO_VOCABULARY, Context, FunctionDef
-from derive.latex.elementary import FUNCTIONS, ElementarySyntax
-from derive.latex.names import NameSyntax
-from derive.latex.probability import ProbabilitySyntax
-from derive.latex.tokens import (MAX_EXPONENT, RELATIONS, AmbiguousLatexError, LatexParseError,
+from diffproof.derive.latex.calculus import CalculusSyntax
+from diffproof.derive.latex.context import NO_VOCABULARY, Context, FunctionDef
+from diffproof.derive.latex.elementary import FUNCTIONS, ElementarySyntax
+from diffproof.derive.latex.names import NameSyntax
+from diffproof.derive.latex.probability import ProbabilitySyntax
+from diffproof.derive.latex.tokens import (MAX_EXPONENT, RELATIONS, AmbiguousLatexError, LatexParseError,
                                  UnsupportedLatexError)
-from derive.symbols import TABLE, SymbolTable
+from diffproof.derive.symbols import TABLE, SymbolTable
 
 _RELATION_OPS = {"=", "<", ">", "<=", ">=", ":="}
 _ELLIPSES = {"\\ldots", "\\cdots", "\\dots", "\\dotsb", "\\dotsc", "\\dotso"}

@@ -17,9 +17,9 @@ from sympy.core.function import AppliedUndef
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
-from derive.gaussian import Normal
-from derive.latex.text import estimate_width, math_text, text_escape
-from derive.symbols import TABLE, SymbolTable
+from diffproof.derive.gaussian import Normal
+from diffproof.derive.latex.text import estimate_width, math_text, text_escape
+from diffproof.derive.symbols import TABLE, SymbolTable
 
 RELATION_LATEX = {"=": "=", "propto": r"\propto", ">=": r"\geq", "<=": r"\leq"}
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derive.gaussian import Normal, NotGaussian, kl_divergence
-from derive.latex.tokens import Token, TokenCursor, UnsupportedLatexError
+from diffproof.derive.gaussian import Normal, NotGaussian, kl_divergence
+from diffproof.derive.latex.tokens import Token, TokenCursor, UnsupportedLatexError
 
 
 class ProbabilitySyntax(TokenCursor):

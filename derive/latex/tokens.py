@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from derive.latex.text import group_end
+from diffproof.derive.latex.text import group_end
 
 MAX_DEPTH = 60            # nesting depth of groups, fractions, powers
 MAX_LENGTH = 20000        # characters of one formula

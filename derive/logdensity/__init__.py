@@ -25,11 +25,11 @@ Modules: ``tree`` (the nodes and the chain model), ``rules`` (each rewrite, name
 ``engine`` (normal forms, equality and inequality by the rules, ``RulesCheck``), ``display``
 (SymPy objects for the LaTeX printer).
 """
-from derive.logdensity.display import to_sympy
-from derive.logdensity.engine import (RulesCheck, RulesResult, equal_by_rules, greater_by_rules,
+from diffproof.derive.logdensity.display import to_sympy
+from diffproof.derive.logdensity.engine import (RulesCheck, RulesResult, equal_by_rules, greater_by_rules,
                                       jensen_applies, normal_form)
-from derive.logdensity.rules import RULES, num
-from derive.logdensity.tree import (E, KL, VAE, VDM, ChainModel, Density, IProd, ISum, Lin, Log,
+from diffproof.derive.logdensity.rules import RULES, num
+from diffproof.derive.logdensity.tree import (E, KL, VAE, VDM, ChainModel, Density, IProd, ISum, Lin, Log,
                                     LogE, LogInt, Mass, Prod, Ratio, RuleGap, Span, T, Var, add, lin,
                                     sub, t)
 

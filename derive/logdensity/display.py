@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derive.logdensity.tree import (E, KL, Density, IProd, ISum, Lin, Log, LogE, LogInt, Mass, Prod,
+from diffproof.derive.logdensity.tree import (E, KL, Density, IProd, ISum, Lin, Log, LogE, LogInt, Mass, Prod,
                                     Ratio, t)
 
 class Shown(sp.Symbol):

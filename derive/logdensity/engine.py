@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from derive.verdict import HOLDS, UNDECIDED, Evidence, Verdict
-from derive.logdensity.rules import (Canon, RuleContext, basis, canon_sum, enter, inside_sum,
+from diffproof.derive.verdict import HOLDS, UNDECIDED, Evidence, Verdict
+from diffproof.derive.logdensity.rules import (Canon, RuleContext, basis, canon_sum, enter, inside_sum,
                                      kl_terms, log_of, merge, num, same)
-from derive.logdensity.tree import (E, KL, VDM, ChainModel, Density, ISum, Lin, Log, LogE, LogInt,
+from diffproof.derive.logdensity.tree import (E, KL, VDM, ChainModel, Density, ISum, Lin, Log, LogE, LogInt,
                                     Mass, Prod, Ratio, RuleGap, T, add)
 
 def _canon(node, ctx: RuleContext) -> Canon:

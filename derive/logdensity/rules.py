@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 
 import sympy as sp
 
-from derive.logdensity.tree import KL, T, ChainModel, Density, IProd, Prod, Ratio, RuleGap, t
+from diffproof.derive.logdensity.tree import KL, T, ChainModel, Density, IProd, Prod, Ratio, RuleGap, t
 
 RULES = {
     "log-product": "log of a product or quotient is the sum or difference of the logs",

@@ -44,10 +44,10 @@ replays exactly.  Variance reduction where it pays: :func:`compare` (common rand
 """
 from __future__ import annotations
 
-from numeric.montecarlo.checks import ControlVariateCheck, LazyCheck, MonteCarloCheck, PairedCheck
-from numeric.montecarlo.decide import compare, decide
-from numeric.montecarlo.draws import antithetic, shifted_normal, with_control_variates
-from numeric.montecarlo.settings import DEFAULT, Draw, MCSettings, PairDraw
+from diffproof.numeric.montecarlo.checks import ControlVariateCheck, LazyCheck, MonteCarloCheck, PairedCheck
+from diffproof.numeric.montecarlo.decide import compare, decide
+from diffproof.numeric.montecarlo.draws import antithetic, shifted_normal, with_control_variates
+from diffproof.numeric.montecarlo.settings import DEFAULT, Draw, MCSettings, PairDraw
 
 __all__ = ["ControlVariateCheck", "DEFAULT", "Draw", "LazyCheck", "MCSettings", "MonteCarloCheck",
            "PairDraw", "PairedCheck", "antithetic", "compare", "decide", "shifted_normal",

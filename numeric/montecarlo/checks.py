@@ -8,10 +8,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from derive.verdict import Verdict
-from numeric.montecarlo.decide import compare, decide
-from numeric.montecarlo.draws import with_control_variates
-from numeric.montecarlo.settings import CV_ROUNDOFF, Draw, MCSettings, PairDraw
+from diffproof.derive.verdict import Verdict
+from diffproof.numeric.montecarlo.decide import compare, decide
+from diffproof.numeric.montecarlo.draws import with_control_variates
+from diffproof.numeric.montecarlo.settings import CV_ROUNDOFF, Draw, MCSettings, PairDraw
 
 
 @dataclass

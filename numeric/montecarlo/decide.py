@@ -10,11 +10,11 @@ from typing import Any
 
 import numpy as np
 
-from derive.verdict import FAILS, HOLDS, UNDECIDED, Verdict
-from numeric.montecarlo.evidence import MonteCarloEvidence
-from numeric.montecarlo.mean_tests import BernsteinTest, BinomialTest, MeanTestOutcome, ZTest, evidence
-from numeric.montecarlo.moments import Sums, fill, plain
-from numeric.montecarlo.settings import (DEFAULT, ROUNDOFF, TIES_MIN, Draw, MCSettings,
+from diffproof.derive.verdict import FAILS, HOLDS, UNDECIDED, Verdict
+from diffproof.numeric.montecarlo.evidence import MonteCarloEvidence
+from diffproof.numeric.montecarlo.mean_tests import BernsteinTest, BinomialTest, MeanTestOutcome, ZTest, evidence
+from diffproof.numeric.montecarlo.moments import Sums, fill, plain
+from diffproof.numeric.montecarlo.settings import (DEFAULT, ROUNDOFF, TIES_MIN, Draw, MCSettings,
                                          PairDraw)
 
 

@@ -6,7 +6,7 @@ from typing import Callable
 
 import numpy as np
 
-from numeric.montecarlo.settings import Draw
+from diffproof.numeric.montecarlo.settings import Draw
 
 
 def shifted_normal(f: Callable[[np.ndarray], np.ndarray], shift) -> Draw:

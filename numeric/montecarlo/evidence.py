@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from derive.verdict import Evidence, FrozenMap
+from diffproof.derive.verdict import Evidence, FrozenMap
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from numeric.montecarlo.moments import Sums
-from numeric.montecarlo.settings import (EDGEWORTH_MAX, EDGEWORTH_SIZE, KURTOSIS_MAX, KURTOSIS_SIZE,
+from diffproof.numeric.montecarlo.moments import Sums
+from diffproof.numeric.montecarlo.settings import (EDGEWORTH_MAX, EDGEWORTH_SIZE, KURTOSIS_MAX, KURTOSIS_SIZE,
                                          NORMAL, PILOT_MOMENTS, SIZE_MARGIN, TIES_MIN, MCSettings)
 
 

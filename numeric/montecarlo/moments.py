@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numeric.montecarlo.settings import Draw
+from diffproof.numeric.montecarlo.settings import Draw
 
 
 class Sums:

@@ -12,8 +12,8 @@ from typing import Sequence
 import sympy as sp
 from hypothesis import assume, strategies as st
 
-from derive.symbols import TABLE, SymbolTable
-from numeric.points.region import Interval, Region, pick, simple_values
+from diffproof.derive.symbols import TABLE, SymbolTable
+from diffproof.numeric.points.region import Interval, Region, pick, simple_values
 
 DECADES = 6          # unbounded domains are sampled over 10^-6 .. 10^6
 INTEGER_TOP = 10 ** 6

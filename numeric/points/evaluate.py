@@ -12,10 +12,10 @@ import mpmath
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from derive.codegen import safe_lambdify
-from derive.domains import exact_number, mp_number
-from numeric.points.residual import Residual
-from numeric.points.roundoff import GUARD, PROBE_DIGITS, RoundOff, finite
+from diffproof.derive.codegen import safe_lambdify
+from diffproof.derive.domains import exact_number, mp_number
+from diffproof.numeric.points.residual import Residual
+from diffproof.numeric.points.roundoff import GUARD, PROBE_DIGITS, RoundOff, finite
 
 DPS = 50
 CONFIRM_DPS = 100

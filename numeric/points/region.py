@@ -12,7 +12,7 @@ from typing import Sequence
 
 import sympy as sp
 
-from derive.symbols import TABLE, SymbolTable
+from diffproof.derive.symbols import TABLE, SymbolTable
 
 SMALL_INTEGERS = 12  # integers lo .. lo + 12 are simple values of an integer domain
 COMPLETIONS = 64     # completions of a point tried against the bounds on defined symbols

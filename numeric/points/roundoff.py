@@ -10,8 +10,8 @@ import mpmath
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from derive.codegen import safe_lambdify
-from derive.domains import exact_number, mp_number
+from diffproof.derive.codegen import safe_lambdify
+from diffproof.derive.domains import exact_number, mp_number
 
 GUARD = 5            # digits of the working precision not trusted against the sides' magnitude
 PROBE_DIGITS = 10    # a small residual is re-evaluated with this many more digits first

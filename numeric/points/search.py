@@ -11,10 +11,10 @@ import sympy as sp
 from hypothesis import HealthCheck, currently_in_test_context, find, settings
 from hypothesis.errors import NoSuchExample, Unsatisfiable
 
-from derive.symbols import TABLE, SymbolTable
-from numeric.points.draws import point_strategy, simple_points
-from numeric.points.evaluate import Evaluator
-from numeric.points.residual import Residual
+from diffproof.derive.symbols import TABLE, SymbolTable
+from diffproof.numeric.points.draws import point_strategy, simple_points
+from diffproof.numeric.points.evaluate import Evaluator
+from diffproof.numeric.points.residual import Residual
 
 INNER_PROFILE = "diffproof-inner-search"
 settings.register_profile(INNER_PROFILE, database=None, deadline=None,

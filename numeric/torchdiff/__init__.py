@@ -15,6 +15,6 @@ __all__ = ["VE", "VP", "SubVP", "DiscreteSchedule", "make_sde"]
 def __getattr__(name):
     """Import torch only when a schedule is asked for (``numeric.torchdiff.config`` stays light)."""
     if name in __all__:
-        from numeric.torchdiff import schedules
+        from diffproof.numeric.torchdiff import schedules
         return getattr(schedules, name)
     raise AttributeError(name)

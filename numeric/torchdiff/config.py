@@ -105,14 +105,14 @@ class TrainConfig:
 
     def sde(self):
         """The VE-SDE of the run (torch is imported here, not with the config)."""
-        from numeric.torchdiff.schedules import VE
+        from diffproof.numeric.torchdiff.schedules import VE
         return VE(self.sigma_min, self.sigma_max)
 
     def model(self):
         """The network, initialized from the config's seed (the global RNG is left untouched)."""
         import torch
 
-        from numeric.torchdiff.model import ScoreMLP
+        from diffproof.numeric.torchdiff.model import ScoreMLP
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
             return ScoreMLP(self.sde(), dim=2, hidden=self.hidden, depth=self.depth)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import torch
 
-from numeric.torchdiff.schedules import DiscreteSchedule, LinearSDE
+from diffproof.numeric.torchdiff.schedules import DiscreteSchedule, LinearSDE
 
 Tensor = torch.Tensor
 

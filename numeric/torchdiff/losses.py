@@ -8,9 +8,9 @@ from typing import Callable
 
 import torch
 
-from numeric.torchdiff.config import WEIGHTINGS
-from numeric.torchdiff.forward import _col, perturb
-from numeric.torchdiff.schedules import DiscreteSchedule, LinearSDE
+from diffproof.numeric.torchdiff.config import WEIGHTINGS
+from diffproof.numeric.torchdiff.forward import _col, perturb
+from diffproof.numeric.torchdiff.schedules import DiscreteSchedule, LinearSDE
 
 Tensor = torch.Tensor
 ScoreFn = Callable[[Tensor, Tensor], Tensor]

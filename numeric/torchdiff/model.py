@@ -12,7 +12,7 @@ import math
 import torch
 from torch import nn
 
-from numeric.torchdiff.schedules import LinearSDE
+from diffproof.numeric.torchdiff.schedules import LinearSDE
 
 Tensor = torch.Tensor
 

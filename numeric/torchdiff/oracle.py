@@ -12,7 +12,7 @@ import math
 
 import torch
 
-from numeric.torchdiff.schedules import DiscreteSchedule, LinearSDE
+from diffproof.numeric.torchdiff.schedules import DiscreteSchedule, LinearSDE
 
 Tensor = torch.Tensor
 

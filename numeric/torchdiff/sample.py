@@ -12,12 +12,12 @@ import math
 
 import torch
 
-from numeric.files import atomic_write
-from numeric.torchdiff import samplers as S
-from numeric.torchdiff.metrics import energy_distance, mode_weights
-from numeric.torchdiff.oracle import DiagonalGaussianMixture
-from numeric.torchdiff.schedules import LinearSDE
-from numeric.torchdiff.train import config_from, load_checkpoint, model_from
+from diffproof.numeric.files import atomic_write
+from diffproof.numeric.torchdiff import samplers as S
+from diffproof.numeric.torchdiff.metrics import energy_distance, mode_weights
+from diffproof.numeric.torchdiff.oracle import DiagonalGaussianMixture
+from diffproof.numeric.torchdiff.schedules import LinearSDE
+from diffproof.numeric.torchdiff.train import config_from, load_checkpoint, model_from
 
 SAMPLERS = {"em": S.euler_maruyama, "pc": S.predictor_corrector, "ode": S.probability_flow_heun}
 

@@ -32,8 +32,8 @@ from typing import Callable
 
 import torch
 
-from numeric.torchdiff import forward as fw
-from numeric.torchdiff.schedules import DiscreteSchedule, LinearSDE
+from diffproof.numeric.torchdiff import forward as fw
+from diffproof.numeric.torchdiff.schedules import DiscreteSchedule, LinearSDE
 
 Tensor = torch.Tensor
 ScoreFn = Callable[[Tensor, Tensor], Tensor]

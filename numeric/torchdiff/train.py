@@ -17,10 +17,10 @@ from typing import Callable
 
 import torch
 
-from numeric.files import atomic_write, atomic_write_text
-from numeric.torchdiff.config import FROZEN, TrainConfig
-from numeric.torchdiff.losses import dsm_loss
-from numeric.torchdiff.oracle import DiagonalGaussianMixture
+from diffproof.numeric.files import atomic_write, atomic_write_text
+from diffproof.numeric.torchdiff.config import FROZEN, TrainConfig
+from diffproof.numeric.torchdiff.losses import dsm_loss
+from diffproof.numeric.torchdiff.oracle import DiagonalGaussianMixture
 
 KIND = "diffproof-score-mlp"
 

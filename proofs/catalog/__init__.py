@@ -13,8 +13,8 @@ import pkgutil
 from dataclasses import replace
 from functools import cache
 
-from proofs.catalog import index as _index, registry
-from proofs.catalog.registry import Entry, ErratumEntry
+from diffproof.proofs.catalog import index as _index, registry
+from diffproof.proofs.catalog.registry import Entry, ErratumEntry
 
 
 @cache
@@ -52,7 +52,7 @@ def errata(topic: str | None = None):
 
 @cache
 def erratum(entry: ErratumEntry):
-    from derive.derivation import Erratum  # noqa: PLC0415 - SymPy only when building
+    from diffproof.derive.derivation import Erratum  # noqa: PLC0415 - SymPy only when building
     return Erratum(entry.id, entry.seed, entry.what, registry.build(entry), entry.correct)
 
 

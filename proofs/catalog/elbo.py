@@ -17,18 +17,18 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derive import logdensity as L
-from derive.derivation import Step
-from derive.source import paper, seed
-from derive.gaussian import Normal, condition, kl_divergence, marginalize
-from derive.logdensity import (E, IProd, ISum, KL, Log, LogE, LogInt, Mass, Prod, Ratio, Span, Var,
+from diffproof.derive import logdensity as L
+from diffproof.derive.derivation import Step
+from diffproof.derive.source import paper, seed
+from diffproof.derive.gaussian import Normal, condition, kl_divergence, marginalize
+from diffproof.derive.logdensity import (E, IProd, ISum, KL, Log, LogE, LogInt, Mass, Prod, Ratio, Span, Var,
                                add, lin, sub, to_sympy)
-from derive.symbols import m, v, x as x_sym, z as z_sym
-from numeric.elbo_exact import ClosedFormCheck
-from numeric.elbo_mc import RawElboCheck
-from proofs.catalog.index._papers import luo
-from proofs.catalog.index.elbo import SLIDE_EVIDENCE, SLIDE_FIRST, SLIDE_HVAE, SLIDE_SECOND, SLIDE_VAE
-from proofs.catalog.registry import builds
+from diffproof.derive.symbols import m, v, x as x_sym, z as z_sym
+from diffproof.numeric.elbo_exact import ClosedFormCheck
+from diffproof.numeric.elbo_mc import RawElboCheck
+from diffproof.proofs.catalog.index._papers import luo
+from diffproof.proofs.catalog.index.elbo import SLIDE_EVIDENCE, SLIDE_FIRST, SLIDE_HVAE, SLIDE_SECOND, SLIDE_VAE
+from diffproof.proofs.catalog.registry import builds
 
 t, T = L.t, L.T
 

@@ -12,11 +12,11 @@ from functools import cache
 
 import sympy as sp
 
-from derive.derivation import Step
-from derive.source import seed
-from derive.gaussian import Normal, kl_divergence
-from derive.symbols import m, mu, mu_1, mu_2, p_1, q_1, r_1, r_2, s, u, v, v_1, v_2, w, x, x_1, x_2, x_3
-from proofs.catalog.registry import builds
+from diffproof.derive.derivation import Step
+from diffproof.derive.source import seed
+from diffproof.derive.gaussian import Normal, kl_divergence
+from diffproof.derive.symbols import m, mu, mu_1, mu_2, p_1, q_1, r_1, r_2, s, u, v, v_1, v_2, w, x, x_1, x_2, x_3
+from diffproof.proofs.catalog.registry import builds
 
 half = sp.Rational(1, 2)
 DATA = (x_1, x_2, x_3)

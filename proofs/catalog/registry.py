@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Callable
 
-from derive.source import Source
+from diffproof.derive.source import Source
 
 _BUILDERS: dict[str, Callable] = {}
 
@@ -28,7 +28,7 @@ class Entry:
 
     def derivation(self, steps, **body):
         """The Derivation with this entry's id, title, sources and topic (for builders)."""
-        from derive.derivation import Derivation  # noqa: PLC0415 - SymPy only when building
+        from diffproof.derive.derivation import Derivation  # noqa: PLC0415 - SymPy only when building
         return Derivation(self.id, self.title, steps, sources=self.sources, topic=self.topic, **body)
 
 
@@ -48,7 +48,7 @@ class ErratumEntry:
 
     def claim(self, title: str, steps, **body):
         """The seed's chain as written, expected to fail (for builders)."""
-        from derive.derivation import Derivation  # noqa: PLC0415 - SymPy only when building
+        from diffproof.derive.derivation import Derivation  # noqa: PLC0415 - SymPy only when building
         return Derivation(self.claim_id, title, steps, expect_fail=True, **body)
 
 
@@ -73,7 +73,7 @@ def build(entry: Entry | ErratumEntry):
     importlib.import_module(f"{__package__}.{entry.topic}")
     builder = _BUILDERS.get(entry.id)
     if builder is None:
-        raise LookupError(f"proofs.catalog.{entry.topic} has no builder for {entry.id!r} (@builds)")
+        raise LookupError(f"{__package__}.{entry.topic} has no builder for {entry.id!r} (@builds)")
     built = builder(entry)
     expected = entry.claim_id if isinstance(entry, ErratumEntry) else entry.id
     if built.id != expected:

@@ -11,14 +11,14 @@ from functools import cache
 import numpy as np
 import sympy as sp
 
-from derive.derivation import Step
-from derive.source import paper, seed
-from derive.gaussian import Normal, sum_of_independent
-from derive.symbols import Z_theta, c, m, s, sigma, theta_0, theta_1, theta_2, v, x
-from numeric.montecarlo import MCSettings, MonteCarloCheck
-from proofs.catalog.index._papers import LUO
-from proofs.catalog.index.score_matching import SLIDE_EBM, SLIDE_LANGEVIN, SLIDE_SM
-from proofs.catalog.registry import builds
+from diffproof.derive.derivation import Step
+from diffproof.derive.source import paper, seed
+from diffproof.derive.gaussian import Normal, sum_of_independent
+from diffproof.derive.symbols import Z_theta, c, m, s, sigma, theta_0, theta_1, theta_2, v, x
+from diffproof.numeric.montecarlo import MCSettings, MonteCarloCheck
+from diffproof.proofs.catalog.index._papers import LUO
+from diffproof.proofs.catalog.index.score_matching import SLIDE_EBM, SLIDE_LANGEVIN, SLIDE_SM
+from diffproof.proofs.catalog.registry import builds
 
 half = sp.Rational(1, 2)
 

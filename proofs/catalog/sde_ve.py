@@ -12,15 +12,15 @@ from functools import cache
 
 import sympy as sp
 
-from derive.derivation import Step
-from derive.source import paper, seed
-from derive.gaussian import Normal, condition, marginalize, sum_of_independent
-from derive.sde import VE, LinearSDE, gaussian_fokker_planck_residual
-from derive.symbols import (dt, eps, f_t, g_t, lam, m, s, s_theta, score, sigma_max, sigma_min, t,
+from diffproof.derive.derivation import Step
+from diffproof.derive.source import paper, seed
+from diffproof.derive.gaussian import Normal, condition, marginalize, sum_of_independent
+from diffproof.derive.sde import VE, LinearSDE, gaussian_fokker_planck_residual
+from diffproof.derive.symbols import (dt, eps, f_t, g_t, lam, m, s, s_theta, score, sigma_max, sigma_min, t,
                             v, x, x_0, x_t, xi, z)
-from numeric import sde_sim
-from proofs.catalog.index._papers import song as _song
-from proofs.catalog.registry import builds
+from diffproof.numeric import sde_sim
+from diffproof.proofs.catalog.index._papers import song as _song
+from diffproof.proofs.catalog.registry import builds
 
 r = sigma_max / sigma_min                      # the geometric ratio of VE noise scales
 sigma_t = VE.sigma(t)

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derive.derivation import Step
-from derive.source import paper
-from derive.discrete import ddpm_alphabar_limit, ddpm_linear_beta, ddpm_log_alphabar_first_order
-from derive.sde import SUBVP, VP
-from derive.symbols import T, beta_max, beta_min, dt, s, t, w
-from numeric import sde_sim
-from proofs.catalog.index._papers import HO, song as _song
-from proofs.catalog.registry import builds
+from diffproof.derive.derivation import Step
+from diffproof.derive.source import paper
+from diffproof.derive.discrete import ddpm_alphabar_limit, ddpm_linear_beta, ddpm_log_alphabar_first_order
+from diffproof.derive.sde import SUBVP, VP
+from diffproof.derive.symbols import T, beta_max, beta_min, dt, s, t, w
+from diffproof.numeric import sde_sim
+from diffproof.proofs.catalog.index._papers import HO, song as _song
+from diffproof.proofs.catalog.registry import builds
 
 
 def _ode_steps(sde, eq: str) -> list[Step]:

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derive import formulas as F
-from derive.derivation import Step
-from derive.source import paper, seed
-from derive.gaussian import Normal, kl_divergence, sum_of_independent
-from derive.symbols import (abar_t, abar_tm1, alpha_t, beta_t, betatilde_t, eps_0, eps_1, eps_2,
+from diffproof.derive import formulas as F
+from diffproof.derive.derivation import Step
+from diffproof.derive.source import paper, seed
+from diffproof.derive.gaussian import Normal, kl_divergence, sum_of_independent
+from diffproof.derive.symbols import (abar_t, abar_tm1, alpha_t, beta_t, betatilde_t, eps_0, eps_1, eps_2,
                             epshat, m, mu_1, mu_2, mu_theta, omega, s, s_theta, score, v_1, v_2,
                             x_0, x_t, x_tm1, xhat)
-from proofs.catalog.index._papers import luo as _luo
-from proofs.catalog.registry import builds
+from diffproof.proofs.catalog.index._papers import luo as _luo
+from diffproof.proofs.catalog.registry import builds
 
 sqrt = sp.sqrt
 half = sp.Rational(1, 2)

@@ -17,18 +17,18 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
-from derive import formulas as F
-from derive.derivation import Step
-from derive.source import paper, seed
-from derive.gaussian import Normal
-from derive.symbols import abar_t, eps_0, m, s, score, x_0, x_t
-from derive.codegen import safe_lambdify
-from numeric.montecarlo import ControlVariateCheck, LazyCheck, MonteCarloCheck, PairedCheck
-from numeric.simulate import (GaussianMixture, closed_forms, forward_chain, joint_triple, noise_of,
+from diffproof.derive import formulas as F
+from diffproof.derive.derivation import Step
+from diffproof.derive.source import paper, seed
+from diffproof.derive.gaussian import Normal
+from diffproof.derive.symbols import abar_t, eps_0, m, s, score, x_0, x_t
+from diffproof.derive.codegen import safe_lambdify
+from diffproof.numeric.montecarlo import ControlVariateCheck, LazyCheck, MonteCarloCheck, PairedCheck
+from diffproof.numeric.simulate import (GaussianMixture, closed_forms, forward_chain, joint_triple, noise_of,
                               posterior_expectation_check)
-from proofs.catalog.index._papers import LUO
-from proofs.catalog.registry import builds
-from proofs.catalog.vdm_gaussian import MU_Q, SIGMA_Q, tweedie_x0
+from diffproof.proofs.catalog.index._papers import LUO
+from diffproof.proofs.catalog.registry import builds
+from diffproof.proofs.catalog.vdm_gaussian import MU_Q, SIGMA_Q, tweedie_x0
 
 sqrt = sp.sqrt
 

@@ -19,14 +19,14 @@ from fractions import Fraction
 
 import sympy as sp
 
-from derive.latex.context import Context
-from derive.latex.tokens import LatexParseError, tokenize
-from derive.domains import Domain, positive_form_of
-from derive.notation_reader import (new_context, parse_expression, parse_function_definition,
+from diffproof.derive.latex.context import Context
+from diffproof.derive.latex.tokens import LatexParseError, tokenize
+from diffproof.derive.domains import Domain, positive_form_of
+from diffproof.derive.notation_reader import (new_context, parse_expression, parse_function_definition,
                                     parse_relation)
-from derive.symbols import TABLE, SymbolSpec, SymbolTable
-from derive.decide.zero import is_zero
-from proofs.claims.document import MAX_DISPLAY_CHARS, has_relation_safe
+from diffproof.derive.symbols import TABLE, SymbolSpec, SymbolTable
+from diffproof.derive.decide.zero import is_zero
+from diffproof.proofs.claims.document import MAX_DISPLAY_CHARS, has_relation_safe
 
 
 class AssumptionError(LatexParseError):

@@ -16,8 +16,8 @@ import os
 import re
 from dataclasses import dataclass
 
-from derive.latex.tokens import LatexParseError, has_relation
-from proofs.loader import UsageError
+from diffproof.derive.latex.tokens import LatexParseError, has_relation
+from diffproof.proofs.loader import UsageError
 
 MAX_DOCUMENT_BYTES = 1 << 20       # 1 MiB
 MAX_DISPLAYS = 1000

@@ -14,24 +14,24 @@ from functools import partial
 
 import sympy as sp
 
-from derive.decide.budget import library_site, run_each
-from derive.derivation import Step
-from derive.verdict import FAILS, HOLDS, UNDECIDED, Verdict
-from derive.latex.parser import ELLIPSIS
-from derive.latex.tokens import LatexParseError
-from derive.symbols import TABLE
-from proofs.checker import NotCheckable, Options, library_failure, verdict_from_outcome
-from proofs.claims.assumptions import Assumptions
-from proofs.claims.readings.base import StepReading, StepState
-from proofs.claims.readings.definitions import DEFINITION, DefinitionReading
-from proofs.claims.readings.distribution import DistributionReading
-from proofs.claims.readings.model_mean import ModelMeanReading
-from proofs.claims.readings.propto import propto_any
-from proofs.claims.readings.reparametrization import ReparametrizationReading
-from proofs.claims.readings.tweedie import (ConditionalExpectationReading, MarginalScoreReading,
+from diffproof.derive.decide.budget import library_site, run_each
+from diffproof.derive.derivation import Step
+from diffproof.derive.verdict import FAILS, HOLDS, UNDECIDED, Verdict
+from diffproof.derive.latex.parser import ELLIPSIS
+from diffproof.derive.latex.tokens import LatexParseError
+from diffproof.derive.symbols import TABLE
+from diffproof.proofs.checker import NotCheckable, Options, library_failure, verdict_from_outcome
+from diffproof.proofs.claims.assumptions import Assumptions
+from diffproof.proofs.claims.readings.base import StepReading, StepState
+from diffproof.proofs.claims.readings.definitions import DEFINITION, DefinitionReading
+from diffproof.proofs.claims.readings.distribution import DistributionReading
+from diffproof.proofs.claims.readings.model_mean import ModelMeanReading
+from diffproof.proofs.claims.readings.propto import propto_any
+from diffproof.proofs.claims.readings.reparametrization import ReparametrizationReading
+from diffproof.proofs.claims.readings.tweedie import (ConditionalExpectationReading, MarginalScoreReading,
                                             TweedieReading)
-from proofs.claims.safety import check_relation_safely, opaque
-from proofs.claims.steps import (VARIABLE_KEYS, Claim, ClaimStep, build_steps, latex_text,
+from diffproof.proofs.claims.safety import check_relation_safely, opaque
+from diffproof.proofs.claims.steps import (VARIABLE_KEYS, Claim, ClaimStep, build_steps, latex_text,
                                  settle_elided)
 
 # the relations checked, as the checker names them ("<" and ">" are strict)

@@ -11,16 +11,16 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import partial
 
-from derive.decide.budget import ERROR as RUN_ERROR, run_each
-from derive.verdict import UNDECIDED
-from derive.latex.tokens import LatexParseError
-from derive.symbols import TABLE, SymbolTable
-from proofs.checker import Options
-from proofs.claims.assumptions import Assumptions, read_assumptions
-from proofs.claims.document import extract_assumptions, extract_displays
-from proofs.claims.pipeline import check_claim
-from proofs.claims.readings.schedules import schedule_reading
-from proofs.claims.steps import Claim
+from diffproof.derive.decide.budget import ERROR as RUN_ERROR, run_each
+from diffproof.derive.verdict import UNDECIDED
+from diffproof.derive.latex.tokens import LatexParseError
+from diffproof.derive.symbols import TABLE, SymbolTable
+from diffproof.proofs.checker import Options
+from diffproof.proofs.claims.assumptions import Assumptions, read_assumptions
+from diffproof.proofs.claims.document import extract_assumptions, extract_displays
+from diffproof.proofs.claims.pipeline import check_claim
+from diffproof.proofs.claims.readings.schedules import schedule_reading
+from diffproof.proofs.claims.steps import Claim
 
 
 def check_text(claims: list[tuple[str, int | None]], assumption_lines: list[str],

@@ -19,19 +19,19 @@ from fractions import Fraction
 
 import sympy as sp
 
-from derive.decide.analytic import analytic_in
-from derive.derivation import Step
-from derive.verdict import FAILS, HOLDS, UNDECIDED, BoundEvidence, ProbeEvidence, Verdict
-from derive.domains import POSITIVE, REAL
-from derive.symbols import SymbolTable
-from numeric.points.draws import simple_points
-from numeric.points.evaluate import Evaluator
-from numeric.points.residual import Residual, natural_domain
-from numeric.points.search import search
-from proofs.checker import Options, check_relation, residual_for
-from proofs.claims.assumptions import Assumptions, unknown_symbols
-from proofs.claims.readings.definitions import DEFINITION, generic_values, reads_as_definition
-from proofs.claims.readings.noises import is_noise
+from diffproof.derive.decide.analytic import analytic_in
+from diffproof.derive.derivation import Step
+from diffproof.derive.verdict import FAILS, HOLDS, UNDECIDED, BoundEvidence, ProbeEvidence, Verdict
+from diffproof.derive.domains import POSITIVE, REAL
+from diffproof.derive.symbols import SymbolTable
+from diffproof.numeric.points.draws import simple_points
+from diffproof.numeric.points.evaluate import Evaluator
+from diffproof.numeric.points.residual import Residual, natural_domain
+from diffproof.numeric.points.search import search
+from diffproof.proofs.checker import Options, check_relation, residual_for
+from diffproof.proofs.claims.assumptions import Assumptions, unknown_symbols
+from diffproof.proofs.claims.readings.definitions import DEFINITION, generic_values, reads_as_definition
+from diffproof.proofs.claims.readings.noises import is_noise
 
 
 def check_relation_safely(lhs, rhs, claim_step: Step, assumptions: Assumptions,

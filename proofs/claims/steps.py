@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from derive.verdict import ERROR, FAILS, HOLDS, UNDECIDED, Verdict
-from derive.latex.parser import ELLIPSIS
-from derive.latex.printer import plain_text, to_latex
-from derive.latex.tokens import LatexParseError, UnsupportedLatexError
-from derive.notation_reader import parse_chain
-from proofs.claims.assumptions import Assumptions
-from proofs.claims.document import split_lines
-from proofs.report.notebook import claims_markdown
+from diffproof.derive.verdict import ERROR, FAILS, HOLDS, UNDECIDED, Verdict
+from diffproof.derive.latex.parser import ELLIPSIS
+from diffproof.derive.latex.printer import plain_text, to_latex
+from diffproof.derive.latex.tokens import LatexParseError, UnsupportedLatexError
+from diffproof.derive.notation_reader import parse_chain
+from diffproof.proofs.claims.assumptions import Assumptions
+from diffproof.proofs.claims.document import split_lines
+from diffproof.proofs.report.notebook import claims_markdown
 
 UNPARSABLE = "unparsable"
 # the table keys of a claim's variables: the latents and noises densities and \propto are taken in

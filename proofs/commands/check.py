@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import json
 
-from proofs.loader import select
-from proofs.options import add_check_options, options_from
-from proofs.output import progress_line, say
+from diffproof.proofs.loader import select
+from diffproof.proofs.options import add_check_options, options_from
+from diffproof.proofs.output import progress_line, say
 
 
 def run(args) -> int:
     derivations = select(args.targets)      # an unknown id is reported before SymPy is imported
-    from proofs.checker import check_derivations
-    from proofs.report import as_json, terminal
-    from proofs.report.summary import check_exit_code
+    from diffproof.proofs.checker import check_derivations
+    from diffproof.proofs.report import as_json, terminal
+    from diffproof.proofs.report.summary import check_exit_code
 
     options = options_from(args)
     progress = None if args.json else progress_line("checking step")

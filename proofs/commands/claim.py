@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import json
 
-from proofs.loader import UsageError
-from proofs.options import add_check_options, options_from
-from proofs.output import progress_line, say
+from diffproof.proofs.loader import UsageError
+from diffproof.proofs.options import add_check_options, options_from
+from diffproof.proofs.output import progress_line, say
 
 
 def _run(args) -> int:
-    from proofs.claims.document import MAX_DISPLAY_CHARS, is_markdown, read_document
-    from proofs.claims.run import check_file_text, check_text
-    from proofs.report import as_json, terminal
-    from proofs.report.summary import claim_exit_code
+    from diffproof.proofs.claims.document import MAX_DISPLAY_CHARS, is_markdown, read_document
+    from diffproof.proofs.claims.run import check_file_text, check_text
+    from diffproof.proofs.report import as_json, terminal
+    from diffproof.proofs.report.summary import claim_exit_code
 
     options = options_from(args)
     if (args.file is None) == (args.latex is None):

@@ -1,11 +1,11 @@
 """``diffproof errata``: the seeds' claims the checker refutes, with the evidence."""
 from __future__ import annotations
 
-from proofs.options import add_check_options, options_from
+from diffproof.proofs.options import add_check_options, options_from
 
 
 def run(args) -> int:
-    from proofs.errata import run_errata
+    from diffproof.proofs.errata import run_errata
     return run_errata(options_from(args), as_json=args.json)
 
 

@@ -18,10 +18,10 @@ import sys
 import tempfile
 from dataclasses import dataclass
 
-from numeric.files import OutputError, atomic_write, atomic_write_text, check_writable
-from proofs.commands.train import usage_errors
-from proofs.loader import UsageError
-from proofs.output import progress_line
+from diffproof.numeric.files import OutputError, atomic_write, atomic_write_text, check_writable
+from diffproof.proofs.commands.train import usage_errors
+from diffproof.proofs.loader import UsageError
+from diffproof.proofs.output import progress_line
 
 # -no-shell-escape: a document must never run commands (\write18), whatever texmf.cnf says
 PDFLATEX_FLAGS = ("-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error")
@@ -53,8 +53,8 @@ def register(subparsers) -> None:
 
 def _select(targets: list[str]):
     """(derivations, errata pairs): the whole catalog with its errata, or the named ids."""
-    from proofs import catalog  # noqa: PLC0415
-    from proofs.loader import select  # noqa: PLC0415
+    from diffproof.proofs import catalog  # noqa: PLC0415
+    from diffproof.proofs.loader import select  # noqa: PLC0415
 
     if not targets:
         return list(catalog.derivations()), list(catalog.errata())
@@ -77,9 +77,9 @@ def build(targets: list[str], markdown: bool = False, run_checks: bool = True, s
           progress=None) -> str:
     """Check the selection (the derivations and the errata's claims in one worker;
     ``progress(done, total)`` after each step) and return the document's text."""
-    from proofs.checker import Options, check_derivations  # noqa: PLC0415
-    from proofs.report.latex import latex_document  # noqa: PLC0415
-    from proofs.report.markdown import markdown_document  # noqa: PLC0415
+    from diffproof.proofs.checker import Options, check_derivations  # noqa: PLC0415
+    from diffproof.proofs.report.latex import latex_document  # noqa: PLC0415
+    from diffproof.proofs.report.markdown import markdown_document  # noqa: PLC0415
 
     derivations, errata = _select(targets)
     options = Options(seed=seed, run_checks=run_checks)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from proofs import catalog
+from diffproof.proofs import catalog
 
 
 def run(args) -> int:

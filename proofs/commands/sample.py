@@ -11,9 +11,9 @@ import json
 import os
 import sys
 
-from proofs.commands.train import (DEFAULT_OUT, add_threads_option, check_common, check_output,
+from diffproof.proofs.commands.train import (DEFAULT_OUT, add_threads_option, check_common, check_output,
                                    require_torch, set_threads, usage_errors)
-from proofs.loader import UsageError
+from diffproof.proofs.loader import UsageError
 
 
 def register(subparsers) -> None:
@@ -39,7 +39,7 @@ def register(subparsers) -> None:
 
 def validate(args) -> str:
     """The PNG path of a valid request; UsageError otherwise (nothing sampled or written yet)."""
-    from numeric.torchdiff.config import MAX_SAMPLER_STEPS, MAX_SAMPLES, check_int
+    from diffproof.numeric.torchdiff.config import MAX_SAMPLER_STEPS, MAX_SAMPLES, check_int
     check_common(args)
     usage_errors(check_int, "--steps", args.steps, 1, MAX_SAMPLER_STEPS)
     usage_errors(check_int, "--n-samples", args.n_samples, 2, MAX_SAMPLES)
@@ -58,7 +58,7 @@ def run(args) -> int:
     set_threads(args.threads)
     import torch
 
-    from numeric.torchdiff.sample import NonFiniteSamples, compare, load_model, plot
+    from diffproof.numeric.torchdiff.sample import NonFiniteSamples, compare, load_model, plot
     model, config, state = usage_errors(load_model, args.checkpoint)
     try:
         with torch.inference_mode():

@@ -10,7 +10,7 @@ import importlib
 import os
 import sys
 
-from proofs.loader import UsageError
+from diffproof.proofs.loader import UsageError
 
 DEFAULT_OUT = os.path.join("diffproof-run", "model.pt")
 # One intra-op thread by default: the model is small, and on a busy machine 2 threads fell 4x
@@ -32,7 +32,7 @@ def require_torch() -> None:
 
 
 def register(subparsers) -> None:
-    from numeric.torchdiff.config import TrainConfig
+    from diffproof.numeric.torchdiff.config import TrainConfig
     d = TrainConfig()
     p = subparsers.add_parser(
         "train", help="train a small score model on seed 002's 2-D mixture (VE-SDE, DSM)",
@@ -76,26 +76,26 @@ def usage_errors(check, *args, **kwargs):
 
 def check_common(args) -> None:
     """The options train and sample share: --threads and --seed."""
-    from numeric.torchdiff.config import MAX_SEED, check_int
+    from diffproof.numeric.torchdiff.config import MAX_SEED, check_int
     usage_errors(check_int, "--threads", args.threads, 1, MAX_THREADS)
     usage_errors(check_int, "--seed", args.seed, 0, MAX_SEED)
 
 
 def check_output(path: str) -> None:
     """UsageError unless a file can be written at path (a probe file is created and removed)."""
-    from numeric.files import check_writable
+    from diffproof.numeric.files import check_writable
     usage_errors(check_writable, path)
 
 
 def set_threads(threads: int) -> None:
     import torch
-    from numeric.torchdiff.config import check_int
+    from diffproof.numeric.torchdiff.config import check_int
     torch.set_num_threads(usage_errors(check_int, "--threads", threads, 1, MAX_THREADS))
 
 
 def validate(args):
     """(config, loss-log path, start step) of a valid request; UsageError otherwise."""
-    from numeric.torchdiff.config import TrainConfig
+    from diffproof.numeric.torchdiff.config import TrainConfig
     check_common(args)
     config = TrainConfig(steps=args.steps, batch=args.batch, lr=args.lr, sigma_min=args.sigma_min,
                          sigma_max=args.sigma_max, weighting=args.weighting, hidden=args.hidden,
@@ -110,7 +110,7 @@ def validate(args):
     check_output(log_path)
     start = 0
     if args.resume:
-        from numeric.torchdiff.train import config_from, load_checkpoint
+        from diffproof.numeric.torchdiff.train import config_from, load_checkpoint
         state = usage_errors(load_checkpoint, args.out)
         usage_errors(config_from, state)
         start = state["step"]
@@ -123,7 +123,7 @@ def run(args) -> int:
     require_torch()
     config, log_path, start = validate(args)
     set_threads(args.threads)
-    from numeric.torchdiff.train import Diverged, ProgressBar, train
+    from diffproof.numeric.torchdiff.train import Diverged, ProgressBar, train
     bar = None if args.quiet else ProgressBar(config.steps, start)
     try:
         state = usage_errors(train, config, args.out, resume=args.resume, log_path=log_path,

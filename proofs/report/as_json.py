@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from derive.latex.printer import plain_text, to_latex
-from proofs.checker import DerivationResult
-from proofs.claims.steps import Claim, ClaimStep, latex_text
-from proofs.report.summary import check_summary, claim_summary
+from diffproof.derive.latex.printer import plain_text, to_latex
+from diffproof.proofs.checker import DerivationResult
+from diffproof.proofs.claims.steps import Claim, ClaimStep, latex_text
+from diffproof.proofs.report.summary import check_summary, claim_summary
 
 
 def check_report(results: list[DerivationResult]) -> dict:

@@ -3,8 +3,8 @@ verdicts ("proved" only for a proof method; every other ``holds`` is labelled as
 the tallies of a derivation's steps by those words."""
 from __future__ import annotations
 
-from derive.verdict import PROOF_METHODS
-from proofs.checker import DerivationResult
+from diffproof.derive.verdict import PROOF_METHODS
+from diffproof.proofs.checker import DerivationResult
 
 TITLE = "diffproof: derived formulas of diffusion models"
 

@@ -14,15 +14,15 @@ from typing import Callable
 
 import sympy as sp
 
-from derive import formulas as F
-from derive import losses as L
-from derive import sde
-from derive.gaussian import Normal
-from derive.latex.printer import normal_latex, to_latex
-from derive.latex.text import estimate_width
-from derive.symbols import TABLE, SymbolTable, abar_t, t
-from proofs import catalog
-from proofs.catalog.vdm_gaussian import tweedie_x0
+from diffproof.derive import formulas as F
+from diffproof.derive import losses as L
+from diffproof.derive import sde
+from diffproof.derive.gaussian import Normal
+from diffproof.derive.latex.printer import normal_latex, to_latex
+from diffproof.derive.latex.text import estimate_width
+from diffproof.derive.symbols import TABLE, SymbolTable, abar_t, t
+from diffproof.proofs import catalog
+from diffproof.proofs.catalog.vdm_gaussian import tweedie_x0
 
 
 @dataclass
@@ -41,32 +41,32 @@ def _formula_builders() -> list[tuple[str, str, str, Callable[[], object]]]:
     x_0t = r"\boldsymbol{x}_t, \boldsymbol{x}_0"
     out = [
         ("forward marginal", r"q(\boldsymbol{x}_t \mid \boldsymbol{x}_0)",
-         "derive.formulas.forward_marginal_by_induction", F.forward_marginal_by_induction),
-        ("posterior mean", rf"\mu_q({x_0t})", "derive.formulas.posterior_mean", F.posterior_mean),
-        ("posterior variance", r"\Sigma_q(t)", "derive.formulas.posterior_variance",
+         "diffproof.derive.formulas.forward_marginal_by_induction", F.forward_marginal_by_induction),
+        ("posterior mean", rf"\mu_q({x_0t})", "diffproof.derive.formulas.posterior_mean", F.posterior_mean),
+        ("posterior variance", r"\Sigma_q(t)", "diffproof.derive.formulas.posterior_variance",
          F.posterior_variance),
-        ("signal-to-noise ratio", r"\mathrm{SNR}(t)", "derive.formulas.snr", lambda: F.snr(abar_t)),
-        ("x_0 from the noise", r"\boldsymbol{x}_0", "derive.formulas.x0_from_noise",
+        ("signal-to-noise ratio", r"\mathrm{SNR}(t)", "diffproof.derive.formulas.snr", lambda: F.snr(abar_t)),
+        ("x_0 from the noise", r"\boldsymbol{x}_0", "diffproof.derive.formulas.x0_from_noise",
          F.x0_from_noise),
         ("conditional score", r"\nabla_{\boldsymbol{x}_t} \log q(\boldsymbol{x}_t \mid \boldsymbol{x}_0)",
-         "derive.formulas.conditional_score", F.conditional_score),
+         "diffproof.derive.formulas.conditional_score", F.conditional_score),
         ("model mean (x_0-prediction)", r"\boldsymbol{\mu}_\theta(\boldsymbol{x}_t, t)",
-         "derive.formulas.model_mean_x0", F.model_mean_x0),
+         "diffproof.derive.formulas.model_mean_x0", F.model_mean_x0),
     ]
     out.append(("Tweedie's formula", r"\mathbb{E}[\boldsymbol{x}_0 \mid \boldsymbol{x}_t]",
-                "proofs.catalog.vdm_gaussian.tweedie_x0 (checked by tweedie-gaussian-data)",
+                "diffproof.proofs.catalog.vdm_gaussian.tweedie_x0 (checked by tweedie-gaussian-data)",
                 lambda: tweedie_x0))
     for process in (sde.VE, sde.VP, sde.SUBVP):
         name = process.name
         out += [
-            (f"{name} SDE drift coefficient", r"f(t)", f"derive.sde.{type(process).__name__}.f",
+            (f"{name} SDE drift coefficient", r"f(t)", f"diffproof.derive.sde.{type(process).__name__}.f",
              lambda p=process: p.f(t)),
-            (f"{name} SDE diffusion coefficient", r"g(t)", f"derive.sde.{type(process).__name__}.g",
+            (f"{name} SDE diffusion coefficient", r"g(t)", f"diffproof.derive.sde.{type(process).__name__}.g",
              lambda p=process: p.g(t)),
-            (f"{name} SDE kernel mean scale", r"s(t)", f"derive.sde.{type(process).__name__}.scale",
+            (f"{name} SDE kernel mean scale", r"s(t)", f"diffproof.derive.sde.{type(process).__name__}.scale",
              lambda p=process: p.scale),
             (f"{name} SDE kernel variance", r"\operatorname{Var}[\boldsymbol{x}(t) \mid \boldsymbol{x}(0)]",
-             f"derive.sde.{type(process).__name__}.kernel_variance",
+             f"diffproof.derive.sde.{type(process).__name__}.kernel_variance",
              lambda p=process: p.kernel_variance),
         ]
     kl_q = r"D_{\mathrm{KL}}\left(q(\boldsymbol{x}_{t-1} \mid \boldsymbol{x}_t, \boldsymbol{x}_0) \parallel p_\theta(\boldsymbol{x}_{t-1} \mid \boldsymbol{x}_t)\right)"
@@ -76,7 +76,7 @@ def _formula_builders() -> list[tuple[str, str, str, Callable[[], object]]]:
             ("ELBO weight of the x_0 error", r"w_{\boldsymbol{x}_0}(t)", "x0_kl_weight"),
             ("ELBO weight of the noise error", r"w_{\boldsymbol{\epsilon}}(t)", "noise_kl_weight"),
             ("denoising score matching term", r"\ell_{\mathrm{DSM}}", "dsm_term")]:
-        out.append((title, lhs, f"derive.losses.{attr}", getattr(L, attr)))
+        out.append((title, lhs, f"diffproof.derive.losses.{attr}", getattr(L, attr)))
     return out
 
 

@@ -16,14 +16,14 @@ from typing import Iterable
 
 import sympy as sp
 
-from derive.latex.printer import RELATION_LATEX, add_terms, to_latex
-from derive.latex.text import estimate_width, text_escape
-from derive.symbols import TABLE, SymbolTable
-from proofs.checker import DerivationResult
-from proofs.report.document import (TITLE, derivation_verdict, steps_by_verdict, verdict_counts,
+from diffproof.derive.latex.printer import RELATION_LATEX, add_terms, to_latex
+from diffproof.derive.latex.text import estimate_width, text_escape
+from diffproof.derive.symbols import TABLE, SymbolTable
+from diffproof.proofs.checker import DerivationResult
+from diffproof.proofs.report.document import (TITLE, derivation_verdict, steps_by_verdict, verdict_counts,
                                     verdict_tag)
-from proofs.report.formula_sheet import Formula, formula_sheet, value_latex
-from proofs.report.points import format_point
+from diffproof.proofs.report.formula_sheet import Formula, formula_sheet, value_latex
+from diffproof.proofs.report.points import format_point
 
 LINE_WIDTH = 62.0       # estimated character widths that fit one display line (17 cm text block)
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from derive.latex.printer import RELATION_LATEX, to_latex
-from derive.symbols import TABLE, SymbolTable
-from proofs.checker import DerivationResult
-from proofs.report.document import TITLE, derivation_verdict, steps_by_verdict, verdict_tag
-from proofs.report.formula_sheet import Formula, formula_sheet, value_latex
-from proofs.report.points import format_point
+from diffproof.derive.latex.printer import RELATION_LATEX, to_latex
+from diffproof.derive.symbols import TABLE, SymbolTable
+from diffproof.proofs.checker import DerivationResult
+from diffproof.proofs.report.document import TITLE, derivation_verdict, steps_by_verdict, verdict_tag
+from diffproof.proofs.report.formula_sheet import Formula, formula_sheet, value_latex
+from diffproof.proofs.report.points import format_point
 
 
 def markdown_document(results: list[DerivationResult], errata_pairs=(), table: SymbolTable = TABLE,

@@ -3,9 +3,9 @@ KaTeX and MathJax render), verdict and method, then the reasons of the steps tha
 (``DerivationResult._repr_markdown_``, ``Claim._repr_markdown_``)."""
 from __future__ import annotations
 
-from derive.latex.printer import RELATION_LATEX, to_latex
-from derive.latex.text import math_text
-from proofs.report.points import format_point
+from diffproof.derive.latex.printer import RELATION_LATEX, to_latex
+from diffproof.derive.latex.text import math_text
+from diffproof.proofs.report.points import format_point
 
 
 def _cell_math(latex: str) -> str:

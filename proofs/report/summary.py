@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import Iterable
 
-from derive.verdict import ERROR, FAILS, HOLDS, UNDECIDED
-from proofs.checker import DerivationResult
-from proofs.claims.steps import UNPARSABLE, Claim
+from diffproof.derive.verdict import ERROR, FAILS, HOLDS, UNDECIDED
+from diffproof.proofs.checker import DerivationResult
+from diffproof.proofs.claims.steps import UNPARSABLE, Claim
 
 
 def check_summary(results: Iterable[DerivationResult]) -> dict:

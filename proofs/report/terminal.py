@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections import Counter
 
-from derive.verdict import HOLDS
-from proofs.checker import DerivationResult
-from proofs.claims.steps import Claim
-from proofs.report.points import SIDES, format_point
-from proofs.report.summary import check_summary, claim_summary
+from diffproof.derive.verdict import HOLDS
+from diffproof.proofs.checker import DerivationResult
+from diffproof.proofs.claims.steps import Claim
+from diffproof.proofs.report.points import SIDES, format_point
+from diffproof.proofs.report.summary import check_summary, claim_summary
 
 MARK = {"holds": "ok", "fails": "FAIL", "undecided": "??", "error": "ERROR"}
 

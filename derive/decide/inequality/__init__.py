@@ -60,13 +60,13 @@ from functools import partial
 
 import sympy as sp
 
-from derive.decide.budget import ERROR, InternalError, run_limited
-from derive.decide.inequality.methods import MAX_DEPTH, Refuted, prove
-from derive.decide.inequality.probe import probe
-from derive.decide.inequality.refute import confirmed_point
-from derive.decide.inequality.sign import admissible, clear_cache, defined
-from derive.decide.zero import is_zero
-from derive.symbols import TABLE, SymbolTable
+from diffproof.derive.decide.budget import ERROR, InternalError, run_limited
+from diffproof.derive.decide.inequality.methods import MAX_DEPTH, Refuted, prove
+from diffproof.derive.decide.inequality.probe import probe
+from diffproof.derive.decide.inequality.refute import confirmed_point
+from diffproof.derive.decide.inequality.sign import admissible, clear_cache, defined
+from diffproof.derive.decide.zero import is_zero
+from diffproof.derive.symbols import TABLE, SymbolTable
 
 
 @dataclass

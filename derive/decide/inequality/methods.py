@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derive.decide.inequality.sign import (defined, domain_of, in_interval, outside, positive_form,
+from diffproof.derive.decide.inequality.sign import (defined, domain_of, in_interval, outside, positive_form,
                                            sign_known)
-from derive.symbols import SymbolTable
+from diffproof.derive.symbols import SymbolTable
 
 MAX_DEPTH = 4
 

@@ -12,11 +12,11 @@ from functools import partial
 import mpmath
 import sympy as sp
 
-from derive.decide.inequality.refute import confirmed_point
-from derive.decide.inequality.sign import admissible, domain_of, singular_bases, tied
-from derive.decide.inequality.values import (TooLarge, compile_mp, exactly_zero, stably_negative,
+from diffproof.derive.decide.inequality.refute import confirmed_point
+from diffproof.derive.decide.inequality.sign import admissible, domain_of, singular_bases, tied
+from diffproof.derive.decide.inequality.values import (TooLarge, compile_mp, exactly_zero, stably_negative,
                                              symbols_of, value_at)
-from derive.domains import Domain
+from diffproof.derive.domains import Domain
 
 MAX_GRID = 800
 MAX_NEAR = 1500

@@ -9,10 +9,10 @@ from fractions import Fraction
 
 import sympy as sp
 
-from derive.decide.inequality.sign import admissible
-from derive.decide.inequality.values import (TooLarge, compile_mp, exactly_zero, near_zero,
+from diffproof.derive.decide.inequality.sign import admissible
+from diffproof.derive.decide.inequality.values import (TooLarge, compile_mp, exactly_zero, near_zero,
                                              stably_negative, symbols_of)
-from derive.domains import exact_number
+from diffproof.derive.domains import exact_number
 
 
 def confirmed_point(expr, table, partial_point: dict, zero: bool) -> tuple[dict, bool] | None:

@@ -12,8 +12,8 @@ from fractions import Fraction
 
 import sympy as sp
 
-from derive.domains import POSITIVE, REAL, Domain
-from derive.symbols import GUESSED, SymbolTable
+from diffproof.derive.domains import POSITIVE, REAL, Domain
+from diffproof.derive.symbols import GUESSED, SymbolTable
 
 
 # functions defined and continuous on the whole real line

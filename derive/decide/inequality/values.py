@@ -7,8 +7,8 @@ from __future__ import annotations
 import mpmath
 import sympy as sp
 
-from derive.codegen import safe_lambdify
-from derive.domains import exact_number, mp_number
+from diffproof.derive.codegen import safe_lambdify
+from diffproof.derive.domains import exact_number, mp_number
 
 PROBE_DPS = 50
 

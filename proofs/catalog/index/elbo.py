@@ -1,9 +1,9 @@
 """ELBO decompositions step by step, seed 001 and Luo 2022 Eqs. 5-58 (built in ``elbo.py``)."""
 from __future__ import annotations
 
-from derive.source import paper, seed
-from proofs.catalog.index._papers import luo
-from proofs.catalog.registry import Entry, ErratumEntry
+from diffproof.derive.source import paper, seed
+from diffproof.proofs.catalog.index._papers import luo
+from diffproof.proofs.catalog.registry import Entry, ErratumEntry
 
 SLIDE_EVIDENCE = "slide 'ELBO' (Eqs. 9-16)"
 SLIDE_VAE = "slide 'VAE' Loss (ELBO)"

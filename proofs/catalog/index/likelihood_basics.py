@@ -3,8 +3,8 @@ as KL minimization against the empirical distribution (built in ``likelihood_bas
 """
 from __future__ import annotations
 
-from derive.source import seed
-from proofs.catalog.registry import Entry, ErratumEntry
+from diffproof.derive.source import seed
+from diffproof.proofs.catalog.registry import Entry, ErratumEntry
 
 DERIVATIONS = (
     Entry("gaussian-normalizer",

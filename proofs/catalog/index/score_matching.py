@@ -1,9 +1,9 @@
 """Seed 001, the score side: EBM scores, score matching, Langevin (built in ``score_matching.py``)."""
 from __future__ import annotations
 
-from derive.source import paper, seed
-from proofs.catalog.index._papers import LUO
-from proofs.catalog.registry import Entry, ErratumEntry
+from diffproof.derive.source import paper, seed
+from diffproof.proofs.catalog.index._papers import LUO
+from diffproof.proofs.catalog.registry import Entry, ErratumEntry
 
 SLIDE_EBM = "slide 'Energy Based Models' (score of p_theta)"
 SLIDE_SM = "slide 'Score Based Models' (score matching)"

@@ -1,9 +1,9 @@
 """The variance-exploding SDE, seed 002 and Song et al. 2021 (built in ``sde_ve.py``)."""
 from __future__ import annotations
 
-from derive.source import paper, seed
-from proofs.catalog.index._papers import song
-from proofs.catalog.registry import Entry, ErratumEntry
+from diffproof.derive.source import paper, seed
+from diffproof.proofs.catalog.index._papers import song
+from diffproof.proofs.catalog.registry import Entry, ErratumEntry
 
 DERIVATIONS = (
     Entry("linear-sde-kernel-general",

@@ -1,9 +1,9 @@
 """The variance-preserving and sub-VP SDEs and DDPM as their limit (built in ``sde_vp.py``)."""
 from __future__ import annotations
 
-from derive.source import paper
-from proofs.catalog.index._papers import HO, song
-from proofs.catalog.registry import Entry
+from diffproof.derive.source import paper
+from diffproof.proofs.catalog.index._papers import HO, song
+from diffproof.proofs.catalog.registry import Entry
 
 DERIVATIONS = (
     Entry("vp-sde-from-ddpm",

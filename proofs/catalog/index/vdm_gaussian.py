@@ -1,9 +1,9 @@
 """The Gaussian core of variational diffusion models (built in ``vdm_gaussian.py``)."""
 from __future__ import annotations
 
-from derive.source import paper, seed
-from proofs.catalog.index._papers import luo
-from proofs.catalog.registry import Entry
+from diffproof.derive.source import paper, seed
+from diffproof.proofs.catalog.index._papers import luo
+from diffproof.proofs.catalog.registry import Entry
 
 DERIVATIONS = (
     Entry("vdm-forward-marginal",

@@ -3,9 +3,9 @@
 """
 from __future__ import annotations
 
-from derive.source import paper, seed
-from proofs.catalog.index._papers import LUO
-from proofs.catalog.registry import Entry, ErratumEntry
+from diffproof.derive.source import paper, seed
+from diffproof.proofs.catalog.index._papers import LUO
+from diffproof.proofs.catalog.registry import Entry, ErratumEntry
 
 DERIVATIONS = (
     Entry("mc-forward-chain",

@@ -15,9 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
-from derive.verdict import Verdict
-from proofs.checker import Options
-from proofs.claims.assumptions import Assumptions
+from diffproof.derive.verdict import Verdict
+from diffproof.proofs.checker import Options
+from diffproof.proofs.claims.assumptions import Assumptions
 
 
 @dataclass

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derive.symbols import GUESSED, TABLE
-from derive.verdict import UNDECIDED, Verdict
-from proofs.claims.assumptions import Assumptions
-from proofs.claims.readings.base import BaseReading, StepState
-from proofs.claims.readings.noises import is_noise
-from proofs.claims.steps import latex_text
+from diffproof.derive.symbols import GUESSED, TABLE
+from diffproof.derive.verdict import UNDECIDED, Verdict
+from diffproof.proofs.claims.assumptions import Assumptions
+from diffproof.proofs.claims.readings.base import BaseReading, StepState
+from diffproof.proofs.claims.readings.noises import is_noise
+from diffproof.proofs.claims.steps import latex_text
 
 DEFINITION = "definition"
 # Symbols that name a quantity defined elsewhere (per SDE, per model, per paper section) rather

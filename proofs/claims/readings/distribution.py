@@ -22,16 +22,16 @@ from typing import Callable
 
 import sympy as sp
 
-from derive import formulas as F
-from derive.derivation import Step
-from derive.verdict import FAILS, HOLDS, UNDECIDED, Verdict
-from derive.symbols import TABLE
-from proofs.checker import Options
-from proofs.claims.assumptions import Assumptions
-from proofs.claims.readings.base import BaseReading, StepState
-from proofs.claims.readings.noises import noises
-from proofs.claims.safety import check_relation_safely
-from proofs.claims.steps import VARIABLE_KEYS
+from diffproof.derive import formulas as F
+from diffproof.derive.derivation import Step
+from diffproof.derive.verdict import FAILS, HOLDS, UNDECIDED, Verdict
+from diffproof.derive.symbols import TABLE
+from diffproof.proofs.checker import Options
+from diffproof.proofs.claims.assumptions import Assumptions
+from diffproof.proofs.claims.readings.base import BaseReading, StepState
+from diffproof.proofs.claims.readings.noises import noises
+from diffproof.proofs.claims.safety import check_relation_safely
+from diffproof.proofs.claims.steps import VARIABLE_KEYS
 
 READING = "in distribution (independent standard normal noises)"
 
@@ -82,7 +82,7 @@ def _compose(outer: Law, inner: Law, text: str) -> Law:
 
 @lru_cache(maxsize=None)
 def laws() -> dict:
-    """The forward laws of the DDPM chain, keyed (latent, given), computed from derive.formulas."""
+    """The forward laws of the DDPM chain, keyed (latent, given), computed from diffproof.derive.formulas."""
     x_t, x_tm1, x_tm2, x_0 = (TABLE[k] for k in ("x_t", "x_tm1", "x_tm2", "x_0"))
     alpha_t, alpha_tm1 = TABLE["alpha_t"], TABLE["alpha_tm1"]
     step = F.forward_step()

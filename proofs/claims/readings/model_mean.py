@@ -15,13 +15,13 @@ from typing import Callable
 
 import sympy as sp
 
-from derive import formulas as F
-from derive.verdict import UNDECIDED, ReadingVerdict, Verdict
-from derive.symbols import TABLE, abar_t, abar_tm1, alpha_t, epshat, s_theta, x_0, x_t, xhat
-from derive.formulas import tweedie_x0
-from proofs.claims.assumptions import Assumptions
-from proofs.claims.readings.base import BaseReading, StepState
-from proofs.claims.readings.reparametrization import reparametrization_x0
+from diffproof.derive import formulas as F
+from diffproof.derive.verdict import UNDECIDED, ReadingVerdict, Verdict
+from diffproof.derive.symbols import TABLE, abar_t, abar_tm1, alpha_t, epshat, s_theta, x_0, x_t, xhat
+from diffproof.derive.formulas import tweedie_x0
+from diffproof.proofs.claims.assumptions import Assumptions
+from diffproof.proofs.claims.readings.base import BaseReading, StepState
+from diffproof.proofs.claims.readings.reparametrization import reparametrization_x0
 
 
 @dataclass(frozen=True)

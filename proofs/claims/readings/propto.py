@@ -2,11 +2,11 @@
 LaTeX', relations): proportional in any of the variables present."""
 from __future__ import annotations
 
-from derive.derivation import Step
-from derive.verdict import FAILS, HOLDS, Verdict
-from proofs.checker import Options
-from proofs.claims.assumptions import Assumptions
-from proofs.claims.safety import check_relation_safely
+from diffproof.derive.derivation import Step
+from diffproof.derive.verdict import FAILS, HOLDS, Verdict
+from diffproof.proofs.checker import Options
+from diffproof.proofs.claims.assumptions import Assumptions
+from diffproof.proofs.claims.safety import check_relation_safely
 
 
 def propto_any(lhs, rhs, candidates, assumptions: Assumptions, options: Options,

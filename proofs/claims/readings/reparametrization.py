@@ -13,12 +13,12 @@ from dataclasses import dataclass, replace
 
 import sympy as sp
 
-from derive.symbols import TABLE, abar_t, x_t
-from derive.formulas import forward_sample
-from derive.verdict import Verdict
-from derive.vocabulary import DDPM_PARAMETER_KEYS
-from proofs.claims.assumptions import Assumptions
-from proofs.claims.readings.base import BaseReading, StepState
+from diffproof.derive.symbols import TABLE, abar_t, x_t
+from diffproof.derive.formulas import forward_sample
+from diffproof.derive.verdict import Verdict
+from diffproof.derive.vocabulary import DDPM_PARAMETER_KEYS
+from diffproof.proofs.claims.assumptions import Assumptions
+from diffproof.proofs.claims.readings.base import BaseReading, StepState
 
 # latents other than x_t and x_0: with one of them, eps is that step's noise
 OTHER_LATENTS = ("x_tm1", "x_tm2", "x_tp1")

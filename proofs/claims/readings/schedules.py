@@ -15,9 +15,9 @@ from functools import lru_cache
 
 import sympy as sp
 
-from derive import sde
-from derive.latex.context import FunctionDef
-from derive.symbols import t
+from diffproof.derive import sde
+from diffproof.derive.latex.context import FunctionDef
+from diffproof.derive.symbols import t
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ def schedule_reading(claim_text: str, file_text: str, defined) -> tuple[dict, li
     note for g/f left undefined because both schedules are mentioned).
 
     The claim's own cues decide, else the file's (notation.md): VE reads sigma(t), g(t), f(t) = 0
-    from derive.sde.VE; VP reads beta(t), f(t) = -beta/2, g(t) = sqrt(beta) from derive.sde.VP.
+    from diffproof.derive.sde.VE; VP reads beta(t), f(t) = -beta/2, g(t) = sqrt(beta) from diffproof.derive.sde.VP.
     A function the user defines (``defined``: name keys) is never replaced, and g, f are built in
     only together with the schedule's own function (a user sigma(t) or beta(t) is another
     schedule).  With both or neither schedule mentioned, g and f are not built in; beta(t) keeps

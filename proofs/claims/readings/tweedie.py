@@ -16,18 +16,18 @@ from fractions import Fraction
 
 import sympy as sp
 
-from derive.derivation import Step
-from derive.verdict import FAILS, HOLDS, UNDECIDED, ReadingVerdict, Verdict
-from derive.symbols import TABLE
-from derive.formulas import tweedie_noise, tweedie_x0
-from numeric.points.draws import simple_points
-from proofs.checker import Options
-from proofs.claims.assumptions import Assumptions
-from proofs.claims.readings.base import BaseReading, StepState
-from proofs.claims.readings.reparametrization import (OTHER_LATENTS, reparametrization,
+from diffproof.derive.derivation import Step
+from diffproof.derive.verdict import FAILS, HOLDS, UNDECIDED, ReadingVerdict, Verdict
+from diffproof.derive.symbols import TABLE
+from diffproof.derive.formulas import tweedie_noise, tweedie_x0
+from diffproof.numeric.points.draws import simple_points
+from diffproof.proofs.checker import Options
+from diffproof.proofs.claims.assumptions import Assumptions
+from diffproof.proofs.claims.readings.base import BaseReading, StepState
+from diffproof.proofs.claims.readings.reparametrization import (OTHER_LATENTS, reparametrization,
                                                       reparametrization_x0)
-from proofs.claims.safety import check_relation_safely
-from proofs.report.points import SIDES, WHERE, format_point
+from diffproof.proofs.claims.safety import check_relation_safely
+from diffproof.proofs.report.points import SIDES, WHERE, format_point
 
 TWEEDIE_READING = "in conditional expectation given x_t (Tweedie, Luo Eq. 133)"
 _CONDITIONAL_E = re.compile(r"\\mathbb\s*\{?\s*E\s*\}?\s*\[[^\]]*(\||\\mid)")
