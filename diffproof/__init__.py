@@ -14,6 +14,14 @@ each function below imports what it needs on first use.
 from __future__ import annotations
 
 from importlib import metadata
+from pathlib import Path
+
+# In a source tree (a clone, a git worktree) the parts are the folders beside this one, so the
+# tree's own code is imported even when another tree holds the editable install.  An installed
+# wheel has no pyproject.toml beside it, and its parts are inside this folder.
+_TREE = Path(__file__).resolve().parent.parent
+if (_TREE / "pyproject.toml").is_file() and (_TREE / "derive" / "__init__.py").is_file():
+    __path__.append(str(_TREE))
 
 try:
     __version__ = metadata.version("diffproof")
