@@ -1,7 +1,9 @@
 """Every display the package emits for a notebook (a derivation's ``_repr_latex_``) renders in the
 real engines (issue 14: 51 of 64 catalog displays failed in KaTeX, with ``_`` inside ``\\text``):
-KaTeX from its npm package run by node with ``throwOnError``, and pdflatex with amsmath.
-``.ci/run`` installs KaTeX (``npm install --prefix .ci/node katex``) and pdflatex."""
+KaTeX and MathJax 3 from their npm packages run by node (KaTeX with ``throwOnError``; MathJax with
+errors thrown, undefined macros as errors and no backslash escape shown verbatim in ``\\text``),
+and pdflatex with amsmath.  ``.ci/run`` installs the npm packages at the versions of
+``.ci/node/package-lock.json`` (``npm ci --prefix .ci/node``) and pdflatex."""
 from __future__ import annotations
 
 import json
@@ -16,7 +18,11 @@ from diffproof.derive.latex.text import math_text
 from diffproof.proofs import catalog
 
 ROOT = Path(__file__).resolve().parent.parent
-KATEX = Path(os.environ.get("KATEX_PATH", ROOT / ".ci" / "node" / "node_modules" / "katex"))
+NODE_MODULES = ROOT / ".ci" / "node" / "node_modules"
+KATEX = Path(os.environ.get("KATEX_PATH", NODE_MODULES / "katex"))
+MATHJAX = Path(os.environ.get("MATHJAX_PATH", NODE_MODULES / "mathjax-full"))
+ENGINES = {"katex": ("katex_render.js", "KATEX_PATH", KATEX),
+           "mathjax": ("mathjax_render.js", "MATHJAX_PATH", MATHJAX)}
 
 
 def displays() -> list[dict]:
@@ -29,29 +35,39 @@ def displays() -> list[dict]:
     return out
 
 
-def katex_failures(items: list[dict]) -> list[dict]:
-    done = subprocess.run(["node", str(ROOT / "tests" / "katex_render.js")], input=json.dumps(items),
+def render_failures(engine: str, items: list[dict]) -> list[dict]:
+    """The displays of ``items`` ([{id, latex}]) that ``engine`` rejects, with its messages."""
+    script, variable, path = ENGINES[engine]
+    done = subprocess.run(["node", str(ROOT / "tests" / script)], input=json.dumps(items),
                           capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "KATEX_PATH": str(KATEX)})
+                          env={**os.environ, variable: str(path)})
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
 
-needs_katex = pytest.mark.skipif(shutil.which("node") is None or not KATEX.is_dir(),
-                                 reason="node and the katex npm package (.ci/run installs them)")
+def _installed(engine: str):
+    return pytest.param(engine, marks=pytest.mark.skipif(
+        shutil.which("node") is None or not ENGINES[engine][2].is_dir(),
+        reason=f"node and the {engine} npm package (.ci/run installs them)"))
 
 
-@needs_katex
-def test_every_catalog_display_renders_in_katex():
+every_engine = pytest.mark.parametrize("engine", [_installed("katex"), _installed("mathjax")])
+
+
+@every_engine
+def test_every_catalog_display_renders(engine):
     items = displays()
     assert len(items) == 64
-    assert katex_failures(items) == []
+    assert render_failures(engine, items) == []
 
 
-@needs_katex
-def test_the_katex_check_has_teeth():
-    """The old form, ``_`` inside ``\\text{...}``, is rejected by the same harness."""
-    assert len(katex_failures([{"id": "old", "latex": r"x && \text{q_phi(z|x)}"}])) == 1
+@every_engine
+@pytest.mark.parametrize("latex", [r"x && \text{q_phi(z|x)}", r"x = \undefinedmacro{y}",
+                                   r"\frac{1}{"])
+def test_the_render_check_has_teeth(engine, latex):
+    """The old form (``_`` inside ``\\text{...}``; in MathJax it shows verbatim), an unknown macro
+    and a broken brace are each rejected by the same harness."""
+    assert len(render_failures(engine, [{"id": "bad", "latex": latex}])) == 1
 
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex (.ci/run installs it)")
@@ -74,10 +90,11 @@ def test_text_in_math_keeps_underscores_and_carets_out_of_text():
     assert math_text("") == r"\text{}"
 
 
-@needs_katex
-def test_the_markdown_document_renders_in_katex():
+@every_engine
+def test_the_markdown_document_renders(engine):
     """The Markdown document (``diffproof latex --markdown``: notation, formula sheet, every step
-    with its verdict tag, for every status and method) in KaTeX: display blocks and inline math."""
+    with its verdict tag, for every status and method) in each engine: display blocks and inline
+    math."""
     import re
 
     from diffproof.proofs.report.markdown import markdown_document
@@ -90,13 +107,13 @@ def test_the_markdown_document_renders_in_katex():
     assert len(blocks) > 250 and len(inline) > 50
     items = [{"id": f"display {i}", "latex": b} for i, b in enumerate(blocks)] + \
         [{"id": f"inline {i}", "latex": b} for i, b in enumerate(inline)]
-    assert katex_failures(items) == []
+    assert render_failures(engine, items) == []
 
 
-@needs_katex
-def test_a_checked_result_displays_itself_in_a_notebook():
+@every_engine
+def test_a_checked_result_displays_itself_in_a_notebook(engine):
     """DerivationResult and Claim render as a Markdown table (formula, verdict, method) whose math
-    KaTeX renders, with the reasons of the steps that do not hold."""
+    each engine renders, with the reasons of the steps that do not hold."""
     import re
 
     from diffproof.proofs.checker import Options, check_derivation
@@ -109,7 +126,7 @@ def test_a_checked_result_displays_itself_in_a_notebook():
     shown = claim._repr_markdown_()
     assert "| fails | " in shown and "- step 1.1: fails at " in shown
     cells = re.findall(r"\| \$(.+?)\$ \|", table)
-    assert len(cells) == 2 and katex_failures([{"id": "cell", "latex": c} for c in cells]) == []
+    assert len(cells) == 2 and render_failures(engine, [{"id": "cell", "latex": c} for c in cells]) == []
 
 
 def test_the_readme_notebook_example_runs_as_its_comments_say():
