@@ -21,8 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NODE_MODULES = ROOT / ".ci" / "node" / "node_modules"
 KATEX = Path(os.environ.get("KATEX_PATH", NODE_MODULES / "katex"))
 MATHJAX = Path(os.environ.get("MATHJAX_PATH", NODE_MODULES / "mathjax-full"))
-ENGINES = {"katex": ("katex_render.js", "KATEX_PATH", KATEX),
-           "mathjax": ("mathjax_render.js", "MATHJAX_PATH", MATHJAX)}
+ENGINES = {"katex": ("KATEX_PATH", KATEX), "mathjax": ("MATHJAX_PATH", MATHJAX)}
 
 
 def displays() -> list[dict]:
@@ -37,8 +36,9 @@ def displays() -> list[dict]:
 
 def render_failures(engine: str, items: list[dict]) -> list[dict]:
     """The displays of ``items`` ([{id, latex}]) that ``engine`` rejects, with its messages."""
-    script, variable, path = ENGINES[engine]
-    done = subprocess.run(["node", str(ROOT / "tests" / script)], input=json.dumps(items),
+    variable, path = ENGINES[engine]
+    done = subprocess.run(["node", str(ROOT / "tests" / "render_displays.js"), engine],
+                          input=json.dumps(items),
                           capture_output=True, text=True, timeout=300,
                           env={**os.environ, variable: str(path)})
     assert done.returncode == 0, done.stderr
@@ -47,7 +47,7 @@ def render_failures(engine: str, items: list[dict]) -> list[dict]:
 
 def _installed(engine: str):
     return pytest.param(engine, marks=pytest.mark.skipif(
-        shutil.which("node") is None or not ENGINES[engine][2].is_dir(),
+        shutil.which("node") is None or not ENGINES[engine][1].is_dir(),
         reason=f"node and the {engine} npm package (.ci/run installs them)"))
 
 
