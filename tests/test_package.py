@@ -145,6 +145,16 @@ def test_ci_runs_the_readme_test_command():
     assert command.replace("pip install -c", "pip install -q -c") in ci or command in ci
 
 
+def test_ci_tests_both_ends_of_the_dependency_ranges():
+    """The main job installs the lower ends (constraints.txt); .ci/newest installs the newest
+    releases the ranges allow, pinning nothing but the CPU build of torch, and runs the suite."""
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "bash .ci/newest" in ci and "bash .ci/wheel-smoke" in ci
+    newest = (ROOT / ".ci" / "newest").read_text()
+    assert "--upgrade --upgrade-strategy eager" in newest and "grep '^torch==' constraints.txt" in newest
+    assert "-c constraints.txt" not in newest and "-m pytest -n 2" in newest
+
+
 def test_no_hypothesis_folder_is_left_in_the_working_directory(tmp_path):
     """The counterexample search runs Hypothesis with no example database."""
     code = "import sys; from diffproof.proofs.cli import main; sys.exit(main(sys.argv[1:]))"
