@@ -58,7 +58,8 @@ def run(args) -> int:
         pages = write_site(args.output, results, list(zip(errata, claims)))
     except OutputError as error:
         raise UsageError(str(error)) from None
-    say(summary_line(results))
+    if results or not errata:
+        say(summary_line(results))
     refuted = sum(result.status == "fails" for result in claims)
     if errata:
         say(f"{refuted} of {len(errata)} seed errata refuted")

@@ -17,6 +17,7 @@ from diffproof.proofs.report.document import (TITLE, derivation_verdict, step_fo
 from diffproof.proofs.report.points import format_point
 from diffproof.proofs.report.summary import summary_line
 
+WIDE = 70.0     # estimated characters (derive.latex.text.estimate_width) that fit a page's line
 # scripts and styles only from the report's own files (KaTeX sets inline styles on its spans)
 POLICY = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
           "font-src 'self'; img-src 'self' data:")
@@ -76,7 +77,7 @@ def derivation_page(result: DerivationResult, erratum=None) -> str:
         about += [("seed erratum", escape(f"{erratum.seed}: {erratum.what}")),
                   ("correct version", escape(erratum.correct) if erratum.correct else None)]
     body = [f"<h1>{escape(d.title)}</h1>", _fields(about)]
-    for r, tex in zip(result.steps, step_formulas(result)):
+    for r, tex in zip(result.steps, step_formulas(result, width=WIDE)):
         body.append(_step(r, tex))
     return page(d.title, "\n".join(body), root="../")
 
@@ -90,9 +91,11 @@ def _step(r, tex: str) -> str:
             ("reason", escape(v.reason) if v.reason else None),
             ("counterexample", f'<span class="counterexample">{escape(point)}</span>'
              if point else None)]
+    words = verdict_tag(v.status, v.method)          # "fails (numeric)": the badge says "fails"
+    words = words[len(v.status):].strip() if words.startswith(v.status) else words
     return (f'<section class="step v-{escape(v.status)}">\n'
-            f"<h3>Step {r.index}: {verdict(v.status)} {escape(verdict_tag(v.status, v.method))}"
-            f"</h3>\n{math(tex)}\n{_fields(rows)}\n</section>")
+            f"<h3>Step {r.index}: {verdict(v.status)} {escape(words)}</h3>\n"
+            f"{math(tex)}\n{_fields(rows)}\n</section>")
 
 
 def index_page(results: list[DerivationResult], names: dict[int, str], rows: list[dict]) -> str:
