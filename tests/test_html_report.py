@@ -70,6 +70,7 @@ def test_the_report_has_every_page(report):
     assert len(pages) == 8 and "index.html" in pages and "errata.html" in pages
     assert (out / "katex" / "katex.min.js").is_file() and (out / "katex" / "LICENSE").is_file()
     assert len(list((out / "katex" / "fonts").glob("*.woff2"))) == 20
+    assert not [p for p in out.rglob("*") if ".tmp-" in p.name]     # atomic writes left nothing
 
 
 def test_hostile_names_stay_text(report):
@@ -121,7 +122,9 @@ def test_the_whole_catalog_gets_a_page_each(tmp_path, capsys):
     assert written == {f"{i}.html" for i in ids}
     index = (tmp_path / "index.html").read_text()
     assert all(f'href="derivations/{d.id}.html"' in index for d in catalog.derivations())
-    assert f"{len(catalog.derivations())} derivations" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert f"{len(catalog.derivations())} derivations" in captured.out
+    assert "\r" not in captured.err and "checking step" not in captured.err    # no progress when piped
 
 
 @pytest.mark.parametrize("make", ["file", "under-a-file"])
