@@ -138,6 +138,12 @@ def test_a_bad_output_folder_is_a_usage_error(tmp_path, capsys, make):
     assert blocker.read_text() == "not a folder"
 
 
+def test_help_names_the_output_folder_and_the_exit_codes(capsys):
+    assert main(["html", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "-o DIR, --output DIR" in text and "KaTeX" in text and "Exit 0 when" in text
+
+
 def test_page_names_are_safe_and_distinct():
     taken: set[str] = set()
     names = [page_name(i, taken) for i in ["a", "a", "A", "../x", "", "b c"]]
