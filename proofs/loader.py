@@ -80,6 +80,19 @@ def select(targets: list[str]) -> list:
     return chosen
 
 
+def select_with_errata(targets: list[str]) -> tuple[list, list]:
+    """(derivations, errata): the whole catalog with its errata, or the named derivation ids,
+    files and erratum ids (an erratum named by its id or its claim's id)."""
+    if not targets:
+        return list(catalog.derivations()), list(catalog.errata())
+    by_id = {}
+    for entry in catalog.erratum_entries():
+        by_id[entry.id] = by_id[entry.claim_id] = entry
+    errata = [catalog.erratum(by_id[target]) for target in targets if target in by_id]
+    rest = [target for target in targets if target not in by_id]
+    return (select(rest) if rest else []), errata
+
+
 def unknown_id(identifier: str) -> str:
     """The message for an id the catalog does not hold, naming the closest ids."""
     close = catalog.closest(identifier)

@@ -36,9 +36,12 @@ def seconds_value(text: str) -> float:
     return value
 
 
-def add_check_options(parser: argparse.ArgumentParser, checks: bool = True) -> None:
-    """--json, --no-numeric, --seed, --budget, --limit (and --no-checks for catalog steps)."""
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
+def add_check_options(parser: argparse.ArgumentParser, checks: bool = True,
+                      json: bool = True) -> None:
+    """--json (unless ``json`` is false), --no-numeric, --seed, --budget, --limit (and
+    --no-checks for catalog steps)."""
+    if json:
+        parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--no-numeric", action="store_true",
                         help="symbolic only: a step not proved symbolically is undecided")
     if checks:

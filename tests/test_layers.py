@@ -44,6 +44,8 @@ FUNCTION_LEVEL_IMPORTS = {
     "proofs.options": DEFERS_SYMPY,
     "proofs.commands.claim": DEFERS_SYMPY + " (the claim checker is imported by the command)",
     "proofs.commands.latex": DEFERS_SYMPY + " (the catalog is imported by the command)",
+    "proofs.commands.html": DEFERS_SYMPY + " (the checker and the pages are imported by the "
+                            "command)",
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-COMMANDS = ("listing", "check", "errata", "claim", "latex", "train", "sample")
+COMMANDS = ("listing", "check", "errata", "claim", "latex", "html", "train", "sample")
 
 
 def register_all(subparsers) -> None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from diffproof.numeric.files import OutputError, atomic_write, atomic_write_text, check_writable
 from diffproof.proofs.commands.train import usage_errors
-from diffproof.proofs.loader import UsageError
+from diffproof.proofs.loader import UsageError, select_with_errata
 from diffproof.proofs.output import progress_line
 
 # -no-shell-escape: a document must never run commands (\write18), whatever texmf.cnf says
@@ -51,28 +51,6 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def _select(targets: list[str]):
-    """(derivations, errata pairs): the whole catalog with its errata, or the named ids."""
-    from diffproof.proofs import catalog  # noqa: PLC0415
-    from diffproof.proofs.loader import select  # noqa: PLC0415
-
-    if not targets:
-        return list(catalog.derivations()), list(catalog.errata())
-    by_id = {}
-    for entry in catalog.erratum_entries():
-        by_id[entry.id] = by_id[entry.claim_id] = entry
-    derivations, errata = [], []
-    rest = []
-    for target in targets:
-        if target in by_id:
-            errata.append(catalog.erratum(by_id[target]))
-        else:
-            rest.append(target)
-    if rest:
-        derivations = select(rest)
-    return derivations, errata
-
-
 def build(targets: list[str], markdown: bool = False, run_checks: bool = True, seed: int = 0,
           progress=None) -> str:
     """Check the selection (the derivations and the errata's claims in one worker;
@@ -81,7 +59,7 @@ def build(targets: list[str], markdown: bool = False, run_checks: bool = True, s
     from diffproof.proofs.report.latex import latex_document  # noqa: PLC0415
     from diffproof.proofs.report.markdown import markdown_document  # noqa: PLC0415
 
-    derivations, errata = _select(targets)
+    derivations, errata = select_with_errata(targets)
     options = Options(seed=seed, run_checks=run_checks)
     checked = check_derivations(list(derivations) + [e.claim for e in errata], options=options,
                                 progress=progress)

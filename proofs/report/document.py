@@ -3,6 +3,8 @@ verdicts ("proved" only for a proof method; every other ``holds`` is labelled as
 the tallies of a derivation's steps by those words."""
 from __future__ import annotations
 
+from diffproof.derive.latex.printer import RELATION_LATEX, to_latex
+from diffproof.derive.latex.text import estimate_width
 from diffproof.derive.verdict import PROOF_METHODS
 from diffproof.proofs.checker import DerivationResult
 
@@ -49,3 +51,29 @@ def verdict_counts(steps) -> dict[str, int]:
 def steps_by_verdict(result: DerivationResult) -> str:
     """``2 proved symbolically; 1 fails (numeric)``: a derivation's steps by verdict word."""
     return "; ".join(f"{n} {k}" for k, n in verdict_counts(result.steps).items())
+
+
+def step_formulas(result: DerivationResult, width: float | None = None) -> list[str]:
+    """Each step's math (``lhs = rhs``; the left side only where the chain restarts), or a note
+    in math when a step has no expression or cannot be typeset (a report never crashes on it).
+    ``width``: a formula estimated wider than this many characters is set in two rows of an
+    ``aligned`` (the left side, then the relation and the right side)."""
+    out = []
+    previous = result.derivation.start
+    for r in result.steps:
+        step = r.step
+        try:
+            if step.expr is None:
+                out.append(r"\text{(decided by its checks)}")
+                continue
+            show = r.lhs is not None and (step.lhs is not None or r.index == 1 or previous is None)
+            left = to_latex(r.lhs) if show else ""
+            right = f"{RELATION_LATEX[step.relation]} {to_latex(step.expr)}"
+            if left and width is not None and estimate_width(f"{left} {right}") > width:
+                out.append(rf"\begin{{aligned}} & {left} \\ & {right} \end{{aligned}}")
+            else:
+                out.append(f"{left} {right}")
+            previous = step.expr
+        except Exception as error:  # noqa: BLE001
+            out.append(rf"\text{{(could not be typeset: {type(error).__name__})}}")
+    return out

@@ -8,7 +8,8 @@ from typing import Iterable
 from diffproof.derive.latex.printer import RELATION_LATEX, to_latex
 from diffproof.derive.symbols import TABLE, SymbolTable
 from diffproof.proofs.checker import DerivationResult
-from diffproof.proofs.report.document import TITLE, derivation_verdict, steps_by_verdict, verdict_tag
+from diffproof.proofs.report.document import (TITLE, derivation_verdict, step_formulas, steps_by_verdict,
+                                              verdict_tag)
 from diffproof.proofs.report.formula_sheet import Formula, formula_sheet, value_latex
 from diffproof.proofs.report.points import format_point
 
@@ -60,19 +61,8 @@ def _markdown_section(result: DerivationResult, erratum=None) -> list[str]:
     if d.conditions:
         out.append("Conditions: " + _md("; ".join(d.conditions)) + ".")
     out.append("")
-    previous = d.start
-    for r in result.steps:
+    for r, math in zip(result.steps, step_formulas(result)):
         step = r.step
-        try:
-            if step.expr is None:
-                math = r"\text{(decided by its checks)}"
-            else:
-                show = r.lhs is not None and (step.lhs is not None or r.index == 1 or previous is None)
-                left = to_latex(r.lhs) if show else ""
-                math = f"{left} {RELATION_LATEX[step.relation]} {to_latex(step.expr)}"
-                previous = step.expr
-        except Exception as error:  # noqa: BLE001
-            math = rf"\text{{(could not be typeset: {type(error).__name__})}}"
         note = f"({r.index}) *{verdict_tag(r.verdict.status, r.verdict.method)}*: " \
                f"{_md(step.justification)} [{_md(str(step.source))}]"
         if r.verdict.status == "fails" and r.verdict.counterexample:

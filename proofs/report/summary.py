@@ -20,6 +20,13 @@ def check_summary(results: Iterable[DerivationResult]) -> dict:
             "seconds": round(sum(r.seconds for r in results), 3)}
 
 
+def summary_line(results: Iterable[DerivationResult]) -> str:
+    """``3 derivations, 9 steps: 8 hold, 1 fail, 0 undecided (1.20s)``: the totals line."""
+    s = check_summary(results)
+    return (f"{s['derivations']} derivations, {s['steps']} steps: {s['holds']} hold, "
+            f"{s['fails']} fail, {s['undecided']} undecided ({s['seconds']:.2f}s)")
+
+
 def check_exit_code(results: Iterable[DerivationResult]) -> int:
     """3 an internal error, 0 every derivation holds, 1 otherwise."""
     statuses = {r.status for r in results}

@@ -9,7 +9,7 @@ from diffproof.derive.verdict import HOLDS
 from diffproof.proofs.checker import DerivationResult
 from diffproof.proofs.claims.steps import Claim
 from diffproof.proofs.report.points import SIDES, format_point
-from diffproof.proofs.report.summary import check_summary, claim_summary
+from diffproof.proofs.report.summary import claim_summary, summary_line
 
 MARK = {"holds": "ok", "fails": "FAIL", "undecided": "??", "error": "ERROR"}
 
@@ -38,12 +38,10 @@ def check_report(results: list[DerivationResult], verbose: bool = False) -> str:
                     lines.append(f"        reason: {v.reason}")
                 if verbose and v.how:
                     lines.append(f"        how: {v.how}")
-    s = check_summary(results)
     evidence = Counter(r.verdict.method for res in results for r in res.steps
                        if r.verdict.status == HOLDS and not r.verdict.proved)
     lines.append("-" * len(header))
-    lines.append(f"{s['derivations']} derivations, {s['steps']} steps: {s['holds']} hold, "
-                 f"{s['fails']} fail, {s['undecided']} undecided ({s['seconds']:.2f}s)")
+    lines.append(summary_line(results))
     if evidence:
         kinds = ", ".join(f"{method} {n}" for method, n in evidence.most_common())
         lines.append(f"note: {sum(evidence.values())} step(s) hold by evidence, not by proof "
