@@ -56,6 +56,24 @@ def test_the_constraints_pin_the_lower_end_of_every_range():
         assert pins[_name(requirement)].startswith(low), requirement
 
 
+def test_the_package_imports_only_its_declared_dependencies():
+    """Every third-party module imported under derive/, numeric/, proofs/ and diffproof/ is a core
+    dependency, or torch/matplotlib (the extra, imported only by train and sample).  SciPy was
+    imported by the exact binomial test while no install declared it."""
+    import ast
+    allowed = {"sympy", "mpmath", "numpy", "hypothesis", "torch", "matplotlib", "diffproof"}
+    found = set()
+    for top in ("derive", "numeric", "proofs", "diffproof"):
+        for path in (ROOT / top).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                         [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 else [])
+                found |= {(name.split(".")[0], path.relative_to(ROOT).as_posix()) for name in names}
+    foreign = sorted((name, where) for name, where in found
+                     if name not in allowed and name not in sys.stdlib_module_names)
+    assert not foreign, foreign
+
+
 def test_checking_never_imports_torch():
     code = ("import sys; from diffproof.proofs.cli import main; code = main(['check', 'ddpm-posterior']); "
             "print('torch' in sys.modules, 'matplotlib' in sys.modules, code)")

@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from diffproof.numeric.montecarlo import binomial
 from diffproof.numeric.montecarlo.moments import Sums
 from diffproof.numeric.montecarlo.settings import (EDGEWORTH_MAX, EDGEWORTH_SIZE, KURTOSIS_MAX, KURTOSIS_SIZE,
                                          NORMAL, PILOT_MOMENTS, SIZE_MARGIN, TIES_MIN, MCSettings)
@@ -136,27 +137,25 @@ class BinomialTest:
 
     def _critical(self, n: int, p0: float) -> tuple[int, int]:
         """(k_lo, k_hi): reject when K <= k_lo or K >= k_hi; each tail has probability <= alpha/2."""
-        from scipy.stats import binom
         if p0 <= 0:
             return -1, 1
         if p0 >= 1:
             return n - 1, n + 1
-        k_hi = int(binom.isf(self.half, n, p0)) + 1
-        while k_hi > 0 and binom.sf(k_hi - 2, n, p0) <= self.half:
+        k_hi = int(binomial.isf(self.half, n, p0)) + 1
+        while k_hi > 0 and binomial.sf(k_hi - 2, n, p0) <= self.half:
             k_hi -= 1
-        while binom.sf(k_hi - 1, n, p0) > self.half:
+        while binomial.sf(k_hi - 1, n, p0) > self.half:
             k_hi += 1
-        k_lo = int(binom.ppf(self.half, n, p0))
-        while k_lo >= 0 and binom.cdf(k_lo, n, p0) > self.half:
+        k_lo = int(binomial.ppf(self.half, n, p0))
+        while k_lo >= 0 and binomial.cdf(k_lo, n, p0) > self.half:
             k_lo -= 1
         return k_lo, k_hi
 
     def _power(self, n: int, p0: float, d: float) -> float:
         """The smaller of the powers against p0 + d and p0 - d (a side outside [0, 1] is
         impossible and skipped)."""
-        from scipy.stats import binom
         k_lo, k_hi = self._critical(n, p0)
-        powers = [float(binom.sf(k_hi - 1, n, p1) + (binom.cdf(k_lo, n, p1) if k_lo >= 0 else 0.0))
+        powers = [float(binomial.sf(k_hi - 1, n, p1) + (binomial.cdf(k_lo, n, p1) if k_lo >= 0 else 0.0))
                   for p1 in (p0 + d, p0 - d) if 0 <= p1 <= 1]
         return min(powers) if powers else 1.0
 
@@ -186,11 +185,10 @@ class BinomialTest:
         return n
 
     def outcome(self, s: Sums, j: int, target: float) -> MeanTestOutcome:
-        from scipy.stats import binom
         n, k = s.n, int(s.at_hi[j])
         p0 = (target - self.bounds[0]) / self.width
-        upper = float(binom.sf(k - 1, n, p0))      # P(K >= k)
-        lower = float(binom.cdf(k, n, p0))         # P(K <= k)
+        upper = float(binomial.sf(k - 1, n, p0))      # P(K >= k)
+        lower = float(binomial.cdf(k, n, p0))         # P(K <= k)
         se = self.width * math.sqrt(p0 * (1 - p0) / n)
         z = (float(s.mean[j]) - target) / se if se > 0 else (0.0 if upper > 0 and lower > 0 else math.inf)
         k_lo, k_hi = self._critical(n, p0)
