@@ -11,13 +11,13 @@ _TEXT_ESCAPES = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", 
                  "#": r"\#", "%": r"\%", "_": r"\_", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}",
                  "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}", '"': "''"}
 # non-ASCII characters of prose: math symbols (one table for paragraphs and for text in math)
-_GREEK_NAMES = ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron "
+GREEK_NAMES = ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron "
                 "pi rho varsigma sigma tau upsilon phi chi psi omega").split()
 _UNICODE_MATH = {"∝": r"\propto", "≥": r"\geq", "≤": r"\leq", "≠": r"\neq", "→": r"\to",
                  "∇": r"\nabla", "∫": r"\int", "∑": r"\sum", "√": r"\surd", "·": r"\cdot",
                  "×": r"\times", "≈": r"\approx", "∞": r"\infty", "∈": r"\in", "…": r"\ldots",
                  "Σ": r"\Sigma",
-                 **{chr(0x3b1 + i): "\\" + name for i, name in enumerate(_GREEK_NAMES)
+                 **{chr(0x3b1 + i): "\\" + name for i, name in enumerate(GREEK_NAMES)
                     if name not in ("omicron", "varsigma")}}
 # ... and typography, set as text
 _UNICODE_PROSE = {"−": "-", "–": "--", "—": "---", "’": "'", "‘": "`", "“": "``", "”": "''"}

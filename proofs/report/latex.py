@@ -16,6 +16,7 @@ from typing import Iterable
 
 import sympy as sp
 
+from diffproof.derive.latex.ascii_math import title_latex
 from diffproof.derive.latex.printer import RELATION_LATEX, add_terms, to_latex
 from diffproof.derive.latex.text import estimate_width, text_escape
 from diffproof.derive.symbols import TABLE, SymbolTable
@@ -118,7 +119,7 @@ def _step_tag(index: int, status: str, method: str) -> str:
 def derivation_section(result: DerivationResult, erratum=None) -> str:
     """One ``\\section`` for a checked derivation (or an erratum's claim)."""
     d = result.derivation
-    out = [rf"\section{{{text_escape(d.title)}}}\label{{{_label(d.id)}}}",
+    out = [rf"\section{{{title_latex(d.title)}}}\label{{{_label(d.id)}}}",
            rf"\noindent Id {_tt(d.id)};" + (f" topic {_tt(d.topic)};" if d.topic else "") +
            rf" "
            rf"verdict: \textbf{{{text_escape(derivation_verdict(result, erratum))}}}.\\"]
@@ -208,7 +209,7 @@ def formula_section(entries: list[Formula]) -> str:
            r"from a paper) and shown in one display; the catalog sections below check the forms "
            r"the papers and seeds write against them."]
     for entry in entries:
-        out.append(rf"\paragraph{{{text_escape(entry.title)}}} {{\footnotesize [{text_escape(entry.origin)}]}}")
+        out.append(rf"\paragraph{{{title_latex(entry.title)}}} {{\footnotesize [{text_escape(entry.origin)}]}}")
         rel = RELATION_LATEX[entry.relation]
         value = value_latex(entry.expr)
         if estimate_width(f"{entry.lhs} {rel} {value}") <= LINE_WIDTH or not isinstance(entry.expr, sp.Add):
