@@ -24,6 +24,7 @@ from diffproof.proofs.cli import main
 from diffproof.proofs.commands.latex import compile_pdf, log_errors
 from diffproof.proofs.report.document import verdict_tag
 from diffproof.proofs.report.formula_sheet import formula_sheet
+from diffproof.proofs.report.japanese import cjk_available
 from diffproof.proofs.report.latex import derivation_section, latex_document, notation_section
 from diffproof.proofs.report.markdown import markdown_document
 
@@ -206,6 +207,31 @@ def test_the_first_page_renders_to_png(built, tmp_path):
                     str(tmp_path / "page1")], check=True, capture_output=True)
     png = (tmp_path / "page1.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5_000
+
+
+@needs_poppler
+def test_the_seeds_japanese_slide_titles_are_in_the_pdf(built):
+    """Issue 14: the slide titles printed as [ja]; with the CJK package they are set as written."""
+    if not cjk_available():
+        pytest.skip("pdflatex's CJK package (latex-cjk-japanese) is not installed")
+    tex, pdf, result = built
+    text = _pdf_text(pdf)
+    for title in ("Diffusion Models の新しいLoss", "Diffusion Models の修正したLoss"):
+        assert _plain(title.replace(" ", "")) in text, title
+    assert "[ja]" not in text
+
+
+@needs_poppler
+def test_without_the_cjk_package_japanese_is_shown_in_english(tmp_path):
+    pairs = [(e, _cycled(e.claim, 4)) for e in catalog.errata() if e.id.startswith("seed001")]
+    tex = tmp_path / "english.tex"
+    tex.write_text(latex_document([], pairs, formulas=[], cjk=False), encoding="utf-8")
+    assert "CJKutf8" not in tex.read_text(encoding="utf-8")
+    result = compile_pdf(str(tex), str(tmp_path / "english.pdf"))
+    assert result.ok, "\n".join(result.problems)
+    text = _pdf_text(tmp_path / "english.pdf")
+    assert "DiffusionModelscorrected†Loss" in text and "Japanesewordsoftheseeds" in text
+    assert "[ja]" not in text and "修正" not in text
 
 
 # -- the command ----------------------------------------------------------------------------------

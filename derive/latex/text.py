@@ -24,28 +24,43 @@ _UNICODE_PROSE = {"−": "-", "–": "--", "—": "---", "’": "'", "‘": "`",
 _UNICODE_TEXT = {**_UNICODE_PROSE, **{char: f"${command}$" for char, command in _UNICODE_MATH.items()}}
 
 
-def text_escape(text: str) -> str:
-    """Plain text made safe for ``\\text{...}`` and paragraphs under pdflatex (ASCII out).
+# the Japanese words of the seeds' slide titles, in English for a document without CJK fonts
+JAPANESE = {"の新しい": "new", "の修正した": "corrected"}
 
-    A run of characters the default fonts cannot set becomes ``[ja]`` (Japanese, as in the seeds'
-    slide titles) or ``[?]``; common math symbols (∝, ≥, α, ...) are typeset.
+
+def text_escape(text: str) -> str:
+    """Plain text made safe for ``\\text{...}`` and paragraphs under pdflatex.
+
+    A run of Japanese (the seeds' slide titles) becomes ``\\ja{original}{English}``, a macro the
+    document's preamble defines (:data:`proofs.report.latex.PREAMBLE`: the original set with the
+    CJK package, or the English of :data:`JAPANESE` when the package is absent); any other
+    character the default fonts cannot set becomes ``[?]``; common math symbols (∝, ≥, α, ...)
+    are typeset.
     """
     out = []
-    foreign = False                   # inside a run of characters pdflatex cannot set
-    for char in str(text):
+    foreign = ""                      # a run of characters pdflatex cannot set
+    for char in str(text) + "\n":
         if ord(char) >= 128 and char not in _UNICODE_TEXT:
-            if not foreign:
-                out.append("[ja]" if _is_cjk(char) else "[?]")
-            foreign = True
+            foreign += char
             continue
-        foreign = False
+        if foreign:
+            out.append(_foreign(foreign))
+            foreign = ""
         if char in _TEXT_ESCAPES:
             out.append(_TEXT_ESCAPES[char])
         elif char in _UNICODE_TEXT:
             out.append(_UNICODE_TEXT[char])
         else:
             out.append(char if char.isprintable() or char == "\n" else " ")
-    return "".join(out)
+    return "".join(out)[:-1]
+
+
+def _foreign(run: str) -> str:
+    """A run of characters outside the fonts: Japanese as ``\\ja``, anything else ``[?]``."""
+    if not all(_is_cjk(char) for char in run):
+        return "[?]"
+    english = JAPANESE.get(run, "Japanese text")
+    return rf"\ja{{{run}}}{{{english}}}"
 
 
 def _is_cjk(char: str) -> bool:
