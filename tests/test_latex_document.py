@@ -110,7 +110,8 @@ def test_markdown_has_one_display_per_step_and_no_latex_only_commands(layout_inp
     results, pairs = layout_inputs
     text = markdown_document(results, pairs)
     steps = sum(len(r.steps) for r in results) + sum(len(r.steps) for _, r in pairs)
-    assert text.count("$$") == 2 * (steps + len(formula_sheet()))
+    written = sum(bool(e.written) for e, _ in pairs)     # each erratum's formula as written
+    assert text.count("$$") == 2 * (steps + len(formula_sheet()) + written)
     for latex_only in (r"\tag", r"\intertext", r"\fitmath", r"\label", r"\ref"):
         assert latex_only not in text
     assert "| symbol | key | meaning | assumption | definition |" in text
@@ -232,6 +233,36 @@ def test_without_the_cjk_package_japanese_is_shown_in_english(tmp_path):
     text = _pdf_text(tmp_path / "english.pdf")
     assert "DiffusionModelscorrected†Loss" in text and "Japanesewordsoftheseeds" in text
     assert "[ja]" not in text and "修正" not in text
+
+
+def test_every_erratum_shows_its_formula_as_the_seed_writes_it(layout_inputs):
+    """Issue 14: an erratum's claim is built in SymPy, whose evaluation may rewrite it before
+    printing; the section shows the seed's own LaTeX (``written``), verbatim, line by line."""
+    _, pairs = layout_inputs
+    for erratum, result in pairs:
+        assert erratum.written, erratum.id
+        section = derivation_section(result, erratum)
+        lines = [line.strip() for line in erratum.written.split("\\\\")]
+        shown = re.findall(r"\\fitmath\{\\linewidth\}\{(.*)\}(?: \\\\)?$", section.split(
+            "As the seed writes it:")[1].split(r"\end{gather*}")[0], re.MULTILINE)
+        assert shown == lines, erratum.id
+
+
+def test_sympy_evaluation_no_longer_changes_what_the_seed_wrote():
+    """Issue 14: the code of E002-dsm-loss-sqrt computes torch.sqrt(((scores - target)**2).sum())
+    * lmd; built in SymPy, sqrt(d**2) of a real d evaluates to |d|, so the document showed an
+    absolute value the code never wrote.  E002-alg-g-of-t: (0*x - g^2 score) dt evaluated to
+    + g^2 score dt, and the algorithm's f(t_i) vanished."""
+    errata = {e.id: e for e in catalog.errata()}
+    loss = errata["E002-dsm-loss-sqrt"]
+    built = to_latex(loss.claim.steps[0].lhs)
+    assert r"\left|" in built and r"\sqrt" not in built          # what SymPy makes of it
+    section = derivation_section(_cycled(loss.claim, 4), loss)
+    assert r"\mathtt{torch.sqrt}(((\mathtt{scores} - \mathtt{target})^{2})" in section
+    update = errata["E002-alg-g-of-t"]
+    assert "f(t" not in to_latex(update.claim.steps[0].expr)
+    section = derivation_section(_cycled(update.claim, 4), update)
+    assert r"\left[f(t_i) - g(t_i)^2 s_{\theta}(\boldsymbol{x}, t_i)\right] \Delta t_i" in section
 
 
 # -- the command ----------------------------------------------------------------------------------

@@ -21,9 +21,9 @@ from diffproof.derive.latex.printer import RELATION_LATEX, add_terms, to_latex
 from diffproof.derive.latex.text import estimate_width, text_escape
 from diffproof.derive.symbols import TABLE, SymbolTable
 from diffproof.proofs.checker import DerivationResult
-from diffproof.proofs.report.document import (TITLE, derivation_verdict, steps_by_verdict, verdict_counts,
-                                    verdict_tag)
 from diffproof.proofs.report import japanese
+from diffproof.proofs.report.document import (AS_CHECKED, AS_WRITTEN, TITLE, derivation_verdict,
+                                              steps_by_verdict, verdict_counts, verdict_tag)
 from diffproof.proofs.report.formula_sheet import Formula, formula_sheet, value_latex
 from diffproof.proofs.report.points import format_point
 
@@ -132,6 +132,8 @@ def derivation_section(result: DerivationResult, erratum=None) -> str:
                    + r"\\")
     if d.conditions:
         out.append(r"Conditions: " + text_escape("; ".join(d.conditions)) + ".")
+    if erratum is not None and erratum.written:
+        out.append(written_display(erratum.written))
     rows: list[tuple[str, str]] = []
     previous_expr = d.start
     for r in result.steps:
@@ -159,6 +161,14 @@ def derivation_section(result: DerivationResult, erratum=None) -> str:
                              rf"[{text_escape(str(step.source))}]}}"))
     out.append(_join_rows(rows))
     return "\n".join(out)
+
+
+def written_display(written: str) -> str:
+    """A seed's formula as its author wrote it (never rebuilt by SymPy, so nothing is simplified
+    away), one display line per ``\\\\``-separated line, then the lead-in to the checked chain."""
+    lines = [line.strip() for line in written.split("\\\\")]
+    body = " \\\\\n".join(rf"\fitmath{{\linewidth}}{{{line}}}" for line in lines)
+    return f"{AS_WRITTEN}\n\\begin{{gather*}}\n{body}\n\\end{{gather*}}\n{AS_CHECKED}"
 
 
 def _join_rows(rows: list[tuple[str, str]]) -> str:
