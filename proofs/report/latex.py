@@ -133,6 +133,7 @@ def derivation_section(result: DerivationResult, erratum=None) -> str:
     if d.conditions:
         out.append(r"Conditions: " + text_escape("; ".join(d.conditions)) + ".")
     if erratum is not None and erratum.written:
+        out[-1] += "" if out[-1].endswith("\\\\") else "\\\\"     # its own line
         out.append(written_display(erratum.written))
     rows: list[tuple[str, str]] = []
     previous_expr = d.start
