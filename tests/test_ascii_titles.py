@@ -50,6 +50,9 @@ def test_titles_read_as_math():
         "Euler-Maruyama as written in (3.22) (biased)"
     assert title_latex("a theta-free constant, E_p[s'] -> 0") == \
         r"a $\theta$-free constant, $\mathbb{E}_{p}[s'] \to 0$"
+    # characters outside the convention stay text, escaped (never raw in math)
+    assert title_latex("slide の新しいLoss: 50% of x_t, N(0, 1 $ 2)") == (
+        r"slide \ja{の新しい}{new}Loss: 50\% of $x_{t}$, $\mathcal{N}(0, 1 \text{\$} 2)$")
 
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None or shutil.which("pdftotext") is None,

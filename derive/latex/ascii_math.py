@@ -27,6 +27,7 @@ _OPS = {">=": r"\ge", "<=": r"\le", "!=": r"\ne", "->": r"\to", "<-": r"\leftarr
         "||": r"\parallel", "|": r"\mid", "~": r"\sim", "*": r"\cdot"}
 _OPEN, _CLOSE = "([{", ")]}"
 _PUNCTUATION = set(",;:.!?\"'")          # ends a formula at the top level
+_MATH_SIGNS = set("+-/=<>^_")
 
 
 def title_latex(title: str) -> str:
@@ -36,16 +37,13 @@ def title_latex(title: str) -> str:
     out: list[str] = []
     i = 0
     while i < len(tokens):
-        if kinds[i] != "math":
-            out.append(text_escape(tokens[i]))
-            i += 1
-            continue
-        j = i
-        while j < len(tokens) and kinds[j] == "math":
+        kind, j = kinds[i], i
+        while j < len(tokens) and kinds[j] == kind:
             j += 1
-        while tokens[j - 1].isspace():                 # trailing blanks stay text
-            j -= 1
-        out.append("$" + re.sub(" +", " ", _math(tokens[i:j])).strip() + "$")
+        if kind == "math":
+            out.append("$" + re.sub(" +", " ", _math(tokens[i:j])).strip() + "$")
+        else:
+            out.append(text_escape("".join(tokens[i:j])))
         i = j
     return "".join(out)
 
@@ -56,7 +54,7 @@ def _tokens(title: str) -> list[str]:
 
 
 def _is_word(token: str) -> bool:
-    return token[:1].isalpha()
+    return token[:1].isascii() and token[:1].isalpha()
 
 
 def _math_word(token: str, after: str) -> bool:
@@ -96,8 +94,10 @@ def _kinds(tokens: list[str]) -> list[str]:
             applied = bool(kinds) and kinds[-1] == "math" and not before.isspace()   # N(0,1)
             kind = "math" if applied or _formula_group(tokens, i) else "text"
             depth = 1 if kind == "math" else 0
-        else:
+        elif token[:1] in "0123456789" or token in _OPS or token in _MATH_SIGNS:
             kind = "math"                              # numbers and operators
+        else:
+            kind = "text"                              # other characters: $, %, ≥, Japanese, ...
         in_math = kind == "math"
         kinds.append(kind)
     return _trimmed(tokens, kinds)
@@ -197,7 +197,7 @@ def _symbol(token: str, rest: list[str]) -> str:
     if token in _OPS:
         return f" {_OPS[token]} "
     if not _is_word(token):
-        return token
+        return token if token.isascii() and token not in "$%&#\\" else rf"\text{{{text_escape(token)}}}"
     if _tilde(token) is not None:
         return "\\tilde{\\" + _tilde(token) + "}"
     if token in _GREEK:
