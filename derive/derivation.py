@@ -164,3 +164,4 @@ class Erratum:
     what: str                        # what is wrong, in words
     claim: Derivation                # the seed's chain or claim, encoded as written
     correct: str | None = None       # where the catalog holds the correct version (derivation id)
+    written: str = ""                # the seed's formula as written (LaTeX), shown as is

@@ -16,6 +16,7 @@ import unicodedata
 import pytest
 
 from diffproof.derive.verdict import Verdict
+from diffproof.derive.latex.ascii_math import title_latex
 from diffproof.derive.latex.printer import to_latex
 from diffproof.proofs import catalog
 from diffproof.proofs.checker import DerivationResult, StepResult, check_derivation
@@ -23,6 +24,7 @@ from diffproof.proofs.cli import main
 from diffproof.proofs.commands.latex import compile_pdf, log_errors
 from diffproof.proofs.report.document import verdict_tag
 from diffproof.proofs.report.formula_sheet import formula_sheet
+from diffproof.proofs.report.japanese import cjk_available
 from diffproof.proofs.report.latex import derivation_section, latex_document, notation_section
 from diffproof.proofs.report.markdown import markdown_document
 
@@ -108,7 +110,8 @@ def test_markdown_has_one_display_per_step_and_no_latex_only_commands(layout_inp
     results, pairs = layout_inputs
     text = markdown_document(results, pairs)
     steps = sum(len(r.steps) for r in results) + sum(len(r.steps) for _, r in pairs)
-    assert text.count("$$") == 2 * (steps + len(formula_sheet()))
+    written = sum(bool(e.written) for e, _ in pairs)     # each erratum's formula as written
+    assert text.count("$$") == 2 * (steps + len(formula_sheet()) + written)
     for latex_only in (r"\tag", r"\intertext", r"\fitmath", r"\label", r"\ref"):
         assert latex_only not in text
     assert "| symbol | key | meaning | assumption | definition |" in text
@@ -191,9 +194,10 @@ def test_the_pdf_text_contains_the_formulas_and_verdicts(built, layout_inputs):
         assert words in text
     results, _ = layout_inputs
     letters = re.sub(r"[^A-Za-z0-9]", "", text)
-    for r in results:                              # every section title is there
-        title = re.sub(r"[^A-Za-z0-9]", "", r.derivation.title)
-        assert title[:30] in letters, r.derivation.id
+    for r in results:                              # every section title's words are there
+        words = re.split(r"\$[^$]*\$", title_latex(r.derivation.title))
+        longest = max((re.sub(r"[^A-Za-z0-9]", "", w) for w in words), key=len)
+        assert longest[:30] in letters, r.derivation.id
 
 
 @needs_poppler
@@ -204,6 +208,61 @@ def test_the_first_page_renders_to_png(built, tmp_path):
                     str(tmp_path / "page1")], check=True, capture_output=True)
     png = (tmp_path / "page1.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5_000
+
+
+@needs_poppler
+def test_the_seeds_japanese_slide_titles_are_in_the_pdf(built):
+    """Issue 14: the slide titles printed as [ja]; with the CJK package they are set as written."""
+    if not cjk_available():
+        pytest.skip("pdflatex's CJK package (latex-cjk-japanese) is not installed")
+    tex, pdf, result = built
+    text = _pdf_text(pdf)
+    for title in ("Diffusion Models の新しいLoss", "Diffusion Models の修正したLoss"):
+        assert _plain(title.replace(" ", "")) in text, title
+    assert "[ja]" not in text
+
+
+@needs_poppler
+def test_without_the_cjk_package_japanese_is_shown_in_english(tmp_path):
+    pairs = [(e, _cycled(e.claim, 4)) for e in catalog.errata() if e.id.startswith("seed001")]
+    tex = tmp_path / "english.tex"
+    tex.write_text(latex_document([], pairs, formulas=[], cjk=False), encoding="utf-8")
+    assert "CJKutf8" not in tex.read_text(encoding="utf-8")
+    result = compile_pdf(str(tex), str(tmp_path / "english.pdf"))
+    assert result.ok, "\n".join(result.problems)
+    text = _pdf_text(tmp_path / "english.pdf")
+    assert "DiffusionModelscorrected†Loss" in text and "Japanesewordsoftheseeds" in text
+    assert "[ja]" not in text and "修正" not in text
+
+
+def test_every_erratum_shows_its_formula_as_the_seed_writes_it(layout_inputs):
+    """Issue 14: an erratum's claim is built in SymPy, whose evaluation may rewrite it before
+    printing; the section shows the seed's own LaTeX (``written``), verbatim, line by line."""
+    _, pairs = layout_inputs
+    for erratum, result in pairs:
+        assert erratum.written, erratum.id
+        section = derivation_section(result, erratum)
+        lines = [line.strip() for line in erratum.written.split("\\\\")]
+        shown = re.findall(r"\\fitmath\{\\linewidth\}\{(.*)\}(?: \\\\)?$", section.split(
+            "As the seed writes it:")[1].split(r"\end{gather*}")[0], re.MULTILINE)
+        assert shown == lines, erratum.id
+
+
+def test_sympy_evaluation_no_longer_changes_what_the_seed_wrote():
+    """Issue 14: the code of E002-dsm-loss-sqrt computes torch.sqrt(((scores - target)**2).sum())
+    * lmd; built in SymPy, sqrt(d**2) of a real d evaluates to |d|, so the document showed an
+    absolute value the code never wrote.  E002-alg-g-of-t: (0*x - g^2 score) dt evaluated to
+    + g^2 score dt, and the algorithm's f(t_i) vanished."""
+    errata = {e.id: e for e in catalog.errata()}
+    loss = errata["E002-dsm-loss-sqrt"]
+    built = to_latex(loss.claim.steps[0].lhs)
+    assert r"\left|" in built and r"\sqrt" not in built          # what SymPy makes of it
+    section = derivation_section(_cycled(loss.claim, 4), loss)
+    assert r"\mathtt{torch.sqrt}(((\mathtt{scores} - \mathtt{target})^{2})" in section
+    update = errata["E002-alg-g-of-t"]
+    assert "f(t" not in to_latex(update.claim.steps[0].expr)
+    section = derivation_section(_cycled(update.claim, 4), update)
+    assert r"\left[f(t_i) - g(t_i)^2 s_{\theta}(\boldsymbol{x}, t_i)\right] \Delta t_i" in section
 
 
 # -- the command ----------------------------------------------------------------------------------

@@ -11,41 +11,56 @@ _TEXT_ESCAPES = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", 
                  "#": r"\#", "%": r"\%", "_": r"\_", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}",
                  "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}", '"': "''"}
 # non-ASCII characters of prose: math symbols (one table for paragraphs and for text in math)
-_GREEK_NAMES = ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron "
+GREEK_NAMES = ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron "
                 "pi rho varsigma sigma tau upsilon phi chi psi omega").split()
 _UNICODE_MATH = {"∝": r"\propto", "≥": r"\geq", "≤": r"\leq", "≠": r"\neq", "→": r"\to",
                  "∇": r"\nabla", "∫": r"\int", "∑": r"\sum", "√": r"\surd", "·": r"\cdot",
                  "×": r"\times", "≈": r"\approx", "∞": r"\infty", "∈": r"\in", "…": r"\ldots",
                  "Σ": r"\Sigma",
-                 **{chr(0x3b1 + i): "\\" + name for i, name in enumerate(_GREEK_NAMES)
+                 **{chr(0x3b1 + i): "\\" + name for i, name in enumerate(GREEK_NAMES)
                     if name not in ("omicron", "varsigma")}}
 # ... and typography, set as text
 _UNICODE_PROSE = {"−": "-", "–": "--", "—": "---", "’": "'", "‘": "`", "“": "``", "”": "''"}
 _UNICODE_TEXT = {**_UNICODE_PROSE, **{char: f"${command}$" for char, command in _UNICODE_MATH.items()}}
 
 
-def text_escape(text: str) -> str:
-    """Plain text made safe for ``\\text{...}`` and paragraphs under pdflatex (ASCII out).
+# the Japanese words of the seeds' slide titles, in English for a document without CJK fonts
+JAPANESE = {"の新しい": "new", "の修正した": "corrected"}
 
-    A run of characters the default fonts cannot set becomes ``[ja]`` (Japanese, as in the seeds'
-    slide titles) or ``[?]``; common math symbols (∝, ≥, α, ...) are typeset.
+
+def text_escape(text: str) -> str:
+    """Plain text made safe for ``\\text{...}`` and paragraphs under pdflatex.
+
+    A run of Japanese (the seeds' slide titles) becomes ``\\ja{original}{English}``, a macro the
+    document's preamble defines (:data:`proofs.report.latex.PREAMBLE`: the original set with the
+    CJK package, or the English of :data:`JAPANESE` when the package is absent); any other
+    character the default fonts cannot set becomes ``[?]``; common math symbols (∝, ≥, α, ...)
+    are typeset.
     """
     out = []
-    foreign = False                   # inside a run of characters pdflatex cannot set
-    for char in str(text):
+    foreign = ""                      # a run of characters pdflatex cannot set
+    for char in str(text) + "\n":
         if ord(char) >= 128 and char not in _UNICODE_TEXT:
-            if not foreign:
-                out.append("[ja]" if _is_cjk(char) else "[?]")
-            foreign = True
+            foreign += char
             continue
-        foreign = False
+        if foreign:
+            out.append(_foreign(foreign))
+            foreign = ""
         if char in _TEXT_ESCAPES:
             out.append(_TEXT_ESCAPES[char])
         elif char in _UNICODE_TEXT:
             out.append(_UNICODE_TEXT[char])
         else:
             out.append(char if char.isprintable() or char == "\n" else " ")
-    return "".join(out)
+    return "".join(out)[:-1]
+
+
+def _foreign(run: str) -> str:
+    """A run of characters outside the fonts: Japanese as ``\\ja``, anything else ``[?]``."""
+    if not all(_is_cjk(char) for char in run):
+        return "[?]"
+    english = JAPANESE.get(run, "Japanese text")
+    return rf"\ja{{{run}}}{{{english}}}"
 
 
 def _is_cjk(char: str) -> bool:

@@ -53,7 +53,8 @@ def errata(topic: str | None = None):
 @cache
 def erratum(entry: ErratumEntry):
     from diffproof.derive.derivation import Erratum  # noqa: PLC0415 - SymPy only when building
-    return Erratum(entry.id, entry.seed, entry.what, registry.build(entry), entry.correct)
+    return Erratum(entry.id, entry.seed, entry.what, registry.build(entry), entry.correct,
+                   entry.written)
 
 
 def get(identifier: str):

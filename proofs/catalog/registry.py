@@ -34,13 +34,16 @@ class Entry:
 
 @dataclass(frozen=True)
 class ErratumEntry:
-    """A claim as a seed states it, refuted by the checker; ``correct`` names the right version."""
+    """A claim as a seed states it, refuted by the checker; ``correct`` names the right version;
+    ``written``: the seed's formula as its author wrote it (LaTeX, lines split by ``\\\\``),
+    shown as is, since the checked claim is built in SymPy, whose evaluation may rewrite it."""
 
     id: str
     seed: Source
     what: str                        # what is wrong, in words
     correct: str | None = None
     topic: str = ""
+    written: str = ""
 
     @property
     def claim_id(self) -> str:

@@ -10,6 +10,10 @@ from diffproof.proofs.checker import DerivationResult
 
 TITLE = "diffproof: derived formulas of diffusion models"
 
+# an erratum's formula as its author wrote it, then the claim as checked (built in SymPy)
+AS_WRITTEN = "As the seed writes it:"
+AS_CHECKED = "Checked as (built in SymPy, so it may be simplified):"
+
 PROOF_TAGS = {"symbolic": "proved symbolically", "rules": "proved by rewriting rules"}
 EVIDENCE_TAGS = {"numeric": "supported numerically", "monte-carlo": "supported by Monte Carlo",
                  "closed-form": "exact at sampled parameters"}

@@ -8,8 +8,8 @@ from typing import Iterable
 from diffproof.derive.latex.printer import RELATION_LATEX, to_latex
 from diffproof.derive.symbols import TABLE, SymbolTable
 from diffproof.proofs.checker import DerivationResult
-from diffproof.proofs.report.document import (TITLE, derivation_verdict, step_formulas, steps_by_verdict,
-                                              verdict_tag)
+from diffproof.proofs.report.document import (AS_CHECKED, AS_WRITTEN, TITLE, derivation_verdict,
+                                              step_formulas, steps_by_verdict, verdict_tag)
 from diffproof.proofs.report.formula_sheet import Formula, formula_sheet, value_latex
 from diffproof.proofs.report.points import format_point
 
@@ -60,6 +60,9 @@ def _markdown_section(result: DerivationResult, erratum=None) -> list[str]:
         out.append(f"Seed erratum: {_md(str(erratum.seed))}: {_md(erratum.what)}")
     if d.conditions:
         out.append("Conditions: " + _md("; ".join(d.conditions)) + ".")
+    if erratum is not None and erratum.written:          # verbatim: never rebuilt by SymPy
+        out += ["", AS_WRITTEN, "", rf"$$ \begin{{gathered}} {erratum.written} \end{{gathered}} $$",
+                "", AS_CHECKED]
     out.append("")
     for r, math in zip(result.steps, step_formulas(result)):
         step = r.step

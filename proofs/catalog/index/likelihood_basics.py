@@ -43,17 +43,25 @@ ERRATA = (
                  "Sec. 2.2 writes p_0(x) = sum_i delta(x - x_i), dropping the 1/n of Eq. (1.1): it is "
                  "not a distribution (total mass n), and the KL it gives has sum, not the (1/n) sum of "
                  "(2.11)",
-                 correct="empirical-gaussian-kl"),
+                 correct="empirical-gaussian-kl",
+                 written=r"p_0(x)=\sum_{i=1}^n\delta(x-x_i)"),
     ErratumEntry("E000-kl-sign",
                  seed("000", "(2.11), middle expression"),
                  "(2.11)'s middle line '= - int p_0 ((x - mu)^2/(2 sigma^2) + 1/2 ln sigma^2)' has the "
                  "wrong sign: -ln q_theta = +(x - mu)^2/(2 sigma^2) + 1/2 ln sigma^2 + const (the last "
                  "line is right)",
-                 correct="empirical-gaussian-kl"),
+                 correct="empirical-gaussian-kl",
+                 written=(r"D_{\mathrm{KL}}(p_0 \parallel q_\theta) = \int dx \, p_0(x) (\ln p_0(x) - \ln "
+                          r"q_\theta(x)) \underbrace{=}_{\theta \circlearrowleft \mathcal{B}} - \int dx \, "
+                          r"p_0(x) \left(\frac{1}{2\sigma^2} (x - \mu)^2 + \frac{1}{2} \ln \sigma^2 \right)")),
     ErratumEntry("E000-p-for-p0",
                  seed("000", "(2.14)"),
                  "(2.14) writes max sum_x p(x) ln q_theta(x) with the unknown true p where the "
                  "empirical p_0 is meant; with the true p the maximizer is p's mean, not the sample "
                  "mean",
-                 correct="mle-is-min-kl"),
+                 correct="mle-is-min-kl",
+                 written=(r"\min_{\theta} \left\{ D_{\mathrm{KL}}(p_0(\vec{x}) \parallel q_{\theta}(\vec{x})) "
+                          r"\right\} = \max_{\theta} \left\{ \sum_{\vec{x}} p(\vec{x}) \ln q_{\theta}(\vec{x}) "
+                          r"\right\} \\ = \max_{\theta} \left\{ \frac{1}{n} \sum_{i=1}^{n} \ln "
+                          r"q_{\theta}(\vec{x}_i) \right\}")),
 )

@@ -28,12 +28,16 @@ ERRATA = (
                  "the slide equates E_p[1/2 ||grad log p - s||^2] with E_p[1/2 ||s||^2 + tr(grad s)], "
                  "omitting the constant E_p[1/2 ||grad log p||^2] (harmless for the minimizer, wrong "
                  "as an equality)",
-                 correct="score-matching-by-parts"),
+                 correct="score-matching-by-parts",
+                 written=(r"E_{x \sim p(x)} \left[\frac{1}{2} \|\nabla_x \log p(x) - s_\theta(x)\|_2^2 \right] ="
+                          r" E_{x \sim p(x)} \left[\frac{1}{2} \|s_\theta(x)\|_2^2 + \text{tr}(\nabla_x "
+                          r"s_\theta(x)) \right]")),
     ErratumEntry("E001-langevin-noise-scale",
                  seed("001", SLIDE_LANGEVIN),
                  "x^{t+1} = x^t + eta grad log p + omega with omega unspecified Gaussian noise: "
                  "Langevin needs omega = sqrt(2 eta) z; with omega ~ N(0, 1) the stationary variance "
                  "is 1/(1 - (1 - eta/sigma^2)^2) ~ sigma^2/(2 eta), which blows up as eta -> 0 instead "
                  "of tending to sigma^2",
-                 correct="langevin-stationary-variance"),
+                 correct="langevin-stationary-variance",
+                 written=r"x^{t+1} = x^t + \eta \nabla_x \log p_\theta(x) + \omega"),
 )

@@ -44,41 +44,56 @@ ERRATA = (
                  seed("002", "(3.22)"),
                  "(3.22) ends in w(t) instead of dw: the increment g(t) w(t) has variance g^2 t, not "
                  "g^2 dt",
-                 correct="ve-sde-from-smld"),
+                 correct="ve-sde-from-smld",
+                 written=(r"\text{d}\boldsymbol{x} = \cdots = \sqrt{\frac{\text{d}[\sigma(t)^2]}{\text{d}t}} "
+                          r"\boldsymbol{w}(t)")),
     ErratumEntry("E002-sigma0-zero",
                  seed("002", "(3.34), (3.39)-(3.40), code ve_sde_marginal_prob_statistics"),
                  "sets sigma(0) = 0 although sigma(t) -> sigma_min as t -> 0, and so writes the kernel "
                  "variance as sigma(t)^2 (so does the code: std = sigma(t)); the SDE's kernel variance "
                  "is sigma(t)^2 - sigma_min^2 (see ve-sigma0-convention for the size of the "
                  "difference)",
-                 correct="ve-kernel"),
+                 correct="ve-kernel",
+                 written=(r"\sigma(0) = 0, \quad t = 0 \\ \sigma(t)^2 - \sigma(0)^2 = \left[\sigma_{min}\left( "
+                          r"\frac{\sigma_{max}}{\sigma_{min}} \right)^t \right]^2 - 0^2 = "
+                          r"\sigma_{min}^2\left(\frac{\sigma_{max}}{\sigma_{min}} \right)^{2t}")),
     ErratumEntry("E002-reverse-drift-no-x",
                  seed("002", "(3.46), Algorithm 3.1"),
                  "the reverse drift is written f(t) - g^2 score; for dx = f(t) x dt + g dw it is f(t) "
                  "x - g^2 score (harmless for VE, f = 0; wrong for VP); the code uses f*x",
-                 correct="linear-sde-reverse-and-probability-flow"),
+                 correct="linear-sde-reverse-and-probability-flow",
+                 written=(r"\text{d}\boldsymbol{x} = \left[f(t) - g(t)^2\nabla \log p_t(\boldsymbol{x})\right] "
+                          r"\text{d}t + g(t)\text{d}\bar{\boldsymbol{w}}")),
     ErratumEntry("E002-sampler-unit-prior",
                  seed("002", "Algorithm 3.1 line 1, code euler_maruyama_sample"),
                  "the VE reverse sampler starts from x ~ N(0, I); p_1 is N(m, s^2 + sigma_max^2 - "
                  "sigma_min^2) for data N(m, s^2), ~ N(0, sigma_max^2 I) for data small against "
                  "sigma_max; even with the exact score the output law is then N(m - k m, s^2 (1 - k) + "
                  "k^2), k = s^2/Var x(1)",
-                 correct="ve-euler-maruyama-simulation"),
+                 correct="ve-euler-maruyama-simulation",
+                 written=r"\boldsymbol{x} \sim \mathcal{N}(0, \boldsymbol{I})"),
     ErratumEntry("E002-dsm-loss-sqrt",
                  seed("002", "code dsm_loss"),
                  "loss = sqrt(sum (scores - target)^2) * lambda is the Euclidean norm, not the squared "
                  "error of (3.41)/(3.44): its minimizer is a conditional (geometric) median, not the "
                  "score",
-                 correct="ve-dsm-target"),
+                 correct="ve-dsm-target",
+                 written=(r"\mathtt{loss} = \mathtt{torch.sqrt}(((\mathtt{scores} - "
+                          r"\mathtt{target})^{2}).\mathtt{sum}(\mathtt{dim}=-1)) * \mathtt{lmd}")),
     ErratumEntry("E002-score-model-no-t",
                  seed("002", "code ScoreModel.forward"),
                  "the network sees only x (y = model(x); return y / sigma(t)), so sigma(t) s(x, t) "
                  "cannot depend on t; the exact score of Gaussian data times sigma(t) does",
-                 correct="ve-dsm-target"),
+                 correct="ve-dsm-target",
+                 written=(r"\mathtt{forward}(\mathtt{x}, \mathtt{t}) = \mathtt{self.model}(\mathtt{x}) / "
+                          r"\mathtt{sigma\_t}")),
     ErratumEntry("E002-alg-g-of-t",
                  seed("002", "Algorithm 3.1 line 4"),
                  "the update uses g(t) where g(t_i) is meant; read with t = 1 (the only t defined "
                  "there) the noise scale is frozen at its largest value (notational, the code uses "
                  "g(t_i))",
-                 correct="linear-sde-reverse-and-probability-flow"),
+                 correct="linear-sde-reverse-and-probability-flow",
+                 written=(r"\boldsymbol{x} := \boldsymbol{x} - \left[f(t_i) - g(t_i)^2 "
+                          r"s_{\theta}(\boldsymbol{x}, t_i)\right] \Delta t_i + g(t)\sqrt{|\Delta t_i|} "
+                          r"\boldsymbol{z}_i")),
 )

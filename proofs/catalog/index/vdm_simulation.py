@@ -33,10 +33,13 @@ DERIVATIONS = (
 ERRATA = (
     ErratumEntry("tweedie-pointwise", seed("001", "slide 'Tweedie's formula'"),
                  "Tweedie's formula is stated for the sample x_0; it holds for E[x_0 | x_t] only",
-                 correct="mc-tweedie"),
+                 correct="mc-tweedie",
+                 written=(r"\sqrt{\bar{\alpha}_t} \mathbf{x}_0 = \mathbf{x}_t + (1 - \bar{\alpha}_t) \nabla \log"
+                          r" p(\mathbf{x}_t)")),
     ErratumEntry("marginal-score-pointwise",
                  seed("001", "slide 'grad log p(x_t) = -eps_0 / sqrt(1 - abar_t)'"),
                  "the marginal score equals -E[eps_0 | x_t] / sqrt(1 - abar_t), not -eps_0 / sqrt(1 - "
                  "abar_t) (that is the conditional score of q(x_t | x_0))",
-                 correct="mc-marginal-score"),
+                 correct="mc-marginal-score",
+                 written=r"\nabla \log p(\mathbf{x}_t) = -\frac{1}{\sqrt{1 - \bar{\alpha}_t}} \epsilon_0"),
 )
