@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from diffproof.proofs import catalog
+from diffproof.proofs.report.document import AS_CHECKED, AS_WRITTEN
 from diffproof.proofs.cli import main
 from diffproof.proofs.report.html_site import ASSETS, assets, page_name
 
@@ -99,7 +100,11 @@ def test_pages_render_in_a_browser(report, tmp_path):
     assert "2 of 2 seed errata refuted" in dom
     dom = browse(out / "derivations" / "ddpm-posterior.html", "--dump-dom")
     assert_rendered(dom, catalog.get("ddpm-posterior").title)
-    assert dom.count("data-tex=") == 2 and "proved symbolically" in dom
+    assert dom.count('class="math" data-tex=') == 2 and "proved symbolically" in dom
+    assert dom.count('class="math inline" data-tex=') >= 1         # the title's formulas
+    dom = browse(out / "derivations" / "seed001-vdm-second-final-sign-claim.html", "--dump-dom")
+    assert_rendered(dom, catalog.get("seed001-vdm-second-final-sign").title)
+    assert AS_WRITTEN in dom and AS_CHECKED in dom                   # the seed's own formula first
     user = next((out / "derivations").glob("evil*.html"))
     dom = browse(user, "--dump-dom")
     assert_rendered(dom, HOSTILE)

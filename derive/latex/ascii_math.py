@@ -30,22 +30,28 @@ _PUNCTUATION = set(",;:.!?\"'")          # ends a formula at the top level
 _MATH_SIGNS = set("+-/=<>^_")
 
 
-def title_latex(title: str) -> str:
-    """``title`` as LaTeX text: its formulas in ``$...$``, its words escaped as text."""
+def title_pieces(title: str) -> list[tuple[bool, str]]:
+    """``title`` cut into (is_math, piece): a formula's LaTeX, or a run of words as written."""
     tokens = _tokens(title)
     kinds = _kinds(tokens)
-    out: list[str] = []
+    out: list[tuple[bool, str]] = []
     i = 0
     while i < len(tokens):
         kind, j = kinds[i], i
         while j < len(tokens) and kinds[j] == kind:
             j += 1
         if kind == "math":
-            out.append("$" + re.sub(" +", " ", _math(tokens[i:j])).strip() + "$")
+            out.append((True, re.sub(" +", " ", _math(tokens[i:j])).strip()))
         else:
-            out.append(text_escape("".join(tokens[i:j])))
+            out.append((False, "".join(tokens[i:j])))
         i = j
-    return "".join(out)
+    return out
+
+
+def title_latex(title: str) -> str:
+    """``title`` as LaTeX text: its formulas in ``$...$``, its words escaped as text."""
+    return "".join(f"${piece}$" if is_math else text_escape(piece)
+                   for is_math, piece in title_pieces(title))
 
 
 def _tokens(title: str) -> list[str]:

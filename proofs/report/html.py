@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from html import escape
 
+from diffproof.derive.latex.ascii_math import title_pieces
 from diffproof.proofs.checker import DerivationResult
 from diffproof.proofs.errata import errata_summary
-from diffproof.proofs.report.document import (TITLE, derivation_verdict, step_formulas,
-                                              steps_by_verdict, verdict_tag)
+from diffproof.proofs.report.document import (AS_CHECKED, AS_WRITTEN, TITLE, derivation_verdict,
+                                              step_formulas, steps_by_verdict, verdict_tag)
 from diffproof.proofs.report.points import format_point
 from diffproof.proofs.report.summary import summary_line
 
@@ -50,6 +51,12 @@ def math(tex: str) -> str:
     return f'<div class="math" data-tex="{escape(tex)}">{escape(tex)}</div>'
 
 
+def title(text: str) -> str:
+    """A catalog title with its formulas as inline math (derive.latex.ascii_math), words as text."""
+    return "".join(f'<span class="math inline" data-tex="{escape(piece)}">{escape(piece)}</span>'
+                   if is_math else escape(piece) for is_math, piece in title_pieces(text))
+
+
 def verdict(status: str, words: str | None = None) -> str:
     return f'<span class="verdict v-{escape(status)}">{escape(words or status)}</span>'
 
@@ -76,7 +83,11 @@ def derivation_page(result: DerivationResult, erratum=None) -> str:
     if erratum is not None:
         about += [("seed erratum", escape(f"{erratum.seed}: {erratum.what}")),
                   ("correct version", escape(erratum.correct) if erratum.correct else None)]
-    body = [f"<h1>{escape(d.title)}</h1>", _fields(about)]
+    body = [f"<h1>{title(d.title)}</h1>", _fields(about)]
+    if erratum is not None and erratum.written:          # verbatim: never rebuilt by SymPy
+        body += [f"<p>{escape(AS_WRITTEN)}</p>",
+                 math(rf"\begin{{gathered}} {erratum.written} \end{{gathered}}"),
+                 f"<p>{escape(AS_CHECKED)}</p>"]
     for r, tex in zip(result.steps, step_formulas(result, width=WIDE)):
         body.append(_step(r, tex))
     return page(d.title, "\n".join(body), root="../")
@@ -106,7 +117,7 @@ def index_page(results: list[DerivationResult], names: dict[int, str], rows: lis
         held = sum(r.verdict.status == "holds" for r in result.steps)
         lines.append(
             f"<tr><td>{_link(names[id(result)], result.derivation.id)}</td>"
-            f"<td>{escape(result.derivation.title)}</td><td>{verdict(result.status)}</td>"
+            f"<td>{title(result.derivation.title)}</td><td>{verdict(result.status)}</td>"
             f"<td>{held}/{len(result.steps)}</td><td>{escape(steps_by_verdict(result))}</td>"
             f"<td>{result.seconds:.2f}s</td></tr>")
     errata = (f'<p>{_link("errata.html", "Seed errata")}: {escape(errata_summary(rows))}.</p>'
