@@ -8,6 +8,8 @@ The convention (docs/contributing-docs.md states it for writers):
 * A command line ending in ``\\`` continues on the next line; a here-document (``<<'EOF'``) takes
   the lines up to its terminator as part of the command.
 * A line that is exactly ``...`` in the expected output matches any run of lines (none included).
+* Output is compared as a terminal shows it: after a carriage return (a progress bar redrawn in
+  place) only the text after the last one on its line counts.
 * Timings are normalized before comparing, on both sides: every number with a decimal point
   directly followed by ``s`` (``0.19s``, ``(30.59s)``, the ``time`` column of ``diffproof check``),
   with the spaces before it, becomes `` <TIME>`` (``TIMING`` below). Trailing spaces and trailing
@@ -19,6 +21,8 @@ The convention (docs/contributing-docs.md states it for writers):
   runs), ``HOME`` and ``TMPDIR`` set to a fresh temporary directory shared by the commands of one
   block (write files to ``~/``), ``NO_COLOR=1``, no terminal (stdin is empty). The temporary
   directory's path in the output is shown as ``~``.
+* ``<!-- requires: PROGRAM ... -->`` before a block skips it (reported) when a program is not on
+  PATH (``pdflatex`` for ``diffproof latex --pdf``; CI installs it).
 * A block that must not run in tests (a ``pip install``, a training run of minutes) is preceded
   by ``<!-- not-run: REASON -->`` (blank lines between are allowed). The runner counts and reports
   these. A fenced block without ``$ `` lines whose first line is a ``diffproof``, ``python`` or
@@ -42,6 +46,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})(.*)$")
 NOT_RUN = re.compile(r"^<!--\s*not-run:\s*(.+?)\s*-->\s*$")
+REQUIRES = re.compile(r"^<!--\s*requires:\s*([\w.+-]+(?:\s+[\w.+-]+)*)\s*-->\s*$")
 HEREDOC = re.compile(r"<<-?\s*['\"]?(\w+)['\"]?")
 TIMING = re.compile(r" *\b\d+\.\d+s\b")
 ELLIPSIS = "..."
@@ -69,6 +74,11 @@ class Block:
     line: int              # 1-based line of the opening fence
     commands: list[Command]
     skip: str | None = None  # the not-run reason
+    requires: tuple[str, ...] = ()  # programs that must be on PATH, else the block is skipped
+
+    def missing(self) -> list[str]:
+        import shutil
+        return [program for program in self.requires if shutil.which(program) is None]
 
     @property
     def name(self) -> str:
@@ -85,16 +95,22 @@ def parse(text: str, path: str = "<text>") -> list[Block]:
     blocks: list[Block] = []
     i = 0
     pending_skip: str | None = None
+    pending_requires: tuple[str, ...] = ()
     while i < len(lines):
         marker = NOT_RUN.match(lines[i].strip())
         if marker:
             pending_skip = marker.group(1)
             i += 1
             continue
+        needs = REQUIRES.match(lines[i].strip())
+        if needs:
+            pending_requires = tuple(needs.group(1).split())
+            i += 1
+            continue
         fence = FENCE.match(lines[i])
         if not fence:
             if lines[i].strip():
-                pending_skip = None
+                pending_skip, pending_requires = None, ()
             i += 1
             continue
         indent, ticks, info = fence.groups()
@@ -109,9 +125,11 @@ def parse(text: str, path: str = "<text>") -> list[Block]:
             raise DocsError(f"{path}:{start + 1}: unclosed code fence")
         i += 1
         skip, pending_skip = pending_skip, None
+        requires, pending_requires = pending_requires, ()
         first = next((b for b in body if b.strip()), "")
         if first.startswith("$ "):
-            blocks.append(Block(path, start + 1, _commands(body, start + 2, path, indent), skip))
+            blocks.append(Block(path, start + 1, _commands(body, start + 2, path, indent), skip,
+                                requires))
         elif skip is not None:
             blocks.append(Block(path, start + 1, [], skip))
         elif info.strip() in ("", "console", "shell", "sh", "bash", "text") \
@@ -162,6 +180,18 @@ def shell_command(text: str) -> str:
         return match.group(1) + (f"{python} -m diffproof" if word == "diffproof" else python)
     first, *rest = text.split("\n", 1)   # a here-document's body is input, not commands
     return COMMAND_NAME.sub(replace, first) + ("\n" + rest[0] if rest else "")
+
+
+def terminal_lines(text: str) -> list[str]:
+    """The lines as a terminal leaves them: a carriage return (a progress bar redrawn in place)
+    keeps only what follows the last one on its line."""
+    lines = []
+    for line in text.split("\n"):
+        pieces = [piece for piece in line.split("\r") if piece]
+        lines.append(pieces[-1] if pieces else "")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
 
 
 def normalize(lines: list[str], home: str | None = None) -> list[str]:
@@ -231,7 +261,7 @@ def run_block(block: Block, root: Path = ROOT, timeout: float = 600,
             cpu = (after.children_user + after.children_system
                    - before.children_user - before.children_system)
             text = done.stdout.decode("utf-8", "replace").replace(home, "~")
-            actual = text.splitlines()
+            actual = terminal_lines(text)
             if done.returncode != 0:
                 actual.append(f"(exit code {done.returncode}, not shown in the docs: "
                               "write `; echo \"exit $?\"`)")
@@ -259,12 +289,13 @@ def main(argv: list[str]) -> int:
     ran = skipped = failed = 0
     wall = cpu = 0.0
     for path in paths:
-        blocks = parse(path.read_text(), str(path.relative_to(ROOT)))
+        name = str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+        blocks = parse(path.read_text(), name)
         outcomes: list[Outcome] = []
         for block in blocks:
-            if block.skip is not None:
+            if block.skip is not None or block.missing():
                 skipped += 1
-                print(f"skip {block.name}: {block.skip}")
+                print(f"skip {block.name}: {block.skip or 'needs ' + ', '.join(block.missing())}")
                 continue
             results = run_block(block, keep_going=do_update)
             outcomes += results

@@ -28,6 +28,8 @@ MAX_NOT_RUN = 10
 def test_docs_example(block):
     if block.skip is not None:
         pytest.skip(f"not-run: {block.skip}")
+    if block.missing():
+        pytest.skip(f"needs {', '.join(block.missing())} on PATH")
     for outcome in dx.run_block(block):
         assert outcome.ok, (f"{block.path}:{outcome.command.line}: $ {outcome.command.text}\n"
                             + outcome.diff())
@@ -76,7 +78,7 @@ def test_ellipsis_timings_exit_codes_and_diffproof_substitution():
         a
         ...
         d (3.00s)
-        <TIME>  x
+          1.00s  x
         $ false; echo "exit $?"
         exit 1
         $ diffproof --help | head -1
@@ -100,6 +102,8 @@ def test_a_command_block_without_dollar_lines_must_be_marked():
         dx.parse("```\ndiffproof check\n```\n")
     [block] = dx.parse("<!-- not-run: installs packages -->\n\n```\npip install x\n```\n")
     assert block.skip == "installs packages"
+    [block] = dx.parse("<!-- requires: pdflatex no-such-program-x -->\n```\n$ true\n```\n")
+    assert block.requires == ("pdflatex", "no-such-program-x") and "no-such-program-x" in block.missing()
 
 
 def test_a_here_document_is_part_of_the_command():
