@@ -1,4 +1,4 @@
-"""The README example (README.md, "Strategies for your own tests"): a user tests their own posterior-mean function
+"""The docs example (docs/monte-carlo.md, "Strategies for your own tests"): a user tests their own posterior-mean function
 with diffproof's strategies and Monte Carlo check.
 
 Error rates: each decision has false-fail rate 1e-6 and detects a discrepancy of 1% of the data's

@@ -1,6 +1,6 @@
 """float32 error budget of the torch formulas, and the predictor-corrector at coarse grids.
 
-Budget (numeric/torchdiff/schedules.py and forward.py docstrings, README): schedule values are
+Budget (numeric/torchdiff/schedules.py and forward.py docstrings, docs/torch.md): schedule values are
 computed in float64 and rounded once, so in float32 they are within 2^-24 (+ the 1e-12 of the
 float64 value) of exact; formulas that combine them with float32 data (the DDPM posterior mean,
 q(x_i | x_0) draws, the DDPM model mean) are within 8 * 2^-24 ~ 4.8e-7 relative to the size of

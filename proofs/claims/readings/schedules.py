@@ -40,19 +40,19 @@ class Schedule:
 
     def functions(self, keys) -> dict:
         """FunctionDefs for the given name keys (a subset of :meth:`bodies`)."""
-        return {key: FunctionDef(usage, (t,), body, meaning=f"{self.name} schedule (notation.md)")
+        return {key: FunctionDef(usage, (t,), body, meaning=f"{self.name} schedule (Song et al. 2021)")
                 for key, (usage, body) in self.bodies().items() if key in keys}
 
 
 SCHEDULES = {
-    "VE": Schedule("VE", "|sigma|", "the VE schedule of notation.md: sigma(t) = sigma_min "
+    "VE": Schedule("VE", "|sigma|", "the VE schedule: sigma(t) = sigma_min "
                    "(sigma_max/sigma_min)^t, g(t) = sqrt(d sigma(t)^2/dt) (Song et al. Eq. 30), "
                    "f(t) = 0"),
-    "VP": Schedule("VP", "|beta|", "the VP schedule of notation.md: beta(t) = beta_min + "
+    "VP": Schedule("VP", "|beta|", "the VP schedule: beta(t) = beta_min + "
                    "t (beta_max - beta_min), f(t) = -beta(t)/2, g(t) = sqrt(beta(t)) (Song et al. "
                    "Eqs. 32-33), t in [0, 1]"),
 }
-BETA_READING = ("beta(t) = beta_min + t (beta_max - beta_min), the VP schedule of notation.md "
+BETA_READING = ("beta(t) = beta_min + t (beta_max - beta_min), the VP schedule "
                 "(Song et al. Eq. 33); f(t), g(t) not built in")
 
 # possessive quantifiers (*+): whitespace is consumed once, so a search is linear in the text
