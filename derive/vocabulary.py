@@ -155,7 +155,7 @@ def lookup_value(key: str) -> sp.Expr | None:
 
 
 def table_rows() -> list[tuple[str, str, str]]:
-    """(usage, meaning, value as LaTeX) for the README's vocabulary table."""
+    """(usage, meaning, value as LaTeX) for the vocabulary table of docs/claims.md."""
 
     rows = []
     for entry in ENTRIES:

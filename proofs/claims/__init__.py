@@ -1,5 +1,5 @@
 """Checking claims written in LaTeX (``diffproof claim``): displays of a .tex/.md file, or one
-formula (README 'Checking claims written in LaTeX').
+formula (docs/claims.md 'Checking claims written in LaTeX').
 
 A display (``$$...$$``, ``\\[...\\]``, ``equation``, ``align``, ``aligned``, ``gather``, starred or
 not) is one claim; a chain ``a &= b \\\\ &= c`` has one step per link.  ``% assume:`` lines give

@@ -1,4 +1,4 @@
-"""The assumptions of a claim: ``% assume:`` lines and ``--assume`` options (README 'Assumptions
+"""The assumptions of a claim: ``% assume:`` lines and ``--assume`` options (docs/claims.md 'Assumptions
 and definitions').
 
 Bounds (``0 < a < 1``, ``h > 0``, ``u \\in (0, 1)``, ``n \\in \\mathbb{N}``) and orderings

@@ -2,7 +2,7 @@
 
 :func:`check_claim` parses the display into steps (:mod:`proofs.claims.steps`) and checks every
 step in a worker under the hard limit; :func:`check_step` turns what SymPy cannot do into
-``undecided``, and :func:`_check_step` applies the rules of the README one stage at a time, each
+``undecided``, and :func:`_check_step` applies the rules of docs/claims.md one stage at a time, each
 stage citing the section that states it: the relation, the readings of the step's symbols
 (:mod:`proofs.claims.readings`), the safety net around the checker (:mod:`proofs.claims.safety`),
 and the readings tried when the pointwise verdict is not ``holds``.
@@ -151,7 +151,7 @@ def _check_step(step: ClaimStep, assumptions: Assumptions, options: Options,
     """The stages of one step's check; the first stage that decides returns its verdict, with
     the built-in relations it used (``Verdict.relations``, printed as ``using ...``)."""
     # 1. The relation: =, :=, \propto, \le, \ge, <, > are checked; \approx, \neq and membership
-    #    are undecided (README 'Checking claims written in LaTeX')
+    #    are undecided (docs/claims.md 'Checking claims written in LaTeX')
     relation = _REL.get(step.relation)
     if relation is None:
         why = {"approx": "an approximation (\\approx) is not an identity",
@@ -159,12 +159,12 @@ def _check_step(step: ClaimStep, assumptions: Assumptions, options: Options,
         return Verdict(UNDECIDED, "none", reason=why.get(step.relation,
                                                          f"relation {step.relation} not checked"))
     # 2. Squared norms of real expressions are squares; parts no number can evaluate (undefined
-    #    functions) are set aside for a proof (README 'Built-in relations, definitions and
+    #    functions) are set aside for a proof (docs/claims.md 'Built-in relations, definitions and
     #    unknown functions', Model mean and Unknown functions)
     lhs, rhs = _even_norms(sp.sympify(step.lhs)), _even_norms(sp.sympify(step.rhs))
     unsupported = opaque(lhs) | opaque(rhs)
     # 3. \propto: in the variables of the densities met so far, else of every variable present;
-    #    with several and no density to choose, in any of them (README 'Checking claims written
+    #    with several and no density to choose, in any of them (docs/claims.md 'Checking claims written
     #    in LaTeX')
     wrt: tuple = ()
     if relation == "propto":
@@ -181,7 +181,7 @@ def _check_step(step: ClaimStep, assumptions: Assumptions, options: Options,
     #    mu_theta through its one kind of prediction, or every reading of it; x_t with the noise
     #    (the reparametrization); the marginal score, decided by what changes at fixed x_t; a step
     #    that names an undefined quantity defines it, unless it states a forward law or has a
-    #    reading in conditional expectation (README 'Built-in relations, definitions and unknown
+    #    reading in conditional expectation (docs/claims.md 'Built-in relations, definitions and unknown
     #    functions': Marginal score, Model mean, Reparametrization, Definitions; 'Steps that hold
     #    in distribution', Latents)
     state = StepState(lhs, rhs, relation, step.source, assumptions, options, elided, unsupported,
@@ -190,13 +190,13 @@ def _check_step(step: ClaimStep, assumptions: Assumptions, options: Options,
         decided = reading.before(state)
         if decided is not None:
             return _using(decided, state.used)
-    # 9. the relation itself, through the safety net (README 'Verdicts and the safeguards
+    # 9. the relation itself, through the safety net (docs/claims.md 'Verdicts and the safeguards
     #    against refuting a true claim')
     claim_step = Step(rhs, "claim", relation=relation, wrt=wrt)
     verdict = check_relation_safely(lhs, rhs, claim_step, state.assumptions, options, unsupported)
-    # 10-11. a verdict that is not holds, read again: an equality in distribution (README 'Steps
+    # 10-11. a verdict that is not holds, read again: an equality in distribution (docs/claims.md 'Steps
     #     that hold in distribution'), then a failure with the marginal score in conditional
-    #     expectation given x_t (README 'Built-in relations, definitions and unknown functions',
+    #     expectation given x_t (docs/claims.md 'Built-in relations, definitions and unknown functions',
     #     Marginal score)
     for reading in AFTER:
         verdict = reading.after(state, verdict)

@@ -2,7 +2,7 @@
 display of a .tex/.md document (:func:`check_file_text`).
 
 Each claim is read and checked in a worker under the hard limit ``options.limit`` (CPU seconds),
-and each of its steps in a worker of its own (README 'Limits and safety'); this process never
+and each of its steps in a worker of its own (docs/limits-safety.md 'Limits and safety'); this process never
 parses the text.  The assumptions are read in the claim's worker; an unusable one makes every
 claim unparsable, naming it.
 """

@@ -1,5 +1,5 @@
 """The numeric safety net around :func:`proofs.checker.check_relation`: the safeguards against
-refuting a true claim (README 'Verdicts and the safeguards against refuting a true claim').
+refuting a true claim (docs/claims.md 'Verdicts and the safeguards against refuting a true claim').
 
 - *simplest points first*: a counterexample at the simplest admissible points, confirmed at 50,
   100 and 200 digits, refutes a step before any simplification budget is spent;

@@ -2,8 +2,8 @@
 
 A chain ``a &= b \\\\ &= c`` has one step per link (a = b, b = c), and so has ``a = b = c`` on one
 line; a line with its own left side starts a new step, a line without a relation continues the
-line above (README 'Checking claims written in LaTeX').  ``A = \\ldots = B`` is one *elided* link
-(README 'Steps that hold in distribution'): :func:`build_steps` merges it, and
+line above (docs/claims.md 'Checking claims written in LaTeX').  ``A = \\ldots = B`` is one *elided* link
+(docs/claims.md 'Steps that hold in distribution'): :func:`build_steps` merges it, and
 :func:`settle_elided` decides, once every link has its verdict, whether the chain lets it stand.
 """
 from __future__ import annotations

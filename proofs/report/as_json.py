@@ -1,4 +1,4 @@
-"""The ``--json`` objects of ``diffproof check`` and ``diffproof claim`` (README 'Commands',
+"""The ``--json`` objects of ``diffproof check`` and ``diffproof claim`` (docs/commands.md 'Commands',
 'JSON'); values JSON cannot hold are written as strings."""
 from __future__ import annotations
 

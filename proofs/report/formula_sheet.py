@@ -1,5 +1,5 @@
 """The formula sheet of ``diffproof latex``: the derived results, each computed by ``derive`` at
-build time (never typed in) and shown in one display (README 'LaTeX of the derived formulas'):
+build time (never typed in) and shown in one display (docs/latex.md 'LaTeX of the derived formulas'):
 q(x_t | x_0), mu_q, Sigma_q, SNR, the conditional score, the x_0-model mean, Tweedie's formula,
 f(t), g(t), s(t) and the kernel variance of VE, VP and sub-VP, the ELBO denoising terms and their
 weights, the DSM term, and the ELBO as the catalog's chains derive it.

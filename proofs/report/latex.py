@@ -1,4 +1,4 @@
-"""The standalone LaTeX document of checked derivations: ``diffproof latex`` (README 'LaTeX of the
+"""The standalone LaTeX document of checked derivations: ``diffproof latex`` (docs/latex.md 'LaTeX of the
 derived formulas').
 
 Layout: a notation section (every symbol of the table with its assumptions and definition), a

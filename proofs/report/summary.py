@@ -1,4 +1,4 @@
-"""Tallies and exit codes of ``diffproof check`` and ``diffproof claim`` (README 'Commands',
+"""Tallies and exit codes of ``diffproof check`` and ``diffproof claim`` (docs/commands.md 'Commands',
 'Limits and safety'), shared by the terminal and JSON reports."""
 from __future__ import annotations
 

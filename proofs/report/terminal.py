@@ -1,5 +1,5 @@
 """The terminal reports: the table of ``diffproof check`` and the claims of ``diffproof claim``
-(README 'Quick start', 'Checking claims written in LaTeX').  Text only: the commands print it
+(docs/getting-started.md, docs/claims.md).  Text only: the commands print it
 through :func:`proofs.output.say`, which escapes control characters."""
 from __future__ import annotations
 

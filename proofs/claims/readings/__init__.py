@@ -1,5 +1,5 @@
 """The readings ``diffproof claim`` may give a step beyond its symbols taken as free numbers
-(README 'Built-in relations, definitions and unknown functions', 'Steps that hold in
+(docs/claims.md 'Built-in relations, definitions and unknown functions', 'Steps that hold in
 distribution'); each is computed from :mod:`derive`, never retyped, and the report states the
 reading it used.
 

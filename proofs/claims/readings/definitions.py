@@ -1,5 +1,5 @@
 """Steps that define a name rather than state an identity, and unknown functions at one point
-(README 'Built-in relations, definitions and unknown functions').
+(docs/claims.md 'Built-in relations, definitions and unknown functions').
 
 - *definitions*: a step whose one side is an undefined name (``g(t)``, ``x_t``, ``\\sigma_t^2``:
   no built-in value, no assumption) absent from the other side, or in which an undefined

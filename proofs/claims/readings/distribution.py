@@ -1,5 +1,5 @@
 """Steps that hold in distribution: sums of independent standard normal noises (Luo Eqs. 63-68;
-README 'Steps that hold in distribution').
+docs/claims.md 'Steps that hold in distribution').
 
 Luo derives q(x_t | x_0) by unrolling x_t = sqrt(alpha_t) x_{t-1} + sqrt(1 - alpha_t) eps*_{t-1}
 and merging the noises: sqrt(a) eps_1 + sqrt(b) eps_2 is *distributed* as sqrt(a + b) eps for
@@ -236,7 +236,7 @@ def _show(expr) -> str:
 
 
 class DistributionReading(BaseReading):
-    """An equality that does not hold pointwise, read in distribution (README 'Steps that hold in
+    """An equality that does not hold pointwise, read in distribution (docs/claims.md 'Steps that hold in
     distribution').  Before the check it records whether the step states a forward law (a latent
     given an earlier one), so it is not taken for a definition."""
 

@@ -1,4 +1,4 @@
-"""The model mean mu_theta through one prediction (README 'Built-in relations, definitions and
+"""The model mean mu_theta through one prediction (docs/claims.md 'Built-in relations, definitions and
 unknown functions', Model mean; Luo Eqs. 95, 125, 143; DDPM Eq. 11).
 
 A step with mu_theta and exactly one kind of prediction (xhat_theta, epshat_theta, s_theta) reads

@@ -1,6 +1,6 @@
 """Which symbols name standard normal noises: eps, eps_k, eps*_{t-1}, bar eps_{t-2}, z, z_i.
 
-Distinct names are independent.  A noise is not an undefined quantity (README 'Steps that hold
+Distinct names are independent.  A noise is not an undefined quantity (docs/claims.md 'Steps that hold
 in distribution'): its domain is every real value, and met on one side only it is a merge of
 noises, read in distribution by :mod:`proofs.claims.readings.distribution`.
 """

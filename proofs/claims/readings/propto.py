@@ -1,4 +1,4 @@
-"""``a \\propto b`` with no density to say in which variable (README 'Checking claims written in
+"""``a \\propto b`` with no density to say in which variable (docs/claims.md 'Checking claims written in
 LaTeX', relations): proportional in any of the variables present."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The reparametrization of the forward marginal (README 'Built-in relations, definitions and
+"""The reparametrization of the forward marginal (docs/claims.md 'Built-in relations, definitions and
 unknown functions', Reparametrization): a step with x_t and the noise eps_0 (or eps) is checked
 under x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps_0 (Luo Eq. 69; DDPM Eq. 4), computed by
 :func:`derive.vocabulary.forward_sample`.

@@ -1,4 +1,4 @@
-"""The continuous-time schedules of notation.md (README 'Built-in relations, definitions and
+"""The continuous-time schedules of notation.md (docs/claims.md 'Built-in relations, definitions and
 unknown functions', Continuous-time schedules): sigma(t), beta(t), f(t), g(t) computed by
 :mod:`derive.sde`.
 

@@ -1,4 +1,4 @@
-"""The marginal score and the Tweedie reading (README 'Built-in relations, definitions and unknown
+"""The marginal score and the Tweedie reading (docs/claims.md 'Built-in relations, definitions and unknown
 functions', Marginal score; Luo Eqs. 131-133, 151).
 
 nabla log p(x_t) is a function of x_t alone: equated with something that changes with eps_0 or
