@@ -12,11 +12,15 @@ from dataclasses import replace
 from functools import partial
 
 from diffproof.derive.decide.budget import ERROR as RUN_ERROR, run_each
+import sympy as sp
+
 from diffproof.derive.verdict import UNDECIDED
 from diffproof.derive.latex.tokens import LatexParseError
 from diffproof.derive.symbols import TABLE, SymbolTable
 from diffproof.proofs.checker import Options
 from diffproof.proofs.claims.assumptions import Assumptions, read_assumptions
+from diffproof.proofs.claims.dimension import (AT_ONE, DIMENSION, about_dimension, judged_at_one,
+                                              undecided_for_fixed_dimension)
 from diffproof.proofs.claims.document import extract_assumptions, extract_displays
 from diffproof.proofs.claims.pipeline import check_claim
 from diffproof.proofs.claims.readings.schedules import schedule_reading
@@ -66,7 +70,32 @@ def _read_and_check(latex: str, file_text: str, assumption_lines: list[str], ind
         assumptions = read_assumptions(assumption_lines, table)
     except LatexParseError as error:
         return Claim(index, latex, line, error=f"assumption: {error}")
-    return _check_with_schedule(latex, file_text, assumptions, index, line, options)
+    claim = _check_with_schedule(latex, file_text, assumptions, index, line, options)
+    if not about_dimension(latex, assumption_lines, _names(claim, assumptions)):
+        return claim
+    # vectors read in one coordinate and a dimension d: decide at d = 1 (proofs.claims.dimension)
+    fixed = any(getattr(key, "name", None) == DIMENSION for key in assumptions.definitions)
+    try:                                        # when the user fixes d there is no exact reading
+        at_one = None if fixed else read_assumptions(list(assumption_lines) + [AT_ONE], table)
+    except LatexParseError:
+        at_one = None
+    if at_one is not None:
+        claim = _check_with_schedule(latex, file_text, at_one, index, line, options)
+    for step in claim.steps:
+        step.verdict = judged_at_one(step.verdict) if at_one is not None else \
+            undecided_for_fixed_dimension(step.verdict)
+    return claim
+
+
+def _names(claim: Claim, assumptions: Assumptions) -> set[str]:
+    """The names of the symbols a claim and its assumptions read."""
+    names = {getattr(symbol, "name", "") for symbol in assumptions.context.symbols.values()}
+    names |= {symbol.name for symbol in assumptions.expand(0).free_symbols}
+    for step in claim.steps:
+        for side in (step.lhs, step.rhs):
+            if isinstance(side, sp.Basic):
+                names |= {symbol.name for symbol in side.free_symbols}
+    return names
 
 
 def _check_with_schedule(latex: str, file_text: str, assumptions: Assumptions, index: int,
