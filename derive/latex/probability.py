@@ -271,12 +271,16 @@ class ProbabilitySyntax(TokenCursor):
         except ValueError as error:
             raise self.error(str(error), tok, UnsupportedLatexError) from None
 
+_SIMPLIFY_OPS = 400
+
 
 def _same(first: sp.Expr, second: sp.Expr) -> bool:
     """Whether two readings are provably equal (structurally, or their difference simplifies
     to 0)."""
     if first == second:
         return True
+    if sp.count_ops(first) + sp.count_ops(second) > _SIMPLIFY_OPS:
+        return False                     # too large to compare quickly: keep the plain reading
     try:
         return sp.simplify(first - second) == 0
     except (TypeError, ValueError, RecursionError):   # pragma: no cover - sympy internals
