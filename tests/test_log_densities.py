@@ -91,3 +91,11 @@ def test_cross_entropy_and_kl_as_expectations():
 def test_an_unsupported_integrand_says_what_would_decide_it():
     with pytest.raises(UnsupportedLatexError, match="write the integrand"):
         P(r"\mathbb{E}_{x\sim\mathcal{N}(0,1)}[\log(1 + x^2)]")
+
+
+def test_undecided_subscripts_say_what_would_decide_them():
+    ctx = _defined(r"q(x) = 2\mathcal{N}(x; 0, 1)")
+    with pytest.raises(UnsupportedLatexError, match="not defined as one Gaussian density"):
+        P(r"\mathbb{E}_{q}[x]", context=ctx)
+    with pytest.raises(UnsupportedLatexError, match="define the density"):
+        P(r"\mathbb{E}_{p}[x]")

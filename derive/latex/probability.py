@@ -119,7 +119,8 @@ class ProbabilitySyntax(TokenCursor):
             self.i = start
             point, _ = self.parse_named(single=True)
             if not self.is_cmd("\\sim"):
-                raise self.error("write \\mathbb{E}_{x \\sim \\mathcal{N}(m, v)}[f]", self.peek(),
+                raise self.error("write \\mathbb{E}_{x \\sim \\mathcal{N}(m, v)}[f], or define the "
+                                 "density: % assume: p(x) = \\mathcal{N}(x; m, v)", self.peek(),
                                  UnsupportedLatexError)
             self.next()
             defined = self.defined_density_subscript()
@@ -234,9 +235,13 @@ class ProbabilitySyntax(TokenCursor):
             self.i = start
             return None
         function = self.ctx.functions.get(name.key)
-        if power is not None or function is None or function.normal is None:
+        if power is not None or function is None:
             self.i = start
             return None
+        if function.normal is None:
+            raise self.error(f"{function.latex} is not defined as one Gaussian density "
+                             "\\mathcal{N}(x; m, v), so expectations under it are not computed",
+                             self.tokens[start], UnsupportedLatexError)
         if not self.is_op("("):
             return function.normal
         _, normal = self.apply_density(function, self.parse_arguments())
