@@ -24,6 +24,7 @@ class FunctionDef:
     apply_fn: Callable[[list[sp.Expr]], sp.Expr] | None = None
     defaults: tuple[sp.Expr, ...] | None = None
     meaning: str = ""
+    normal: Any = None     # a Gaussian density N(param; m, v): its derive.gaussian.Normal
 
     def apply(self, args: list[sp.Expr]) -> sp.Expr:
         if self.apply_fn is not None:

@@ -78,6 +78,13 @@ class ElementarySyntax(TokenCursor):
         return sp.Pow(base, exponent)
 
     def apply_function(self, fn, tok: Token) -> sp.Expr:
+        """fn applied to the argument at the cursor; a log expands the Gaussian log-densities of
+        its argument (ProbabilitySyntax.log_of_densities)."""
+        if fn is sp.log:
+            return self.log_of_densities(lambda: self.apply_plain(fn, tok))
+        return self.apply_plain(fn, tok)
+
+    def apply_plain(self, fn, tok: Token) -> sp.Expr:
         power = None
         if self.is_op("^"):                 # \log^2 x
             self.next()

@@ -256,6 +256,8 @@ class NameSyntax(TokenCursor):
                 args = self.parse_arguments()
                 if braced:
                     self.expect("}", "after the arguments")
+                if function.normal is not None:          # a defined Gaussian density
+                    return self.apply_density(function, args)[0], power
                 try:
                     return function.apply(args), power
                 except ValueError as error:
@@ -338,7 +340,10 @@ class NameSyntax(TokenCursor):
                                                    args[self.last_bar:])
                     if value is not None:
                         ctx.density_variables.append((args[0], value))
-                        return value
+                        normal = ctx.vocabulary.normal(name.key, args[:self.last_bar],
+                                                       args[self.last_bar:])
+                        return value if normal is None else \
+                            self.density_value(normal.log_density(), value)
                 return sp.Function(name.symbol_name(), real=True)(*args)
             self.refuse_ambiguous_call(name, tok)
         if name.key in ctx.created:

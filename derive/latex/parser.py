@@ -447,7 +447,7 @@ def read_function_definition(text: str, context: Context) -> tuple[str, Function
         body = parser.parse_sum()
         parser.finish()
         fdef = FunctionDef(f"{name.latex()}({', '.join(str(p) for p in params)})", tuple(params),
-                           body)
+                           body, normal=parser.defined_normal(body, tuple(params)))
         return name.key, fdef
     return _guarded(run, text)
 
