@@ -9,6 +9,7 @@ from fractions import Fraction
 import pytest
 
 from diffproof.derive.latex.tokens import LatexParseError
+from diffproof.derive.notation_reader import parse_expression
 from diffproof.derive.symbols import TABLE
 from diffproof.proofs.claims.assumptions import read_assumptions
 from diffproof.proofs.cli import main
@@ -98,3 +99,25 @@ def test_claims_under_a_chain(capsys, assume, claim, status):
         point = result["steps"][0]["counterexample"]
         a, b = Fraction(point["a"]), Fraction(point["b"])
         assert 0 < a < b < 1            # a counterexample satisfies every assumption
+
+
+# ---------------------------------------------------------------------------------------------
+# the zero and ones vectors
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, value", [
+    (r"\mathbf{0}", 0), (r"\boldsymbol{0}", 0), (r"\mathbf 0", 0), (r"\mathbf{1}", 1),
+    (r"\boldsymbol{1}", 1), (r"3\mathbf{1}", 3), (r"\mathbf{1}^2 + \mathbf{0}", 1),
+])
+def test_bold_zero_and_one_are_the_zero_and_ones_vectors_of_one_coordinate(text, value):
+    assert parse_expression(text) == value
+
+
+def test_bold_names_are_still_names():
+    assert parse_expression(r"\mathbf{x}_0 + \mathbf{0}") == TABLE["x_0"]
+    assert parse_expression(r"\mathbf{I}") == 1
+
+
+def test_standard_normal_with_the_zero_vector(capsys):
+    code, result = claim_json(capsys, r"\mathcal{N}(\mathbf{x}; \mathbf{0}, \mathbf{I}) = "
+                                      r"\mathcal{N}(\mathbf{x}; 0, 1)")
+    assert code == 0 and result["status"] == "holds"
