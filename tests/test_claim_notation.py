@@ -12,6 +12,7 @@ from diffproof.derive.latex.tokens import LatexParseError
 from diffproof.derive.notation_reader import parse_expression
 from diffproof.derive.symbols import TABLE
 from diffproof.proofs.claims.assumptions import read_assumptions
+from diffproof.proofs.claims.document import cut_trailer, split_lines, trailer_condition
 from diffproof.proofs.cli import main
 
 
@@ -120,4 +121,90 @@ def test_bold_names_are_still_names():
 def test_standard_normal_with_the_zero_vector(capsys):
     code, result = claim_json(capsys, r"\mathcal{N}(\mathbf{x}; \mathbf{0}, \mathbf{I}) = "
                                       r"\mathcal{N}(\mathbf{x}; 0, 1)")
+    assert code == 0 and result["status"] == "holds"
+
+
+def test_other_bold_numbers_are_refused_with_a_spelling():
+    with pytest.raises(LatexParseError, match=r"write 2\\mathbf\{1\}"):
+        parse_expression(r"\mathbf{2}")
+
+
+# ---------------------------------------------------------------------------------------------
+# macros around equations: trailers, marked equals, \approx
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("line, kept, trailer", [
+    (r"a + a = 2a \quad \text{for all } a", "a + a = 2a", r"\quad \text{for all } a"),
+    (r"a = b, \quad t \in [0,1]", "a = b", r"\quad t \in [0,1]"),
+    (r"a = b \qquad (\text{Bayes})", "a = b", r"\qquad (\text{Bayes})"),
+    (r"a = b \text{ where } b > 0", "a = b", r"\text{ where } b > 0"),
+    (r"a = b \quad \forall t", "a = b", r"\quad \forall t"),
+    (r"a = b \quad + c", r"a = b \quad + c", ""),               # \quad inside the formula
+    (r"a = \text{Var}[x]", r"a = \text{Var}[x]", ""),           # an operator name, not prose
+    (r"x_{\text{data for all}} = y", r"x_{\text{data for all}} = y", ""),   # inside braces
+    (r"\quad \text{for all } t", r"\quad \text{for all } t", ""),           # no relation before
+])
+def test_cut_trailer(line, kept, trailer):
+    assert cut_trailer(line) == (kept, trailer)
+
+
+def test_split_lines_reports_the_trailers():
+    trailers = []
+    lines = split_lines(r"a &= b \quad \text{for all } t \\ &= c, \quad c > 0 \label{x}", trailers)
+    assert lines == ["a = b", "= c"]
+    assert trailers == [("a = b", r"\quad \text{for all } t"), ("= c", r"\quad c > 0")]
+    assert [trailer_condition(text) for _, text in trailers] == [None, "c > 0"]
+
+
+def test_a_prose_trailer_is_dropped_and_noted(capsys):
+    code, result = claim_json(capsys, r"a + a = 2a \quad \text{for all } a")
+    step = result["steps"][0]
+    assert code == 0 and step["status"] == "holds" and "read as a comment" in step["reason"]
+
+
+def test_a_refutation_outside_a_stated_condition_is_undecided(capsys):
+    code, result = claim_json(capsys, r"\sqrt{a^2} = a, \quad a > 0")
+    step = result["steps"][0]
+    assert step["status"] == "undecided" and step["counterexample"] is None
+    assert "% assume: a > 0" in step["reason"]
+    code, result = claim_json(capsys, "--assume", "a > 0", r"\sqrt{a^2} = a, \quad a > 0")
+    assert result["status"] == "holds"
+
+
+def test_a_slip_with_a_prose_trailer_still_fails(capsys):
+    code, result = claim_json(capsys, r"a + a = 3a \quad \text{by linearity}")
+    assert code == 1 and result["status"] == "fails"
+
+
+@pytest.mark.parametrize("mark", [r"\text{def}", r"\mathrm{def}", "def", r"\triangle"])
+@pytest.mark.parametrize("command", [r"\stackrel", r"\overset"])
+def test_marked_equals_define(capsys, command, mark):
+    code, result = claim_json(capsys, rf"\beta_t {command}{{{mark}}}{{=}} 1 - \alpha_t")
+    assert result["status"] == "holds", result
+    code, result = claim_json(capsys, rf"\gamma_t {command}{{{mark}}}{{=}} 1 - \alpha_t")
+    assert result["status"] == "undecided" and result["steps"][0]["method"] == "definition"
+
+
+def test_labelled_equals_are_equalities_and_other_marks_are_refused(capsys):
+    code, result = claim_json(capsys, r"a + a \overset{(a)}{=} 2a \stackrel{(ii)}{=} 3a")
+    assert result["status"] == "fails" and result["first_failing_step"] == 2
+    code, out = run(capsys, "claim", r"x \overset{d}{=} y")
+    assert code == 2 and r"\overset{d}{=} is not read" in out and "write = for an equality" in out
+
+
+def test_a_definition_in_an_assumption_may_be_marked(capsys):
+    code, result = claim_json(capsys, "--assume", r"g \stackrel{\text{def}}{=} a + 1", "g - 1 = a")
+    assert result["status"] == "holds"
+
+
+def test_approx_is_never_an_equality(capsys):
+    code, result = claim_json(capsys, r"a + a \approx 2a")
+    step = result["steps"][0]
+    assert step["status"] == "undecided"
+    assert step["reason"] == r"\approx is an approximation: not checked as an equality"
+
+
+@pytest.mark.parametrize("claim", [r"\tfrac{1}{2} + \dfrac{1}{2} = 1 \label{eq:a} \nonumber",
+                                   r"a + a = 2a \tag{3}", r"a + a = 2a \notag"])
+def test_fraction_variants_and_labels(capsys, claim):
+    code, result = claim_json(capsys, claim)
     assert code == 0 and result["status"] == "holds"

@@ -174,9 +174,12 @@ class NameSyntax(TokenCursor):
             return None
         braced = self.is_op("{", 1)
         digit = self.peek(2 if braced else 1)
-        if digit.kind != "num" or digit.value not in ("0", "1") or \
-                (braced and not self.is_op("}", 3)):
+        if digit.kind != "num" or (braced and not self.is_op("}", 3)):
             return None
+        if digit.value not in ("0", "1"):
+            raise self.error(f"{tok.value}{{{digit.value}}} is not read: the bold 0 and 1 are the "
+                             f"zero and ones vectors; write {digit.value}\\mathbf{{1}} for a "
+                             "constant vector", tok)
         self.i += 4 if braced else 2
         return sp.Integer(int(digit.value))
 

@@ -392,6 +392,14 @@ def _ensure_spec(symbol: sp.Symbol, result: Assumptions) -> None:
         _set_domain(symbol, None, None, True, True, "", result)
 
 
+def _empty(lo, hi, open_end: bool) -> bool:
+    """Whether no number lies between ``lo`` and ``hi`` (either may be None: unbounded)."""
+    if lo is None or hi is None:
+        return False
+    gap = sp.sympify(hi) - sp.sympify(lo)
+    return bool(gap.is_negative or (gap.is_zero and open_end))
+
+
 def _set_domain(symbol, lo, hi, lo_open, hi_open, text, result: Assumptions, integer=False):
     """Narrow a built-in symbol's domain to the bounds (never widen it), or declare a user symbol
     with them, recreated with the SymPy assumptions of that domain (Domain.assumptions).  The
@@ -413,6 +421,12 @@ def _set_domain(symbol, lo, hi, lo_open, hi_open, text, result: Assumptions, int
             lo, lo_open = known.lo, known.lo_open
         if hi is None and known.hi is not None:
             hi, hi_open = known.hi, known.hi_open
+        if _empty(lo, hi, lo_open or hi_open):
+            where = "the assumptions above" if spec.key.startswith("user:") else \
+                "the built-in domain; for another quantity, use another letter"
+            raise AssumptionError(
+                f"assumption '{text}' leaves no value for {spec.latex} "
+                f"({known.describe(spec.latex)} by {where})", text, 0)
         domain = make_domain(lo, hi, lo_open, hi_open, integer or known.integer)
         table.specs[spec.key] = SymbolSpec(spec.key, spec.symbol, spec.latex, spec.meaning,
                                            domain, spec.positive_form)
