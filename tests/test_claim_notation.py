@@ -141,7 +141,8 @@ def test_other_bold_numbers_are_refused_with_a_spelling():
     (r"a = b \quad + c", r"a = b \quad + c", ""),               # \quad inside the formula
     (r"a = \text{Var}[x]", r"a = \text{Var}[x]", ""),           # an operator name, not prose
     (r"x_{\text{data for all}} = y", r"x_{\text{data for all}} = y", ""),   # inside braces
-    (r"\quad \text{for all } t", r"\quad \text{for all } t", ""),           # no relation before
+    (r"\quad \text{for all } t", "", r"\quad \text{for all } t"),           # a line of prose
+    (r"\text{SNR} = c", r"\text{SNR} = c", ""),                              # not prose
 ])
 def test_cut_trailer(line, kept, trailer):
     assert cut_trailer(line) == (kept, trailer)
@@ -153,6 +154,13 @@ def test_split_lines_reports_the_trailers():
     assert lines == ["a = b", "= c"]
     assert trailers == [("a = b", r"\quad \text{for all } t"), ("= c", r"\quad c > 0")]
     assert [trailer_condition(text) for _, text in trailers] == [None, "c > 0"]
+
+
+def test_a_line_of_prose_under_a_formula_is_a_trailer():
+    trailers = []
+    assert split_lines(r"a &= b \\ &\quad \text{where } b = c \\ &= d", trailers) == \
+        ["a = b", "= d"]
+    assert trailers == [("", r"\quad \text{where } b = c")]
 
 
 def test_a_prose_trailer_is_dropped_and_noted(capsys):

@@ -334,10 +334,19 @@ def cut_trailer(line: str) -> tuple[str, str]:
         position = match.start()
         if depth != 0 or not _starts_trailer(line, match):
             continue
-        if not has_relation_safe(line[:match.start()]):
-            continue
-        return line[:match.start()].rstrip(" ,;"), line[match.start():].lstrip(" ,;")
+        if has_relation_safe(line[:match.start()]):
+            return line[:match.start()].rstrip(" ,;"), line[match.start():].lstrip(" ,;")
+        if _opens_with_connective(line[:match.start()], match):
+            return "", " ".join(line.replace("&", " ").split())   # "&\quad \text{where } ..."
     return line, ""
+
+
+def _opens_with_connective(before: str, match: re.Match) -> bool:
+    """Whether a line opens with ``\\text{where ...}`` (after ``&`` and spacing): a line of prose
+    under the formula above, not a formula of its own."""
+    words = (match.group(1) or "").split()
+    return bool(words) and words[0].lower().rstrip(",:") in _CONNECTIVES and \
+        not _SPACING.sub("", before).replace("&", "").strip(" ,;")
 
 
 def trailer_condition(trailer: str) -> str | None:
