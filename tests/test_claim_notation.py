@@ -77,6 +77,7 @@ def test_an_order_declared_before_a_bound_uses_the_bounded_symbol():
     (r"a < b < a", "occurs twice"),
     (r"0 < 1", "no symbol to bound"),
     (r"a = b < 1", "is not a bound"),
+    (r"a \neq b", r"the relation '\\neq' is not a bound"),
 ])
 def test_chains_that_cannot_be_used_say_why(text, message):
     with pytest.raises(LatexParseError, match=message):

@@ -255,6 +255,10 @@ def _apply_bound(text: str, result: Assumptions) -> list[tuple]:
             if _number(small) is None and _number(large) is None]
 
 
+# the relations the reader names, as the LaTeX that writes them (for messages)
+_RELATION_LATEX = {"!=": "\\neq", "approx": "\\approx", "propto": "\\propto"}
+
+
 def _ascending_chain(text: str, context: Context) -> tuple[list, list[str]]:
     """The terms and relations of an inequality assumption, written upwards (> chains reversed);
     every term a number or a single symbol, no symbol twice."""
@@ -262,6 +266,7 @@ def _ascending_chain(text: str, context: Context) -> tuple[list, list[str]]:
     terms, ops = list(relation.terms), list(relation.ops)
     wrong = next((op for op in ops if op not in ("<", "<=", ">", ">=")), None)
     if wrong is not None:
+        wrong = _RELATION_LATEX.get(wrong, wrong)
         raise AssumptionError(f"assumption '{text}': the relation '{wrong}' is not a bound; use "
                               "<, \\le, >, \\ge (0 < a \\le b < 1), \\in (a \\in (0, 1)) or a "
                               "definition (y = ...)", text, 0)
