@@ -139,6 +139,9 @@ def test_other_bold_numbers_are_refused_with_a_spelling():
     (r"a = b \qquad (\text{Bayes})", "a = b", r"\qquad (\text{Bayes})"),
     (r"a = b \text{ where } b > 0", "a = b", r"\text{ where } b > 0"),
     (r"a = b \quad \forall t", "a = b", r"\quad \forall t"),
+    (r"a = b \quad \text{(Bayes)} \quad = c", "a = b  = c", r"\quad \text{(Bayes)} \quad"),
+    (r"a = b \qquad (\text{by } (3)) = c, \quad c > 0", "a = b  = c",
+     r"\qquad (\text{by } (3)) \quad c > 0"),
     (r"a = b \quad + c", r"a = b \quad + c", ""),               # \quad inside the formula
     (r"a = \text{Var}[x]", r"a = \text{Var}[x]", ""),           # an operator name, not prose
     (r"x_{\text{data for all}} = y", r"x_{\text{data for all}} = y", ""),   # inside braces
@@ -164,6 +167,14 @@ def test_a_line_of_prose_under_a_formula_is_a_trailer():
     assert trailers == [("", r"\quad \text{where } b = c")]
 
 
+@pytest.mark.parametrize("trailer, condition", [
+    (r"\quad (t > 0)", "t > 0"), (r"\qquad (\text{since } s^2 = 1 - a)", "s^2 = 1 - a"),
+    (r"\qquad (\text{Bayes})", None), (r"\quad \text{for all } t", None),
+])
+def test_trailer_conditions(trailer, condition):
+    assert trailer_condition(trailer) == condition
+
+
 def test_a_prose_trailer_is_dropped_and_noted(capsys):
     code, result = claim_json(capsys, r"a + a = 2a \quad \text{for all } a")
     step = result["steps"][0]
@@ -182,6 +193,8 @@ def test_a_refutation_outside_a_stated_condition_is_undecided(capsys):
 def test_a_slip_with_a_prose_trailer_still_fails(capsys):
     code, result = claim_json(capsys, r"a + a = 3a \quad \text{by linearity}")
     assert code == 1 and result["status"] == "fails"
+    code, result = claim_json(capsys, r"a + a \quad \text{(linearity)} \quad = 2a = 3a")
+    assert result["first_failing_step"] == 2 and result["steps"][0]["status"] == "holds"
 
 
 @pytest.mark.parametrize("mark", [r"\text{def}", r"\mathrm{def}", "def", r"\triangle"])

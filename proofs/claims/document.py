@@ -319,6 +319,10 @@ def split_lines(display: str, trailers: list | None = None) -> list[str]:
 _TRAILER_START = re.compile(r"(?:[,;]\s*)?\\q?quad\b|\\(?:text|textrm|mbox)\s*\{([^{}]*)\}?")
 _CONNECTIVES = {"where", "for", "if", "since", "by", "with", "as", "when", "and", "or", "using",
                 "since", "because", "hence", "so", "i.e.", "e.g.", "iff", "s.t.", "otherwise"}
+# a justification between two links of one line, up to the next relation
+_BETWEEN_LINKS = re.compile(r"(?:[,;]\s*)?(?:\\q?quad\b\s*)*(?:\\(?:text|textrm|mbox)\s*\{[^{}]*\}\s*|"
+                            r"\((?:[^()]|\([^()]*\))*\)\s*)(?:\\q?quad\b\s*)*"
+                            r"(?==|<|>|:=|\\(?:le|ge|leq|geq|propto|approx|coloneqq)\b)")
 # what continues the formula after a \quad: an operator or a relation
 _CONTINUES = re.compile(r"\s*(?:\\q?quad\b\s*)*(?:[-+=<>*/^_&)\]}]|\\(?:cdot|times|le|ge|leq|"
                         r"geq|propto|approx|neq|ne|equiv|right|big|Big)\b|$)")
@@ -335,6 +339,10 @@ def cut_trailer(line: str) -> tuple[str, str]:
         if depth != 0 or not _starts_trailer(line, match):
             continue
         if has_relation_safe(line[:match.start()]):
+            between = _BETWEEN_LINKS.match(line, match.start())
+            if between:       # a = b \quad \text{(Bayes)} \quad = c: the chain goes on
+                kept, more = cut_trailer(line[:match.start()] + " " + line[between.end():])
+                return kept, " ".join(f"{between.group().strip(' ,;')} {more}".split())
             return line[:match.start()].rstrip(" ,;"), line[match.start():].lstrip(" ,;")
         if _opens_with_connective(line[:match.start()], match):
             return "", " ".join(line.replace("&", " ").split())   # "&\quad \text{where } ..."
@@ -354,7 +362,11 @@ def trailer_condition(trailer: str) -> str | None:
     ``\\quad \\text{for } t \\in [0, 1]``), or None when it has no relation (prose, 'for all t')."""
     math = _SPACING.sub(" ", _TEXT.sub(" ", trailer)).replace("\\forall", " ")
     math = " ".join(math.split()).strip(" ,;.")
-    return math if math and has_relation_safe(math) else None
+    if math.startswith("(") and math.endswith(")"):
+        math = math[1:-1].strip(" ,;.")
+    # a relation inside parentheses counts too: "(since s^2 = 1 - a)" may be what makes it hold
+    probe = math.replace("(", " ").replace(")", " ")
+    return math if math and has_relation_safe(probe) else None
 
 
 def _starts_trailer(line: str, match: re.Match) -> bool:

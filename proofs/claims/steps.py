@@ -213,6 +213,6 @@ def _trailer_note(text: str) -> str:
     """What a verdict says of the text dropped after its line."""
     condition = trailer_condition(text)
     if condition is None:
-        return f"the text after the formula ('{text}') is read as a comment, not checked"
+        return f"the text '{text}' beside the formula is read as a comment, not checked"
     return (f"the condition '{condition}' after the formula is not read (the step is checked "
             f"for all values); % assume: {condition} states it")
