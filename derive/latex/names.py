@@ -5,7 +5,8 @@
   subscript.  A name the symbol table knows (``\\bar{\\alpha}_{t-1}``) is the table's Symbol, with
   its assumptions and definitions; a name of the vocabulary (``\\mu_q(x_t, x_0)``) its value; others
   are new real symbols.
-- ``e`` and ``\\mathrm{e}`` are Euler's number, ``\\pi`` is pi, ``\\mathbf{I}`` is 1 (one
+- ``e`` and ``\\mathrm{e}`` are Euler's number, ``\\pi`` is pi, ``\\mathbf{I}`` is 1, and the zero
+  and ones vectors ``\\mathbf{0}``, ``\\mathbf{1}`` (or ``\\boldsymbol``) are 0 and 1 (one
   coordinate).
 - A name followed by ``(...)`` is an application when the name is a defined function, a function
   letter (f, g, p, q, ...) or a word; ``\\sigma(t)`` for an undefined ``\\sigma`` is ambiguous.
@@ -165,6 +166,23 @@ class NameSyntax(TokenCursor):
             else:
                 return name, power
 
+    def read_bold_constant(self) -> sp.Integer | None:
+        """``\\mathbf{0}``, ``\\boldsymbol{1}``: the zero and ones vectors, in one coordinate 0
+        and 1 (read and consumed), else None."""
+        tok = self.peek()
+        if not (tok.kind == "cmd" and tok.value in BOLD):
+            return None
+        braced = self.is_op("{", 1)
+        digit = self.peek(2 if braced else 1)
+        if digit.kind != "num" or (braced and not self.is_op("}", 3)):
+            return None
+        if digit.value not in ("0", "1"):
+            raise self.error(f"{tok.value}{{{digit.value}}} is not read: the bold 0 and 1 are the "
+                             f"zero and ones vectors; write {digit.value}\\mathbf{{1}} for a "
+                             "constant vector", tok)
+        self.i += 4 if braced else 2
+        return sp.Integer(int(digit.value))
+
     def read_name_arg(self) -> Name:
         if self.is_op("{"):
             self.next()
@@ -213,6 +231,9 @@ class NameSyntax(TokenCursor):
 
     def parse_named(self, single: bool = False) -> tuple[sp.Expr, sp.Expr | None]:
         start_tok = self.peek()
+        constant = self.read_bold_constant()
+        if constant is not None:
+            return constant, None
         name, power = self.read_name()
         ctx = self.ctx
         # bound variables of sums and integrals

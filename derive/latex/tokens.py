@@ -131,6 +131,10 @@ def _command(text: str, i: int, name: str, tokens: list[Token]) -> int:
     if name in _DELIMS:
         tokens.append(Token("op", _DELIMS[name], i))
         return j
+    if name in ("\\stackrel", "\\overset"):
+        end = _decorated_equals(text, i, j, name, tokens)
+        if end is not None:
+            return end
     if name in _TEXT_CMDS:
         k = _skip_space(text, j)
         if k < n and text[k] == "{":
@@ -142,6 +146,37 @@ def _command(text: str, i: int, name: str, tokens: list[Token]) -> int:
         raise LatexParseError(f"{name} needs a braced argument", text, j)
     tokens.append(Token("cmd", name, i))
     return j
+
+
+# \stackrel{def}{=}: what stands over an equals sign that makes it a definition, or a label
+_DEFINITION_MARKS = {"def", "definition", "\\triangle", "\\Delta", ":", "\\mathrm{def}",
+                     "\\text{def}", "\\textrm{def}", "\\mathrm{df}", "\\text{df}", "df"}
+_EQUALITY_LABEL = re.compile(r"(?:\\text\{|\\mathrm\{)?\(?[a-z0-9.]{1,4}\)\}?|!|\?")
+
+
+def _decorated_equals(text: str, i: int, j: int, name: str, tokens: list[Token]) -> int | None:
+    """``\\stackrel{\\text{def}}{=}``, ``\\overset{\\triangle}{=}``: a definition (``:=``);
+    ``\\overset{(a)}{=}``, ``\\overset{!}{=}``: an equality.  Appends the token and returns where
+    reading goes on; None when the base is not ``=`` (read as before).  Other marks
+    (``\\overset{d}{=}``) are refused."""
+    k = _skip_space(text, j)
+    over_end = group_end(text, k) if k < len(text) and text[k] == "{" else None
+    if over_end is None:
+        return None
+    b = _skip_space(text, over_end)
+    base_end = group_end(text, b) if b < len(text) and text[b] == "{" else None
+    if base_end is None or text[b + 1:base_end - 1].strip() != "=":
+        return None
+    over = "".join(text[k + 1:over_end - 1].split())
+    if over in _DEFINITION_MARKS:
+        tokens.append(Token("op", ":=", i))
+    elif _EQUALITY_LABEL.fullmatch(over):
+        tokens.append(Token("op", "=", i))
+    else:
+        raise LatexParseError(f"{name}{{{over}}}{{=}} is not read (an equality marked "
+                              f"'{over}', e.g. in distribution, is not checked); write = for an "
+                              "equality or := for a definition", text, i)
+    return base_end
 
 
 def _skip_space(text: str, k: int) -> int:

@@ -20,6 +20,7 @@ from fractions import Fraction
 import sympy as sp
 
 from diffproof.derive.latex.context import Context
+from diffproof.derive.latex.printer import to_latex
 from diffproof.derive.latex.tokens import LatexParseError, tokenize
 from diffproof.derive.domains import Domain, positive_form_of
 from diffproof.derive.notation_reader import (new_context, parse_expression, parse_function_definition,
@@ -60,7 +61,7 @@ def read_assumptions(lines: list[str], table: SymbolTable = TABLE) -> Assumption
     Raises AssumptionError (a LatexParseError) for a line that cannot be used."""
     context = new_context(table.copy())
     result = Assumptions(context, texts=list(lines))
-    pending = []
+    pending, orders = [], []
     for text in lines:
         if len(text) > MAX_DISPLAY_CHARS:
             raise AssumptionError(f"an assumption has {len(text)} characters; at most "
@@ -69,7 +70,8 @@ def read_assumptions(lines: list[str], table: SymbolTable = TABLE) -> Assumption
             if _is_definition(part, context):
                 pending.append(part)
             else:
-                _apply_bound(part, result)
+                orders += _apply_bound(part, result)
+    _apply_orders(orders, result)
     for part in pending:
         _apply_definition(part, result)
     return result
@@ -232,42 +234,127 @@ def _apply_definition(text: str, result: Assumptions) -> None:
     result.definitions[lhs] = rhs
 
 
-def _apply_bound(text: str, result: Assumptions) -> None:
-    """A bound by numbers (``0 < a \\le 1``), an ordering of two symbols (``a < b``) or a
-    membership (``a \\in (0, 1)``)."""
-    context = result.context
+def _apply_bound(text: str, result: Assumptions) -> list[tuple]:
+    """A chain of <, \\le, >, \\ge over numbers and symbols (``0 < a \\le b < 1``,
+    ``1 > \\alpha_t > 0``) or a membership (``a \\in (0, 1)``).  Each symbol is bounded by the
+    nearest numbers on either side; the orders between adjacent symbols are returned, as
+    (smaller, larger, text), to be applied once every bound is read."""
     membership = re.match(r"^(.*)\\in\s*(.+)$", text)
     if membership:
         _apply_membership(membership.group(1), membership.group(2), text, result)
-        return
+        return []
+    terms, ops = _ascending_chain(text, result.context)
+    _check_numbers(terms, ops, text)
+    for index, term in enumerate(terms):
+        if _number(term) is None:
+            lo, lo_open = _nearest_number(terms, ops, index, -1)
+            hi, hi_open = _nearest_number(terms, ops, index, 1)
+            if lo is not None or hi is not None:
+                _set_domain(term, lo, hi, lo_open, hi_open, text, result)
+    return [(small, large, text) for small, large in zip(terms, terms[1:])
+            if _number(small) is None and _number(large) is None]
+
+
+# the relations the reader names, as the LaTeX that writes them (for messages)
+_RELATION_LATEX = {"!=": "\\neq", "approx": "\\approx", "propto": "\\propto"}
+
+
+def _ascending_chain(text: str, context: Context) -> tuple[list, list[str]]:
+    """The terms and relations of an inequality assumption, written upwards (> chains reversed);
+    every term a number or a single symbol, no symbol twice."""
     relation = parse_relation(text, context=context)
-    terms, ops = relation.terms, relation.ops
-    if any(op not in ("<", "<=", ">", ">=") for op in ops):
-        raise AssumptionError(f"assumption '{text}': use <, \\le, >, \\ge, \\in or a definition",
-                              text, 0)
+    terms, ops = list(relation.terms), list(relation.ops)
+    wrong = next((op for op in ops if op not in ("<", "<=", ">", ">=")), None)
+    if wrong is not None:
+        wrong = _RELATION_LATEX.get(wrong, wrong)
+        raise AssumptionError(f"assumption '{text}': the relation '{wrong}' is not a bound; use "
+                              "<, \\le, >, \\ge (0 < a \\le b < 1), \\in (a \\in (0, 1)) or a "
+                              "definition (y = ...)", text, 0)
     if all(op in (">", ">=") for op in ops):
         terms, ops = terms[::-1], [{">": "<", ">=": "<="}[op] for op in ops[::-1]]
     if any(op in (">", ">=") for op in ops):
-        raise AssumptionError(f"assumption '{text}': mixed directions", text, 0)
-    symbols = [i for i, term in enumerate(terms) if _number(term) is None]
-    if len(symbols) == 2 and len(terms) == 2 and all(isinstance(t, sp.Symbol) for t in terms):
-        small, large = terms
+        raise AssumptionError(f"assumption '{text}': mixed directions (< and >) in one chain; "
+                              "write it one way, e.g. 0 < a < b, or as two assumptions", text, 0)
+    for term in terms:
+        if _number(term) is None and not isinstance(term, sp.Symbol):
+            raise AssumptionError(
+                f"assumption '{text}': '{_shown(term)}' is neither a number nor a single symbol; a "
+                "bound relates symbols and numbers (0 < a < b < 1); for an expression, define a "
+                "symbol for it (% assume: u = ...) and bound u", text, 0)
+    symbols = [term for term in terms if _number(term) is None]
+    if not symbols:
+        raise AssumptionError(f"assumption '{text}': no symbol to bound", text, 0)
+    if len(set(symbols)) < len(symbols):
+        raise AssumptionError(f"assumption '{text}': a symbol occurs twice in the chain", text, 0)
+    return terms, ops
+
+
+def _shown(term) -> str:
+    """``term`` in LaTeX for a message (its string form if the printer fails)."""
+    try:
+        return to_latex(term)
+    except Exception:  # noqa: BLE001 - display only
+        return str(term)
+
+
+def _check_numbers(terms: list, ops: list[str], text: str) -> None:
+    """Every pair of numbers in the chain in the stated order (3 < a < 1 bounds nothing)."""
+    numbers = [(i, _number(t)) for i, t in enumerate(terms) if _number(t) is not None]
+    for (i, lo), (j, hi) in zip(numbers, numbers[1:]):
+        strict = any(op == "<" for op in ops[i:j])
+        if not (lo < hi if strict else lo <= hi):
+            raise AssumptionError(f"assumption '{text}': {lo} {'<' if strict else '<='} {hi} "
+                                  "is false, so no value satisfies the chain", text, 0)
+
+
+def _nearest_number(terms: list, ops: list[str], index: int, step: int) -> tuple:
+    """The nearest number before (step -1) or after (step 1) ``terms[index]`` in an ascending
+    chain, and whether the bound is open (a strict relation on the way); (None, True) if none."""
+    position = index + step
+    while 0 <= position < len(terms):
+        if _number(terms[position]) is not None:
+            between = ops[min(index, position):max(index, position)]
+            return _number(terms[position]), any(op == "<" for op in between)
+        position += step
+    return None, True
+
+
+def _apply_orders(orders: list[tuple], result: Assumptions) -> None:
+    """Record each order between two symbols (``a \\le b`` is kept as a < b: the points tried
+    satisfy both), on the symbols as the bounds left them; a cycle is an error."""
+    table = result.table
+    for small, large, text in orders:
+        small, large = _current(small, result), _current(large, result)
         for s in (small, large):
             _ensure_spec(s, result)
-        result.table.order(small, large)
-        return
-    if len(symbols) != 1 or not isinstance(terms[symbols[0]], sp.Symbol):
-        raise AssumptionError(f"assumption '{text}': bound one symbol by numbers "
-                              "(0 < a < 1) or order two symbols (a < b)", text, 0)
-    index = symbols[0]
-    symbol = terms[index]
-    lo = hi = None
-    lo_open = hi_open = True
-    if index > 0:
-        lo, lo_open = _number(terms[index - 1]), ops[index - 1] == "<"
-    if index + 1 < len(terms):
-        hi, hi_open = _number(terms[index + 1]), ops[index] == "<"
-    _set_domain(symbol, lo, hi, lo_open, hi_open, text, result)
+        small, large = _current(small, result), _current(large, result)
+        if (small, large) not in table.orderings:
+            table.order(small, large)
+        if _reaches(table.orderings, large, small):
+            raise AssumptionError(f"assumption '{text}': the orders between symbols contradict "
+                                  f"each other ({large} < ... < {small} < {large})", text, 0)
+
+
+def _current(symbol: sp.Symbol, result: Assumptions) -> sp.Symbol:
+    """The symbol of that name as the assumptions left it (a bound recreates a user symbol with
+    new SymPy assumptions)."""
+    if result.table.spec(symbol) is not None:
+        return symbol
+    spec = result.table.specs.get(f"user:{symbol.name}")
+    return spec.symbol if spec is not None else symbol
+
+
+def _reaches(orderings: list[tuple], start: sp.Symbol, goal: sp.Symbol) -> bool:
+    """Whether the orderings lead from ``start`` up to ``goal``."""
+    seen, todo = set(), [start]
+    while todo:
+        node = todo.pop()
+        if node == goal:
+            return True
+        if node not in seen:
+            seen.add(node)
+            todo += [hi for lo, hi in orderings if lo == node]
+    return False
 
 
 def _apply_membership(left: str, right: str, text: str, result: Assumptions) -> None:
@@ -310,6 +397,14 @@ def _ensure_spec(symbol: sp.Symbol, result: Assumptions) -> None:
         _set_domain(symbol, None, None, True, True, "", result)
 
 
+def _empty(lo, hi, open_end: bool) -> bool:
+    """Whether no number lies between ``lo`` and ``hi`` (either may be None: unbounded)."""
+    if lo is None or hi is None:
+        return False
+    gap = sp.sympify(hi) - sp.sympify(lo)
+    return bool(gap.is_negative or (gap.is_zero and open_end))
+
+
 def _set_domain(symbol, lo, hi, lo_open, hi_open, text, result: Assumptions, integer=False):
     """Narrow a built-in symbol's domain to the bounds (never widen it), or declare a user symbol
     with them, recreated with the SymPy assumptions of that domain (Domain.assumptions).  The
@@ -331,6 +426,12 @@ def _set_domain(symbol, lo, hi, lo_open, hi_open, text, result: Assumptions, int
             lo, lo_open = known.lo, known.lo_open
         if hi is None and known.hi is not None:
             hi, hi_open = known.hi, known.hi_open
+        if _empty(lo, hi, lo_open or hi_open):
+            where = "the assumptions above" if spec.key.startswith("user:") else \
+                "the built-in domain; for another quantity, use another letter"
+            raise AssumptionError(
+                f"assumption '{text}' leaves no value for {spec.latex} "
+                f"({known.describe(spec.latex)} by {where})", text, 0)
         domain = make_domain(lo, hi, lo_open, hi_open, integer or known.integer)
         table.specs[spec.key] = SymbolSpec(spec.key, spec.symbol, spec.latex, spec.meaning,
                                            domain, spec.positive_form)

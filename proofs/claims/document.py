@@ -276,6 +276,8 @@ _IMPLIES = re.compile(r"\\(?:Rightarrow|Longrightarrow|implies|therefore|iff|Lef
 # possessive runs: a trailing justification is matched without backtracking into the spaces
 _JUSTIFICATION = re.compile(r"\\(?:q?quad|text|textrm|mbox)\s*+\{[^{}]*\}\s*+[.,;]?\s*+$")
 _OPERATOR_NAME = re.compile(r"\\(?:text|textrm)\s*\{([A-Za-z]{1,4})\}(?=\s*[(_^])")
+_MARKED_EQUALS = re.compile(r"\\(stackrel|overset)\s*\{\s*\\(?:text|textrm|mathrm|mbox)\s*"
+                            r"\{([^{}]*)\}\s*\}")
 _TEXT = re.compile(r"\\(?:text|textrm|mbox)\s*\{[^{}]*\}")
 _SPACING = re.compile(r"\\q?quad\b|\\[,;:!]")
 
@@ -284,9 +286,11 @@ def _strip_comments(text: str) -> str:
     return _COMMENT.sub("", text)
 
 
-def split_lines(display: str) -> list[str]:
+def split_lines(display: str, trailers: list | None = None) -> list[str]:
     """The lines of a display: environments unwrapped, justifications (``&& \\text{...}``,
-    ``\\quad \\text{...}``, ``\\tag``) dropped, continuation lines joined to their line."""
+    ``\\quad \\text{...}``, ``\\tag``) dropped, continuation lines joined to their line.  The
+    text dropped after a relation (``\\quad \\text{for all } t``, ``, \\quad t \\in [0, 1]``) is
+    appended to ``trailers`` as (the line's text before it, the text), when a list is given."""
     body = _ENVIRONMENT.sub(" ", _strip_comments(display))
     body = _TAG.sub(" ", body)
     # "A = B \Rightarrow C = D": two statements, each checked on its own line
@@ -296,8 +300,12 @@ def split_lines(display: str) -> list[str]:
         line = _JUSTIFICATION.sub("", line.split("&&")[0].strip())
         # \text{SNR}(t), \text{KL}_t: an operator name, not prose
         line = _OPERATOR_NAME.sub(r"\\mathrm{\1}", line)
+        line = _MARKED_EQUALS.sub(r"\\\1{\2}", line)    # \stackrel{\text{def}}{=}: keep 'def'
+        line, trailer = cut_trailer(line)
         line = _SPACING.sub(" ", _TEXT.sub(" ", line))
         line = " ".join(line.replace("&", " ").split()).rstrip(".,; ")
+        if trailer and trailers is not None:
+            trailers.append((line, " ".join(trailer.split())))
         if not line:
             continue
         if lines and not has_relation_safe(line):
@@ -305,6 +313,75 @@ def split_lines(display: str) -> list[str]:
         else:
             lines.append([line])
     return [" ".join(parts) for parts in lines]
+
+
+# where a trailer may start: \quad (after a comma), or prose in \text{...}
+_TRAILER_START = re.compile(r"(?:[,;]\s*)?\\q?quad\b|\\(?:text|textrm|mbox)\s*\{([^{}]*)\}?")
+_CONNECTIVES = {"where", "for", "if", "since", "by", "with", "as", "when", "and", "or", "using",
+                "since", "because", "hence", "so", "i.e.", "e.g.", "iff", "s.t.", "otherwise"}
+# a justification between two links of one line, up to the next relation
+_BETWEEN_LINKS = re.compile(r"(?:[,;]\s*)?(?:\\q?quad\b\s*)*(?:\\(?:text|textrm|mbox)\s*\{[^{}]*\}\s*|"
+                            r"\((?:[^()]|\([^()]*\))*\)\s*)(?:\\q?quad\b\s*)*"
+                            r"(?==|<|>|:=|\\(?:le|ge|leq|geq|propto|approx|coloneqq)\b)")
+# what continues the formula after a \quad: an operator or a relation
+_CONTINUES = re.compile(r"\s*(?:\\q?quad\b\s*)*(?:[-+=<>*/^_&)\]}]|\\(?:cdot|times|le|ge|leq|"
+                        r"geq|propto|approx|neq|ne|equiv|right|big|Big)\b|$)")
+
+
+def cut_trailer(line: str) -> tuple[str, str]:
+    """``line`` without the text that follows its relation and is not part of the formula: from a
+    ``\\quad`` not followed by an operator, or from a ``\\text{...}`` of prose, to the end
+    (``a = b \\quad \\text{for all } t``, ``a = b, \\quad t \\in [0, 1]``); and that text."""
+    depth, position = 0, 0
+    for match in _TRAILER_START.finditer(line):
+        depth += _depth_change(line[position:match.start()])
+        position = match.start()
+        if depth != 0 or not _starts_trailer(line, match):
+            continue
+        if has_relation_safe(line[:match.start()]):
+            between = _BETWEEN_LINKS.match(line, match.start())
+            if between:       # a = b \quad \text{(Bayes)} \quad = c: the chain goes on
+                kept, more = cut_trailer(line[:match.start()] + " " + line[between.end():])
+                return kept, " ".join(f"{between.group().strip(' ,;')} {more}".split())
+            return line[:match.start()].rstrip(" ,;"), line[match.start():].lstrip(" ,;")
+        if _opens_with_connective(line[:match.start()], match):
+            return "", " ".join(line.replace("&", " ").split())   # "&\quad \text{where } ..."
+    return line, ""
+
+
+def _opens_with_connective(before: str, match: re.Match) -> bool:
+    """Whether a line opens with ``\\text{where ...}`` (after ``&`` and spacing): a line of prose
+    under the formula above, not a formula of its own."""
+    words = (match.group(1) or "").split()
+    return bool(words) and words[0].lower().rstrip(",:") in _CONNECTIVES and \
+        not _SPACING.sub("", before).replace("&", "").strip(" ,;")
+
+
+def trailer_condition(trailer: str) -> str | None:
+    """The formula a dropped trailer states as a condition (``t \\in [0, 1]`` from
+    ``\\quad \\text{for } t \\in [0, 1]``), or None when it has no relation (prose, 'for all t')."""
+    math = _SPACING.sub(" ", _TEXT.sub(" ", trailer)).replace("\\forall", " ")
+    math = " ".join(math.split()).strip(" ,;.")
+    if math.startswith("(") and math.endswith(")"):
+        math = math[1:-1].strip(" ,;.")
+    # a relation inside parentheses counts too: "(since s^2 = 1 - a)" may be what makes it hold
+    probe = math.replace("(", " ").replace(")", " ")
+    return math if math and has_relation_safe(probe) else None
+
+
+def _starts_trailer(line: str, match: re.Match) -> bool:
+    """A ``\\quad`` not followed by an operator, or a ``\\text{...}`` of prose (words, a
+    connective such as 'where', a parenthesis); ``\\text{Var}`` is an operator name."""
+    if match.group(1) is None:
+        return not _CONTINUES.match(line, match.end())
+    words = match.group(1).strip()
+    return " " in words or words.lower() in _CONNECTIVES or words.startswith("(")
+
+
+def _depth_change(text: str) -> int:
+    """How much deeper in braces the end of ``text`` is than its start (escaped braces aside)."""
+    text = text.replace("\\{", "").replace("\\}", "")
+    return text.count("{") - text.count("}")
 
 
 def has_relation_safe(line: str) -> bool:
@@ -335,4 +412,5 @@ def _split_top_level(body: str) -> list[str]:
 
 __all__ = ["MAX_DOCUMENT_BYTES", "MAX_DISPLAYS", "MAX_DISPLAY_CHARS", "ENVIRONMENTS",
            "DocumentError", "Display", "read_document", "is_markdown", "without_code_blocks",
-           "extract_displays", "extract_assumptions", "split_lines", "has_relation_safe"]
+           "extract_displays", "extract_assumptions", "split_lines", "has_relation_safe", "cut_trailer",
+           "trailer_condition"]

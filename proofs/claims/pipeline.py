@@ -32,7 +32,7 @@ from diffproof.proofs.claims.readings.tweedie import (ConditionalExpectationRead
                                             TweedieReading)
 from diffproof.proofs.claims.safety import check_relation_safely, opaque
 from diffproof.proofs.claims.steps import (VARIABLE_KEYS, Claim, ClaimStep, build_steps, latex_text,
-                                 settle_elided)
+                                 note_trailers, settle_elided)
 
 # the relations checked, as the checker names them ("<" and ">" are strict)
 _REL = {"=": "=", ":=": "=", "propto": "propto", "<=": "<=", ">=": ">=", "<": "<", ">": ">"}
@@ -71,6 +71,7 @@ def check_claim(latex: str, assumptions: Assumptions, index: int = 1, line: int 
             "the first link of the chain names the expression on its right; the rest of the "
             "chain is checked (" + first.verdict.reason + ")"))
     settle_elided(claim.steps)
+    note_trailers(claim.steps, latex)
     return claim
 
 
@@ -154,7 +155,7 @@ def _check_step(step: ClaimStep, assumptions: Assumptions, options: Options,
     #    are undecided (docs/claims.md 'Checking claims written in LaTeX')
     relation = _REL.get(step.relation)
     if relation is None:
-        why = {"approx": "an approximation (\\approx) is not an identity",
+        why = {"approx": "\\approx is an approximation: not checked as an equality",
                "!=": "\\neq claims are not checked", "in": "membership is not checked"}
         return Verdict(UNDECIDED, "none", reason=why.get(step.relation,
                                                          f"relation {step.relation} not checked"))

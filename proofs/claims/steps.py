@@ -18,7 +18,7 @@ from diffproof.derive.latex.printer import plain_text, to_latex
 from diffproof.derive.latex.tokens import LatexParseError, UnsupportedLatexError
 from diffproof.derive.notation_reader import parse_chain
 from diffproof.proofs.claims.assumptions import Assumptions
-from diffproof.proofs.claims.document import split_lines
+from diffproof.proofs.claims.document import split_lines, trailer_condition
 from diffproof.proofs.report.notebook import claims_markdown
 
 UNPARSABLE = "unparsable"
@@ -182,3 +182,37 @@ def settle_elided(steps: list[ClaimStep]) -> None:
             step.verdict = step.verdict.but(status=UNDECIDED, counterexample=None, reason=(
                 "steps elided with \\ldots are checked through the chain's subject, which equals "
                 f"this link's left side only if every link above is a holding equality; {why}"))
+
+
+# ---------------------------------------------------------------------------------------------
+# text after a formula: \quad \text{for all } t, \quad t \in [0, 1]
+# ---------------------------------------------------------------------------------------------
+def note_trailers(steps: list[ClaimStep], latex: str) -> None:
+    """The text dropped after a line's formula (docs/claims.md 'Checking claims written in
+    LaTeX') is noted in the verdicts of that line's steps.  A condition among them (a relation:
+    ``t \\in [0, 1]``, ``\\text{where } b = c``) is not read, so a failure of the display is
+    undecided: its counterexample may lie outside the condition."""
+    trailers: list = []
+    split_lines(latex, trailers)
+    conditions = [c for c in (trailer_condition(text) for _, text in trailers) if c]
+    for step in steps:
+        if step.verdict is None:
+            continue
+        if conditions and step.verdict.status == FAILS:
+            step.verdict = step.verdict.but(status=UNDECIDED, counterexample=None, reason=(
+                f"refuted without the condition '{conditions[0]}' stated after the formula, which "
+                f"is not read; to check the claim under it, state it as an assumption: "
+                f"% assume: {conditions[0]}"))
+            continue
+        own = [text for line, text in trailers if line and line in step.source]
+        if own:
+            step.verdict = step.verdict.noted(_trailer_note(own[0]))
+
+
+def _trailer_note(text: str) -> str:
+    """What a verdict says of the text dropped after its line."""
+    condition = trailer_condition(text)
+    if condition is None:
+        return f"the text '{text}' beside the formula is read as a comment, not checked"
+    return (f"the condition '{condition}' after the formula is not read (the step is checked "
+            f"for all values); % assume: {condition} states it")
