@@ -119,6 +119,7 @@ def test_assume_option_defines_functions(capsys):
     assert "h" not in TABLE.specs
     code, out, _ = run(capsys, r"\frac{d}{dt} h(t) = 2t")
     assert code == 1 and "undecided (definition)" in out and "h'(t)" in out
+    assert "% assume: h(t) = ..." in out                  # the definition that makes it work
 
 
 def test_bounds_are_respected():
