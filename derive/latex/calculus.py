@@ -1,8 +1,10 @@
 """Calculus in the LaTeX reader: derivatives, gradients, integrals, sums and products.
 
 ``\\frac{d}{dt} f``, ``\\frac{d f}{dt}``, ``\\frac{d^2}{dt^2}``, ``\\frac{\\partial}{\\partial x}``,
-``g'(t)`` of a defined function, ``\\nabla_x f`` (``\\nabla_{x_t} \\log p(x_t)`` is the table's
-score; the vocabulary may name the gradient of a log-density), ``\\int_a^b f \\, du``,
+``\\partial_t f``, ``g'(t)`` and ``\\dot g(t)`` (of a defined function, else a SymPy Derivative
+of an unknown one), ``\\frac{dg}{dt}`` for a function g, ``\\nabla_x f``
+(``\\nabla_{x_t} \\log p(x_t)`` is the table's score; the vocabulary may name the gradient of a
+log-density), ``\\int_a^b f \\, du``,
 ``\\sum``/``\\prod`` with bounds (the vocabulary may name a product, ``\\prod_{i=1}^t \\alpha_i``).
 ``\\frac{dx}{dt}`` for a plain symbol x is ambiguous.
 

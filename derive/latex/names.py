@@ -8,7 +8,11 @@
 - ``e`` and ``\\mathrm{e}`` are Euler's number, ``\\pi`` is pi, ``\\mathbf{I}`` is 1 (one
   coordinate).
 - A name followed by ``(...)`` is an application when the name is a defined function, a function
-  letter (f, g, p, q, ...) or a word; ``\\sigma(t)`` for an undefined ``\\sigma`` is ambiguous.
+  letter (f, g, p, q, ...) or a word, when the parenthesis is an argument list (``,``, ``;``, a
+  conditioning ``\\mid`` or single ``|``), or when an undefined name is applied to one name
+  (``\\lambda(\\sigma)``); a value before ``(one name)`` (``\\sigma(t)`` for the table's
+  ``\\sigma``) is ambiguous, before another parenthesis a product (docs/claims.md 'Functions and
+  their arguments').
 
 A mixin of :class:`derive.latex.parser.Parser` (it uses the parser's ``parse_sum``,
 ``script_expr``, ``apply_function``, ``parse_nabla``, ``parse_prime`` and ``parse_kl``).
