@@ -201,6 +201,13 @@ def test_a_user_definition_overrides_the_reparametrization():
     (r"\tilde\beta_t = \beta_t", "fails"),                     # every symbol is defined
     (r"\nabla_x \log p(x) + x = x + \nabla_x \log p(x)", "holds"),
     (r"2\nabla_x \log p(x) = \nabla_x \log p(x)", "fails"),    # for every p
+    (r"\gamma'(t) = 2t", "undecided"),                         # defines gamma
+    (r"\frac{d}{dt}\gamma(t)^2 = \gamma'(t)", "fails"),        # gamma on both sides: every gamma
+    (r"\frac{d}{dt}(\gamma(t)^2) = 2\gamma(t)\dot\gamma(t)", "holds"),
+    (r"\frac{\partial^2}{\partial x^2} u(x, y) = \frac{\partial}{\partial y}\frac{\partial}{\partial x} u(x, y)",
+     "fails"),                                                # u_xx and u_xy are independent
+    (r"\frac{\partial}{\partial x}\frac{\partial}{\partial y} u(x, y) = "
+     r"\frac{\partial}{\partial y}\frac{\partial}{\partial x} u(x, y)", "holds"),
 ])
 def test_undefined_names(latex, status):
     (claim,) = check_text([(latex, None)], [], OPTIONS)

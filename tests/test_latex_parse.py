@@ -286,3 +286,12 @@ def test_derivative_refusals_name_the_spelling_that_works(text, words):
     with pytest.raises(LatexParseError) as info:
         P(text)
     assert all(word in info.value.message for word in words)
+
+
+def test_a_name_also_used_alone_is_ambiguous_when_applied():
+    with pytest.raises(AmbiguousLatexError) as info:
+        P(r"\kappa(x) + \kappa x")
+    assert r"% assume: \kappa(x) = ..." in info.value.message
+    gamma = sp.Function("gamma", real=True)
+    # d\gamma in the numerator of d/dt is the function, not gamma standing alone
+    assert P(r"\gamma(t) + \frac{d\gamma}{dt}") == gamma(t) + sp.Derivative(gamma(t), t)

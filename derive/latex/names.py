@@ -384,7 +384,30 @@ class NameSyntax(TokenCursor):
         if ((name.base in _FUNCTION_LETTERS or name.base in ("phi", "psi")) and not name.decos) \
                 or word or name.key in self.ctx.applied or self.comma_inside() or self.bar_inside():
             return True
-        return name.key not in self.ctx.created and self.one_name_inside()
+        return name.key not in self.ctx.created and self.one_name_inside() and \
+            not self.used_alone(name)
+
+    def used_alone(self, name: Name) -> bool:
+        """Whether ``name`` also stands alone as a value somewhere in the formula (``2\\kappa(x) =
+        \\kappa(x) + \\kappa x``): then ``name(one name)`` may be a product too."""
+        start = self.i
+        try:
+            for j, tok in enumerate(self.tokens):
+                if tok.kind == "cmd" and tok.value[1:] not in GREEK and tok.value not in DECORATIONS \
+                        and tok.value not in BOLD or tok.kind not in ("cmd", "letter", "word"):
+                    continue
+                self.i = j
+                try:
+                    other, _ = self.read_name()
+                except LatexParseError:
+                    continue
+                before = self.tokens[j - 1].value if j else ""
+                if other.key == name.key and not self.is_op("(") and \
+                        before not in DECORATIONS and before not in ("d", "\\partial"):
+                    return True                  # (d\\gamma in \\frac{d\\gamma}{dt} is the function)
+            return False
+        finally:
+            self.i = start
 
     def one_name_inside(self) -> bool:
         """Whether the parenthesis at the cursor holds exactly one name (``(t)``, ``(\\sigma)``,
