@@ -295,3 +295,10 @@ def test_a_name_also_used_alone_is_ambiguous_when_applied():
     gamma = sp.Function("gamma", real=True)
     # d\gamma in the numerator of d/dt is the function, not gamma standing alone
     assert P(r"\gamma(t) + \frac{d\gamma}{dt}") == gamma(t) + sp.Derivative(gamma(t), t)
+
+
+def test_conditioning_bars_and_dotted_names_make_applications():
+    x_fn = sp.Function("x", real=True)
+    assert P(r"\dot{x}(t) + x(t)") == sp.Derivative(x_fn(t), t) + x_fn(t)
+    assert P(r"\epsilon_\theta(x_t | y)").func.__name__ == "epsilon_theta"
+    assert P(r"\sigma(|x|)") == sigma * sp.Abs(x)                # two bars: an absolute value

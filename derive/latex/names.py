@@ -276,9 +276,11 @@ class NameSyntax(TokenCursor):
         if symbol is None:
             return self.unknown_name(name, start_tok, single), power
         if not single and isinstance(symbol, sp.Symbol):
+            if self.is_op("(") and (self.bar_inside() or name.key in ctx.applied):
+                return self.unknown_function(name), power   # s_\\theta(x | y); x(t) after \\dot x(t)
             if name.sub in ("theta", "phi") and self.is_op("("):
                 return self.model_arguments(name, symbol), power
-            if self.is_op("(") and (self.comma_inside() or self.bar_inside()):
+            if self.is_op("(") and self.comma_inside():
                 return self.unknown_function(name), power   # u(x, y): no product reads a list
             self.refuse_ambiguous_call(name, start_tok)
         return symbol, power

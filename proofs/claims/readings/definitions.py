@@ -29,8 +29,10 @@ UNDEFINED_QUANTITY_KEYS = ("g_t", "f_t", "S_t", "V_t", "lam", "score")
 
 def reads_as_definition(lhs, rhs, assumptions: Assumptions, groups=None) -> str | None:
     """Why ``lhs = rhs`` defines a name rather than states an identity, or None.  ``groups``
-    (:func:`generic_values`) relates the values of one unknown function: ``\\gamma'(t) =
-    2\\gamma(t)`` mentions the function gamma on both sides, so it is a claim about every gamma."""
+    (:func:`generic_values`) relates the values of one unknown function: a side that is one value
+    or derivative absent from the other side defines it (the ODE ``\\gamma'(t) = 2\\gamma(t)``),
+    otherwise a function met on both sides (``\\frac{d}{dt}\\gamma(t)^2 = \\gamma'(t)``) makes a
+    claim about every function."""
     table = assumptions.table
     defined = set(table.definitions) | set(assumptions.definitions)
     groups = groups or {}
@@ -38,7 +40,7 @@ def reads_as_definition(lhs, rhs, assumptions: Assumptions, groups=None) -> str 
         name = _named(side)
         if name is None or name in defined:
             continue
-        if isinstance(name, sp.Symbol) and groups.get(name, {name}) & assumptions.free(other):
+        if isinstance(name, sp.Symbol) and name in assumptions.free(other):
             continue
         if isinstance(name, sp.core.function.AppliedUndef) and \
                 sp.sympify(other).has(name.func):
