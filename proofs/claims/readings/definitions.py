@@ -66,9 +66,8 @@ def reads_as_definition(lhs, rhs, assumptions: Assumptions, groups=None) -> str 
 
 def _value_of(name, groups):
     """The value f(x) of the function whose derivative f'(x) is ``name`` (what % assume: can
-    define), else ``name``."""
-    values = [s for s in groups.get(name, ()) if "'" not in s.name and not s.name.startswith("d^")]
-    return values[0] if values else name
+    define; the shortest name of its group), else ``name``."""
+    return min(groups.get(name, (name,)), key=lambda s: len(s.name))
 
 
 def _named(side):
@@ -111,16 +110,15 @@ def _function_nodes(expr):
 
 
 def _value_name(node, base) -> str:
-    """f(x), f'(x), f''(x) for one argument; d^2f/dx dy(x, y) for partial derivatives."""
+    """f(x), f'(x), f''(x) for one argument; f_xy(x, y) for partial derivatives."""
     args = ", ".join(map(str, base.args))
     if node is base:
         return f"{base.func.__name__}({args})"
     if len(base.args) == 1:
         order = sum(n for _, n in node.variable_count)
         return f"{base.func.__name__}{chr(39) * order}({args})"
-    order = sum(n for _, n in node.variable_count)
-    by = " ".join(f"d{v}" + (f"^{n}" if n > 1 else "") for v, n in node.variable_count)
-    return f"d^{order}{base.func.__name__}/{by}({args})"
+    by = "".join(str(v) * n for v, n in node.variable_count)
+    return f"{base.func.__name__}_{by}({args})"
 
 
 def generic_values(lhs, rhs):
