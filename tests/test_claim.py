@@ -119,6 +119,7 @@ def test_assume_option_defines_functions(capsys):
     assert "h" not in TABLE.specs
     code, out, _ = run(capsys, r"\frac{d}{dt} h(t) = 2t")
     assert code == 1 and "undecided (definition)" in out and "h'(t)" in out
+    assert "% assume: h(t) = ..." in out                  # the definition that makes it work
 
 
 def test_bounds_are_respected():
@@ -200,6 +201,15 @@ def test_a_user_definition_overrides_the_reparametrization():
     (r"\tilde\beta_t = \beta_t", "fails"),                     # every symbol is defined
     (r"\nabla_x \log p(x) + x = x + \nabla_x \log p(x)", "holds"),
     (r"2\nabla_x \log p(x) = \nabla_x \log p(x)", "fails"),    # for every p
+    (r"\gamma'(t) = 2t", "undecided"),                         # defines gamma
+    (r"\frac{d}{dt}\gamma(t)^2 = \gamma'(t)", "fails"),        # gamma on both sides: every gamma
+    (r"\frac{d}{dt}(\gamma(t)^2) = 2\gamma(t)\dot\gamma(t)", "holds"),
+    (r"\frac{\partial^2}{\partial x^2} u(x, y) + u(x, y) = "
+     r"\frac{\partial}{\partial y}\frac{\partial}{\partial x} u(x, y) + u(x, y)", "fails"),  # u_xx, u_xy
+    (r"\frac{\partial^2}{\partial x^2} u(x, y) = \frac{\partial}{\partial y}\frac{\partial}{\partial x} u(x, y)",
+     "undecided"),                                            # each side defines a derivative
+    (r"\frac{\partial}{\partial x}\frac{\partial}{\partial y} u(x, y) = "
+     r"\frac{\partial}{\partial y}\frac{\partial}{\partial x} u(x, y)", "holds"),
 ])
 def test_undefined_names(latex, status):
     (claim,) = check_text([(latex, None)], [], OPTIONS)

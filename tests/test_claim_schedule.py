@@ -71,3 +71,19 @@ def test_bare_sigma_elsewhere_in_a_ve_file_is_a_symbol():
             "- \\frac{1}{2}\\log(2\\pi\\sigma^2)$$\n")
     claims = check_file_text(text, [], OPTIONS)
     assert [c.status for c in claims] == ["holds", "holds"]
+
+
+def test_schedule_cues_see_every_derivative_spelling():
+    from diffproof.proofs.claims.readings.schedules import applied_functions
+    for text in (r"\dot\sigma(t)", r"\dot{\sigma}(t)", r"\ddot{\sigma}(t)", r"\sigma'(t)",
+                 r"\frac{d\sigma}{dt}", r"\frac{\mathrm{d}\sigma}{\mathrm{d}t}",
+                 r"\partial_t \sigma(t)"):
+        assert applied_functions(text) == {"|sigma|"}, text
+    assert applied_functions(r"\frac{dg(t)}{dt}") == {"|g|"}
+    assert applied_functions(r"\frac{1}{\sigma}(x)") == set()      # a product, not sigma(x)
+
+
+def test_sigma_dot_over_sigma_is_the_ve_rate():
+    (claim,) = check_text([(r"\frac{\dot\sigma(t)}{\sigma(t)} = \log\frac{\sigma_{\max}}{\sigma_{\min}}",
+                            None)], [], OPTIONS)
+    assert claim.status == "holds"

@@ -216,3 +216,89 @@ def test_gaussian_expectations_are_moments():
 def test_transpose_and_old_style_differentials():
     assert P(r"\mathbf{x}_{t-1}^\top \mathbf{x}_{t-1}") == x_tm1 ** 2
     assert P(r"\int_0^1 u\,{\rm d}u").doit() == sp.Rational(1, 2)
+
+
+def _with(definition: str):
+    ctx = new_context(TABLE)
+    key, fdef = parse_function_definition(definition, ctx)
+    ctx.functions[key] = fdef
+    return ctx
+
+
+@pytest.mark.parametrize("text", [
+    r"\dot{\sigma}(t)", r"\dot\sigma(t)", r"\sigma'(t)", r"\frac{d\sigma}{dt}",
+    r"\frac{d}{dt}\sigma(t)", r"\frac{\mathrm{d}\sigma(t)}{\mathrm{d}t}", r"\partial_t \sigma(t)",
+    r"\partial_{t} \sigma(t)", r"\frac{\partial}{\partial t}\sigma(t)",
+    r"\frac{\partial \sigma}{\partial t}",
+])
+def test_time_derivative_spellings_of_a_defined_function(text):
+    ctx = _with(r"\sigma(t) = t^3")
+    assert sp.expand(parse_expression(text, context=ctx) - 3 * t ** 2) == 0
+
+
+def test_second_time_derivatives():
+    ctx = _with(r"\sigma(t) = t^3")
+    for text in (r"\ddot\sigma(t)", r"\sigma''(t)", r"\partial_t^2 \sigma(t)",
+                 r"\frac{d^2}{dt^2}\sigma(t)"):
+        assert sp.expand(parse_expression(text, context=ctx) - 6 * t) == 0
+
+
+def test_derivatives_of_unknown_functions_are_sympy_derivatives():
+    gamma = sp.Function("gamma", real=True)
+    assert P(r"\gamma'(t)") == sp.Derivative(gamma(t), t)
+    assert P(r"\dot\gamma(t)") == sp.Derivative(gamma(t), t)
+    assert P(r"\frac{d}{dt}(\gamma(t)^2)") == 2 * gamma(t) * sp.Derivative(gamma(t), t)
+    assert P(r"\gamma(t) + \frac{d\gamma}{dt}") == gamma(t) + sp.Derivative(gamma(t), t)
+    assert isinstance(P(r"\gamma'(2t)"), sp.Subs)
+
+
+@pytest.mark.parametrize("text, function, args", [
+    (r"\lambda(\sigma)", "lambda", (sigma,)), (r"c_{\mathrm{out}}(\sigma)", "c_out", (sigma,)),
+    (r"\gamma(t)", "gamma", (t,)), (r"D(\mathbf{x}; \sigma)", "D", (x, sigma)),
+    (r"F_\theta(x, \sigma)", "F_theta", (x, sigma)),
+    (r"u_t(\mathbf{x} \mid \mathbf{x}_1)", "u_t", (x, sp.Symbol("x_1", real=True))),
+    (r"u_t(x | x_1)", "u_t", (x, sp.Symbol("x_1", real=True))),
+    (r"p_t(x \mid x_1)", "p_t", (x, sp.Symbol("x_1", real=True))),
+])
+def test_undefined_names_applied_to_one_name_or_a_list_are_functions(text, function, args):
+    value = P(text)
+    assert value.func.__name__ == function and value.args == args
+
+
+@pytest.mark.parametrize("text", [r"\sigma(t)", r"\gamma \cdot 2 + \gamma(t)", r"a(b)"])
+def test_a_value_before_a_parenthesis_stays_ambiguous(text):
+    with pytest.raises(AmbiguousLatexError) as info:
+        P(text)
+    assert "% assume:" in info.value.message
+
+
+def test_a_value_times_a_parenthesised_expression_is_a_product():
+    assert P(r"\sigma(t+1)") == sigma * (t + 1)
+    assert P(r"\alpha_t(x_0 + 1)") == alpha_t * (x_0 + 1)
+
+
+@pytest.mark.parametrize("text, words", [
+    (r"\gamma'", ["derivative", r"\gamma'(t)", "% assume:"]),
+    (r"\partial x", [r"\partial_t"]),
+    (r"\frac{d\gamma}{dt}", [r"\frac{d}{dt}\gamma(t)", "% assume:"]),
+])
+def test_derivative_refusals_name_the_spelling_that_works(text, words):
+    with pytest.raises(LatexParseError) as info:
+        P(text)
+    assert all(word in info.value.message for word in words)
+
+
+def test_a_name_also_used_alone_is_ambiguous_when_applied():
+    with pytest.raises(AmbiguousLatexError) as info:
+        P(r"\kappa(x) + \kappa x")
+    assert r"% assume: \kappa(x) = ..." in info.value.message
+    gamma = sp.Function("gamma", real=True)
+    # d\gamma in the numerator of d/dt is the function, not gamma standing alone
+    assert P(r"\gamma(t) + \frac{d\gamma}{dt}") == gamma(t) + sp.Derivative(gamma(t), t)
+
+
+def test_conditioning_bars_and_dotted_names_make_applications():
+    x_fn = sp.Function("x", real=True)
+    assert P(r"\dot{x}(t) + x(t)") == sp.Derivative(x_fn(t), t) + x_fn(t)
+    assert P(r"\epsilon_\theta(x_t | y)").func.__name__ == "epsilon_theta"
+    assert P(r"\sigma(|x|)") == sigma * sp.Abs(x)                # two bars: an absolute value

@@ -1,8 +1,10 @@
 """Calculus in the LaTeX reader: derivatives, gradients, integrals, sums and products.
 
 ``\\frac{d}{dt} f``, ``\\frac{d f}{dt}``, ``\\frac{d^2}{dt^2}``, ``\\frac{\\partial}{\\partial x}``,
-``g'(t)`` of a defined function, ``\\nabla_x f`` (``\\nabla_{x_t} \\log p(x_t)`` is the table's
-score; the vocabulary may name the gradient of a log-density), ``\\int_a^b f \\, du``,
+``\\partial_t f``, ``g'(t)`` and ``\\dot g(t)`` (of a defined function, else a SymPy Derivative
+of an unknown one), ``\\frac{dg}{dt}`` for a function g, ``\\nabla_x f``
+(``\\nabla_{x_t} \\log p(x_t)`` is the table's score; the vocabulary may name the gradient of a
+log-density), ``\\int_a^b f \\, du``,
 ``\\sum``/``\\prod`` with bounds (the vocabulary may name a product, ``\\prod_{i=1}^t \\alpha_i``).
 ``\\frac{dx}{dt}`` for a plain symbol x is ambiguous.
 
@@ -19,8 +21,8 @@ import sympy as sp
 
 from diffproof.derive.latex.elementary import log10_size
 from diffproof.derive.latex.names import BOLD, DECORATIONS, GREEK, Name, table_names
-from diffproof.derive.latex.tokens import (MAX_EXPONENT, AmbiguousLatexError, Token, TokenCursor,
-                                 UnsupportedLatexError)
+from diffproof.derive.latex.tokens import (MAX_EXPONENT, AmbiguousLatexError, LatexParseError, Token,
+                                 TokenCursor, UnsupportedLatexError)
 
 
 def _is_d(tok: Token) -> bool:
@@ -72,13 +74,7 @@ class CalculusSyntax(TokenCursor):
         # the variable: parse the denominator's tokens after d
         sub = self._reading(den[1:])
         variable, power = sub.read_name()
-        order = 1
-        if sub.is_op("^"):
-            sub.next()
-            order_expr = sub.script_expr()
-            if not (order_expr.is_Integer and 1 <= order_expr <= 10):
-                raise self.error("the order of a derivative must be a small integer", den[0])
-            order = int(order_expr)
+        order = sub.derivative_order(den[0])
         if sub.peek().kind != "end":
             self.i = start
             return None
@@ -95,7 +91,9 @@ class CalculusSyntax(TokenCursor):
         if num_rest:
             inner = self._reading(num_rest)
             operand_start = num_rest[0]
-            operand = inner.parse_sum()
+            operand = inner.bare_function(var)
+            if operand is None:
+                operand = inner.parse_sum()
             if inner.peek().kind != "end":
                 raise inner.error(f"unexpected '{inner.peek().value}'")
         else:
@@ -109,12 +107,43 @@ class CalculusSyntax(TokenCursor):
         except (ValueError, TypeError) as error:
             raise self.error(f"cannot differentiate: {error}", tok, UnsupportedLatexError) from None
 
+    def bare_function(self, var: sp.Symbol) -> sp.Expr | None:
+        """``\\sigma`` alone in ``\\frac{d\\sigma}{dt}``: the function sigma at ``var`` when sigma is
+        a defined one-argument function or met applied as an unknown function; else None."""
+        start = self.i
+        try:
+            name, power = self.read_name()
+        except LatexParseError:
+            name, power = None, None
+        if name is None or power is not None or name.primes or self.peek().kind != "end":
+            self.i = start
+            return None
+        function = self.ctx.functions.get(name.key)
+        if function is not None and function.body is not None and len(function.params) == 1:
+            return function.apply([var])
+        if function is None and name.key in self.ctx.applied:
+            return sp.Function(name.symbol_name(), real=True)(var)
+        self.i = start
+        return None
+
+    def derivative_order(self, tok: Token) -> int:
+        """The order ``^n`` after a derivative's variable (1 when absent), a small integer."""
+        if not self.is_op("^"):
+            return 1
+        self.next()
+        order = self.script_expr()
+        if not (order.is_Integer and 1 <= order <= 10):
+            raise self.error("the order of a derivative must be a small integer", tok)
+        return int(order)
+
     def check_differentiable(self, operand, var, tok):
         if isinstance(operand, sp.Symbol) and operand != var:
+            shown = tok.value
             raise self.error(
                 f"ambiguous derivative of the symbol {operand} with respect to {var}: it is 0 if "
-                f"{operand} is a constant, or the derivative of a function {operand}({var}); define "
-                f"the function with % assume:", tok, AmbiguousLatexError)
+                f"{operand} is a constant, or the derivative of a function {operand}({var}); for "
+                f"the function write it applied, \\frac{{d}}{{d{var}}}{shown}({var}), or define it "
+                f"with % assume: {shown}({var}) = ...", tok, AmbiguousLatexError)
 
     def parse_nabla(self, name: Name, tok: Token) -> sp.Expr:
         _, suffixes = table_names(self.ctx.table, type(self))
@@ -141,14 +170,82 @@ class CalculusSyntax(TokenCursor):
         return sp.diff(operand, var)
 
     def parse_prime(self, name: Name, tok: Token) -> sp.Expr:
+        """``g'(t)``, ``g''(t)``: a derivative of the function g at the argument."""
         base = Name(name.base, name.decos, name.sub)
-        function = self.ctx.functions.get(base.key)
-        if function is None or len(function.params) != 1 or not self.is_op("("):
-            raise self.error(f"{name.latex()}: a prime needs a defined one-argument function "
-                             f"applied to an argument", tok, UnsupportedLatexError)
+        if not self.is_op("(") or (self.is_op("(") and self._has_separator()):
+            raise self.error(f"{name.latex()}: a prime marks the derivative of a function of one "
+                             f"argument; write it applied, {base.latex()}'(t) (define {base.latex()} "
+                             f"with % assume: {base.latex()}(t) = ... for its value)", tok,
+                             UnsupportedLatexError)
+        return self.function_derivative(base, name.primes, tok)
+
+    def parse_dotted(self, name: Name, tok: Token) -> sp.Expr:
+        """``\\dot\\sigma(t)``, ``\\ddot{x}(t)``: the time derivative of the function at t."""
+        order = 2 if "ddot" in name.decos else 1
+        decos = tuple(d for d in name.decos if d not in ("dot", "ddot"))
+        return self.function_derivative(Name(name.base, decos, name.sub), order, tok)
+
+    def _has_separator(self) -> bool:
+        return self.comma_inside() or self.bar_inside()
+
+    def function_derivative(self, base: Name, order: int, tok: Token) -> sp.Expr:
+        """The ``order``-th derivative of the function ``base`` at the parenthesized argument: of
+        its definition (% assume:, a built-in schedule), else of an unknown function (a SymPy
+        Derivative; at a non-symbol argument a Subs)."""
         args = self.parse_arguments()
-        derivative = sp.diff(function.body, function.params[0], name.primes)
-        return derivative.xreplace({function.params[0]: args[0]})
+        if len(args) != 1:
+            raise self.error(f"{base.latex()}: a derivative written with a prime or a dot needs "
+                             f"one argument; for several write \\frac{{\\partial}}{{\\partial x}}",
+                             tok, UnsupportedLatexError)
+        function = self.ctx.functions.get(base.key) or self.ctx.vocabulary.lookup_function(base.key)
+        u = sp.Dummy("u", real=True)
+        if function is None:
+            self.ctx.applied.add(base.key)
+            body = sp.Function(base.symbol_name(), real=True)(u)
+        elif function.body is not None and len(function.params) == 1:
+            body = function.apply([u])
+        else:
+            raise self.error(f"{base.latex()} is built in as {function.latex} and cannot be "
+                             f"differentiated here; define it with % assume: {function.latex} = ...",
+                             tok, UnsupportedLatexError)
+        return self.derivative_at(body, u, order, args[0])
+
+    @staticmethod
+    def derivative_at(body: sp.Expr, u: sp.Symbol, order: int, point: sp.Expr) -> sp.Expr:
+        """d^order body / du^order at u = point (an unevaluated Subs only for an unknown function
+        at a point that is not a symbol)."""
+        derivative = sp.diff(body, u, order)
+        if isinstance(point, sp.Symbol) or not derivative.has(sp.Derivative):
+            return derivative.xreplace({u: point})
+        return sp.Subs(derivative, u, point)
+
+    def parse_partial(self) -> sp.Expr:
+        """``\\partial_t f``, ``\\partial_{t}^2 f``, ``\\partial_x u_t(x)``: the partial derivative."""
+        tok = self.next()
+        if not self.is_op("_"):
+            raise self.error("a lone \\partial: write \\partial_t f or "
+                             "\\frac{\\partial}{\\partial t} f", tok, UnsupportedLatexError)
+        self.next()
+        var_tok = self.peek()
+        if self.is_op("{"):
+            sub = self._reading(self._group_tokens()[0] or [var_tok])
+            self.i = self._group_tokens()[1]
+            variable, _ = sub.read_name()
+            if sub.peek().kind != "end":
+                raise self.error("\\partial_{...} takes one variable", var_tok, UnsupportedLatexError)
+        else:
+            variable, _ = self.read_name()
+        order = self.derivative_order(tok)
+        var = self.lookup_symbol(variable, var_tok) or self.unknown_name(variable, var_tok, True)
+        if not isinstance(var, sp.Symbol):
+            raise self.error(f"cannot differentiate with respect to {variable.latex()}", var_tok,
+                             UnsupportedLatexError)
+        operand_start = self.peek()
+        if not self.starts_factor():
+            raise self.error("\\partial needs something to differentiate", tok)
+        operand = self.parse_term()
+        self.check_differentiable(operand, var, operand_start)
+        return sp.diff(operand, var, order)
 
     def parse_integral(self) -> sp.Expr:
         tok = self.next()

@@ -75,10 +75,11 @@ class Context:
     created: dict[str, sp.Symbol] = field(default_factory=dict)       # names met, not in table
     vocabulary: Vocabulary = field(kw_only=True)                      # built-in names
     density_variables: list = field(default_factory=list)  # (x, density) of q(x | ..), N(x; m, v)
+    applied: set[str] = field(default_factory=set)    # name keys met as unknown functions
 
     def copy(self) -> "Context":
         return Context(self.table, dict(self.symbols), dict(self.functions), dict(self.created),
-                       vocabulary=self.vocabulary)
+                       vocabulary=self.vocabulary, applied=set(self.applied))
 
 
 __all__ = ["FunctionDef", "Vocabulary", "NO_VOCABULARY", "Context"]

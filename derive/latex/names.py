@@ -9,7 +9,11 @@
   and ones vectors ``\\mathbf{0}``, ``\\mathbf{1}`` (or ``\\boldsymbol``) are 0 and 1 (one
   coordinate).
 - A name followed by ``(...)`` is an application when the name is a defined function, a function
-  letter (f, g, p, q, ...) or a word; ``\\sigma(t)`` for an undefined ``\\sigma`` is ambiguous.
+  letter (f, g, p, q, ...) or a word, when the parenthesis is an argument list (``,``, ``;``, a
+  conditioning ``\\mid`` or single ``|``), or when an undefined name is applied to one name
+  (``\\lambda(\\sigma)``); a value before ``(one name)`` (``\\sigma(t)`` for the table's
+  ``\\sigma``) is ambiguous, before another parenthesis a product (docs/claims.md 'Functions and
+  their arguments').
 
 A mixin of :class:`derive.latex.parser.Parser` (it uses the parser's ``parse_sum``,
 ``script_expr``, ``apply_function``, ``parse_nabla``, ``parse_prime`` and ``parse_kl``).
@@ -24,7 +28,8 @@ import sympy as sp
 
 from diffproof.derive.latex.context import NO_VOCABULARY, Context
 from diffproof.derive.latex.elementary import WORD_FUNCTIONS
-from diffproof.derive.latex.tokens import AmbiguousLatexError, Token, TokenCursor, UnsupportedLatexError
+from diffproof.derive.latex.tokens import (AmbiguousLatexError, LatexParseError, Token, TokenCursor,
+                                          UnsupportedLatexError)
 from diffproof.derive.symbols import SymbolTable, t, x_t
 
 GREEK = {g: g for g in ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi "
@@ -261,6 +266,9 @@ class NameSyntax(TokenCursor):
         function = ctx.functions.get(name.key)
         if function is None:
             function = ctx.vocabulary.lookup_function(name.key)
+        if function is None and {"dot", "ddot"} & set(name.decos) and self.is_op("(") and \
+                not single and name.key not in ctx.symbols:
+            return self.parse_dotted(name, start_tok), power
         if function is not None:
             if power is None and self.is_op("^") and not single:   # sympy's f^{2}(t)
                 save = self.i
@@ -291,24 +299,38 @@ class NameSyntax(TokenCursor):
         if symbol is None:
             return self.unknown_name(name, start_tok, single), power
         if not single and isinstance(symbol, sp.Symbol):
+            if self.is_op("(") and (self.bar_inside() or name.key in ctx.applied):
+                return self.unknown_function(name), power   # s_\\theta(x | y); x(t) after \\dot x(t)
             if name.sub in ("theta", "phi") and self.is_op("("):
                 return self.model_arguments(name, symbol), power
+            if self.is_op("(") and self.comma_inside():
+                return self.unknown_function(name), power   # u(x, y): no product reads a list
             self.refuse_ambiguous_call(name, start_tok)
         return symbol, power
 
     def refuse_ambiguous_call(self, name: Name, tok: Token):
         """``\\sigma(t)``: a product or an application of an undefined function? Refuse to guess
-        when a plain name (no subscript, no accent) is followed by one parenthesized symbol."""
-        if not self.is_op("(") or name.sub is not None or name.decos:
+        when a value (a known symbol, a plain name, or a name met alone before) is followed by a
+        parenthesis holding one name; suggest the % assume: that makes it a function."""
+        if not self.is_op("(") or not self.one_name_inside() or \
+                ((name.sub is not None or name.decos) and name.key not in self.ctx.created):
             return
-        inner, close = self.peek(1), self.peek(2)
-        if inner.kind in ("letter", "cmd") and close.kind == "op" and close.value == ")" and \
-                (inner.kind == "letter" or inner.value[1:] in GREEK):
-            raise self.error(
-                f"ambiguous '{name.latex()}({inner.value})': the product {name.latex()}·({inner.value})"
-                f" or the function {name.latex()} applied to {inner.value}; define the function "
-                f"(% assume: {name.latex()}({inner.value}) = ...) or write {name.latex()} \\cdot "
-                f"({inner.value})", tok, AmbiguousLatexError)
+        inner = self.text[self.peek(1).pos:self.peek(2 + self._name_length()).pos].strip()
+        shown = name.latex()
+        raise self.error(
+            f"ambiguous '{shown}({inner})': the product {shown}·({inner}) or the function {shown} "
+            f"applied to {inner}; define the function (% assume: {shown}({inner}) = ...) or write "
+            f"{shown} \\cdot ({inner})", tok, AmbiguousLatexError)
+
+    def _name_length(self) -> int:
+        """How many tokens the name inside the parenthesis at the cursor spans, minus one."""
+        start = self.i
+        self.i += 1
+        try:
+            self.read_name()
+            return self.i - start - 2
+        finally:
+            self.i = start
 
     def lookup_symbol(self, name: Name, tok: Token) -> sp.Expr | None:
         ctx = self.ctx
@@ -352,20 +374,8 @@ class NameSyntax(TokenCursor):
     def unknown_name(self, name: Name, tok: Token, single: bool) -> sp.Expr:
         ctx = self.ctx
         if self.is_op("(") and not single:
-            word = len(name.base) > 1 and name.base not in GREEK.values()
-            if ((name.base in _FUNCTION_LETTERS or name.base in ("phi", "psi")) and not name.decos) \
-                    or word or self.comma_inside():
-                args = self.parse_arguments(conditional=True)
-                if self.last_bar is not None:
-                    value = ctx.vocabulary.density(name.key, args[:self.last_bar],
-                                                   args[self.last_bar:])
-                    if value is not None:
-                        ctx.density_variables.append((args[0], value))
-                        normal = ctx.vocabulary.normal(name.key, args[:self.last_bar],
-                                                       args[self.last_bar:])
-                        return value if normal is None else \
-                            self.density_value(normal.log_density(), value)
-                return sp.Function(name.symbol_name(), real=True)(*args)
+            if self.reads_as_application(name):
+                return self.unknown_function(name)
             self.refuse_ambiguous_call(name, tok)
         if name.key in ctx.created:
             return ctx.created[name.key]
@@ -377,24 +387,92 @@ class NameSyntax(TokenCursor):
         ctx.created[name.key] = symbol
         return symbol
 
-    def comma_inside(self) -> bool:
-        """Whether the parenthesis at the cursor holds a top-level comma (an argument list)."""
-        depth = 0
-        j = self.i
-        while j < len(self.tokens):
-            tok = self.tokens[j]
+    def unknown_function(self, name: Name) -> sp.Expr:
+        """An undefined function applied at the cursor: ``f(x)``, ``u_t(x \\mid x_1)`` (the
+        conditioning variables are arguments too), or a built-in density ``q(x_t \\mid x_0)``."""
+        self.ctx.applied.add(name.key)
+        args = self.parse_arguments(conditional=True)
+        if self.last_bar is not None:
+            value = self.ctx.vocabulary.density(name.key, args[:self.last_bar], args[self.last_bar:])
+            if value is not None:
+                self.ctx.density_variables.append((args[0], value))
+                normal = self.ctx.vocabulary.normal(name.key, args[:self.last_bar],
+                                                    args[self.last_bar:])
+                return value if normal is None else \
+                    self.density_value(normal.log_density(), value)
+        return sp.Function(name.symbol_name(), real=True)(*args)
+
+    def reads_as_application(self, name: Name) -> bool:
+        """Whether an undefined ``name`` followed by ``(`` is an unknown function applied there
+        (docs/claims.md 'Functions and their arguments'): a function letter or a word, an argument
+        list (``,``, ``;``, a conditioning ``|`` or ``\\mid``), a name already applied, or one
+        name in the parenthesis (``\\lambda(\\sigma)``, ``c_{\\mathrm{out}}(\\sigma)``) when the name
+        has not stood alone as a value before (then both readings are plausible: ambiguous)."""
+        word = len(name.base) > 1 and name.base not in GREEK.values()
+        if ((name.base in _FUNCTION_LETTERS or name.base in ("phi", "psi")) and not name.decos) \
+                or word or name.key in self.ctx.applied or self.comma_inside() or self.bar_inside():
+            return True
+        return name.key not in self.ctx.created and self.one_name_inside() and \
+            not self.used_alone(name)
+
+    def used_alone(self, name: Name) -> bool:
+        """Whether ``name`` also stands alone as a value somewhere in the formula (``2\\kappa(x) =
+        \\kappa(x) + \\kappa x``): then ``name(one name)`` may be a product too."""
+        start = self.i
+        try:
+            for j, tok in enumerate(self.tokens):
+                if tok.kind == "cmd" and tok.value[1:] not in GREEK and tok.value not in DECORATIONS \
+                        and tok.value not in BOLD or tok.kind not in ("cmd", "letter", "word"):
+                    continue
+                self.i = j
+                try:
+                    other, _ = self.read_name()
+                except LatexParseError:
+                    continue
+                before = self.tokens[j - 1].value if j else ""
+                if other.key == name.key and not self.is_op("(") and \
+                        before not in DECORATIONS and before not in ("d", "\\partial"):
+                    return True                  # (d\\gamma in \\frac{d\\gamma}{dt} is the function)
+            return False
+        finally:
+            self.i = start
+
+    def one_name_inside(self) -> bool:
+        """Whether the parenthesis at the cursor holds exactly one name (``(t)``, ``(\\sigma)``,
+        ``(\\mathbf{x}_t)``)."""
+        start = self.i
+        self.i += 1
+        try:
+            _, power = self.read_name()
+            return power is None and self.is_op(")")
+        except LatexParseError:
+            return False
+        finally:
+            self.i = start
+
+    def _top_level_ops(self) -> list[Token]:
+        """The operators directly inside the parenthesis at the cursor ([] if it is unclosed)."""
+        depth, found = 0, []
+        for tok in self.tokens[self.i:]:
             if tok.kind == "op" and tok.value in "([{":
                 depth += 1
             elif tok.kind == "op" and tok.value in ")]}":
                 depth -= 1
                 if depth == 0:
-                    return False
-            elif tok.kind == "op" and tok.value in ",;" and depth == 1:
-                return True
-            elif tok.kind == "end":
-                return False
-            j += 1
-        return False
+                    return found
+            elif tok.kind == "op" and depth == 1:
+                found.append(tok)
+        return []
+
+    def bar_inside(self) -> bool:
+        """Whether the parenthesis at the cursor conditions: a top-level ``\\mid``, or exactly one
+        top-level ``|`` (two are an absolute value)."""
+        bars = [tok for tok in self._top_level_ops() if tok.value == "|"]
+        return len(bars) == 1 or any(self.text.startswith("\\mid", tok.pos) for tok in bars)
+
+    def comma_inside(self) -> bool:
+        """Whether the parenthesis at the cursor holds a top-level comma (an argument list)."""
+        return any(tok.value in ",;" for tok in self._top_level_ops())
 
     def model_arguments(self, name: Name, symbol: sp.Symbol) -> sp.Expr:
         """eps_theta(x_t, t) is the table's prediction; at other arguments, an opaque function."""

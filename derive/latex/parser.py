@@ -276,7 +276,8 @@ class Parser(NameSyntax, ElementarySyntax, CalculusSyntax, ProbabilitySyntax):
                        "\\prod": self.parse_sum_prod, "\\mathcal": self.parse_mathcal,
                        "\\min": self.parse_minmax, "\\max": self.parse_minmax,
                        "\\infty": self.parse_infinity, "\\binom": self.parse_binom,
-                       "\\underbrace": self.parse_brace, "\\overbrace": self.parse_brace}.get(tok.value)
+                       "\\underbrace": self.parse_brace, "\\overbrace": self.parse_brace,
+                       "\\partial": self.parse_partial}.get(tok.value)
             if handler is not None and not single:
                 return handler(), None
             if tok.value in FUNCTIONS and not single:

@@ -95,8 +95,8 @@ def _unsupported(lhs, rhs, claim_step: Step, assumptions: Assumptions, options: 
     generic = generic_values(lhs, rhs) if options.numeric else None
     if generic is not None and not (unsupported - {u for u in unsupported
                                                     if u.startswith("the undefined function")}):
-        glhs, grhs, names = generic
-        definition = reads_as_definition(glhs, grhs, assumptions) \
+        glhs, grhs, names, groups = generic
+        definition = reads_as_definition(glhs, grhs, assumptions, groups) \
             if claim_step.relation == "=" else None
         if definition is not None:
             return Verdict(UNDECIDED, DEFINITION, reason=definition)

@@ -27,10 +27,15 @@ DEFINITION = "definition"
 UNDEFINED_QUANTITY_KEYS = ("g_t", "f_t", "S_t", "V_t", "lam", "score")
 
 
-def reads_as_definition(lhs, rhs, assumptions: Assumptions) -> str | None:
-    """Why ``lhs = rhs`` defines a name rather than states an identity, or None."""
+def reads_as_definition(lhs, rhs, assumptions: Assumptions, groups=None) -> str | None:
+    """Why ``lhs = rhs`` defines a name rather than states an identity, or None.  ``groups``
+    (:func:`generic_values`) relates the values of one unknown function: a side that is one value
+    or derivative absent from the other side defines it (the ODE ``\\gamma'(t) = 2\\gamma(t)``),
+    otherwise a function met on both sides (``\\frac{d}{dt}\\gamma(t)^2 = \\gamma'(t)``) makes a
+    claim about every function."""
     table = assumptions.table
     defined = set(table.definitions) | set(assumptions.definitions)
+    groups = groups or {}
     for side, other in ((lhs, rhs), (rhs, lhs)):
         name = _named(side)
         if name is None or name in defined:
@@ -43,10 +48,13 @@ def reads_as_definition(lhs, rhs, assumptions: Assumptions) -> str | None:
         shown = latex_text(name)
         return (f"reads as a definition of {shown}, not an identity: {shown} is not defined "
                 f"(no built-in value, no assumption) and does not occur on the other side; "
-                f"to check it against a definition, state one: % assume: {shown} = ...")
+                f"to check it against a definition, state one: "
+                f"% assume: {latex_text(_value_of(name, groups))} = ...")
     loose = _undefined_quantities(assumptions) | _user_unknowns(lhs, rhs, assumptions)
     left, right = assumptions.free(lhs), assumptions.free(rhs)
-    one_sided = sorted(((left ^ right) & loose), key=lambda s: s.name)
+    one_sided = sorted((s for s in (left ^ right) & loose
+                        if not (groups.get(s, {s}) & left and groups.get(s, {s}) & right)),
+                       key=lambda s: s.name)
     if one_sided:
         names = ", ".join(latex_text(s) for s in one_sided)
         return (f"{names} {'is' if len(one_sided) == 1 else 'are'} not defined (no built-in "
@@ -54,6 +62,12 @@ def reads_as_definition(lhs, rhs, assumptions: Assumptions) -> str | None:
                 f"side only, so the claim constrains {names} rather than stating an identity; "
                 f"state a definition with % assume: {latex_text(min(one_sided, key=lambda s: len(s.name)))} = ...")
     return None
+
+
+def _value_of(name, groups):
+    """The value f(x) of the function whose derivative f'(x) is ``name`` (what % assume: can
+    define; the shortest name of its group), else ``name``."""
+    return min(groups.get(name, (name,)), key=lambda s: len(s.name))
 
 
 def _named(side):
@@ -86,36 +100,57 @@ def _user_unknowns(lhs, rhs, assumptions: Assumptions) -> set:
             and table.spec(s) is None and not s.is_integer and not is_noise(s)}
 
 
+def _function_nodes(expr):
+    """(node, base application) for each undefined function value f(x) and derivative in expr."""
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.Derivative) and isinstance(node.expr, sp.core.function.AppliedUndef):
+            yield node, node.expr
+        elif isinstance(node, sp.core.function.AppliedUndef):
+            yield node, node
+
+
+def _value_name(node, base) -> str:
+    """f(x), f'(x), f''(x) for one argument; f_xy(x, y) for partial derivatives."""
+    args = ", ".join(map(str, base.args))
+    if node is base:
+        return f"{base.func.__name__}({args})"
+    if len(base.args) == 1:
+        order = sum(n for _, n in node.variable_count)
+        return f"{base.func.__name__}{chr(39) * order}({args})"
+    by = "".join(str(v) * n for v, n in node.variable_count)
+    return f"{base.func.__name__}_{by}({args})"
+
+
 def generic_values(lhs, rhs):
-    """(lhs, rhs, names) with each undefined function value f(x) and derivative f'(x) replaced by
+    """(lhs, rhs, names, groups) with each undefined function value f(x) and derivative f'(x) replaced by
     a free symbol, or None when that is not a faithful generalization: a claim about every
     function f is then a claim about independent numbers, because the values and derivatives of
     a function at one point are arbitrary.  Refused when a function is met at two different
-    arguments or inside an integral, sum, product or limit (values there are not independent)."""
+    arguments or inside an integral, sum, product, limit or Subs (values there are not
+    independent).  ``groups`` maps each new symbol to the symbols of the same function (f(x) and
+    f'(x)), for :func:`reads_as_definition`."""
     both = sp.Tuple(sp.sympify(lhs), sp.sympify(rhs))
-    if both.has(sp.Integral, sp.Sum, sp.Product, sp.Limit):
+    if both.has(sp.Integral, sp.Sum, sp.Product, sp.Limit, sp.Subs):
         return None
     atoms, arguments = {}, {}
-    for node in sp.preorder_traversal(both):
-        if isinstance(node, sp.Derivative) and isinstance(node.expr, sp.core.function.AppliedUndef):
-            base = node.expr
-        elif isinstance(node, sp.core.function.AppliedUndef):
-            base = node
-        else:
-            continue
+    for node, base in _function_nodes(both):
         if arguments.setdefault(base.func, base.args) != base.args:
             return None
         if node not in atoms:
-            order = sum(n for _, n in node.variable_count) if node is not base else 0
-            name = f"{base.func.__name__}{chr(39) * order}({', '.join(map(str, base.args))})"
+            name = _value_name(node, base)
             positive = base.func.__name__ in ("p", "q", "p_t", "p_theta")
-            atoms[node] = sp.Symbol(name, positive=True) if positive else sp.Symbol(name, real=True)
+            atoms[node] = sp.Symbol(name, positive=True) if positive and node is base \
+                else sp.Symbol(name, real=True)
     if not atoms:
         return None
     new = both.xreplace(atoms)
     if new.has(sp.core.function.AppliedUndef, sp.Derivative):
         return None
-    return new[0], new[1], sorted(s.name for s in atoms.values())
+    members: dict = {}
+    for node, base in _function_nodes(both):
+        members.setdefault(base.func, set()).add(atoms[node])
+    groups = {symbol: frozenset(group) for group in members.values() for symbol in group}
+    return new[0], new[1], sorted(s.name for s in atoms.values()), groups
 
 
 class DefinitionReading(BaseReading):

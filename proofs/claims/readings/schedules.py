@@ -56,12 +56,22 @@ BETA_READING = ("beta(t) = beta_min + t (beta_max - beta_min), the VP schedule "
                 "(Song et al. Eq. 33); f(t), g(t) not built in")
 
 # possessive quantifiers (*+): whitespace is consumed once, so a search is linear in the text
-_APPLIED = r"\s*+(?:\^\s*+(?:\{[^{}]*+\}|\w))?\s*+(?:\\left\s*+)?\("
+_APPLIED = r"\s*+'*+\s*+(?:\^\s*+(?:\{[^{}]*+\}|\w))?\s*+(?:\\left\s*+)?\("
+_D = r"(?:d|\\mathrm\s*+\{\s*+d\s*+\}|\{\s*+\\rm\s++d\s*+\}|\\partial(?![A-Za-z]))"
+
+
+def _used(name: str) -> re.Pattern:
+    """A schedule function applied (``\\sigma(t)``, ``\\sigma'(t)``, ``\\dot{\\sigma}(t)``) or
+    differentiated bare (``\\frac{d\\sigma}{dt}``)."""
+    return re.compile(rf"(?:\\d?dot\s*+\{{\s*+{name}\s*+\}}|{name}){_APPLIED}"
+                      rf"|\{{\s*+{_D}\s*+{name}\s*+\}}\s*+\{{\s*+{_D}")
+
+
 _FUNCTION_PATTERNS = {
-    "|sigma|": re.compile(r"\\(?:var)?sigma(?![A-Za-z])" + _APPLIED),
-    "|beta|": re.compile(r"\\beta(?![A-Za-z])" + _APPLIED),
-    "|g|": re.compile(r"(?<![\\A-Za-z])g" + _APPLIED),
-    "|f|": re.compile(r"(?<![\\A-Za-z])f" + _APPLIED),
+    "|sigma|": _used(r"\\(?:var)?sigma(?![A-Za-z])"),
+    "|beta|": _used(r"\\beta(?![A-Za-z])"),
+    "|g|": _used(r"(?:(?<![\\A-Za-z])|(?<=\{d))g(?![A-Za-z])"),
+    "|f|": _used(r"(?:(?<![\\A-Za-z])|(?<=\{d))f(?![A-Za-z])"),
 }
 _CUES = {
     "VE": re.compile(r"\\sigma\s*+_\s*+\{?+\s*+\\m(?:in|ax)(?![A-Za-z])"),
