@@ -302,3 +302,26 @@ def test_conditioning_bars_and_dotted_names_make_applications():
     assert P(r"\dot{x}(t) + x(t)") == sp.Derivative(x_fn(t), t) + x_fn(t)
     assert P(r"\epsilon_\theta(x_t | y)").func.__name__ == "epsilon_theta"
     assert P(r"\sigma(|x|)") == sigma * sp.Abs(x)                # two bars: an absolute value
+
+
+@pytest.mark.parametrize("latex", [r"\frac{d}{dt}\sigma(t)\cdot\sigma(t)", r"\frac{d}{dt}\sigma(t)\sigma(t)",
+                                   r"\partial_t \gamma(t) \gamma(t)",
+                                   r"\frac{d}{dt}e^{-\gamma(t)}\left(\frac{z}{\sqrt{e^{-\gamma(t)}}}\right)^2"])
+def test_a_derivative_before_a_product_that_varies_is_ambiguous(latex):
+    """EDM's -\\dot\\sigma(t)\\sigma(t) typed as -\\frac{d}{dt}\\sigma(t)\\cdot\\sigma(t) was read as
+    d(sigma^2)/dt and a true claim was refuted; both readings are plausible, so it is refused."""
+    from diffproof.proofs.claims.assumptions import read_assumptions
+    context = read_assumptions([r"\sigma(t) = t", r"\gamma(t) = t^2"]).context
+    with pytest.raises(LatexParseError, match="ambiguous derivative of a product"):
+        parse_expression(latex, context=context)
+
+
+@pytest.mark.parametrize("latex, value", [(r"\frac{d}{dt} 2t", 2), (r"\frac{d}{dt} t^2 a", 30),
+                                          (r"\frac{d}{dt}\left(t \cdot t\right)", 6),
+                                          (r"\left(\frac{d}{dt} t^2\right) t", 18)])
+def test_a_derivative_whose_readings_agree_is_read(latex, value):
+    """A number before the product, or factors that do not vary with t: one reading (at t = 3,
+    a = 5)."""
+    expr = parse_expression(latex)
+    point = {s: {"t": 3, "a": 5}[s.name] for s in expr.free_symbols}
+    assert expr.subs(point) == value

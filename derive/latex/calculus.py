@@ -100,12 +100,27 @@ class CalculusSyntax(TokenCursor):
             operand_start = self.peek()
             if not self.starts_factor():
                 raise self.error("a derivative operator needs something to differentiate", tok)
-            operand = self.parse_term()
+            operand = self.derivative_operand(var, tok)
         self.check_differentiable(operand, var, operand_start)
         try:
             return sp.diff(operand, var, order)
         except (ValueError, TypeError) as error:
             raise self.error(f"cannot differentiate: {error}", tok, UnsupportedLatexError) from None
+
+    def derivative_operand(self, var: sp.Symbol, tok: Token) -> sp.Expr:
+        """What a derivative operator (``\\frac{d}{dt}``, ``\\partial_t``) written before a product
+        applies to.  ``\\frac{d}{dt} a\\,b`` reads as (da/dt)·b or as d(ab)/dt; the two agree when
+        b does not vary with t (or a is a number, whose derivative no one writes), and otherwise
+        the product is refused as ambiguous, with the spellings that say which one is meant."""
+        first = self.parse_signed()
+        start = self.peek()
+        rest = self.parse_term_rest()
+        if rest == 1 or first.is_number or not _varies(rest, var):
+            return first * rest
+        raise self.error(
+            "ambiguous derivative of a product: '\\frac{d}{dt} a b' reads as (da/dt)·b or as "
+            "d(ab)/dt; write \\frac{d}{dt}\\left(a b\\right), or \\left(\\frac{d}{dt} a\\right) b "
+            "(\\dot a\\, b)", start, AmbiguousLatexError)
 
     def bare_function(self, var: sp.Symbol) -> sp.Expr | None:
         """``\\sigma`` alone in ``\\frac{d\\sigma}{dt}``: the function sigma at ``var`` when sigma is
@@ -243,7 +258,7 @@ class CalculusSyntax(TokenCursor):
         operand_start = self.peek()
         if not self.starts_factor():
             raise self.error("\\partial needs something to differentiate", tok)
-        operand = self.parse_term()
+        operand = self.derivative_operand(var, tok)
         self.check_differentiable(operand, var, operand_start)
         return sp.diff(operand, var, order)
 
@@ -316,3 +331,8 @@ class CalculusSyntax(TokenCursor):
 
 
 __all__ = ["CalculusSyntax"]
+
+
+def _varies(expr: sp.Expr, var: sp.Symbol) -> bool:
+    """Whether ``expr`` may change with ``var`` (its derivative is not identically zero)."""
+    return var in expr.free_symbols and sp.diff(expr, var) != 0

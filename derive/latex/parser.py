@@ -118,7 +118,11 @@ class Parser(NameSyntax, ElementarySyntax, CalculusSyntax, ProbabilitySyntax):
             self.leave()
 
     def parse_term(self) -> sp.Expr:
-        result = self.parse_signed()
+        return self.parse_signed() * self.parse_term_rest()
+
+    def parse_term_rest(self) -> sp.Expr:
+        """The factors that continue a term after its first one (1 when none)."""
+        result = sp.Integer(1)
         while True:
             tok = self.peek()
             if (tok.kind == "cmd" and tok.value in ("\\cdot", "\\times", "\\ast")) or \
