@@ -54,3 +54,19 @@ def test_a_dimension_fixed_by_the_user_decides_nothing():
 def test_claims_without_d_or_without_vectors_are_unchanged():
     assert _verdict(r"\frac{d}{2} + \frac{d}{2} = d", IN_N).status == "holds"     # no vectors
     assert _verdict(r"\|x\|^2 \ge 0").status == "holds"                           # no d
+
+
+def test_a_built_in_name_beside_a_redefined_schedule_is_not_refuted():
+    """VDM's SNR(t) = alpha_t^2 / sigma_t^2 with alpha_t^2 defined in VDM's sense was refuted
+    against DDPM's built-in SNR; it is undecided, naming the built-in meaning and the fix, and
+    holds once the author's SNR is stated (proofs.claims.redefined)."""
+    vdm = [r"\gamma(t) = 2t - 1", r"\alpha_t^2 = \operatorname{sigmoid}(-\gamma(t))",
+           r"\sigma_t^2 = \operatorname{sigmoid}(\gamma(t))"]
+    verdict = _verdict(r"\mathrm{SNR}(t) = \frac{\alpha_t^2}{\sigma_t^2}", *vdm)
+    assert verdict.status == "undecided" and r"% assume: \mathrm{SNR}(t) = ..." in verdict.reason
+    stated = _verdict(r"\mathrm{SNR}(t) = e^{-\gamma(t)}", *vdm,
+                      r"\mathrm{SNR}(t) = \frac{\alpha_t^2}{\sigma_t^2}")
+    assert stated.status == "holds"
+    assert _verdict(r"\mathrm{SNR}(t) = e^{\gamma(t)}", *vdm,
+                    r"\mathrm{SNR}(t) = \frac{\alpha_t^2}{\sigma_t^2}").status == "fails"
+    assert _verdict(r"\mathrm{SNR}(t) = \bar\alpha_t").status == "fails"    # no redefinition

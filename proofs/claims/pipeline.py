@@ -143,7 +143,9 @@ def _across_index_chains(verdict: Verdict, step: ClaimStep, assumptions: Assumpt
     return verdict.but(status=UNDECIDED, reason=(
         f"the refutation relates schedule members of different indices ({shown}), "
         "taken as unrelated although their order may be known (e.g. t <= T, so "
-        "abar_T <= abar_t); state the relation with % assume: or use one index"
+        "abar_T <= abar_t), which diffproof does not model (an order stated with % assume: "
+        "is not used here); what would decide it: one index, or plain names for the two "
+        "times' values (a_s, a_t with % assume: bounds), which are then free numbers"
         + (f"; {verdict.reason}" if verdict.reason else "")))
 
 

@@ -24,6 +24,7 @@ from diffproof.proofs.claims.dimension import (AT_ONE, DIMENSION, about_dimensio
 from diffproof.proofs.claims.document import extract_assumptions, extract_displays
 from diffproof.proofs.claims.pipeline import check_claim
 from diffproof.proofs.claims.readings.schedules import schedule_reading
+from diffproof.proofs.claims.redefined import clash, undecided_for_clash
 from diffproof.proofs.claims.steps import Claim
 
 
@@ -71,6 +72,11 @@ def _read_and_check(latex: str, file_text: str, assumption_lines: list[str], ind
     except LatexParseError as error:
         return Claim(index, latex, line, error=f"assumption: {error}")
     claim = _check_with_schedule(latex, file_text, assumptions, index, line, options)
+    redefined = [key.name for key in assumptions.definitions
+                 if assumptions.table.family_chains({key})]
+    reason = clash(latex, assumption_lines, redefined)
+    for step in claim.steps if reason else ():
+        step.verdict = undecided_for_clash(step.verdict, reason)
     if not about_dimension(latex, assumption_lines, _names(claim, assumptions)):
         return claim
     # vectors read in one coordinate and a dimension d: decide at d = 1 (proofs.claims.dimension)
