@@ -177,3 +177,13 @@ def test_the_exact_roots_refute_nothing_true(capsys, text):
     """The controls: the same square non-strictly, and a quartic > 0 with no real zero, hold."""
     code, result, _ = claim(capsys, text)
     assert code == 0 and result["steps"][0]["status"] == "holds"
+
+
+def test_an_exact_root_is_shown_in_the_point_s_own_symbol():
+    """SymPy caches real roots by the generator-free polynomial: after other claims in the same
+    process the root of x^5 - x - 1 printed as CRootOf(z**5 - z - 1, 0) (seen in a full CI run).
+    The point is written in its own symbol, whatever generator the root carries."""
+    from diffproof.derive.decide.inequality import _show
+    x, z = sp.Symbol("x", real=True), sp.Symbol("z", real=True)
+    assert _show({x: sp.CRootOf(z**5 - z - 1, 0)}) == "x = CRootOf(x**5 - x - 1, 0)"
+    assert _show({x: sp.Rational(1, 2)}) == "x = 1/2"

@@ -160,5 +160,14 @@ _NOT_DECIDED = ("sign not decided symbolically (tried on the domain where every 
 
 
 def _show(point: dict) -> str:
-    return ", ".join(f"{s.name} = {v}" for s, v in sorted(point.items(), key=lambda i: i[0].name)) \
-        or "(no free symbol)"
+    return ", ".join(f"{s.name} = {_value_text(s, v)}"
+                     for s, v in sorted(point.items(), key=lambda i: i[0].name)) or "(no free symbol)"
+
+
+def _value_text(symbol, value) -> str:
+    """A point's value as text; a CRootOf written in the point's own symbol (SymPy caches real
+    roots by the generator-free polynomial, so a root may print with the variable of an earlier
+    computation: CRootOf(z**5 - z - 1, 0) for x, after other claims in the same process)."""
+    if isinstance(value, sp.CRootOf):
+        return f"CRootOf({value.poly.as_expr().xreplace({value.poly.gen: symbol})}, {value.index})"
+    return str(value)
