@@ -305,7 +305,7 @@ def test_conditioning_bars_and_dotted_names_make_applications():
 
 
 @pytest.mark.parametrize("latex", [r"\frac{d}{dt}\sigma(t)\cdot\sigma(t)", r"\frac{d}{dt}\sigma(t)\sigma(t)",
-                                   r"\partial_t \gamma(t) \gamma(t)",
+                                   r"\partial_t \gamma(t) \gamma(t)", r"\frac{d}{dt} 2\sigma(t)\sigma(t)",
                                    r"\frac{d}{dt}e^{-\gamma(t)}\left(\frac{z}{\sqrt{e^{-\gamma(t)}}}\right)^2"])
 def test_a_derivative_before_a_product_that_varies_is_ambiguous(latex):
     """EDM's -\\dot\\sigma(t)\\sigma(t) typed as -\\frac{d}{dt}\\sigma(t)\\cdot\\sigma(t) was read as

@@ -113,6 +113,8 @@ class CalculusSyntax(TokenCursor):
         b does not vary with t (or a is a number, whose derivative no one writes), and otherwise
         the product is refused as ambiguous, with the spellings that say which one is meant."""
         first = self.parse_signed()
+        while first.is_number and self.starts_factor():     # 2\sigma(t)\sigma(t): the number's
+            first = first * self.parse_signed()             # factor joins it before the check
         start = self.peek()
         rest = self.parse_term_rest()
         if rest == 1 or first.is_number or not _varies(rest, var):

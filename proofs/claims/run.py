@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import partial
 
-from diffproof.derive.decide.budget import ERROR as RUN_ERROR, run_each
 import sympy as sp
 
+from diffproof.derive.decide.budget import ERROR as RUN_ERROR, run_each
 from diffproof.derive.verdict import UNDECIDED
 from diffproof.derive.latex.tokens import LatexParseError
 from diffproof.derive.symbols import TABLE, SymbolTable
