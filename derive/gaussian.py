@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from diffproof.derive.vectors import DIM, Expectation, Norm, has_markers, isotropic_scale
+
 
 class NotGaussian(ValueError):
     """An expression is not of the form the Gaussian algebra needs (say, not quadratic)."""
@@ -25,10 +27,17 @@ class Normal:
 
     def log_density(self, at: sp.Expr | None = None) -> sp.Expr:
         point = self.var if at is None else at
+        scale = isotropic_scale(self.variance)
+        if scale is not None:       # N(x; m, s I) in R^d: -||x - m||^2 / (2 s) - d log(2 pi s) / 2
+            return -Norm(point - self.mean) ** 2 / (2 * scale) - DIM * sp.log(2 * sp.pi * scale) / 2
         return -(point - self.mean) ** 2 / (2 * self.variance) - sp.log(2 * sp.pi * self.variance) / 2
 
     def density(self, at: sp.Expr | None = None) -> sp.Expr:
         point = self.var if at is None else at
+        scale = isotropic_scale(self.variance)
+        if scale is not None:       # (2 pi s)^(-d/2) exp(-||x - m||^2 / (2 s))
+            return sp.exp(-Norm(point - self.mean) ** 2 / (2 * scale)) \
+                * (2 * sp.pi * scale) ** (-DIM / 2)
         return sp.exp(-(point - self.mean) ** 2 / (2 * self.variance)) / sp.sqrt(
             2 * sp.pi * self.variance)
 
@@ -47,6 +56,10 @@ class Normal:
         the Taylor series of f around the mean against the central moments of u.  Derivatives keep
         the result as compact as the integrand (no full expansion).
         """
+        scale = isotropic_scale(self.variance)
+        if scale is not None or (has_markers(expr) and self.var in expr.free_symbols):
+            # a vector in R^d: computed by derive.vectors.lower_relation
+            return Expectation(expr, self.var, self.mean, self.variance if scale is None else scale)
         if not sp.sympify(expr).is_polynomial(self.var):
             raise NotGaussian(f"{expr} is not polynomial in {self.var}")
         total = sp.Integer(0)

@@ -76,10 +76,12 @@ class Context:
     vocabulary: Vocabulary = field(kw_only=True)                      # built-in names
     density_variables: list = field(default_factory=list)  # (x, density) of q(x | ..), N(x; m, v)
     applied: set[str] = field(default_factory=set)    # name keys met as unknown functions
+    vectors: bool = False   # the vector reading: norms, ^T, I, tr, det kept (derive.vectors)
 
     def copy(self) -> "Context":
         return Context(self.table, dict(self.symbols), dict(self.functions), dict(self.created),
-                       vocabulary=self.vocabulary, applied=set(self.applied))
+                       vocabulary=self.vocabulary, applied=set(self.applied),
+                       vectors=self.vectors)
 
 
 __all__ = ["FunctionDef", "Vocabulary", "NO_VOCABULARY", "Context"]

@@ -31,6 +31,7 @@ from diffproof.derive.latex.elementary import WORD_FUNCTIONS
 from diffproof.derive.latex.tokens import (AmbiguousLatexError, LatexParseError, Token, TokenCursor,
                                           UnsupportedLatexError)
 from diffproof.derive.symbols import SymbolTable, t, x_t
+from diffproof.derive.vectors import EYE, trace
 
 GREEK = {g: g for g in ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi "
                         "omicron rho sigma tau upsilon phi chi psi omega Gamma Delta Theta Lambda "
@@ -254,9 +255,12 @@ class NameSyntax(TokenCursor):
         if name.base == "pi" and not name.decos and name.sub is None:
             return sp.pi, power
         if name.base == "I" and start_tok.kind == "cmd" and start_tok.value in BOLD:
-            return sp.Integer(1), power        # identity matrix of one coordinate
+            # the identity matrix: of one coordinate, or kept in the vector reading
+            return (EYE if ctx.vectors else sp.Integer(1)), power
         if name.base == "nabla":
             return self.parse_nabla(name, start_tok), power
+        if name.base == "tr" and not name.sub and start_tok.kind == "word" and not single:
+            return self.apply_plain(self.matrix_function(trace, start_tok), start_tok), power
         if name.base in WORD_FUNCTIONS and not name.sub and start_tok.kind == "word":
             return self.apply_function(WORD_FUNCTIONS[name.base], start_tok), power
         if name.primes:

@@ -31,6 +31,7 @@ from diffproof.derive.latex.probability import ProbabilitySyntax
 from diffproof.derive.latex.tokens import (MAX_EXPONENT, RELATIONS, AmbiguousLatexError, LatexParseError,
                                  UnsupportedLatexError)
 from diffproof.derive.symbols import TABLE, SymbolTable
+from diffproof.derive.vectors import Norm, NotLowerable, Transposed, determinant
 
 _RELATION_OPS = {"=", "<", ">", "<=", ">=", ":="}
 _ELLIPSES = {"\\ldots", "\\cdots", "\\dots", "\\dotsb", "\\dotsc", "\\dotso"}
@@ -178,8 +179,10 @@ class Parser(NameSyntax, ElementarySyntax, CalculusSyntax, ProbabilitySyntax):
             while True:
                 if self.is_op("^"):
                     tok = self.next()
-                    if self.transpose():
-                        continue                     # x^\top: one coordinate, a scalar
+                    if self.transpose():             # x^\top: one coordinate, a scalar
+                        if self.ctx.vectors:         # or kept (derive.vectors)
+                            base = Transposed(base)
+                        continue
                     exponent = self.script_expr()
                     base = self.power(base, exponent, tok)
                 elif self.is_op("!"):
@@ -192,6 +195,19 @@ class Parser(NameSyntax, ElementarySyntax, CalculusSyntax, ProbabilitySyntax):
                     return base
         finally:
             self.leave()
+
+    def matrix_function(self, fn, tok: Token):
+        """tr or det: of s I in the vector reading (derive.vectors), else of one coordinate (the
+        number itself)."""
+        if not self.ctx.vectors:
+            return lambda matrix: matrix
+
+        def apply(matrix):
+            try:
+                return fn(matrix)
+            except NotLowerable as error:
+                raise self.error(str(error), tok, UnsupportedLatexError) from None
+        return apply
 
     def transpose(self) -> bool:
         """Consume ^\\top, ^{\\top}, ^\\intercal, ^{\\mathsf{T}} (identity on one coordinate)."""
@@ -271,7 +287,7 @@ class Parser(NameSyntax, ElementarySyntax, CalculusSyntax, ProbabilitySyntax):
                     if self.read_subscript() != "2":
                         raise self.error("only the Euclidean norm \\|x\\|_2 is supported", tok,
                                          UnsupportedLatexError)
-                return sp.Abs(value), None
+                return (Norm(value) if self.ctx.vectors else sp.Abs(value)), None
             raise self.error(f"unexpected '{tok.value}'", tok)
         if tok.kind == "cmd":
             handler = {"\\frac": self.parse_frac, "\\dfrac": self.parse_frac,
@@ -284,6 +300,9 @@ class Parser(NameSyntax, ElementarySyntax, CalculusSyntax, ProbabilitySyntax):
                        "\\partial": self.parse_partial}.get(tok.value)
             if handler is not None and not single:
                 return handler(), None
+            if tok.value == "\\det" and not single:
+                self.next()
+                return self.apply_plain(self.matrix_function(determinant, tok), tok), None
             if tok.value in FUNCTIONS and not single:
                 self.next()
                 return self.apply_function(FUNCTIONS[tok.value], tok), None

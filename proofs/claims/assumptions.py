@@ -56,10 +56,13 @@ class Assumptions:
         return self.expand(expr).free_symbols
 
 
-def read_assumptions(lines: list[str], table: SymbolTable = TABLE) -> Assumptions:
-    """Build the context from ``% assume:`` texts: bounds first, then definitions, in order.
-    Raises AssumptionError (a LatexParseError) for a line that cannot be used."""
+def read_assumptions(lines: list[str], table: SymbolTable = TABLE,
+                     vectors: bool = False) -> Assumptions:
+    """Build the context from ``% assume:`` texts: bounds first, then definitions, in order;
+    ``vectors``: in the vector reading (derive.vectors).  Raises AssumptionError (a
+    LatexParseError) for a line that cannot be used."""
     context = new_context(table.copy())
+    context.vectors = vectors
     result = Assumptions(context, texts=list(lines))
     pending, orders = [], []
     for text in lines:

@@ -48,15 +48,18 @@ AFTER: tuple[StepReading, ...] = (_DISTRIBUTION, _TWEEDIE)
 
 
 def check_claim(latex: str, assumptions: Assumptions, index: int = 1, line: int | None = None,
-                options: Options | None = None) -> Claim:
+                options: Options | None = None, prepare=None) -> Claim:
     """Parse one display and check each of its steps in a worker under ``options.limit``;
-    unparsable input gives a Claim with ``error`` set."""
+    unparsable input gives a Claim with ``error`` set.  ``prepare(steps)``, if given, rewrites
+    the parsed steps before they are checked (the frames of proofs.claims.dimension)."""
     claim = Claim(index, latex, line)
     try:
         claim.steps = build_steps(latex, assumptions)
     except LatexParseError as error:
         claim.error = str(error)
         return claim
+    if prepare is not None:
+        prepare(claim.steps)
     options = options or Options()
     subject = claim.steps[0].lhs if claim.steps else None
     pending = [step for step in claim.steps if step.verdict is None]
@@ -189,6 +192,7 @@ def _check_step(step: ClaimStep, assumptions: Assumptions, options: Options,
     #    in distribution', Latents)
     state = StepState(lhs, rhs, relation, step.source, assumptions, options, elided, unsupported,
                       recheck=lambda read: _check_step(step, read, options, elided))
+    state.computed = step.computed
     for reading in BEFORE:
         decided = reading.before(state)
         if decided is not None:

@@ -21,6 +21,7 @@ from diffproof.proofs.checker import Options
 from diffproof.proofs.claims.assumptions import Assumptions, read_assumptions
 from diffproof.proofs.claims.dimension import (AT_ONE, DIMENSION, about_dimension, judged_at_one,
                                               undecided_for_fixed_dimension)
+from diffproof.proofs.claims.frames import check_in_frames, confirmed, uses_vectors
 from diffproof.proofs.claims.document import extract_assumptions, extract_displays
 from diffproof.proofs.claims.pipeline import check_claim
 from diffproof.proofs.claims.readings.schedules import schedule_reading
@@ -71,13 +72,22 @@ def _read_and_check(latex: str, file_text: str, assumption_lines: list[str], ind
         assumptions = read_assumptions(assumption_lines, table)
     except LatexParseError as error:
         return Claim(index, latex, line, error=f"assumption: {error}")
-    claim = _check_with_schedule(latex, file_text, assumptions, index, line, options)
+    claim = None
+    if uses_vectors(latex, assumption_lines):     # every dimension d (proofs.claims.frames)
+        claim = check_in_frames(latex, assumption_lines, table, lambda frame, prepare: (
+            _check_with_schedule(latex, file_text, frame, index, line, options, prepare)))
+    in_frames = claim is not None
+    if claim is not None and claim.unconfirmed:
+        claim = confirmed(claim, _check_with_schedule(latex, file_text, assumptions, index, line,
+                                                      options))
+    if claim is None:
+        claim = _check_with_schedule(latex, file_text, assumptions, index, line, options)
     redefined = [key.name for key in assumptions.definitions
                  if assumptions.table.family_chains({key})]
     reason = clash(latex, assumption_lines, redefined)
     for step in claim.steps if reason else ():
         step.verdict = undecided_for_clash(step.verdict, reason)
-    if not about_dimension(latex, assumption_lines, _names(claim, assumptions)):
+    if in_frames or not about_dimension(latex, assumption_lines, _names(claim, assumptions)):
         return claim
     # vectors read in one coordinate and a dimension d: decide at d = 1 (proofs.claims.dimension)
     fixed = any(getattr(key, "name", None) == DIMENSION for key in assumptions.definitions)
@@ -105,7 +115,7 @@ def _names(claim: Claim, assumptions: Assumptions) -> set[str]:
 
 
 def _check_with_schedule(latex: str, file_text: str, assumptions: Assumptions, index: int,
-                         line: int | None, options: Options | None) -> Claim:
+                         line: int | None, options: Options | None, prepare=None) -> Claim:
     """check_claim with the built-in schedule functions of notation.md this claim reads
     (:func:`proofs.claims.readings.schedules.schedule_reading`), stated in each step's
     relations; a note on an ambiguous schedule goes into every undecided step's reason."""
@@ -115,7 +125,7 @@ def _check_with_schedule(latex: str, file_text: str, assumptions: Assumptions, i
         context = assumptions.context.copy()
         context.functions.update(functions)
         assumptions = replace(assumptions, context=context)
-    claim = check_claim(latex, assumptions, index, line, options)
+    claim = check_claim(latex, assumptions, index, line, options, prepare)
     for step in claim.steps:
         if readings:
             step.verdict = step.verdict.but(relations=list(step.verdict.relations) + readings)

@@ -39,6 +39,7 @@ class ClaimStep:
     wrt: tuple = ()                  # for propto: the variables of the densities met so far
     wrt_known: bool = False          # the chain starts with a density: wrt is its variable
     elided: bool = False             # "A = \\ldots = B": the author left steps out
+    computed: bool = False           # its sides were computed from vector notation: no definition
 
 
 @dataclass
@@ -52,6 +53,7 @@ class Claim:
     error: str | None = None         # unparsable input: what is wrong with it (exit 2)
     internal: str | None = None      # a bug in diffproof met while checking it (exit 3)
     reason: str | None = None        # undecided as a whole (e.g. reading it hit the hard limit)
+    unconfirmed: bool = False        # refuted in R^d frames where built-in relations are not applied
 
     @property
     def status(self) -> str:

@@ -27,7 +27,8 @@ class StepState:
     reading substitutes x_0 itself); ``recheck`` checks the whole step again under other
     assumptions (one call per reading of an ambiguous symbol); ``law`` and ``conditional``
     record that the step states a forward law or has a reading in conditional expectation given
-    x_t (so it is never read as a definition)."""
+    x_t (so it is never read as a definition); ``computed``: a side computed from vector
+    notation (never a definition either)."""
 
     lhs: object
     rhs: object
@@ -42,6 +43,7 @@ class StepState:
     used: list[str] = field(default_factory=list)
     law: bool = False
     conditional: bool = False
+    computed: bool = False          # sides computed in a frame of proofs.claims.frames
 
     def __post_init__(self) -> None:
         if self.base is None:

@@ -161,7 +161,8 @@ class DefinitionReading(BaseReading):
     name = DEFINITION
 
     def before(self, state: StepState) -> Verdict | None:
-        if state.relation != "=" or state.elided or state.law or state.conditional:
+        if state.relation != "=" or state.elided or state.law or state.conditional or \
+                state.computed:
             return None
         definition = reads_as_definition(state.lhs, state.rhs, state.assumptions)
         return None if definition is None else Verdict(UNDECIDED, DEFINITION, reason=definition)
