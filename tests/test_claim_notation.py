@@ -230,3 +230,14 @@ def test_approx_is_never_an_equality(capsys):
 def test_fraction_variants_and_labels(capsys, claim):
     code, result = claim_json(capsys, claim)
     assert code == 0 and result["status"] == "holds"
+
+
+def test_a_prime_on_a_function_indexed_by_time_is_ambiguous():
+    """Flow matching writes sigma_t'(x_1) for d/dt sigma_t(x_1); it was differentiated in x_1 and
+    Lipman's Theorem 3 with the OT path was refuted (found by a held-out claim set)."""
+    from diffproof.proofs.claims.run import check_text
+    claim = check_text([(r"\sigma_t'(x_1) = -(1 - \sigma_{\min})", None)],
+                       [r"\sigma_t(x_1) = 1 - (1 - \sigma_{\min})t"])[0]
+    assert claim.error is not None and "d/dt" in claim.error and "ambiguous" not in claim.status
+    plain = check_text([(r"g'(t) = 2t", None)], [r"g(t) = t^2"])[0]
+    assert plain.status == "holds"

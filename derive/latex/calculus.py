@@ -194,6 +194,14 @@ class CalculusSyntax(TokenCursor):
                              f"argument; write it applied, {base.latex()}'(t) (define {base.latex()} "
                              f"with % assume: {base.latex()}(t) = ... for its value)", tok,
                              UnsupportedLatexError)
+        if name.sub is not None and len(name.sub) == 1 and name.sub.isalpha():
+            # flow matching writes sigma_t'(x_1) for d/dt; the prime could also be d/dx_1
+            raise self.error(
+                f"{name.latex()}(...): a prime on a function indexed by {name.sub} reads as the "
+                f"derivative in {name.sub} (d/d{name.sub}, as flow matching writes "
+                f"\\sigma_t'(x_1)) or in its argument; write \\frac{{d}}{{d{name.sub}}} applied to "
+                f"the function, or define the derivative with % assume:", tok,
+                AmbiguousLatexError)
         return self.function_derivative(base, name.primes, tok)
 
     def parse_dotted(self, name: Name, tok: Token) -> sp.Expr:
