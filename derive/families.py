@@ -19,7 +19,7 @@ from diffproof.derive.domains import UNIT, UNIT_CLOSED, Domain
 
 FAMILIES = ("alpha", "abar", "beta")
 MAX_SPAN = 24                        # steps one chain may span (each adds a free alpha)
-_LETTER_MIN = {"t": 1, "T": 1}       # other letters: >= 0
+LETTER_MIN = {"t": 1, "T": 1}        # least value of an index letter; others: >= 0
 _T = (("t", 1),)
 BUILTIN_MEMBERS = {"alpha_t": ("alpha", _T, 0), "alpha_tm1": ("alpha", _T, -1),
                    "abar_t": ("abar", _T, 0), "abar_tm1": ("abar", _T, -1),
@@ -69,7 +69,7 @@ def _chain_min(chain: tuple) -> int:
     """The least value the letters of a chain can take (t, T >= 1; others >= 0)."""
     if any(coeff < 0 for _, coeff in chain):
         return 0
-    return sum(coeff * _LETTER_MIN.get(letter, 0) for letter, coeff in chain)
+    return sum(coeff * LETTER_MIN.get(letter, 0) for letter, coeff in chain)
 
 
 def member_domain(family: str, chain: tuple, offset: int) -> Domain:

@@ -220,7 +220,8 @@ class SymbolTable:
         """The index chains (``t``, ``T``, ``s``, ``2t``; ``""`` for constant indices) of the family
         members among ``symbols``.  Members of different chains are taken as unrelated, though
         some orders are known (t <= T, 1 <= t): a refutation that uses two chains may need an
-        order of the indices no claim allows (alphabar_T > alphabar_t needs T < t)."""
+        order of the indices no claim allows (alphabar_T > alphabar_t needs T < t), which
+        derive.realizable decides."""
         by_symbol = {spec.symbol: member_of_key(spec.key) for spec in self.specs.values()}
         chains = {by_symbol[s][1] for s in symbols if by_symbol.get(s) is not None}
         return sorted(index_text(chain, 0) if chain else "" for chain in chains)

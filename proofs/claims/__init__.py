@@ -12,7 +12,9 @@ bounds, orderings and definitions.  One module per idea:
 - :mod:`.pipeline`: one claim, and the numbered stages of one step's check;
 - :mod:`.readings`: the readings a step may get (built-in relations, the model mean, Tweedie,
   schedules, definitions, in distribution, ``\\propto`` in any variable);
-- :mod:`.safety`: the numeric safety net around :func:`proofs.checker.check_relation`.
+- :mod:`.safety`: the numeric safety net around :func:`proofs.checker.check_relation`;
+- :mod:`.indices`: refutations relating schedule members of different indices (alphabar_s,
+  alphabar_t) stand only at a point one schedule has.
 
 Reports (terminal, JSON) are in :mod:`proofs.report`.
 """

@@ -22,6 +22,7 @@ from diffproof.derive.latex.tokens import LatexParseError
 from diffproof.derive.symbols import TABLE
 from diffproof.proofs.checker import NotCheckable, Options, library_failure, verdict_from_outcome
 from diffproof.proofs.claims.assumptions import Assumptions
+from diffproof.proofs.claims.indices import across_indices
 from diffproof.proofs.claims.readings.base import StepReading, StepState
 from diffproof.proofs.claims.readings.definitions import DEFINITION, DefinitionReading
 from diffproof.proofs.claims.readings.distribution import DistributionReading
@@ -114,42 +115,31 @@ def check_step(step: ClaimStep, assumptions: Assumptions, options: Options,
                elided: bool = False) -> Verdict:
     """The verdict on one step (:func:`_check_step`), timed.  A step the checker cannot state or
     SymPy cannot evaluate is undecided with the reason; any other exception is a bug and
-    propagates (the worker reports it as an internal error, exit 3)."""
+    propagates (the worker reports it as an internal error, exit 3).  A refutation relating
+    schedule members of different indices (alphabar_s, alphabar_t) stands only at a point one
+    schedule has (:mod:`proofs.claims.indices`; docs/claims.md 'Verdicts and the safeguards
+    against refuting a true claim')."""
     started = time.perf_counter()
-    try:
-        verdict = _check_step(step, assumptions, options, elided)
-    except NotCheckable as why:
-        verdict = Verdict(UNDECIDED, "none", reason=str(why))
-    except Exception as error:  # noqa: BLE001 - SymPy cannot do it: undecided; else a bug
-        if not library_failure(error):
-            raise
-        verdict = Verdict(UNDECIDED, "none", reason=f"SymPy could not evaluate the step "
-                                                    f"({library_site(error)}: {error})")
+    verdict = _undecided_if_unchecked(step, assumptions, options, elided)
     if verdict.status == FAILS:
-        verdict = _across_index_chains(verdict, step, assumptions)
+        verdict = across_indices(verdict, step, assumptions, partial(
+            _undecided_if_unchecked, step, options=options, elided=elided))
     return verdict.but(seconds=time.perf_counter() - started)
 
 
-def _across_index_chains(verdict: Verdict, step: ClaimStep, assumptions: Assumptions) -> Verdict:
-    """Schedule members of different index chains (alphabar_T and alphabar_t) are sampled as
-    unrelated, though their indices are ordered (t <= T): a refutation that uses two chains may
-    need an order no claim allows, so it is undecided, naming the chains (never a false fail)."""
-    symbols = set()
-    for side in (step.lhs, step.rhs):
-        if isinstance(side, sp.Basic):
-            symbols |= side.free_symbols
-            symbols |= assumptions.free(side)
-    chains = assumptions.table.family_chains(symbols)
-    if len(chains) < 2:
-        return verdict
-    shown = " and ".join(c or "constant indices" for c in chains)
-    return verdict.but(status=UNDECIDED, reason=(
-        f"the refutation relates schedule members of different indices ({shown}), "
-        "taken as unrelated although their order may be known (e.g. t <= T, so "
-        "abar_T <= abar_t), which diffproof does not model (an order stated with % assume: "
-        "is not used here); what would decide it: one index, or plain names for the two "
-        "times' values (a_s, a_t with % assume: bounds), which are then free numbers"
-        + (f"; {verdict.reason}" if verdict.reason else "")))
+def _undecided_if_unchecked(step: ClaimStep, assumptions: Assumptions, options: Options,
+                            elided: bool = False) -> Verdict:
+    """:func:`_check_step`, undecided when the checker cannot state the step or SymPy cannot
+    evaluate it."""
+    try:
+        return _check_step(step, assumptions, options, elided)
+    except NotCheckable as why:
+        return Verdict(UNDECIDED, "none", reason=str(why))
+    except Exception as error:  # noqa: BLE001 - SymPy cannot do it: undecided; else a bug
+        if not library_failure(error):
+            raise
+        return Verdict(UNDECIDED, "none", reason=f"SymPy could not evaluate the step "
+                                                 f"({library_site(error)}: {error})")
 
 
 def _check_step(step: ClaimStep, assumptions: Assumptions, options: Options,
