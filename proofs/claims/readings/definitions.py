@@ -12,8 +12,11 @@ Standard normal noises (:mod:`.noises`) are not undefined quantities.
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import sympy as sp
 
+from diffproof.derive.domains import REAL
 from diffproof.derive.symbols import GUESSED, TABLE
 from diffproof.derive.verdict import UNDECIDED, Verdict
 from diffproof.proofs.claims.assumptions import Assumptions
@@ -121,36 +124,76 @@ def _value_name(node, base) -> str:
     return f"{base.func.__name__}_{by}({args})"
 
 
-def generic_values(lhs, rhs):
-    """(lhs, rhs, names, groups) with each undefined function value f(x) and derivative f'(x) replaced by
-    a free symbol, or None when that is not a faithful generalization: a claim about every
-    function f is then a claim about independent numbers, because the values and derivatives of
-    a function at one point are arbitrary.  Refused when a function is met at two different
-    arguments or inside an integral, sum, product, limit or Subs (values there are not
-    independent).  ``groups`` maps each new symbol to the symbols of the same function (f(x) and
-    f'(x)), for :func:`reads_as_definition`."""
+class GenericValues(NamedTuple):
+    """A claim with each unknown function value f(x) and derivative f'(x) a free symbol."""
+
+    lhs: sp.Expr
+    rhs: sp.Expr
+    names: list[str]
+    groups: dict              # symbol -> the symbols of the same function (f(x), f'(x))
+    domains: dict             # symbol -> Domain, for the values of declared functions
+    pairs: list               # (symbol, arguments, symbol, arguments): one function and kind of
+    #                           value at two argument lists of one length (they may coincide)
+
+
+def generic_values(lhs, rhs, declared: dict | None = None) -> GenericValues | None:
+    """The claim with each undefined function value f(x) and derivative f'(x) replaced by a free
+    symbol, or None when that is not a faithful generalization: a claim about every function f
+    is then a claim about independent numbers, because the values and derivatives of a function
+    at one point are arbitrary, and so are its values at different points.  Refused inside an
+    integral, sum, product, limit or Subs (values there are not independent) and for a function
+    met at several argument lists one of which holds an unknown function.  Applications at two
+    argument lists of one length are listed (``pairs``): a refutation must not make those
+    argument lists equal while giving the two values different numbers
+    (:func:`proofs.claims.safety.distinct_arguments`).  ``declared``: function name -> Domain of
+    the values of the functions declared by an assumption (``% assume: a(t) > 0``); their
+    derivatives are any real numbers."""
     both = sp.Tuple(sp.sympify(lhs), sp.sympify(rhs))
     if both.has(sp.Integral, sp.Sum, sp.Product, sp.Limit, sp.Subs):
         return None
-    atoms, arguments = {}, {}
+    declared = declared or {}
+    atoms, arguments, domains, names = {}, {}, {}, {}
     for node, base in _function_nodes(both):
-        if arguments.setdefault(base.func, base.args) != base.args:
-            return None
-        if node not in atoms:
-            name = _value_name(node, base)
-            positive = base.func.__name__ in ("p", "q", "p_t", "p_theta")
-            atoms[node] = sp.Symbol(name, positive=True) if positive and node is base \
-                else sp.Symbol(name, real=True)
+        arguments.setdefault(base.func, set()).add(base.args)
+        if node in atoms:
+            continue
+        name = _value_name(node, base)
+        if names.setdefault(name, node) != node:
+            return None                      # two values printed alike: not told apart
+        domain = declared.get(base.func.__name__)
+        if domain is not None:
+            domains_here = domain if node is base else REAL
+            atoms[node] = sp.Symbol(name, **domains_here.assumptions)
+            domains[atoms[node]] = domains_here
+            continue
+        positive = base.func.__name__ in ("p", "q", "p_t", "p_theta")
+        atoms[node] = sp.Symbol(name, positive=True) if positive and node is base \
+            else sp.Symbol(name, real=True)
     if not atoms:
         return None
+    for lists in arguments.values():
+        if len(lists) > 1 and any(arg.has(sp.core.function.AppliedUndef, sp.Derivative)
+                                  for args in lists for arg in args):
+            return None
     new = both.xreplace(atoms)
     if new.has(sp.core.function.AppliedUndef, sp.Derivative):
         return None
     members: dict = {}
+    kinds: dict = {}
     for node, base in _function_nodes(both):
         members.setdefault(base.func, set()).add(atoms[node])
+        order = () if node is base else tuple(sorted(
+            (base.args.index(v) if v in base.args else -1, n) for v, n in node.variable_count))
+        kind = (base.func, len(base.args), order)
+        kinds.setdefault(kind, {})[atoms[node]] = base.args
     groups = {symbol: frozenset(group) for group in members.values() for symbol in group}
-    return new[0], new[1], sorted(s.name for s in atoms.values()), groups
+    pairs = []
+    for values in kinds.values():
+        listed = sorted(values.items(), key=lambda item: item[0].name)
+        pairs += [(a, values[a], b, values[b]) for i, (a, _) in enumerate(listed)
+                  for b, _ in listed[i + 1:]]
+    return GenericValues(new[0], new[1], sorted(s.name for s in atoms.values()), groups, domains,
+                         pairs)
 
 
 class DefinitionReading(BaseReading):
