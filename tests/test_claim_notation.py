@@ -330,9 +330,12 @@ def test_a_function_definition_may_separate_its_parameters_with_a_semicolon(caps
 # bounds on a function of one symbol, orders between expressions (DDIM's sigma_t^2)
 # ---------------------------------------------------------------------------------------------
 def test_a_bound_on_a_function_of_one_symbol_bounds_the_symbol():
-    table = read_assumptions([r"0 < \sigma^2 < 4"]).table
-    domain = table.domain(symbols_of(table, "sigma")[0])
+    table = read_assumptions([r"0 < \sigma_{\max}^2 < 4"]).table      # sigma_max > 0 is kept
+    domain = table.domain(TABLE["sigma_max"])
     assert (domain.lo, domain.hi) == (0, 2)
+    table = read_assumptions([r"0 < \sigma^2 < 4"]).table      # sigma > 0 is replaced
+    domain = table.domain(symbols_of(table, "sigma")[0])
+    assert (domain.lo, domain.hi) == (-2, 2)
     table = read_assumptions([r"0 < \ln\kappa < 1"]).table
     domain = table.domain(symbols_of(table, "kappa")[0])
     assert domain.lo == 1 and abs(domain.hi - 2.718281828459045) < 1e-12
@@ -406,9 +409,25 @@ def test_the_reading_keys_cover_the_symbols_the_readings_use():
 # one unknown function at different arguments (CFG's eps(z, c) and eps(z))
 # ---------------------------------------------------------------------------------------------
 def test_applications_at_different_arguments_are_independent_numbers(capsys):
-    code, result = claim_json(capsys, "--assume", "0 < y < 1", "f(x) + f(y) = 2f(x)")
+    code, result = claim_json(capsys, "--assume", "0 < y < 1", "--assume",
+                              r"f(x) \in \mathbb{R}", "f(x) + f(y) = 2f(x)")
     point = result["steps"][0]["counterexample"]
     assert result["status"] == "fails" and point["x"] != point["y"]
+    code, result = claim_json(capsys, "--assume", "0 < y < 1", "f(x) + f(y) = 2f(x)")
+    assert result["status"] == "undecided" and r"% assume: f(x) \in \mathbb{R}" in \
+        result["steps"][0]["reason"]
+
+
+@pytest.mark.parametrize("claim", [
+    r"\nabla_z\log p(c \mid z) = \nabla_z\log p(z \mid c) - \nabla_z\log p(z)",      # Bayes
+    r"\log p_\theta(x_0, x_1) = \log p_\theta(x_1) + \log p_\theta(x_0 \mid x_1)",
+    r"\mathrm{Var}(2x) + \mathrm{Var}(x) = 5\mathrm{Var}(x)",
+])
+def test_densities_and_functionals_are_not_read_at_several_arguments(capsys, claim):
+    """p(c | z), p(z | c), p(z) are tied by Bayes' rule and Var is a functional: their values at
+    different arguments are not independent numbers (the true Bayes identity was refuted)."""
+    code, result = claim_json(capsys, claim)
+    assert result["status"] == "undecided", result
 
 
 def test_a_refutation_that_needs_one_function_to_take_two_values_at_a_point_is_undecided():

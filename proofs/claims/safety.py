@@ -30,7 +30,8 @@ from diffproof.numeric.points.residual import Residual, natural_domain
 from diffproof.numeric.points.search import search
 from diffproof.proofs.checker import Options, check_relation, residual_for
 from diffproof.proofs.claims.assumptions import Assumptions, unknown_symbols
-from diffproof.proofs.claims.readings.definitions import DEFINITION, generic_values, reads_as_definition
+from diffproof.proofs.claims.readings.definitions import (DEFINITION, generic_values, reads_as_definition,
+                                                        undeclared_at_several_points)
 from diffproof.proofs.claims.readings.noises import is_noise
 
 
@@ -115,9 +116,15 @@ def _unsupported(lhs, rhs, claim_step: Step, assumptions: Assumptions, options: 
             free = sp.Tuple(generic.lhs, generic.rhs).free_symbols
             verdict = distinct_arguments(verdict, generic.pairs, read, free)
         return verdict
+    several = undeclared_at_several_points(lhs, rhs, declared_domains(assumptions))
+    hint = (f"; {', '.join(several)} {'is' if len(several) == 1 else 'are'} met at several "
+            "argument lists, which are independent numbers only for a function of its "
+            f"arguments' values: declare it so (% assume: {several[0]}(x) \\in \\mathbb{{R}}, "
+            "its parameters plain symbols) unless it is a density or a functional such as "
+            "Var") if several else ""
     return Verdict(UNDECIDED, "symbolic",
                    reason=f"contains {', '.join(sorted(unsupported))}, which cannot be "
-                          "evaluated numerically, and was not proved symbolically")
+                          f"evaluated numerically, and was not proved symbolically{hint}")
 
 
 def declared_domains(assumptions: Assumptions) -> dict:

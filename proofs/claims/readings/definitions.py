@@ -124,6 +124,35 @@ def _value_name(node, base) -> str:
     return f"{base.func.__name__}_{by}({args})"
 
 
+def several_points(name: str, declared: dict) -> bool:
+    """Whether the unknown function ``name`` may be read at several argument lists as independent
+    values: a function the assumptions declare (``% assume: D(x;\\sigma) \\in \\mathbb{R}``) or a
+    network's output (``\\epsilon_\\theta``, ``D_\\theta``: subscript theta or phi) is a function of
+    its arguments' values.  Others may not be: a density letter is overloaded by its arguments
+    (``p(c \\mid z)``, ``p(z \\mid c)``, ``p(z)`` are tied by Bayes' rule) and a word such as Var
+    names a functional of a random variable (Var(2x) = 4 Var(x)); a density stays one even with
+    a declaration or a theta (``p_\\theta(x_0 \\mid x_1)`` and ``p_\\theta(x_1)``)."""
+    parts = name.split("_")
+    while len(parts) > 1 and parts[0] in _DECORATION_PREFIXES:
+        parts = parts[1:]
+    if parts[0] in ("p", "q", "P", "Q"):
+        return False
+    return name in declared or name.endswith(("_theta", "_phi"))
+
+
+_DECORATION_PREFIXES = {"bar", "tilde", "hat", "dot", "ddot", "check", "breve", "star"}
+
+
+def undeclared_at_several_points(lhs, rhs, declared: dict | None = None) -> list[str]:
+    """The unknown functions met at several argument lists that :func:`several_points` does not
+    read there (for the reason of an undecided step: declaring one makes it readable)."""
+    lists: dict = {}
+    for _, base in _function_nodes(sp.Tuple(sp.sympify(lhs), sp.sympify(rhs))):
+        lists.setdefault(base.func.__name__, set()).add(base.args)
+    return sorted(name for name, found in lists.items()
+                  if len(found) > 1 and not several_points(name, declared or {}))
+
+
 class GenericValues(NamedTuple):
     """A claim with each unknown function value f(x) and derivative f'(x) a free symbol."""
 
@@ -142,7 +171,8 @@ def generic_values(lhs, rhs, declared: dict | None = None) -> GenericValues | No
     is then a claim about independent numbers, because the values and derivatives of a function
     at one point are arbitrary, and so are its values at different points.  Refused inside an
     integral, sum, product, limit or Subs (values there are not independent) and for a function
-    met at several argument lists one of which holds an unknown function.  Applications at two
+    met at several argument lists unless it is declared or a network's output
+    (:func:`several_points`), or when one of those lists holds an unknown function.  Applications at two
     argument lists of one length are listed (``pairs``): a refutation must not make those
     argument lists equal while giving the two values different numbers
     (:func:`proofs.claims.safety.distinct_arguments`).  ``declared``: function name -> Domain of
@@ -171,9 +201,10 @@ def generic_values(lhs, rhs, declared: dict | None = None) -> GenericValues | No
             else sp.Symbol(name, real=True)
     if not atoms:
         return None
-    for lists in arguments.values():
-        if len(lists) > 1 and any(arg.has(sp.core.function.AppliedUndef, sp.Derivative)
-                                  for args in lists for arg in args):
+    for function, lists in arguments.items():
+        if len(lists) > 1 and (not several_points(function.__name__, declared) or any(
+                arg.has(sp.core.function.AppliedUndef, sp.Derivative)
+                for args in lists for arg in args)):
             return None
     new = both.xreplace(atoms)
     if new.has(sp.core.function.AppliedUndef, sp.Derivative):
