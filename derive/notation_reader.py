@@ -12,7 +12,7 @@ import sympy as sp
 
 from diffproof.derive.latex.context import Context, FunctionDef
 from diffproof.derive.latex.parser import (Relation, read_chain, read_expression, read_function_definition,
-                                 read_relation)
+                                 read_function_head, read_relation)
 from diffproof.derive.symbols import TABLE, SymbolTable
 from diffproof.derive.vocabulary import DIFFUSION
 
@@ -47,5 +47,10 @@ def parse_function_definition(text: str,
     return read_function_definition(text, context or new_context())
 
 
-__all__ = ["new_context", "parse_expression", "parse_relation", "parse_chain",
+def parse_function_head(text: str, context: Context | None = None):
+    """``a(t)``, ``D(x; \\sigma)`` alone: (name, name key, parameters), or None."""
+    return read_function_head(text, context or new_context())
+
+
+__all__ = ["parse_function_head", "new_context", "parse_expression", "parse_relation", "parse_chain",
            "parse_function_definition"]

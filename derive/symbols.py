@@ -57,6 +57,10 @@ class SymbolTable:
     orderings: list[tuple[sp.Symbol, sp.Symbol]] = field(default_factory=list)
     # whether member() may register family members (False for the shared TABLE)
     extensible: bool = True
+    # declared orders between expressions (% assume: \sigma_t^2 < 1 - \bar\alpha_{t-1}), as
+    # (text, value, strict): value > 0 (>= 0 when not strict) at every point; a proof never uses
+    # them (it holds without), a counterexample must satisfy them (derived_bounds)
+    constraints: list[tuple[str, sp.Expr, bool]] = field(default_factory=list)
 
     def add(self, key: str, latex: str, meaning: str, domain: Domain = REAL,
             name: str | None = None, assumed: Domain | None = None) -> sp.Symbol:
@@ -80,7 +84,8 @@ class SymbolTable:
         """A private copy: its own specs, definitions and orderings (the symbols are shared), to
         extend without touching this table.  Always extensible (:meth:`member` registers family
         members in it), also as a copy of the shared TABLE."""
-        return SymbolTable(dict(self.specs), dict(self.definitions), list(self.orderings))
+        return SymbolTable(dict(self.specs), dict(self.definitions), list(self.orderings),
+                           constraints=list(self.constraints))
 
     def declare(self, *specs: SymbolSpec) -> "SymbolTable":
         """A copy with ``specs`` added, each replacing a spec of the same key (a narrower domain
@@ -242,6 +247,9 @@ class SymbolTable:
             if lo in defined or hi in defined:
                 out.append(DerivedBound(f"{lo.name} < {hi.name}",
                                         self.expand_definitions(hi - lo, extra), Domain(lo=0.0)))
+        for text, value, strict in self.constraints:
+            out.append(DerivedBound(text, self.expand_definitions(value, extra),
+                                    Domain(lo=0.0, lo_open=strict)))
         return out
 
     def _implied(self, spec: SymbolSpec, extra: dict | None) -> bool:

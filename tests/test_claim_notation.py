@@ -241,3 +241,237 @@ def test_a_prime_on_a_function_indexed_by_time_is_ambiguous():
     assert claim.error is not None and "d/dt" in claim.error and "ambiguous" not in claim.status
     plain = check_text([(r"g'(t) = 2t", None)], [r"g(t) = t^2"])[0]
     assert plain.status == "holds"
+
+
+# ---------------------------------------------------------------------------------------------
+# generic functions: % assume: a(t) > 0 (DPM-Solver's alpha_t, sigma_t left generic)
+# ---------------------------------------------------------------------------------------------
+def test_a_bound_on_a_function_head_declares_a_generic_function():
+    assumptions = read_assumptions([r"a(t) > 0", r"0 < s(t) < 1", r"D(x;\sigma) \in \mathbb{R}"])
+    functions = assumptions.context.functions
+    a, s, d = functions["|a|"], functions["|s|"], functions["|D|"]
+    assert a.generic and (a.domain.lo, a.domain.hi) == (0, None)
+    assert (s.domain.lo, s.domain.hi) == (0, 1) and len(d.params) == 2
+    value = parse_expression("a(t)", context=assumptions.context)
+    assert value.is_positive and value.func.__name__ == "a"
+
+
+def test_bounds_on_one_generic_function_add_up():
+    assumptions = read_assumptions([r"a(t) > 0", r"a(t) < 2"])
+    domain = assumptions.context.functions["|a|"].domain
+    assert (domain.lo, domain.hi) == (0, 2)
+    with pytest.raises(LatexParseError, match="leaves no value"):
+        read_assumptions([r"a(t) > 3", r"a(t) < 2"])
+
+
+@pytest.mark.parametrize("lines, message", [
+    ([r"a(t) > 0", "a(t) = t"], "either defined"),
+    ([r"\mu_q(x_t, x_0) > 0"], "is built in"),
+    ([r"0 < a(t) < s(t)"], "bounded by numbers"),
+])
+def test_generic_functions_that_cannot_be_declared_say_why(lines, message):
+    with pytest.raises(LatexParseError, match=message):
+        read_assumptions(lines)
+
+
+def test_the_ambiguity_of_a_value_before_a_parenthesis_suggests_the_declaration(capsys):
+    code, out = run(capsys, "claim", r"\log a(t) = 1")
+    assert code == 2 and "% assume: a(t) > 0" in out and r"a(t) \in \mathbb{R}" in out
+
+
+def test_every_spelling_of_a_generic_functions_derivative_is_one_free_number(capsys):
+    chain = (r"\frac{d\log a(t)}{dt} = \frac{\dot a(t)}{a(t)} = \frac{a'(t)}{a(t)} = "
+             r"\frac{\frac{da}{dt}}{a(t)} = \frac{\frac{d}{dt}a(t)}{a(t)} = "
+             r"\frac{\partial_t a(t)^2}{2a(t)^2}")
+    code, result = claim_json(capsys, "--assume", "a(t) > 0", chain)
+    assert code == 0 and result["status"] == "holds" and len(result["steps"]) == 5, result
+
+
+def test_a_slip_with_generic_functions_fails_with_their_values_in_their_domains(capsys):
+    code, result = claim_json(capsys, "--assume", "0 < a(t) < 1",
+                              r"\frac{d}{dt}\log a(t) = a'(t)")
+    step = result["steps"][0]
+    assert result["status"] == "fails" and 0 < Fraction(step["counterexample"]["a(t)"]) < 1
+    assert "in the domains the assumptions declare" in step["reason"]
+
+
+# ---------------------------------------------------------------------------------------------
+# derivatives of the table's functions of t, of indexed symbols, of defined symbols
+# ---------------------------------------------------------------------------------------------
+def test_the_tables_functions_of_t_have_derivatives(capsys):
+    """s(t), f(t), g(t), lambda(t) are table symbols; d/dt of s(t)^2 was 0, so the false
+    \\frac{d}{dt}(s(t)^2) = 0 held."""
+    code, result = claim_json(capsys, r"\frac{d}{dt}\left(s(t)^2\right) = 2s(t)s'(t)")
+    assert result["status"] == "holds"
+    code, result = claim_json(capsys, r"\frac{d}{dt}\left(s(t)^2\right) = 0")
+    assert result["status"] != "holds"
+    code, result = claim_json(capsys, r"\frac{d}{dt}\lambda(t)^2 = 2\lambda(t)\dot\lambda(t)")
+    assert result["status"] == "holds"
+
+
+@pytest.mark.parametrize("claim, name", [
+    (r"\frac{d\log\alpha_t}{dt} = 0", r"\alpha(t)"),
+    (r"\frac{d}{dt}\sigma_t^2 = 0", r"\sigma(t)"),
+    (r"\partial_t p_t(x) = 0", "p(x, t)"),
+])
+def test_a_derivative_of_a_symbol_indexed_by_its_variable_is_ambiguous(capsys, claim, name):
+    code, out = run(capsys, "claim", claim)
+    assert code == 2 and "ambiguous derivative" in out and f"% assume: {name}" in out
+
+
+def test_a_derivative_goes_through_a_symbol_defined_by_an_assumption(capsys):
+    code, result = claim_json(capsys, "--assume", "h = t^2", r"\frac{d}{dt}h^2 = 4t^3")
+    assert result["status"] == "holds"
+    code, result = claim_json(capsys, "--assume", "h = t^2", r"\frac{d}{dt}h^2 = 0")
+    assert result["status"] == "fails"
+
+
+# ---------------------------------------------------------------------------------------------
+# ; in parameter lists: EDM's D(x; sigma), p(x; sigma)
+# ---------------------------------------------------------------------------------------------
+def test_a_function_definition_may_separate_its_parameters_with_a_semicolon(capsys):
+    assumptions = read_assumptions([r"D(x;\sigma) = x - \sigma"])
+    assert len(assumptions.context.functions["|D|"].params) == 2
+    code, result = claim_json(capsys, "--assume", r"D(x;\sigma) = x - \sigma",
+                              r"D(x;\sigma) + \sigma = x")
+    assert result["status"] == "holds"
+
+
+# ---------------------------------------------------------------------------------------------
+# bounds on a function of one symbol, orders between expressions (DDIM's sigma_t^2)
+# ---------------------------------------------------------------------------------------------
+def test_a_bound_on_a_function_of_one_symbol_bounds_the_symbol():
+    table = read_assumptions([r"0 < \sigma_{\max}^2 < 4"]).table      # sigma_max > 0 is kept
+    domain = table.domain(TABLE["sigma_max"])
+    assert (domain.lo, domain.hi) == (0, 2)
+    table = read_assumptions([r"0 < \sigma^2 < 4"]).table      # sigma > 0 is replaced
+    domain = table.domain(symbols_of(table, "sigma")[0])
+    assert (domain.lo, domain.hi) == (-2, 2)
+    table = read_assumptions([r"0 < \ln\kappa < 1"]).table
+    domain = table.domain(symbols_of(table, "kappa")[0])
+    assert domain.lo == 1 and abs(domain.hi - 2.718281828459045) < 1e-12
+
+
+def test_a_square_of_a_symbol_of_unknown_sign_keeps_both_signs():
+    table = read_assumptions([r"0 < \eta^2 < 1"]).table
+    (eta,) = symbols_of(table, "eta")
+    assert (table.domain(eta).lo, table.domain(eta).hi) == (-1, 1)
+    assert table.admits({eta: Fraction(-1, 2)}) and not table.admits({eta: 0})
+
+
+def test_an_order_between_expressions_constrains_every_point():
+    table = read_assumptions([r"0 < \sigma_t^2 < 1 - \bar\alpha_{t-1}"]).table
+    (sigma_t,) = symbols_of(table, "sigma_t")
+    abar = TABLE["abar_tm1"]
+    assert table.admits({sigma_t: Fraction(1, 2), abar: Fraction(1, 2)})
+    assert not table.admits({sigma_t: Fraction(3, 4), abar: Fraction(1, 2)})
+
+
+def test_a_bound_by_a_number_on_an_expression_of_several_symbols_names_the_spelling():
+    with pytest.raises(LatexParseError, match=r"% assume: y = a \+ b"):
+        read_assumptions([r"0 < a + b < 1"])
+    read_assumptions([r"c_1 < a + b"])          # an order between expressions is read
+
+
+def test_a_refutation_satisfies_an_order_between_expressions(capsys):
+    code, result = claim_json(capsys, "--assume", r"0 < \sigma_t^2 < 1 - \bar\alpha_{t-1}",
+                              r"\sigma_t^2 < \frac{1 - \bar\alpha_{t-1}}{2}")
+    point = result["steps"][0]["counterexample"]
+    assert result["status"] == "fails"
+    assert 0 < Fraction(point["sigma_t"]) ** 2 < 1 - Fraction(point["abar_tm1"])
+
+
+# ---------------------------------------------------------------------------------------------
+# built-in letters with the papers' other meanings: w, c, u, \xi
+# ---------------------------------------------------------------------------------------------
+def test_a_bound_replaces_the_domain_of_a_letter_no_built_in_relation_uses(capsys):
+    table = read_assumptions([r"0 < w < 10"]).table
+    (w,) = symbols_of(table, "w")
+    assert (table.domain(w).lo, table.domain(w).hi) == (0, 10)
+    code, result = claim_json(capsys, "--assume", r"w \ge 0", r"(1+w)^2 \le 4")
+    assert result["status"] == "fails"
+    assert any("replaces the built-in 0 < w < 1" in r for r in result["steps"][0]["relations"])
+    code, result = claim_json(capsys, "--assume", r"-5 < \xi < 5", r"\sqrt{\xi^2} = \xi")
+    assert result["status"] == "fails"
+
+
+@pytest.mark.parametrize("assume, advice", [
+    (r"0 < t < 80", r"use another letter \(e\.g\. \\tilde\{t\}\)"),
+    (r"-1 < \alpha_t < 1", "abar_t = abar_tm1\\*alpha_t uses it"),
+])
+def test_a_domain_a_built_in_relation_uses_is_kept_with_advice(assume, advice):
+    with pytest.raises(LatexParseError, match=advice):
+        read_assumptions([assume])
+
+
+def test_the_reading_keys_cover_the_symbols_the_readings_use():
+    from diffproof.derive.vocabulary import DDPM_PARAMETER_KEYS
+    from diffproof.proofs.claims.assumptions import READING_KEYS, builtin_use
+    from diffproof.proofs.claims.readings.definitions import UNDEFINED_QUANTITY_KEYS
+    from diffproof.proofs.claims.steps import VARIABLE_KEYS
+    assert set(VARIABLE_KEYS) | set(DDPM_PARAMETER_KEYS) | set(UNDEFINED_QUANTITY_KEYS) <= \
+        READING_KEYS
+    replaceable = {spec.key for spec in TABLE if builtin_use(spec) is None and
+                   (spec.domain.lo is not None or spec.domain.hi is not None)}
+    assert {"w", "c", "u", "xi"} <= replaceable and "t" not in replaceable
+
+
+# ---------------------------------------------------------------------------------------------
+# one unknown function at different arguments (CFG's eps(z, c) and eps(z))
+# ---------------------------------------------------------------------------------------------
+def test_applications_at_different_arguments_are_independent_numbers(capsys):
+    code, result = claim_json(capsys, "--assume", "0 < y < 1", "--assume",
+                              r"f(x) \in \mathbb{R}", "f(x) + f(y) = 2f(x)")
+    point = result["steps"][0]["counterexample"]
+    assert result["status"] == "fails" and point["x"] != point["y"]
+    code, result = claim_json(capsys, "--assume", "0 < y < 1", "f(x) + f(y) = 2f(x)")
+    assert result["status"] == "undecided" and r"% assume: f(x) \in \mathbb{R}" in \
+        result["steps"][0]["reason"]
+
+
+@pytest.mark.parametrize("claim", [
+    r"\nabla_z\log p(c \mid z) = \nabla_z\log p(z \mid c) - \nabla_z\log p(z)",      # Bayes
+    r"\log p_\theta(x_0, x_1) = \log p_\theta(x_1) + \log p_\theta(x_0 \mid x_1)",
+    r"\mathrm{Var}(2x) + \mathrm{Var}(x) = 5\mathrm{Var}(x)",
+])
+def test_densities_and_functionals_are_not_read_at_several_arguments(capsys, claim):
+    """p(c | z), p(z | c), p(z) are tied by Bayes' rule and Var is a functional: their values at
+    different arguments are not independent numbers (the true Bayes identity was refuted)."""
+    code, result = claim_json(capsys, claim)
+    assert result["status"] == "undecided", result
+
+
+def test_a_refutation_that_needs_one_function_to_take_two_values_at_a_point_is_undecided():
+    import sympy as sp
+    from diffproof.derive.verdict import FAILS, Verdict
+    from diffproof.proofs.claims.safety import distinct_arguments
+    assumptions = read_assumptions(["y = x"])
+    x = TABLE["x"]
+    y = next(s for s in assumptions.definitions if s.name == "y")
+    fx, fy = sp.Symbol("f(x)"), sp.Symbol("f(y)")
+    refuted = Verdict(FAILS, "numeric", counterexample={"f(x)": "1", "f(y)": "2", "x": "1/2"})
+    verdict = distinct_arguments(refuted, [(fx, (x,), fy, (y,))], assumptions)
+    assert verdict.status == "undecided" and "two values at one point" in verdict.reason
+    same = Verdict(FAILS, "numeric", counterexample={"f(x)": "1", "f(y)": "1", "x": "1/2"})
+    assert distinct_arguments(same, [(fx, (x,), fy, (y,))], assumptions).status == FAILS
+    apart = read_assumptions(["y = x + 1"])
+    y = next(s for s in apart.definitions if s.name == "y")
+    assert distinct_arguments(refuted, [(fx, (x,), fy, (y,))], apart).status == FAILS
+
+
+def test_a_declared_g_beside_a_schedules_cues_is_not_refuted_for_the_schedule(capsys):
+    code, result = claim_json(capsys, "--assume", "g(t) > 0", "--assume",
+                              r"0 < \sigma_{\min} < \sigma_{\max}",
+                              r"g(t)g(t) = g(t)\sqrt{\frac{d}{dt}\sigma(t)^2}")
+    step = result["steps"][0]
+    assert result["status"] == "undecided" and "two readings" in step["reason"]
+    assert any("not the VE schedule's" in r for r in step["relations"])
+
+
+def test_an_upper_bound_alone_keeps_a_replaceable_letters_built_in_sign(capsys):
+    """sigma < 2 on a standard deviation: replacing the whole domain refuted sqrt(sigma^2) = sigma
+    at sigma = -1 (a true claim failing); an explicit negative bound is taken as written."""
+    code, result = claim_json(capsys, "--assume", r"\sigma < 2", r"\sqrt{\sigma^2} = \sigma")
+    assert result["status"] == "holds"
+    code, result = claim_json(capsys, "--assume", r"\sigma < -1", r"\sqrt{\sigma^2} = \sigma")
+    assert result["status"] == "fails"

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 
 import sympy as sp
 
 from diffproof.derive.latex.elementary import log10_size
-from diffproof.derive.latex.names import BOLD, DECORATIONS, GREEK, Name, table_names
+from diffproof.derive.latex.names import BOLD, DECORATIONS, FUNCTION_NAME, GREEK, Name, table_names
 from diffproof.derive.latex.tokens import (MAX_EXPONENT, AmbiguousLatexError, LatexParseError, Token,
                                  TokenCursor, UnsupportedLatexError)
 
@@ -101,9 +102,10 @@ class CalculusSyntax(TokenCursor):
             if not self.starts_factor():
                 raise self.error("a derivative operator needs something to differentiate", tok)
             operand = self.derivative_operand(var, tok)
-        self.check_differentiable(operand, var, operand_start)
         try:
-            return sp.diff(operand, var, order)
+            return self.differentiate(operand, var, order, operand_start)
+        except LatexParseError:
+            raise
         except (ValueError, TypeError) as error:
             raise self.error(f"cannot differentiate: {error}", tok, UnsupportedLatexError) from None
 
@@ -117,7 +119,7 @@ class CalculusSyntax(TokenCursor):
             first = first * self.parse_signed()             # factor joins it before the check
         start = self.peek()
         rest = self.parse_term_rest()
-        if rest == 1 or first.is_number or not _varies(rest, var):
+        if rest == 1 or first.is_number or not self.varies(rest, var):
             return first * rest
         raise self.error(
             "ambiguous derivative of a product: '\\frac{d}{dt} a b' reads as (da/dt)·b or as "
@@ -154,13 +156,107 @@ class CalculusSyntax(TokenCursor):
         return int(order)
 
     def check_differentiable(self, operand, var, tok):
-        if isinstance(operand, sp.Symbol) and operand != var:
+        if isinstance(operand, sp.Symbol) and operand != var and \
+                operand not in self.functions_of(operand, var):
             shown = tok.value
             raise self.error(
                 f"ambiguous derivative of the symbol {operand} with respect to {var}: it is 0 if "
                 f"{operand} is a constant, or the derivative of a function {operand}({var}); for "
                 f"the function write it applied, \\frac{{d}}{{d{var}}}{shown}({var}), or define it "
                 f"with % assume: {shown}({var}) = ...", tok, AmbiguousLatexError)
+
+    def differentiate(self, operand: sp.Expr, var: sp.Symbol, order: int, tok: Token) -> sp.Expr:
+        """d^order operand / d var^order, read as the papers mean it (docs/claims.md 'Functions
+        and their arguments'): a symbol an assumption defines through ``var`` (% assume: h = t^2)
+        is differentiated through its definition; a built-in quantity written as a function of
+        ``var`` (the table's ``s(t)``, ``g(t)``, ``f(t)``, ``\\lambda(t)``) as that unknown
+        function, whose derivative is another free number (its value stays the table's symbol);
+        a symbol or unknown function indexed by ``var`` (``\\alpha_t``, ``p_t(x)`` for d/dt) is
+        refused: a constant of each step (derivative 0) or a function of ``var``?"""
+        operand = self.through_definitions(operand, var)
+        self.check_differentiable(operand, var, tok)
+        self.check_not_indexed(operand, var, tok)
+        functions = self.functions_of(operand, var)
+        if not functions:
+            return sp.diff(operand, var, order)
+        result = sp.diff(operand.xreplace(functions), var, order)
+        # the values back as the table's symbols; the derivatives stay the unknown function's
+        derivatives = {d: sp.Dummy() for d in result.atoms(sp.Derivative, sp.Subs)}
+        back = {application: symbol for symbol, application in functions.items()}
+        result = result.xreplace(derivatives).xreplace(back)
+        return result.xreplace({dummy: d for d, dummy in derivatives.items()})
+
+    def through_definitions(self, operand: sp.Expr, var: sp.Symbol) -> sp.Expr:
+        """``operand`` with the symbols an assumption defines through ``var`` replaced by their
+        definitions (so that d/dt h^2 under h = t^2 is 4t^3, not 0)."""
+        definitions = self.ctx.definitions
+        if not definitions:
+            return operand
+        subs = {}
+        for symbol in operand.free_symbols & set(definitions):
+            value = self.ctx.table.expand_definitions(symbol, definitions)
+            if var in value.free_symbols:
+                subs[symbol] = value
+        return operand.xreplace(subs) if subs else operand
+
+    def functions_of(self, operand: sp.Expr, var: sp.Symbol) -> dict:
+        """The table's symbols among ``operand``'s that name a quantity as a function of ``var``
+        (``s(t)``: LaTeX ``name(var)``), each with that unknown function at ``var``."""
+        out = {}
+        for symbol in operand.free_symbols:
+            spec = self.ctx.table.spec(symbol) if symbol != var else None
+            match = FUNCTION_NAME.match(spec.latex) if spec is not None else None
+            if match and match.group(2) == var.name:
+                name = Name(GREEK.get(match.group(1).lstrip("\\"), match.group(1).lstrip("\\")))
+                out[symbol] = sp.Function(name.symbol_name(), real=True)(var)
+        return out
+
+    def check_not_indexed(self, operand: sp.Expr, var: sp.Symbol, tok: Token) -> None:
+        """Refuse d/d var of a symbol or unknown function whose index mentions ``var``
+        (``\\frac{d}{dt}\\log\\alpha_t``, ``\\partial_t p_t(x)``): SymPy would take it as a
+        constant and answer 0, where the paper means a function of ``var``."""
+        for key, symbol in self._indexed_names(operand, var):
+            name = _name_of_key(key)
+            plain = Name(name.base, name.decos).latex()
+            applied = isinstance(symbol, sp.core.function.AppliedUndef)
+            args = ", ".join(map(str, symbol.args)) + ", " if applied else ""
+            raise self.error(
+                f"ambiguous derivative: {name.latex()} is indexed by {var}, so its derivative "
+                f"with respect to {var} is 0 if it is a constant for each {var}, or the derivative "
+                f"of a function of {var}; for the function write it with the argument, "
+                f"{plain}({args}{var}), and define it (% assume: {plain}({args}{var}) = ...) or "
+                f"declare it (% assume: {plain}({args}{var}) > 0)", tok, AmbiguousLatexError)
+
+    def _indexed_names(self, operand: sp.Expr, var: sp.Symbol) -> list:
+        """(name key, symbol or application) of the parts of ``operand`` indexed by ``var``."""
+        keys = {}
+        names, _ = table_names(self.ctx.table, type(self))
+        for mapping in (names, self.ctx.created, self.ctx.symbols):
+            for key, symbol in mapping.items():
+                keys.setdefault(symbol, key)
+        by_function = {_name_of_key(key).symbol_name(): key
+                       for key in self.ctx.applied | set(self.ctx.functions)}
+        found = []
+        for symbol in sorted(operand.free_symbols - {var}, key=str):
+            key = keys.get(symbol)
+            if key is not None and _mentions(_name_of_key(key).sub, var):
+                found.append((key, symbol))
+        for node in sp.preorder_traversal(operand):
+            if isinstance(node, sp.core.function.AppliedUndef):
+                key = by_function.get(node.func.__name__)
+                if key is not None and _mentions(_name_of_key(key).sub, var):
+                    found.append((key, node))
+        return found
+
+    def varies(self, expr: sp.Expr, var: sp.Symbol) -> bool:
+        """Whether ``expr`` may change with ``var``: its derivative (read as :meth:`differentiate`
+        reads it) is not identically zero, or it holds a part indexed by ``var``."""
+        expr = self.through_definitions(expr, var)
+        if self._indexed_names(expr, var):
+            return True
+        functions = self.functions_of(expr, var)
+        expr = expr.xreplace(functions)
+        return var in expr.free_symbols and sp.diff(expr, var) != 0
 
     def parse_nabla(self, name: Name, tok: Token) -> sp.Expr:
         _, suffixes = table_names(self.ctx.table, type(self))
@@ -180,11 +276,10 @@ class CalculusSyntax(TokenCursor):
         if not self.starts_factor():
             raise self.error("\\nabla needs something to differentiate", tok)
         operand = self.parse_term()
-        self.check_differentiable(operand, var, operand_start)
         conditional = self.ctx.vocabulary.conditional_score(operand, var)
         if conditional is not None:
             return conditional
-        return sp.diff(operand, var)
+        return self.differentiate(operand, var, 1, operand_start)
 
     def parse_prime(self, name: Name, tok: Token) -> sp.Expr:
         """``g'(t)``, ``g''(t)``: a derivative of the function g at the argument."""
@@ -269,8 +364,7 @@ class CalculusSyntax(TokenCursor):
         if not self.starts_factor():
             raise self.error("\\partial needs something to differentiate", tok)
         operand = self.derivative_operand(var, tok)
-        self.check_differentiable(operand, var, operand_start)
-        return sp.diff(operand, var, order)
+        return self.differentiate(operand, var, order, operand_start)
 
     def parse_integral(self) -> sp.Expr:
         tok = self.next()
@@ -343,6 +437,13 @@ class CalculusSyntax(TokenCursor):
 __all__ = ["CalculusSyntax"]
 
 
-def _varies(expr: sp.Expr, var: sp.Symbol) -> bool:
-    """Whether ``expr`` may change with ``var`` (its derivative is not identically zero)."""
-    return var in expr.free_symbols and sp.diff(expr, var) != 0
+def _name_of_key(key: str) -> Name:
+    """The name a key (:attr:`derive.latex.names.Name.key`) was made from."""
+    decos, base, sub = key.rstrip("'").split("|", 2)
+    return Name(base, tuple(d for d in decos.split("+") if d), sub or None)
+
+
+def _mentions(index: str | None, var: sp.Symbol) -> bool:
+    """Whether an index (``t``, ``t-1``, ``2t``) mentions the variable ``var``."""
+    return bool(index) and re.search(rf"(?<![A-Za-z]){re.escape(var.name)}(?![A-Za-z])",
+                                     index) is not None

@@ -25,6 +25,13 @@ class FunctionDef:
     defaults: tuple[sp.Expr, ...] | None = None
     meaning: str = ""
     normal: Any = None     # a Gaussian density N(param; m, v): its derive.gaussian.Normal
+    domain: Any = None     # a generic function (% assume: a(t) > 0): the Domain of its values
+
+    @property
+    def generic(self) -> bool:
+        """Whether the function is declared, not defined: its body is the unknown function at its
+        parameters (``% assume: a(t) > 0``), so its values and derivatives are free numbers."""
+        return self.domain is not None
 
     def apply(self, args: list[sp.Expr]) -> sp.Expr:
         if self.apply_fn is not None:
@@ -77,11 +84,14 @@ class Context:
     density_variables: list = field(default_factory=list)  # (x, density) of q(x | ..), N(x; m, v)
     applied: set[str] = field(default_factory=set)    # name keys met as unknown functions
     vectors: bool = False   # the vector reading: norms, ^T, I, tr, det kept (derive.vectors)
+    # symbol definitions of the assumptions (% assume: h = t^2), expanded before differentiating
+    definitions: dict = field(default_factory=dict)
 
     def copy(self) -> "Context":
         return Context(self.table, dict(self.symbols), dict(self.functions), dict(self.created),
                        vocabulary=self.vocabulary, applied=set(self.applied),
-                       vectors=self.vectors)
+                       vectors=self.vectors,
+                       definitions=dict(self.definitions))
 
 
 __all__ = ["FunctionDef", "Vocabulary", "NO_VOCABULARY", "Context"]

@@ -47,6 +47,8 @@ _SUB_WORDS = {"\\min": "min", "\\max": "max", "\\theta": "theta", "\\phi": "phi"
 # schedule families with a step index (derive.symbols.SymbolTable.member)
 _FAMILY_NAMES = {("alpha", ()): "alpha", ("alpha", ("bar",)): "abar", ("beta", ()): "beta"}
 _FUNCTION_LETTERS = set("fghpqFGHPQ")
+# a table symbol that names a quantity as a function of one variable: s(t), \lambda(t)
+FUNCTION_NAME = re.compile(r"^(\\?[A-Za-z]+)\(([A-Za-z])\)$")
 
 
 @dataclass(frozen=True)
@@ -323,8 +325,10 @@ class NameSyntax(TokenCursor):
         shown = name.latex()
         raise self.error(
             f"ambiguous '{shown}({inner})': the product {shown}·({inner}) or the function {shown} "
-            f"applied to {inner}; define the function (% assume: {shown}({inner}) = ...) or write "
-            f"{shown} \\cdot ({inner})", tok, AmbiguousLatexError)
+            f"applied to {inner}; for the function define it (% assume: {shown}({inner}) = ...) or "
+            f"declare it with its values left free (% assume: {shown}({inner}) > 0, or "
+            f"{shown}({inner}) \\in \\mathbb{{R}}); for the product write {shown} \\cdot ({inner})",
+            tok, AmbiguousLatexError)
 
     def _name_length(self) -> int:
         """How many tokens the name inside the parenthesis at the cursor spans, minus one."""
@@ -527,4 +531,4 @@ _STRUCTURE = ("\\frac", "\\sqrt", "\\log", "\\exp", "\\sin", "\\cos", "\\nabla",
               "\\left", "\\right", "\\cdot", "\\mid", "\\propto", "\\ldots")
 
 
-__all__ = ["GREEK", "BOLD", "DECORATIONS", "Name", "NameSyntax", "table_names"]
+__all__ = ["GREEK", "BOLD", "DECORATIONS", "FUNCTION_NAME", "Name", "NameSyntax", "table_names"]

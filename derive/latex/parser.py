@@ -435,35 +435,46 @@ def read_chain(text: str, context: Context, allow_leading: bool = False):
     return _guarded(run, text)
 
 
+def _read_head(parser: Parser) -> tuple | None:
+    """``g(t)``, ``D(x; \\sigma)`` at the cursor: a name (no power, no prime) and a parenthesis of
+    plain-symbol parameters separated by ``,`` or ``;`` (EDM's ``D(x; \\sigma)``), as (name,
+    parameters); None when the cursor is not at a name followed by ``(``."""
+    tok = parser.peek()
+    if tok.kind not in ("letter", "cmd", "word"):
+        return None
+    try:
+        name, power = parser.read_name()
+    except LatexParseError:
+        return None
+    if power is not None or not parser.is_op("(") or name.primes:
+        return None
+    parser.next()
+    params = []
+    while True:
+        ptok = parser.peek()
+        pname, ppower = parser.read_name()
+        if ppower is not None:
+            raise parser.error("a parameter must be a plain symbol", ptok)
+        symbol = parser.lookup_symbol(pname, ptok) or parser.unknown_name(pname, ptok, True)
+        if not isinstance(symbol, sp.Symbol):
+            raise parser.error("a parameter must be a plain symbol", ptok)
+        params.append(symbol)
+        if parser.is_op(",") or parser.is_op(";"):
+            parser.next()
+            continue
+        parser.expect(")", "to close the parameter list")
+        return name, params
+
+
 def read_function_definition(text: str, context: Context) -> tuple[str, FunctionDef] | None:
-    """``g(t) = ...`` with a name and plain-symbol parameters: a function definition, or None."""
+    """``g(t) = ...`` (or ``D(x; \\sigma) = ...``) with a name and plain-symbol parameters: a
+    function definition, or None."""
     def run():
         parser = Parser(text, context)
-        tok = parser.peek()
-        if tok.kind not in ("letter", "cmd", "word"):
+        head = _read_head(parser)
+        if head is None:
             return None
-        try:
-            name, power = parser.read_name()
-        except LatexParseError:
-            return None
-        if power is not None or not parser.is_op("(") or name.primes:
-            return None
-        parser.next()
-        params = []
-        while True:
-            ptok = parser.peek()
-            pname, ppower = parser.read_name()
-            if ppower is not None:
-                raise parser.error("a parameter must be a plain symbol", ptok)
-            symbol = parser.lookup_symbol(pname, ptok) or parser.unknown_name(pname, ptok, True)
-            if not isinstance(symbol, sp.Symbol):
-                raise parser.error("a parameter must be a plain symbol", ptok)
-            params.append(symbol)
-            if parser.is_op(","):
-                parser.next()
-                continue
-            parser.expect(")", "to close the parameter list")
-            break
+        name, params = head
         if parser.relation_op() not in ("=", ":=", "\\coloneqq", "\\triangleq", "\\equiv"):
             return None
         parser.take_relation()
@@ -476,6 +487,23 @@ def read_function_definition(text: str, context: Context) -> tuple[str, Function
     return _guarded(run, text)
 
 
+def read_function_head(text: str, context: Context):
+    """``a(t)`` or ``D(x; \\sigma)`` alone (the whole text): (name, name key, parameters), or None
+    when the text is anything else (a generic function is declared by bounding such a head:
+    ``% assume: a(t) > 0``)."""
+    def run():
+        parser = Parser(text, context)
+        try:
+            head = _read_head(parser)
+        except LatexParseError:
+            return None
+        if head is None or parser.peek().kind != "end":
+            return None
+        name, params = head
+        return name, name.key, params
+    return _guarded(run, text)
+
+
 def name_key(latex: str, table: SymbolTable = TABLE) -> str:
     """The key a name is looked up by (:attr:`derive.latex.names.Name.key`), read without
     vocabulary: ``\\bar{\\alpha}_{t-1}`` and ``\\overline{\\alpha}_{t - 1}`` have the same key."""
@@ -484,4 +512,4 @@ def name_key(latex: str, table: SymbolTable = TABLE) -> str:
 
 
 __all__ = ["Parser", "Relation", "ELLIPSIS", "read_expression", "read_relation", "read_chain",
-           "read_function_definition", "name_key"]
+           "read_function_definition", "read_function_head", "name_key"]

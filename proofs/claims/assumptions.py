@@ -14,17 +14,20 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 import sympy as sp
 
-from diffproof.derive.latex.context import Context
+from diffproof.derive.families import member_of_key
+from diffproof.derive.latex.context import Context, FunctionDef
+from diffproof.derive.latex.names import FUNCTION_NAME, table_names
+from diffproof.derive.latex.parser import Parser, name_key
 from diffproof.derive.latex.printer import to_latex
-from diffproof.derive.latex.tokens import LatexParseError, tokenize
-from diffproof.derive.domains import Domain, positive_form_of
+from diffproof.derive.latex.tokens import RELATIONS, LatexParseError, tokenize
+from diffproof.derive.domains import REAL, Domain, exact_number, positive_form_of
 from diffproof.derive.notation_reader import (new_context, parse_expression, parse_function_definition,
-                                    parse_relation)
+                                    parse_function_head, parse_relation)
 from diffproof.derive.symbols import TABLE, SymbolSpec, SymbolTable
 from diffproof.derive.decide.zero import is_zero
 from diffproof.proofs.claims.document import MAX_DISPLAY_CHARS, has_relation_safe
@@ -41,6 +44,11 @@ class Assumptions:
     context: Context
     definitions: dict = field(default_factory=dict)
     texts: list[str] = field(default_factory=list)
+    # symbol name -> what the verdicts of steps that use it say (a built-in letter's domain
+    # replaced by the assumptions' bounds)
+    notes: dict[str, str] = field(default_factory=dict)
+    # built-in letters whose domain the assumptions replaced: name -> (LaTeX, built-in domain)
+    replaced: dict = field(default_factory=dict, repr=False)
 
     @property
     def table(self) -> SymbolTable:
@@ -64,7 +72,7 @@ def read_assumptions(lines: list[str], table: SymbolTable = TABLE,
     context = new_context(table.copy())
     context.vectors = vectors
     result = Assumptions(context, texts=list(lines))
-    pending, orders = [], []
+    pending, orders, constraints = [], [], []
     for text in lines:
         if len(text) > MAX_DISPLAY_CHARS:
             raise AssumptionError(f"an assumption has {len(text)} characters; at most "
@@ -73,8 +81,12 @@ def read_assumptions(lines: list[str], table: SymbolTable = TABLE,
             if _is_definition(part, context):
                 pending.append(part)
             else:
-                orders += _apply_bound(part, result)
+                more_orders, more_constraints = _apply_bound(part, result)
+                orders += more_orders
+                constraints += more_constraints
     _apply_orders(orders, result)
+    _apply_constraints(constraints, result)
+    _note_replaced(result)
     for part in pending:
         _apply_definition(part, result)
     return result
@@ -206,6 +218,12 @@ def _apply_definition(text: str, result: Assumptions) -> None:
     function = parse_function_definition(text, context)
     if function is not None:
         key, fdef = function
+        declared = context.functions.get(key)
+        if declared is not None and declared.generic:
+            raise AssumptionError(
+                f"assumption '{text}': {declared.latex} is declared by a bound with its values "
+                f"left free ({declared.domain.describe(declared.latex)}); a function is either "
+                "defined (% assume: a(t) = ...) or declared, not both", text, 0)
         context.functions[key] = fdef
         return
     relation = parse_relation(text, context=context)
@@ -235,27 +253,48 @@ def _apply_definition(text: str, result: Assumptions) -> None:
                 text, 0)
         return
     result.definitions[lhs] = rhs
+    context.definitions[lhs] = rhs        # a derivative in t differentiates through it
 
 
-def _apply_bound(text: str, result: Assumptions) -> list[tuple]:
-    """A chain of <, \\le, >, \\ge over numbers and symbols (``0 < a \\le b < 1``,
-    ``1 > \\alpha_t > 0``) or a membership (``a \\in (0, 1)``).  Each symbol is bounded by the
-    nearest numbers on either side; the orders between adjacent symbols are returned, as
-    (smaller, larger, text), to be applied once every bound is read."""
+def _apply_bound(text: str, result: Assumptions) -> tuple[list[tuple], list[tuple]]:
+    """A chain of <, \\le, >, \\ge (``0 < a \\le b < 1``, ``1 > \\alpha_t > 0``,
+    ``0 < \\sigma_t^2 < 1 - \\bar\\alpha_{t-1}``) or a membership (``a \\in (0, 1)``).  Each
+    symbol, and each function of one symbol (``\\sigma_t^2``, ``\\log a``), is bounded by the
+    nearest numbers on either side (:func:`_narrow_through`); a function head (``a(t) > 0``)
+    declares a generic function (:func:`_bound_function`).  Returned, to apply once every bound
+    is read: the orders between adjacent symbols, as (smaller, larger, text), and the orders
+    that involve an expression, as (larger - smaller, strict, text) (:func:`_apply_constraints`)."""
     membership = re.match(r"^(.*)\\in\s*(.+)$", text)
     if membership:
         _apply_membership(membership.group(1), membership.group(2), text, result)
-        return []
+        return [], []
+    _declare_heads(text, result)
     terms, ops = _ascending_chain(text, result.context)
     _check_numbers(terms, ops, text)
+    if any(_generic_key(term, result.context) for term in terms):
+        _bound_function(terms, ops, text, result)
+        return [], []
     for index, term in enumerate(terms):
         if _number(term) is None:
             lo, lo_open = _nearest_number(terms, ops, index, -1)
             hi, hi_open = _nearest_number(terms, ops, index, 1)
-            if lo is not None or hi is not None:
+            if lo is None and hi is None:
+                continue
+            if isinstance(term, sp.Symbol):
                 _set_domain(term, lo, hi, lo_open, hi_open, text, result)
-    return [(small, large, text) for small, large in zip(terms, terms[1:])
-            if _number(small) is None and _number(large) is None]
+            else:
+                _narrow_through(term, lo, hi, lo_open, hi_open, text, result)
+    orders, constraints = [], []
+    for small, op, large in zip(terms, ops, terms[1:]):
+        if _number(small) is not None and _number(large) is not None:
+            continue
+        if isinstance(small, sp.Symbol) and isinstance(large, sp.Symbol):
+            orders.append((small, large, text))
+        elif not (isinstance(small, sp.Symbol) and _number(large) is not None) and \
+                not (isinstance(large, sp.Symbol) and _number(small) is not None):
+            link = f"{_shown(small)} {'<' if op == '<' else '<='} {_shown(large)}"
+            constraints.append((large - small, op == "<", link))
+    return orders, constraints
 
 
 # the relations the reader names, as the LaTeX that writes them (for messages)
@@ -278,18 +317,53 @@ def _ascending_chain(text: str, context: Context) -> tuple[list, list[str]]:
     if any(op in (">", ">=") for op in ops):
         raise AssumptionError(f"assumption '{text}': mixed directions (< and >) in one chain; "
                               "write it one way, e.g. 0 < a < b, or as two assumptions", text, 0)
-    for term in terms:
-        if _number(term) is None and not isinstance(term, sp.Symbol):
-            raise AssumptionError(
-                f"assumption '{text}': '{_shown(term)}' is neither a number nor a single symbol; a "
-                "bound relates symbols and numbers (0 < a < b < 1); for an expression, define a "
-                "symbol for it (% assume: u = ...) and bound u", text, 0)
-    symbols = [term for term in terms if _number(term) is None]
-    if not symbols:
+    for index, term in enumerate(terms):
+        if _number(term) is None and not isinstance(term, sp.Symbol) and \
+                not _generic_key(term, context):
+            _check_expression_term(term, index, terms, text)
+    values = [term for term in terms if _number(term) is None]
+    if not values:
         raise AssumptionError(f"assumption '{text}': no symbol to bound", text, 0)
-    if len(set(symbols)) < len(symbols):
-        raise AssumptionError(f"assumption '{text}': a symbol occurs twice in the chain", text, 0)
+    seen: set = set()
+    for term in values:
+        names = term.free_symbols if not _generic_key(term, context) else {term}
+        if names & seen:
+            raise AssumptionError(f"assumption '{text}': a symbol occurs twice in the chain",
+                                  text, 0)
+        seen |= names
     return terms, ops
+
+
+# what a bounded expression may not contain: it must be a real number at every point
+_NOT_EVALUABLE = (sp.core.function.AppliedUndef, sp.Derivative, sp.Integral, sp.Sum, sp.Product,
+                  sp.Subs, sp.Limit, sp.Indexed)
+
+
+def _check_expression_term(term, index: int, terms: list, text: str) -> None:
+    """An expression in a chain (docs/claims.md 'Assumptions and definitions'): a function of
+    one symbol (``\\sigma_t^2``, ``\\sqrt{a}``, ``\\log a``), bounded by numbers or ordered with
+    other terms, or an expression of several symbols ordered with a symbol or an expression
+    (``\\frac{\\alpha_t^2}{\\alpha_s^2}\\sigma_s^2 < \\sigma_t^2``), never beside a number."""
+    shown = _shown(term)
+    symbols = sorted(term.free_symbols, key=lambda s: s.name)
+    if not symbols or term.has(*_NOT_EVALUABLE) or term.has(sp.I, sp.zoo, sp.nan):
+        raise AssumptionError(
+            f"assumption '{text}': '{shown}' is neither a number nor a single symbol, nor a real "
+            "expression of symbols that can be evaluated; a bound relates numbers, symbols and "
+            "functions of one symbol (0 < \\sigma_t^2 < 1, \\log a < 0); for an unknown function, "
+            "bound its values: % assume: a(t) > 0", text, 0)
+    beside_number = any(0 <= j < len(terms) and _number(terms[j]) is not None
+                        for j in (index - 1, index + 1))
+    if len(symbols) > 1 and beside_number:
+        names = ", ".join(_shown(s) for s in symbols)
+        raise AssumptionError(
+            f"assumption '{text}': '{shown}' is neither a number nor a single symbol: a bound by a "
+            f"number applies to a symbol or a function of one symbol (0 < \\sigma_t^2 < 1, "
+            f"\\log a < 0), and this expression has several ({names}); define a symbol for it "
+            f"(% assume: y = {shown}) and bound y, or order it with another expression "
+            "(\\sigma_t^2 < 1 - \\bar\\alpha_{t-1})", text, 0)
+
+
 
 
 def _shown(term) -> str:
@@ -320,6 +394,250 @@ def _nearest_number(terms: list, ops: list[str], index: int, step: int) -> tuple
             return _number(terms[position]), any(op == "<" for op in between)
         position += step
     return None, True
+
+
+# ---------------------------------------------------------------------------------------------
+# functions of one symbol, orders between expressions
+# ---------------------------------------------------------------------------------------------
+_SOLVABLE_OPS = 40      # a bounded expression larger than this is only a constraint on points
+
+
+def _interval_of(symbol: sp.Symbol, table: SymbolTable) -> sp.Set:
+    """The symbol's current domain as a SymPy interval (exact ends)."""
+    domain = table.domain(symbol)
+    lo = -sp.oo if domain.lo is None else exact_number(domain.lo)
+    hi = sp.oo if domain.hi is None else exact_number(domain.hi)
+    interval = sp.Interval(lo, hi, domain.lo_open or lo == -sp.oo, domain.hi_open or hi == sp.oo)
+    if symbol.is_positive:
+        interval &= sp.Interval.open(0, sp.oo)
+    elif symbol.is_nonnegative:
+        interval &= sp.Interval(0, sp.oo)
+    return interval
+
+
+def _narrow_through(term, lo, hi, lo_open, hi_open, text: str, result: Assumptions) -> None:
+    """A function of one symbol bounded by numbers (``0 < \\sigma_t^2 < 1``, ``\\log a < 0``):
+    the symbol's domain narrowed to the interval spanned by the values where the bound holds
+    (SymPy's solve_univariate_inequality over the current domain; a square of a symbol of unknown
+    sign spans -1 < sigma_t < 1).  The bound itself also stays a constraint on every point
+    (:func:`_apply_constraints`), so the narrowing only has to contain its solutions."""
+    if len(term.free_symbols) != 1 or sp.count_ops(term) > _SOLVABLE_OPS or \
+            any(p.exp.is_Number and abs(p.exp) > 8 for p in term.atoms(sp.Pow)):
+        return
+    (symbol,) = term.free_symbols
+    spec = result.table.spec(symbol)
+    # a letter whose built-in domain the bound will replace is solved over the reals
+    current = sp.Reals if spec is not None and _replaceable(spec) else \
+        _interval_of(symbol, result.table)
+    solution = current
+    real = sp.Dummy("u", real=True)       # solved without the symbol's own SymPy assumptions
+    term = term.xreplace({symbol: real})
+    for bound, open_end, above in ((lo, lo_open, True), (hi, hi_open, False)):
+        if bound is None:
+            continue
+        relation = (sp.Gt if open_end else sp.Ge)(term, bound) if above else \
+            (sp.Lt if open_end else sp.Le)(term, bound)
+        if relation is sp.false:
+            solution = sp.EmptySet
+            break
+        if relation is sp.true:
+            continue
+        try:
+            solution &= sp.solve_univariate_inequality(relation, real, relational=False,
+                                                       domain=current)
+        except Exception:  # noqa: BLE001 - not solved: the bound stays a constraint on points
+            return
+    if solution is sp.EmptySet:
+        raise AssumptionError(f"assumption '{text}' leaves no value for {_shown(symbol)} "
+                              f"({_shown(term.xreplace({real: symbol}))} cannot lie between "
+                              "the bounds)", text, 0)
+    if not isinstance(solution, (sp.Interval, sp.Union)) or \
+            not all(end.is_real or end in (sp.oo, -sp.oo) for end in (solution.inf, solution.sup)):
+        return
+    new_lo = None if solution.inf == -sp.oo else solution.inf
+    new_hi = None if solution.sup == sp.oo else solution.sup
+    if solution == current and current != sp.Reals:
+        return
+    _set_domain(symbol, new_lo, new_hi, solution.contains(solution.inf) is not sp.true,
+                solution.contains(solution.sup) is not sp.true, text, result)
+    _simple_inside(symbol, solution, result)
+
+
+def _simple_inside(symbol, solution: sp.Set, result: Assumptions) -> None:
+    """The symbol's simple values (tried first by every search) taken inside the solution set:
+    the interval spanned by ``1 < w^2 < 4`` is -2 < w < 2, whose simple values 0, 1/2, 1 lie
+    outside the set where the bound holds."""
+    spec = result.table.spec(_current(symbol, result))
+    if spec is None:
+        return
+    pieces = solution.args if isinstance(solution, sp.Union) else (solution,)
+    candidates = list(spec.domain.simple)
+    for piece in pieces:
+        a, b = piece.inf, piece.sup
+        if a.is_finite and b.is_finite:
+            picks = [(a + b) / 2, a + (b - a) / 3, a + 2 * (b - a) / 3]
+        elif a.is_finite:
+            picks = [a + 1, a + sp.Rational(1, 2), a + 2]
+        elif b.is_finite:
+            picks = [b - 1, b - sp.Rational(1, 2), b - 2]
+        else:
+            picks = [sp.Integer(1), sp.Integer(0)]
+        candidates += [Fraction(float(v)).limit_denominator(1000) for v in picks]
+    inside = []
+    for value in candidates:
+        exact = sp.Rational(value.numerator, value.denominator)
+        if value not in inside and solution.contains(exact) is sp.true and \
+                spec.domain.contains(value):
+            inside.append(value)
+    if inside:
+        result.table.specs[spec.key] = replace(spec, domain=replace(spec.domain,
+                                                                    simple=tuple(inside[:7])))
+
+
+def _apply_constraints(constraints: list[tuple], result: Assumptions) -> None:
+    """Each order that involves an expression, ``value > 0`` (``>= 0`` when not strict), in the
+    symbols as the bounds left them: every point satisfies it (SymbolTable.derived_bounds); a
+    proof does not use it.  Its symbols are declared (real, unless bounded): the assumption
+    states what is known of them, so their domain is no guess."""
+    for value, strict, text in constraints:
+        for symbol in value.free_symbols:     # declared by the assumption: real, not guessed
+            _ensure_spec(_current(symbol, result), result)
+        current = {s: _current(s, result) for s in value.free_symbols}
+        result.table.constraints.append((text, value.xreplace(current), strict))
+
+
+# ---------------------------------------------------------------------------------------------
+# generic functions: % assume: a(t) > 0
+# ---------------------------------------------------------------------------------------------
+def _declare_heads(text: str, result: Assumptions) -> None:
+    """Declare every function head of a bound (``a(t)`` in ``0 < a(t) < 1``, ``D(x; \\sigma)``)
+    a generic function: its values are free numbers, in the domain the bound gives
+    (:func:`_bound_function`)."""
+    try:
+        tokens = tokenize(text)
+    except LatexParseError:
+        return
+    depth, start = 0, 0
+    pieces = []
+    for i, tok in enumerate(tokens):
+        if tok.kind == "op" and tok.value in ("(", "[", "{"):
+            depth += 1
+        elif tok.kind == "op" and tok.value in (")", "]", "}"):
+            depth -= 1
+        elif depth == 0 and _is_bound_relation(tok):
+            pieces.append(text[start:tok.pos])
+            start = tokens[i + 1].pos if i + 1 < len(tokens) else len(text)
+    pieces.append(text[start:])
+    for piece in pieces:
+        head = parse_function_head(piece.strip(), result.context) if piece.strip() else None
+        if head is not None:
+            _declare_generic(*head, Domain(), text, result)
+
+
+def _is_bound_relation(tok) -> bool:
+    if tok.kind == "op":
+        return tok.value in ("<", ">", "=")
+    return tok.kind == "cmd" and RELATIONS.get(tok.value) in ("<", ">", "<=", ">=", "in")
+
+
+def _declare_generic(name, key: str, params: list, domain: Domain, text: str,
+                     result: Assumptions) -> None:
+    """``a`` a generic function of ``params`` with values in ``domain`` (narrowing an earlier
+    declaration); refused for a name built in with another meaning."""
+    context = result.context
+    declared = context.functions.get(key)
+    if declared is not None and not declared.generic:
+        raise AssumptionError(f"assumption '{text}': {declared.latex} is defined; its values are "
+                              "not bounded separately", text, 0)
+    if declared is None:
+        builtin = _builtin_function(key, context)
+        if builtin is not None:
+            raise AssumptionError(f"assumption '{text}': {name.latex()} is built in ({builtin}); "
+                                  "a bound on its values is not an assumption diffproof reads; "
+                                  "for another function use another name", text, 0)
+        if {"dot", "ddot"} & set(name.decos):
+            raise AssumptionError(f"assumption '{text}': bound the function itself, not its "
+                                  "derivative", text, 0)
+    else:
+        if len(params) != len(declared.params):
+            raise AssumptionError(f"assumption '{text}': {declared.latex} was declared with "
+                                  f"{len(declared.params)} argument(s)", text, 0)
+        _narrow_generic(key, domain, text, result)
+        return
+    shown = f"{name.latex()}({', '.join(_shown(p) for p in params)})"
+    _set_generic(key, name.symbol_name(), shown, params, domain, context)
+
+
+def _set_generic(key: str, function_name: str, shown: str, params, domain: Domain,
+                 context: Context) -> None:
+    """Record the generic function: its body is the unknown function at its parameters, with the
+    SymPy assumptions of its values' domain."""
+    function = sp.Function(function_name, **domain.assumptions)
+    context.functions[key] = FunctionDef(shown, tuple(params), function(*params), domain=domain,
+                                         meaning="declared by an assumption: its values and "
+                                                 "derivatives are free numbers")
+
+
+def _builtin_function(key: str, context: Context) -> str | None:
+    """What a name is built in as, when a generic function of that name would hide it (a
+    vocabulary name such as \\mu_q, a table name with arguments such as \\hat{x}_\\theta(x_t, t));
+    the table's quantities written as functions of t (``s(t)``, ``g(t)``, ``\\lambda(t)``) may be
+    declared."""
+    vocabulary = context.vocabulary
+    function = vocabulary.lookup_function(key)
+    if function is not None:
+        return function.meaning or function.latex
+    if vocabulary.lookup_value(key) is not None:
+        return "a built-in value"
+    _, suffixes = table_names(context.table, Parser)
+    for _, symbol in suffixes.get(key, ()):
+        spec = context.table.spec(symbol)
+        if spec is not None and not FUNCTION_NAME.match(spec.latex):
+            return f"{spec.latex}: {spec.meaning}"
+    return None
+
+
+def _generic_key(term, context: Context) -> str | None:
+    """The name key of the generic function ``term`` applies, or None."""
+    if not isinstance(term, sp.core.function.AppliedUndef):
+        return None
+    for key, function in context.functions.items():
+        if function.generic and function.body.func == term.func:
+            return key
+    return None
+
+
+def _bound_function(terms: list, ops: list[str], text: str, result: Assumptions) -> None:
+    """``0 < a(t) < 1``: the values of the generic function a lie between the nearest numbers."""
+    values = [i for i, term in enumerate(terms) if _number(term) is None]
+    key = _generic_key(terms[values[0]], result.context) if len(values) == 1 else None
+    if key is None:
+        raise AssumptionError(f"assumption '{text}': a generic function's values are bounded by "
+                              "numbers (0 < a(t) < 1); orders between them and other terms are "
+                              "not read", text, 0)
+    lo, lo_open = _nearest_number(terms, ops, values[0], -1)
+    hi, hi_open = _nearest_number(terms, ops, values[0], 1)
+    _narrow_generic(key, make_domain(lo, hi, lo_open, hi_open), text, result)
+
+
+def _narrow_generic(key: str, domain: Domain, text: str, result: Assumptions) -> None:
+    function = result.context.functions[key]
+    _set_generic(key, function.body.func.__name__, function.latex, function.params,
+                 _intersect(function.domain, domain, function.latex, text), result.context)
+
+
+def _intersect(known: Domain, new: Domain, shown: str, text: str) -> Domain:
+    """The domain of values in both ``known`` and ``new``; an empty one is an error."""
+    lo, lo_open = known.lo, known.lo_open
+    if new.lo is not None and (lo is None or new.lo > lo or (new.lo == lo and new.lo_open)):
+        lo, lo_open = new.lo, new.lo_open
+    hi, hi_open = known.hi, known.hi_open
+    if new.hi is not None and (hi is None or new.hi < hi or (new.hi == hi and new.hi_open)):
+        hi, hi_open = new.hi, new.hi_open
+    if _empty(lo, hi, lo_open or hi_open):
+        raise AssumptionError(f"assumption '{text}' leaves no value for {shown} "
+                              f"({known.describe(shown)} by the assumptions above)", text, 0)
+    return make_domain(lo, hi, lo_open, hi_open, known.integer or new.integer)
 
 
 def _apply_orders(orders: list[tuple], result: Assumptions) -> None:
@@ -389,6 +707,10 @@ def _apply_membership(left: str, right: str, text: str, result: Assumptions) -> 
         lo_open = interval.group(1).endswith("(") or interval.group(1).endswith("]")
         hi_open = interval.group(4).endswith(")") or interval.group(4).endswith("[")
     for name in names:
+        head = parse_function_head(name, result.context)
+        if head is not None:             # a(t) \in \mathbb{R}: a generic function
+            _declare_generic(*head, make_domain(lo, hi, lo_open, hi_open, integer), text, result)
+            continue
         symbol = parse_expression(name, context=result.context)
         if not isinstance(symbol, sp.Symbol):
             raise AssumptionError(f"assumption '{text}': {name} is not a symbol", text, 0)
@@ -417,6 +739,17 @@ def _set_domain(symbol, lo, hi, lo_open, hi_open, text, result: Assumptions, int
                               text, 0)
     table = result.table
     spec = table.spec(symbol)
+    if spec is not None and _replaceable(spec):
+        # a letter whose built-in domain no built-in relation uses: the assumption's bounds
+        # replace the built-in ones, except that an upper bound alone keeps the built-in lower
+        # one (\sigma < 2 is 0 < sigma < 2: a sign is rarely restated) unless that leaves no
+        # value; a lower bound alone drops the built-in upper one (CFG's w >= 0 is unbounded)
+        # (docs/claims.md 'Assumptions and definitions')
+        known = spec.domain
+        if lo is None and known.lo is not None and not _empty(known.lo, hi, known.lo_open or hi_open):
+            lo, lo_open = known.lo, known.lo_open
+        _replace_builtin(spec, make_domain(lo, hi, lo_open, hi_open, integer), text, result)
+        return
     if spec is not None:
         known = spec.domain
         widens = (lo is not None and known.lo is not None and lo < known.lo) or \
@@ -424,14 +757,14 @@ def _set_domain(symbol, lo, hi, lo_open, hi_open, text, result: Assumptions, int
         if widens:
             raise AssumptionError(
                 f"assumption '{text}' widens the built-in domain of {spec.key} "
-                f"({known.describe(spec.key)})", text, 0)
+                f"({known.describe(spec.key)}){_why_kept(spec)}", text, 0)
         if lo is None and known.lo is not None:      # the bounds add up: u > 0 and u < 1
             lo, lo_open = known.lo, known.lo_open
         if hi is None and known.hi is not None:
             hi, hi_open = known.hi, known.hi_open
         if _empty(lo, hi, lo_open or hi_open):
             where = "the assumptions above" if spec.key.startswith("user:") else \
-                "the built-in domain; for another quantity, use another letter"
+                f"the built-in domain{_why_kept(spec)}"
             raise AssumptionError(
                 f"assumption '{text}' leaves no value for {spec.latex} "
                 f"({known.describe(spec.latex)} by {where})", text, 0)
@@ -449,3 +782,86 @@ def _set_domain(symbol, lo, hi, lo_open, hi_open, text, result: Assumptions, int
     spec_key = f"user:{new.name}"
     table.specs[spec_key] = SymbolSpec(spec_key, new, new.name, "declared by an assumption",
                                        domain, positive_form_of(domain))
+
+
+# ---------------------------------------------------------------------------------------------
+# built-in letters with the papers' other meanings: w, c, u, \xi
+# ---------------------------------------------------------------------------------------------
+# the table symbols the built-in readings of docs/claims.md use (variables, noises, predictions,
+# the time and step count, the quantities defined per paper, the schedules): their domains are
+# part of those readings (tests/test_claim_notation.py checks this list against the readings')
+READING_KEYS = frozenset({
+    "x", "x_0", "x_t", "x_tm1", "x_tm2", "x_tp1", "z", "eps", "eps_0", "eps_1", "eps_2",
+    "xhat", "epshat", "s_theta", "score", "mu_theta", "t", "T", "alpha_t", "abar_t", "abar_tm1",
+    "beta_t", "alpha_tm1", "betatilde_t", "omega", "g_t", "f_t", "S_t", "V_t", "lam",
+    "sigma_min", "sigma_max", "beta_min", "beta_max"})
+
+
+def builtin_use(spec: SymbolSpec) -> str | None:
+    """Which built-in relation uses the domain of the table symbol ``spec``, or None when none
+    does (a letter such as w, c, u, xi whose built-in domain only records one paper's meaning)."""
+    if spec.key not in TABLE.specs:
+        return "the schedule's definitions use it" if member_of_key(spec.key) else None
+    symbol = spec.symbol
+    for defined, value in TABLE.definitions.items():
+        if symbol == defined or symbol in value.free_symbols:
+            return f"the built-in definition {defined} = {value} uses it"
+    for lo, hi in TABLE.orderings:
+        if symbol in (lo, hi):
+            return f"the built-in order {lo} < {hi} uses it"
+    if spec.key in READING_KEYS:
+        return "the built-in readings (docs/claims.md) use it"
+    return None
+
+
+def _replaceable(spec: SymbolSpec) -> bool:
+    """A bounded letter of the table (one name: not ``\\Delta t``) no built-in relation uses."""
+    return spec.key in TABLE.specs and not spec.key.startswith("user:") and \
+        (spec.domain.lo is not None or spec.domain.hi is not None) and \
+        _ONE_NAME.fullmatch(spec.latex) is not None and builtin_use(spec) is None
+
+
+_ONE_NAME = re.compile(r"\\?[A-Za-z]+(_\{?\\?[A-Za-z0-9]+\}?)?")
+
+
+def _why_kept(spec: SymbolSpec) -> str:
+    """Why a built-in domain is kept, and how to name another quantity."""
+    if spec.key.startswith("user:"):
+        return ""
+    use = builtin_use(spec)
+    if use is None:
+        return "; for another quantity use another name"
+    plain = re.fullmatch(r"\\?[A-Za-z]+", spec.latex)
+    other = f"another letter (e.g. \\tilde{{{spec.latex}}})" if plain else \
+        "a name the table does not define"
+    return f"; {use}, so it is kept; for another quantity use {other}"
+
+
+def _replace_builtin(spec: SymbolSpec, domain: Domain, text: str, result: Assumptions) -> None:
+    """The letter of ``spec`` becomes a symbol of the assumptions with ``domain`` (its SymPy
+    assumptions to match); the verdicts of the steps that use it say so when the domain is not
+    inside the built-in one (:func:`_note_replaced`)."""
+    table = result.table
+    new = sp.Symbol(spec.symbol.name, **domain.assumptions)
+    key = name_key(spec.latex, table)
+    del table.specs[spec.key]
+    result.context.symbols[key] = new
+    spec_key = f"user:{new.name}"
+    table.specs[spec_key] = SymbolSpec(spec_key, new, spec.latex, "declared by an assumption",
+                                       domain, positive_form_of(domain))
+    result.replaced[new.name] = (spec.latex, spec.domain, spec.meaning)
+
+
+def _note_replaced(result: Assumptions) -> None:
+    for name, (latex, builtin, meaning) in result.replaced.items():
+        domain = result.table.specs[f"user:{name}"].domain
+        inside = (builtin.lo is None or (domain.lo is not None and (
+            domain.lo > builtin.lo or (domain.lo == builtin.lo and
+                                       (domain.lo_open or not builtin.lo_open))))) and \
+            (builtin.hi is None or (domain.hi is not None and (
+                domain.hi < builtin.hi or (domain.hi == builtin.hi and
+                                           (domain.hi_open or not builtin.hi_open)))))
+        if not inside:
+            result.notes[name] = (
+                f"{domain.describe(latex)} (the assumptions' domain; it replaces the built-in "
+                f"{builtin.describe(latex)}, {meaning}, which no built-in relation uses)")

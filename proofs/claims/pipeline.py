@@ -76,7 +76,23 @@ def check_claim(latex: str, assumptions: Assumptions, index: int = 1, line: int 
             "chain is checked (" + first.verdict.reason + ")"))
     settle_elided(claim.steps)
     note_trailers(claim.steps, latex)
+    _note_replaced_domains(claim.steps, assumptions)
     return claim
+
+
+def _note_replaced_domains(steps: list[ClaimStep], assumptions: Assumptions) -> None:
+    """A built-in letter read with the assumptions' domain instead of its own (docs/claims.md
+    'Assumptions and definitions') is named among the relations of every step that uses it."""
+    if not assumptions.notes:
+        return
+    for step in steps:
+        if step.verdict is None:
+            continue
+        names = {s.name for side in (step.lhs, step.rhs) if isinstance(side, sp.Basic)
+                 for s in side.free_symbols}
+        for name, note in sorted(assumptions.notes.items()):
+            if name in names:
+                step.verdict = step.verdict.using([note])
 
 
 def check_elided(step: ClaimStep, subject, assumptions: Assumptions, options: Options) -> Verdict:

@@ -14,7 +14,7 @@ from functools import partial
 import sympy as sp
 
 from diffproof.derive.decide.budget import ERROR as RUN_ERROR, run_each
-from diffproof.derive.verdict import UNDECIDED
+from diffproof.derive.verdict import FAILS, UNDECIDED
 from diffproof.derive.latex.tokens import LatexParseError
 from diffproof.derive.symbols import TABLE, SymbolTable
 from diffproof.proofs.checker import Options
@@ -24,7 +24,7 @@ from diffproof.proofs.claims.dimension import (AT_ONE, DIMENSION, about_dimensio
 from diffproof.proofs.claims.frames import check_in_frames, confirmed, uses_vectors
 from diffproof.proofs.claims.document import extract_assumptions, extract_displays
 from diffproof.proofs.claims.pipeline import check_claim
-from diffproof.proofs.claims.readings.schedules import schedule_reading
+from diffproof.proofs.claims.readings.schedules import declared_over_schedule, schedule_reading
 from diffproof.proofs.claims.redefined import clash, undecided_for_clash
 from diffproof.proofs.claims.steps import Claim
 
@@ -121,6 +121,10 @@ def _check_with_schedule(latex: str, file_text: str, assumptions: Assumptions, i
     relations; a note on an ambiguous schedule goes into every undecided step's reason."""
     defined = set(assumptions.context.functions)
     functions, readings, note = schedule_reading(latex, file_text, defined)
+    shadowed = declared_over_schedule(
+        latex, file_text, {key for key, f in assumptions.context.functions.items() if f.generic},
+        defined)
+    readings = readings + shadowed
     if functions:
         context = assumptions.context.copy()
         context.functions.update(functions)
@@ -131,4 +135,11 @@ def _check_with_schedule(latex: str, file_text: str, assumptions: Assumptions, i
             step.verdict = step.verdict.but(relations=list(step.verdict.relations) + readings)
         if note and step.verdict.status == UNDECIDED:
             step.verdict = step.verdict.noted(note)
+        if shadowed and step.verdict.status == FAILS:
+            # a refutation of the generic function may be no refutation of the schedule's
+            step.verdict = step.verdict.but(status=UNDECIDED, counterexample=None, reason=(
+                f"two readings: {'; '.join(shadowed)}; "
+                f"as declared it fails ({step.verdict.reason or 'numeric'}); to check the "
+                "schedule's function, drop the declaration, or give the generic function "
+                "another name"))
     return claim

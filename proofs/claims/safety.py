@@ -22,15 +22,16 @@ import sympy as sp
 from diffproof.derive.decide.analytic import analytic_in
 from diffproof.derive.derivation import Step
 from diffproof.derive.verdict import FAILS, HOLDS, UNDECIDED, BoundEvidence, ProbeEvidence, Verdict
-from diffproof.derive.domains import POSITIVE, REAL
-from diffproof.derive.symbols import SymbolTable
+from diffproof.derive.domains import POSITIVE, REAL, positive_form_of
+from diffproof.derive.symbols import SymbolSpec, SymbolTable
 from diffproof.numeric.points.draws import simple_points
 from diffproof.numeric.points.evaluate import Evaluator
 from diffproof.numeric.points.residual import Residual, natural_domain
 from diffproof.numeric.points.search import search
 from diffproof.proofs.checker import Options, check_relation, residual_for
 from diffproof.proofs.claims.assumptions import Assumptions, unknown_symbols
-from diffproof.proofs.claims.readings.definitions import DEFINITION, generic_values, reads_as_definition
+from diffproof.proofs.claims.readings.definitions import (DEFINITION, generic_values, reads_as_definition,
+                                                        undeclared_at_several_points)
 from diffproof.proofs.claims.readings.noises import is_noise
 
 
@@ -87,28 +88,133 @@ def check_relation_safely(lhs, rhs, claim_step: Step, assumptions: Assumptions,
 def _unsupported(lhs, rhs, claim_step: Step, assumptions: Assumptions, options: Options,
                  unsupported: set, table: SymbolTable) -> Verdict:
     """A step with parts that cannot be evaluated: a proof, else (only undefined functions) the
-    step with their values at one point as free numbers, else undecided."""
+    step with their values as free numbers, else undecided."""
     verdict = check_relation(lhs, claim_step, assumptions.definitions, table,
                              replace(options, numeric=False))
     if verdict.status == HOLDS:
         return verdict
-    generic = generic_values(lhs, rhs) if options.numeric else None
+    generic = generic_values(lhs, rhs, declared_domains(assumptions)) if options.numeric else None
     if generic is not None and not (unsupported - {u for u in unsupported
                                                     if u.startswith("the undefined function")}):
-        glhs, grhs, names, groups = generic
-        definition = reads_as_definition(glhs, grhs, assumptions, groups) \
+        definition = reads_as_definition(generic.lhs, generic.rhs, assumptions, generic.groups) \
             if claim_step.relation == "=" else None
         if definition is not None:
             return Verdict(UNDECIDED, DEFINITION, reason=definition)
-        verdict = check_relation_safely(glhs, grhs, replace(claim_step, expr=grhs),
-                                        assumptions, options, set())
-        return verdict.but(reason=f"the unknown function values {', '.join(names)} taken as "
-                                  "independent numbers (at one point the values and derivatives "
-                                  "of a function are arbitrary)" +
-                                  (f"; {verdict.reason}" if verdict.reason else ""))
+        read = _with_value_domains(assumptions, generic.domains)
+        verdict = check_relation_safely(generic.lhs, generic.rhs,
+                                        replace(claim_step, expr=generic.rhs), read, options,
+                                        set())
+        declared = sorted(s.name for s in generic.domains)
+        why = (f"the unknown function values {', '.join(generic.names)} taken as independent "
+               "numbers (at one point the values and derivatives of a function are arbitrary, and "
+               "so are its values at different points)")
+        if declared:
+            why += (f"; {', '.join(declared)} in the domains the assumptions declare (values "
+                    "as bounded, derivatives real)")
+        verdict = verdict.but(reason=why + (f"; {verdict.reason}" if verdict.reason else ""))
+        if verdict.status == FAILS and generic.pairs:
+            free = sp.Tuple(generic.lhs, generic.rhs).free_symbols
+            verdict = distinct_arguments(verdict, generic.pairs, read, free)
+        return verdict
+    several = undeclared_at_several_points(lhs, rhs, declared_domains(assumptions))
+    hint = (f"; {', '.join(several)} {'is' if len(several) == 1 else 'are'} met at several "
+            "argument lists, which are independent numbers only for a function of its "
+            f"arguments' values: declare it so (% assume: {several[0]}(x) \\in \\mathbb{{R}}, "
+            "its parameters plain symbols) unless it is a density or a functional such as "
+            "Var") if several else ""
     return Verdict(UNDECIDED, "symbolic",
                    reason=f"contains {', '.join(sorted(unsupported))}, which cannot be "
-                          "evaluated numerically, and was not proved symbolically")
+                          f"evaluated numerically, and was not proved symbolically{hint}")
+
+
+def declared_domains(assumptions: Assumptions) -> dict:
+    """Function name -> Domain of the values of each generic function the assumptions declare
+    (``% assume: a(t) > 0``)."""
+    return {f.body.func.__name__: f.domain for f in assumptions.context.functions.values()
+            if f.generic}
+
+
+def _with_value_domains(assumptions: Assumptions, domains: dict) -> Assumptions:
+    """The assumptions with the free symbols standing for declared functions' values and
+    derivatives in the table, each with its domain (so none of them is of unknown domain)."""
+    if not domains:
+        return assumptions
+    context = assumptions.context.copy()
+    context.table = assumptions.table.declare(*[
+        SymbolSpec(f"user:{symbol.name}", symbol, symbol.name, "a value of a declared function",
+                   domain, positive_form_of(domain)) for symbol, domain in domains.items()])
+    return replace(assumptions, context=context)
+
+
+def distinct_arguments(verdict: Verdict, pairs: list, assumptions: Assumptions,
+                       symbols=()) -> Verdict:
+    """A refutation with one function's values at two argument lists as independent numbers
+    stands only if no function is forced to take two values at one point: for every pair of
+    applications given different values, the argument lists must differ at the counterexample.
+    The argument symbols the counterexample leaves free are given simple admissible values
+    (added to the point); when no such values separate the arguments, the step is undecided.
+    ``symbols``: the symbols of the claim the point gives values to."""
+    point = verdict.counterexample or {}
+    exact = {name: _exact(value) for name, value in point.items()
+             if name not in ("lhs", "rhs", "where", "residual")}
+    involved = {}
+    for _, left, _, right in pairs:
+        for arg in left + right:
+            for symbol in assumptions.expand(arg).free_symbols:
+                involved[symbol.name] = symbol
+    missing = [symbol for name, symbol in sorted(involved.items()) if name not in exact]
+    table = assumptions.table
+    known = {s.name: s for s in symbols if isinstance(s, sp.Symbol)}
+    known.update(involved)
+    fixed = {symbol: exact[name] for name, symbol in known.items()
+             if name in exact and isinstance(exact[name], sp.Basic)}
+    completions = [{}] if not missing else \
+        simple_points(missing, table, 40, definitions=assumptions.definitions)
+    for completion in completions:
+        completion = {s: sp.Rational(v.numerator, v.denominator) for s, v in completion.items()}
+        if any(s in fixed and fixed[s] != v for s, v in completion.items()):
+            continue                     # a linked symbol the point already gives a value
+        values = {**fixed, **completion}
+        if missing and not table.admits(values, assumptions.definitions):
+            continue
+        if all(_apart(pair, exact, values, assumptions) for pair in pairs):
+            shown = {s.name: str(completion[s]) for s in missing if s in completion}
+            return verdict.but(counterexample=dict(point, **shown), reason=_joined(
+                verdict.reason, "one function's values at two argument lists are given "
+                                "different numbers only where the argument lists differ at the "
+                                "point shown, so no function takes two values at one point"))
+    names = "; ".join(f"{a.name} and {b.name}" for a, _, b, _ in pairs)
+    return verdict.but(status=UNDECIDED, counterexample=None, reason=_joined(
+        verdict.reason, f"the refutation gives different values to applications of one function "
+                        f"({names}) whose argument lists could not be shown to differ at the "
+                        "counterexample, so it may ask one function for two values at one point; "
+                        "what would decide it: a symbolic proof, or the claim with the two values "
+                        "named as separate symbols"))
+
+
+def _apart(pair, exact: dict, values: dict, assumptions: Assumptions) -> bool:
+    """Whether the two applications of ``pair`` may take the values of the point: the values
+    are equal, or the argument lists differ there (exactly)."""
+    a, left, b, right = pair
+    if a.name not in exact or b.name not in exact or exact[a.name] == exact[b.name]:
+        return True
+    for one, other in zip(left, right):
+        difference = assumptions.expand(one - other).xreplace(values)
+        if difference.is_number and (difference.is_zero is False):
+            return True
+    return False
+
+
+def _exact(value):
+    """A coordinate of a report as an exact number (a rational string, or a binary float)."""
+    if isinstance(value, str):
+        try:
+            return sp.Rational(value)
+        except (TypeError, ValueError):
+            return value
+    if isinstance(value, float):
+        return sp.Rational(*value.as_integer_ratio())
+    return value
 
 
 def opaque(expr) -> set[str]:

@@ -12,8 +12,11 @@ Standard normal noises (:mod:`.noises`) are not undefined quantities.
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import sympy as sp
 
+from diffproof.derive.domains import REAL
 from diffproof.derive.symbols import GUESSED, TABLE
 from diffproof.derive.verdict import UNDECIDED, Verdict
 from diffproof.proofs.claims.assumptions import Assumptions
@@ -121,36 +124,107 @@ def _value_name(node, base) -> str:
     return f"{base.func.__name__}_{by}({args})"
 
 
-def generic_values(lhs, rhs):
-    """(lhs, rhs, names, groups) with each undefined function value f(x) and derivative f'(x) replaced by
-    a free symbol, or None when that is not a faithful generalization: a claim about every
-    function f is then a claim about independent numbers, because the values and derivatives of
-    a function at one point are arbitrary.  Refused when a function is met at two different
-    arguments or inside an integral, sum, product, limit or Subs (values there are not
-    independent).  ``groups`` maps each new symbol to the symbols of the same function (f(x) and
-    f'(x)), for :func:`reads_as_definition`."""
+def several_points(name: str, declared: dict) -> bool:
+    """Whether the unknown function ``name`` may be read at several argument lists as independent
+    values: a function the assumptions declare (``% assume: D(x;\\sigma) \\in \\mathbb{R}``) or a
+    network's output (``\\epsilon_\\theta``, ``D_\\theta``: subscript theta or phi) is a function of
+    its arguments' values.  Others may not be: a density letter is overloaded by its arguments
+    (``p(c \\mid z)``, ``p(z \\mid c)``, ``p(z)`` are tied by Bayes' rule) and a word such as Var
+    names a functional of a random variable (Var(2x) = 4 Var(x)); a density stays one even with
+    a declaration or a theta (``p_\\theta(x_0 \\mid x_1)`` and ``p_\\theta(x_1)``)."""
+    parts = name.split("_")
+    while len(parts) > 1 and parts[0] in _DECORATION_PREFIXES:
+        parts = parts[1:]
+    if parts[0] in ("p", "q", "P", "Q"):
+        return False
+    return name in declared or name.endswith(("_theta", "_phi"))
+
+
+_DECORATION_PREFIXES = {"bar", "tilde", "hat", "dot", "ddot", "check", "breve", "star"}
+
+
+def undeclared_at_several_points(lhs, rhs, declared: dict | None = None) -> list[str]:
+    """The unknown functions met at several argument lists that :func:`several_points` does not
+    read there (for the reason of an undecided step: declaring one makes it readable)."""
+    lists: dict = {}
+    for _, base in _function_nodes(sp.Tuple(sp.sympify(lhs), sp.sympify(rhs))):
+        lists.setdefault(base.func.__name__, set()).add(base.args)
+    return sorted(name for name, found in lists.items()
+                  if len(found) > 1 and not several_points(name, declared or {}))
+
+
+class GenericValues(NamedTuple):
+    """A claim with each unknown function value f(x) and derivative f'(x) a free symbol."""
+
+    lhs: sp.Expr
+    rhs: sp.Expr
+    names: list[str]
+    groups: dict              # symbol -> the symbols of the same function (f(x), f'(x))
+    domains: dict             # symbol -> Domain, for the values of declared functions
+    pairs: list               # (symbol, arguments, symbol, arguments): one function and kind of
+    #                           value at two argument lists of one length (they may coincide)
+
+
+def generic_values(lhs, rhs, declared: dict | None = None) -> GenericValues | None:
+    """The claim with each undefined function value f(x) and derivative f'(x) replaced by a free
+    symbol, or None when that is not a faithful generalization: a claim about every function f
+    is then a claim about independent numbers, because the values and derivatives of a function
+    at one point are arbitrary, and so are its values at different points.  Refused inside an
+    integral, sum, product, limit or Subs (values there are not independent) and for a function
+    met at several argument lists unless it is declared or a network's output
+    (:func:`several_points`), or when one of those lists holds an unknown function.  Applications at two
+    argument lists of one length are listed (``pairs``): a refutation must not make those
+    argument lists equal while giving the two values different numbers
+    (:func:`proofs.claims.safety.distinct_arguments`).  ``declared``: function name -> Domain of
+    the values of the functions declared by an assumption (``% assume: a(t) > 0``); their
+    derivatives are any real numbers."""
     both = sp.Tuple(sp.sympify(lhs), sp.sympify(rhs))
     if both.has(sp.Integral, sp.Sum, sp.Product, sp.Limit, sp.Subs):
         return None
-    atoms, arguments = {}, {}
+    declared = declared or {}
+    atoms, arguments, domains, names = {}, {}, {}, {}
     for node, base in _function_nodes(both):
-        if arguments.setdefault(base.func, base.args) != base.args:
-            return None
-        if node not in atoms:
-            name = _value_name(node, base)
-            positive = base.func.__name__ in ("p", "q", "p_t", "p_theta")
-            atoms[node] = sp.Symbol(name, positive=True) if positive and node is base \
-                else sp.Symbol(name, real=True)
+        arguments.setdefault(base.func, set()).add(base.args)
+        if node in atoms:
+            continue
+        name = _value_name(node, base)
+        if names.setdefault(name, node) != node:
+            return None                      # two values printed alike: not told apart
+        domain = declared.get(base.func.__name__)
+        if domain is not None:
+            domains_here = domain if node is base else REAL
+            atoms[node] = sp.Symbol(name, **domains_here.assumptions)
+            domains[atoms[node]] = domains_here
+            continue
+        positive = base.func.__name__ in ("p", "q", "p_t", "p_theta")
+        atoms[node] = sp.Symbol(name, positive=True) if positive and node is base \
+            else sp.Symbol(name, real=True)
     if not atoms:
         return None
+    for function, lists in arguments.items():
+        if len(lists) > 1 and (not several_points(function.__name__, declared) or any(
+                arg.has(sp.core.function.AppliedUndef, sp.Derivative)
+                for args in lists for arg in args)):
+            return None
     new = both.xreplace(atoms)
     if new.has(sp.core.function.AppliedUndef, sp.Derivative):
         return None
     members: dict = {}
+    kinds: dict = {}
     for node, base in _function_nodes(both):
         members.setdefault(base.func, set()).add(atoms[node])
+        order = () if node is base else tuple(sorted(
+            (base.args.index(v) if v in base.args else -1, n) for v, n in node.variable_count))
+        kind = (base.func, len(base.args), order)
+        kinds.setdefault(kind, {})[atoms[node]] = base.args
     groups = {symbol: frozenset(group) for group in members.values() for symbol in group}
-    return new[0], new[1], sorted(s.name for s in atoms.values()), groups
+    pairs = []
+    for values in kinds.values():
+        listed = sorted(values.items(), key=lambda item: item[0].name)
+        pairs += [(a, values[a], b, values[b]) for i, (a, _) in enumerate(listed)
+                  for b, _ in listed[i + 1:]]
+    return GenericValues(new[0], new[1], sorted(s.name for s in atoms.values()), groups, domains,
+                         pairs)
 
 
 class DefinitionReading(BaseReading):

@@ -121,3 +121,20 @@ def schedule_reading(claim_text: str, file_text: str, defined) -> tuple[dict, li
     if functions:
         readings = [SCHEDULES[next(iter(kinds))].text if len(kinds) == 1 else BETA_READING]
     return functions, readings, note
+
+
+def declared_over_schedule(claim_text: str, file_text: str, declared, defined) -> list[str]:
+    """What a claim is told when it applies g(t) or f(t) declared generic by the assumptions
+    (``% assume: g(t) > 0``; name keys ``declared``) while its cues name one schedule whose own
+    function the user does not define (``defined``: every user function's key): the
+    declaration wins, so the schedule's g(t), f(t) are not used.  A declared sigma(t) or beta(t)
+    is another schedule, as a defined one is."""
+    kinds = schedule_cues(claim_text) or schedule_cues(file_text)
+    if len(kinds) != 1:
+        return []
+    schedule = SCHEDULES[next(iter(kinds))]
+    if schedule.base in defined:
+        return []
+    return [f"{schedule.bodies()[key][0]} is the generic function the assumptions declare (values "
+            f"left free), not the {schedule.name} schedule's"
+            for key in sorted(applied_functions(claim_text) & set(declared) & {"|g|", "|f|"})]
