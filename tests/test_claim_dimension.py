@@ -150,3 +150,15 @@ def test_frames_agree_with_numpy_in_r5():
     planted = _lowered_value(ORACLE[2][0], x, y, sigma) + 2 * sigma ** 2
     sample = ORACLE[2][1](x, y, sigma, noise)
     assert abs(planted - sample.mean()) > 5 * sample.std(ddof=1) / np.sqrt(sample.size)
+
+
+def test_luo_notation_for_covariances():
+    """Luo writes Sigma_q(t) = sigma_q^2(t) I (Eq. 85), |Sigma| for its determinant (Eq. 86) and
+    \\textbf{I}; x^T is refused as ambiguous (a transpose, or the power T of the last step)."""
+    kl_terms = (r"\log\frac{|\boldsymbol{\Sigma}_q(t)|}{|2\boldsymbol{\Sigma}_q(t)|} + "
+                r"\operatorname{tr}(\boldsymbol{\Sigma}_q(t)^{-1}\sigma_q^2(t)\textbf{I})")
+    assert _verdict(kl_terms + r" = d - d\log 2", IN_N).status == "holds"
+    assert _verdict(kl_terms + r" = d - \log 2", IN_N).status == "fails"
+    claim = check_text([(r"x^T y = y^T x", None)], [], OPTIONS)[0]
+    assert claim.error is not None and r"x^\top for the transpose" in claim.error
+    assert check_text([(r"2^T = 2^{T}", None)], [], OPTIONS)[0].status == "holds"

@@ -41,7 +41,7 @@ GREEK.update({"varepsilon": "epsilon", "vartheta": "theta", "varphi": "phi", "va
 DECORATIONS = {"\\bar": "bar", "\\overline": "bar", "\\tilde": "tilde", "\\widetilde": "tilde",
                "\\hat": "hat", "\\widehat": "hat", "\\dot": "dot", "\\ddot": "ddot",
                "\\check": "check", "\\breve": "breve"}
-BOLD = {"\\mathbf", "\\boldsymbol", "\\bm", "\\pmb", "\\vec", "\\mathbfit", "\\overrightarrow",
+BOLD = {"\\mathbf", "\\boldsymbol", "\\bm", "\\pmb", "\\vec", "\\mathbfit", "\\overrightarrow", "\\textbf",
         "\\mathbfup"}
 _SUB_WORDS = {"\\min": "min", "\\max": "max", "\\theta": "theta", "\\phi": "phi"}
 # schedule families with a step index (derive.symbols.SymbolTable.member)
@@ -237,6 +237,15 @@ class NameSyntax(TokenCursor):
             return _SUB_WORDS.get(tok.value, GREEK.get(tok.value[1:]))
         raise self.error("expected a subscript", tok)
 
+    def as_matrix(self, function, value):
+        """A built-in covariance (Luo's \\Sigma_q(t) = sigma_q^2(t) I, Eq. 85) is a matrix in the
+        vector reading (derive.vectors), a number in one coordinate."""
+        if self.ctx.vectors and function.latex.startswith("\\Sigma") and \
+                self.ctx.vocabulary.lookup_function is not None and \
+                function not in self.ctx.functions.values():
+            return value * EYE
+        return value
+
     def parse_named(self, single: bool = False) -> tuple[sp.Expr, sp.Expr | None]:
         start_tok = self.peek()
         constant = self.read_bold_constant()
@@ -294,11 +303,11 @@ class NameSyntax(TokenCursor):
                 if function.normal is not None:          # a defined Gaussian density
                     return self.apply_density(function, args)[0], power
                 try:
-                    return function.apply(args), power
+                    return self.as_matrix(function, function.apply(args)), power
                 except ValueError as error:
                     raise self.error(str(error), start_tok) from None
             if function.defaults is not None:
-                return function.apply(list(function.defaults)), power
+                return self.as_matrix(function, function.apply(list(function.defaults))), power
             raise self.error(f"{name.latex()} is a function here: write its argument, "
                              f"{function.latex}", start_tok)
         symbol = self.lookup_symbol(name, start_tok)

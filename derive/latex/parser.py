@@ -31,7 +31,7 @@ from diffproof.derive.latex.probability import ProbabilitySyntax
 from diffproof.derive.latex.tokens import (MAX_EXPONENT, RELATIONS, AmbiguousLatexError, LatexParseError,
                                  UnsupportedLatexError)
 from diffproof.derive.symbols import TABLE, SymbolTable
-from diffproof.derive.vectors import Norm, NotLowerable, Transposed, determinant
+from diffproof.derive.vectors import EYE, Norm, NotLowerable, Transposed, determinant
 
 _RELATION_OPS = {"=", "<", ">", "<=", ">=", ":="}
 _ELLIPSES = {"\\ldots", "\\cdots", "\\dots", "\\dotsb", "\\dotsc", "\\dotso"}
@@ -183,6 +183,11 @@ class Parser(NameSyntax, ElementarySyntax, CalculusSyntax, ProbabilitySyntax):
                         if self.ctx.vectors:         # or kept (derive.vectors)
                             base = Transposed(base)
                         continue
+                    if self.transpose_or_power(base):
+                        raise self.error(
+                            "x^T reads as the transpose of x or as x to the power T; write "
+                            "x^\\top for the transpose, or x^{(T)} for the power", tok,
+                            AmbiguousLatexError)
                     exponent = self.script_expr()
                     base = self.power(base, exponent, tok)
                 elif self.is_op("!"):
@@ -208,6 +213,16 @@ class Parser(NameSyntax, ElementarySyntax, CalculusSyntax, ProbabilitySyntax):
             except NotLowerable as error:
                 raise self.error(str(error), tok, UnsupportedLatexError) from None
         return apply
+
+    def transpose_or_power(self, base) -> bool:
+        """``^T`` or ``^{T}`` after anything but a number: papers write both the transpose and
+        the power T (the last time step) this way."""
+        if isinstance(base, sp.Basic) and base.is_number:
+            return False
+        letter_t = lambda k: self.peek(k).kind == "letter" and self.peek(k).value == "T"
+        bare = letter_t(0) and not self.is_op("_", 1)
+        braced = self.is_op("{") and letter_t(1) and self.is_op("}", 2)
+        return bare or braced
 
     def transpose(self) -> bool:
         """Consume ^\\top, ^{\\top}, ^\\intercal, ^{\\mathsf{T}} (identity on one coordinate)."""
@@ -275,6 +290,8 @@ class Parser(NameSyntax, ElementarySyntax, CalculusSyntax, ProbabilitySyntax):
                 value = self.parse_sum()
                 self.in_abs -= 1
                 self.expect("|", "to close the absolute value")
+                if self.ctx.vectors and value.has(EYE):          # |Sigma|: Luo Eq. 86's det
+                    return self.matrix_function(determinant, tok)(value), None
                 return sp.Abs(value), None
             if tok.value == "‖":
                 self.next()

@@ -58,6 +58,7 @@ def reads_as_definition(lhs, rhs, assumptions: Assumptions, groups=None) -> str 
     one_sided = sorted((s for s in (left ^ right) & loose
                         if not (groups.get(s, {s}) & left and groups.get(s, {s}) & right)),
                        key=lambda s: s.name)
+    one_sided = [s for s in one_sided if not _cancels(s, lhs, rhs, assumptions)]
     if one_sided:
         names = ", ".join(latex_text(s) for s in one_sided)
         return (f"{names} {'is' if len(one_sided) == 1 else 'are'} not defined (no built-in "
@@ -65,6 +66,16 @@ def reads_as_definition(lhs, rhs, assumptions: Assumptions, groups=None) -> str 
                 f"side only, so the claim constrains {names} rather than stating an identity; "
                 f"state a definition with % assume: {latex_text(min(one_sided, key=lambda s: len(s.name)))} = ...")
     return None
+
+
+def _cancels(symbol, lhs, rhs, assumptions) -> bool:
+    """Whether ``symbol`` leaves the claim once definitions are substituted and the difference of
+    the sides is expanded (X_t + (1-t)(X_1 - X_0) = X_1 with X_t = t X_1 + (1-t) X_0): then the
+    claim does not constrain it.  Only for small claims (expansion may blow up)."""
+    difference = assumptions.expand(lhs) - assumptions.expand(rhs)
+    if sp.count_ops(difference) > 200 or difference.has(sp.Integral, sp.Sum, sp.Product):
+        return False
+    return symbol not in sp.expand(difference).free_symbols
 
 
 def _value_of(name, groups):
