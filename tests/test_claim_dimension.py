@@ -10,7 +10,8 @@ import sympy as sp
 
 from diffproof.derive.latex.parser import read_expression
 from diffproof.derive.notation_reader import new_context
-from diffproof.derive.vectors import Frame, coordinate_symbols, lower_relation, vector_symbols
+from diffproof.derive.lowering import Frame, coordinate_symbols, lower_relation
+from diffproof.derive.vectors import vector_symbols
 from diffproof.proofs.checker import Options
 from diffproof.proofs.claims.run import check_text
 

@@ -201,7 +201,7 @@ class Parser(NameSyntax, ElementarySyntax, CalculusSyntax, ProbabilitySyntax):
         finally:
             self.leave()
 
-    def matrix_function(self, fn, tok: Token):
+    def matrix_function(self, fn, tok):
         """tr or det: of s I in the vector reading (derive.vectors), else of one coordinate (the
         number itself)."""
         if not self.ctx.vectors:

@@ -14,7 +14,10 @@ bounds, orderings and definitions.  One module per idea:
   schedules, definitions, in distribution, ``\\propto`` in any variable);
 - :mod:`.safety`: the numeric safety net around :func:`proofs.checker.check_relation`;
 - :mod:`.indices`: refutations relating schedule members of different indices (alphabar_s,
-  alphabar_t) stand only at a point one schedule has.
+  alphabar_t) stand only at a point one schedule has;
+- :mod:`.frames`: claims about vectors, checked in R^d for every dimension d, with
+  :mod:`.dimension` the one-coordinate reading where the frames do not apply;
+- :mod:`.redefined`: built-in names beside a schedule the user redefines.
 
 Reports (terminal, JSON) are in :mod:`proofs.report`.
 """

@@ -25,7 +25,7 @@ from diffproof.derive.latex.names import FUNCTION_NAME, table_names
 from diffproof.derive.latex.parser import Parser, name_key
 from diffproof.derive.latex.printer import to_latex
 from diffproof.derive.latex.tokens import RELATIONS, LatexParseError, tokenize
-from diffproof.derive.domains import REAL, Domain, exact_number, positive_form_of
+from diffproof.derive.domains import Domain, exact_number, positive_form_of
 from diffproof.derive.notation_reader import (new_context, parse_expression, parse_function_definition,
                                     parse_function_head, parse_relation)
 from diffproof.derive.symbols import TABLE, SymbolSpec, SymbolTable

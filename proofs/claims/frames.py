@@ -20,11 +20,12 @@ from diffproof.derive.latex.tokens import LatexParseError
 from diffproof.derive.verdict import ERROR, FAILS, HOLDS, UNDECIDED, FrozenMap
 from diffproof.derive.domains import REAL
 from diffproof.derive.symbols import SymbolSpec
-from diffproof.derive.vectors import (DIM, EYE, Frame, NotLowerable, coordinate_symbols, free_vectors,
-                                      has_markers, lower_relation, vector_symbols)
+from diffproof.derive.lowering import Frame, coordinate_symbols, lower_relation
+from diffproof.derive.vectors import (DIM, EYE, NotLowerable, free_vectors, has_markers,
+                                      vector_symbols)
 from diffproof.proofs.claims.assumptions import read_assumptions
 from diffproof.proofs.claims.dimension import DIMENSION, VECTOR_NOTATION
-from diffproof.proofs.claims.steps import VARIABLE_KEYS, Claim
+from diffproof.proofs.claims.steps import Claim
 
 MAX_FREE_VECTORS = 3            # 3 vectors: 9 coordinates, and the frames d = 1, 2, >= 3
 # latents the built-in relations define (x_t = sqrt(abar_t) x_0 + ..., the model mean): the frames
