@@ -163,3 +163,13 @@ def test_luo_notation_for_covariances():
     claim = check_text([(r"x^T y = y^T x", None)], [], OPTIONS)[0]
     assert claim.error is not None and r"x^\top for the transpose" in claim.error
     assert check_text([(r"2^T = 2^{T}", None)], [], OPTIONS)[0].status == "holds"
+
+
+def test_vectors_declared_in_rd():
+    """% assume: x, y \\in \\mathbb{R}^d declares vectors (refused before); a declared vector
+    outside any norm is still a vector, and a bound on it is refused."""
+    declared = r"x, y \in \mathbb{R}^d"
+    assert _verdict(r"\|x + y\|^2 = \|x\|^2 + \|y\|^2 + 2x^\top y", declared).status == "holds"
+    assert _verdict(r"\|x + y\|^2 = \|x\|^2 + \|y\|^2", declared).status == "fails"
+    claim = check_text([(r"x = x", None)], [r"x > 0", r"x \in \mathbb{R}^d"], OPTIONS)[0]
+    assert claim.error is not None and "has no order" in claim.error

@@ -49,6 +49,8 @@ class Assumptions:
     notes: dict[str, str] = field(default_factory=dict)
     # built-in letters whose domain the assumptions replaced: name -> (LaTeX, built-in domain)
     replaced: dict = field(default_factory=dict, repr=False)
+    # symbols declared vectors, x \in \mathbb{R}^d (proofs.claims.frames)
+    vectors: set = field(default_factory=set)
 
     @property
     def table(self) -> SymbolTable:
@@ -687,6 +689,15 @@ def _apply_membership(left: str, right: str, text: str, result: Assumptions) -> 
     lo_open = hi_open = True
     integer = False
     compact = right.replace(" ", "")
+    if re.fullmatch(r"\\mathbb\{R\}\^(d|\{d\})", compact):     # vectors in R^d
+        for name in names:
+            symbol = parse_expression(name, context=result.context)
+            if not isinstance(symbol, sp.Symbol) or not _bounds_free(symbol, result):
+                raise AssumptionError(f"assumption '{text}': {name} is not a symbol without bounds "
+                                      "(a vector in R^d has no order)", text, 0)
+            _ensure_spec(symbol, result)
+            result.vectors.add(symbol)
+        return
     if re.fullmatch(r"\\mathbb\{R\}", compact):
         pass
     elif re.fullmatch(r"\\mathbb\{R\}(_\{?(>0|\+)\}?|\^\+|\^\{\+\}|_\+)", compact):
@@ -699,7 +710,8 @@ def _apply_membership(left: str, right: str, text: str, result: Assumptions) -> 
                                 r"\\right\]|\\right\[|\[)", compact)
         if not interval:
             raise AssumptionError(f"assumption '{text}': use \\mathbb{{R}}, \\mathbb{{R}}_{{>0}}, "
-                                  "\\mathbb{N} or an interval (a, b), [a, b]", text, 0)
+                                  "\\mathbb{N}, \\mathbb{R}^d (vectors) or an interval (a, b), "
+                                  "[a, b]", text, 0)
         lo = _number(parse_expression(interval.group(2), context=result.context))
         hi = _number(parse_expression(interval.group(3), context=result.context))
         if lo is None or hi is None:
@@ -715,6 +727,11 @@ def _apply_membership(left: str, right: str, text: str, result: Assumptions) -> 
         if not isinstance(symbol, sp.Symbol):
             raise AssumptionError(f"assumption '{text}': {name} is not a symbol", text, 0)
         _set_domain(symbol, lo, hi, lo_open, hi_open, text, result, integer)
+
+
+def _bounds_free(symbol: sp.Symbol, result: Assumptions) -> bool:
+    domain = result.table.domain(symbol)
+    return domain.lo is None and domain.hi is None
 
 
 def _ensure_spec(symbol: sp.Symbol, result: Assumptions) -> None:

@@ -155,10 +155,12 @@ class _Stop(NotLowerable):
 
 
 def _vectors(sides, assumptions) -> set:
+    """The vectors of the claim: those vector_symbols finds, and those declared in R^d."""
     table = assumptions.table
     scalars = {s for side in sides for s in side.free_symbols
                if _bounded(table.domain(s)) or table.family_chains({s})}
-    return vector_symbols(sides, scalars)
+    declared = {s for side in sides for s in side.free_symbols} & assumptions.vectors
+    return vector_symbols(sides, scalars) | declared
 
 
 def _bounded(domain) -> bool:
