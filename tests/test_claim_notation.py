@@ -475,3 +475,13 @@ def test_an_upper_bound_alone_keeps_a_replaceable_letters_built_in_sign(capsys):
     assert result["status"] == "holds"
     code, result = claim_json(capsys, "--assume", r"\sigma < -1", r"\sqrt{\sigma^2} = \sigma")
     assert result["status"] == "fails"
+
+
+def test_a_gradient_without_subscript_is_in_the_argument_of_the_unknown_density():
+    """Flow matching writes \\nabla \\log p_t(x) (refused before); with several candidate
+    variables the subscript is still required."""
+    from diffproof.proofs.claims.run import check_text
+    true = check_text([(r"\nabla \log p_t(x) = \frac{\nabla p_t(x)}{p_t(x)}", None)], [])[0]
+    assert true.status == "holds"
+    several = check_text([(r"\nabla \log p(x, y) = 1", None)], [])[0]
+    assert "write the gradient's variable" in (several.error or several.steps[0].verdict.reason)

@@ -19,6 +19,7 @@ import math
 import re
 
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
 from diffproof.derive.latex.elementary import log10_size
 from diffproof.derive.latex.names import BOLD, DECORATIONS, FUNCTION_NAME, GREEK, Name, table_names
@@ -265,7 +266,7 @@ class CalculusSyntax(TokenCursor):
                 if (key == name.key or name.sub is None) and self.matches(suffix):
                     return symbol                       # \nabla_{x_t} \log p(x_t): the score
         if name.sub is None:
-            raise self.error("write the gradient's variable, \\nabla_{x}", tok, UnsupportedLatexError)
+            return self.gradient_in_the_argument(tok)
         sub = type(self)(name.sub.replace("_", "_{", 1) + "}" if "_" in name.sub else name.sub,
                          self.ctx)
         variable, _ = sub.read_name()
@@ -280,6 +281,19 @@ class CalculusSyntax(TokenCursor):
         if conditional is not None:
             return conditional
         return self.differentiate(operand, var, 1, operand_start)
+
+    def gradient_in_the_argument(self, tok: Token) -> sp.Expr:
+        """``\\nabla \\log p_t(x)``: without a subscript, the gradient in the one variable every
+        unknown function of the operand is applied to (flow matching's score); otherwise refused."""
+        operand_start = self.peek()
+        if not self.starts_factor():
+            raise self.error("\\nabla needs something to differentiate", tok)
+        operand = self.parse_term()
+        arguments = {a for f in operand.atoms(AppliedUndef) for a in f.args}
+        if len(arguments) != 1 or not isinstance(next(iter(arguments)), sp.Symbol):
+            raise self.error("write the gradient's variable, \\nabla_{x}", tok,
+                             UnsupportedLatexError)
+        return self.differentiate(operand, next(iter(arguments)), 1, operand_start)
 
     def parse_prime(self, name: Name, tok: Token) -> sp.Expr:
         """``g'(t)``, ``g''(t)``: a derivative of the function g at the argument."""
