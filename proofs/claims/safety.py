@@ -93,7 +93,10 @@ def _unsupported(lhs, rhs, claim_step: Step, assumptions: Assumptions, options: 
                              replace(options, numeric=False))
     if verdict.status == HOLDS:
         return verdict
-    generic = generic_values(lhs, rhs, declared_domains(assumptions)) if options.numeric else None
+    # with the assumptions' definitions substituted: gamma(t) reaches a side through
+    # \alpha_t^2 = \operatorname{sigmoid}(-\gamma(t)), and is then one value on both sides
+    generic = generic_values(assumptions.expand(lhs), assumptions.expand(rhs),
+                             declared_domains(assumptions)) if options.numeric else None
     if generic is not None and not (unsupported - {u for u in unsupported
                                                     if u.startswith("the undefined function")}):
         definition = reads_as_definition(generic.lhs, generic.rhs, assumptions, generic.groups) \
