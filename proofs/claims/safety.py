@@ -103,7 +103,12 @@ def _unsupported(lhs, rhs, claim_step: Step, assumptions: Assumptions, options: 
             if claim_step.relation == "=" else None
         if definition is not None:
             return Verdict(UNDECIDED, DEFINITION, reason=definition)
-        read = _with_value_domains(assumptions, generic.domains)
+        # an unknown function's values and derivatives are any real numbers (a density's values
+        # any positive ones): a known domain, so a refutation there is not a guess
+        domains = dict(generic.domains)
+        for symbol in generic.groups:
+            domains.setdefault(symbol, POSITIVE if symbol.is_positive else REAL)
+        read = _with_value_domains(assumptions, domains)
         verdict = check_relation_safely(generic.lhs, generic.rhs,
                                         replace(claim_step, expr=generic.rhs), read, options,
                                         set())
