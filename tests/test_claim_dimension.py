@@ -173,3 +173,29 @@ def test_vectors_declared_in_rd():
     assert _verdict(r"\|x + y\|^2 = \|x\|^2 + \|y\|^2", declared).status == "fails"
     claim = check_text([(r"x = x", None)], [r"x > 0", r"x \in \mathbb{R}^d"], OPTIONS)[0]
     assert claim.error is not None and "has no order" in claim.error
+
+
+def test_a_built_in_name_beside_a_redefined_schedule_is_not_refuted():
+    """VDM's SNR(t) = alpha_t^2 / sigma_t^2 with alpha_t^2 defined in VDM's sense was refuted
+    against DDPM's built-in SNR; it is undecided, naming the built-in meaning and the fix, and
+    holds once the author's SNR is stated (proofs.claims.redefined)."""
+    vdm = [r"\gamma(t) = 2t - 1", r"\alpha_t^2 = \operatorname{sigmoid}(-\gamma(t))",
+           r"\sigma_t^2 = \operatorname{sigmoid}(\gamma(t))"]
+    verdict = _verdict(r"\mathrm{SNR}(t) = \frac{\alpha_t^2}{\sigma_t^2}", *vdm)
+    assert verdict.status == "undecided" and r"% assume: \mathrm{SNR}(t) = ..." in verdict.reason
+    stated = _verdict(r"\mathrm{SNR}(t) = e^{-\gamma(t)}", *vdm,
+                      r"\mathrm{SNR}(t) = \frac{\alpha_t^2}{\sigma_t^2}")
+    assert stated.status == "holds"
+    assert _verdict(r"\mathrm{SNR}(t) = e^{\gamma(t)}", *vdm,
+                    r"\mathrm{SNR}(t) = \frac{\alpha_t^2}{\sigma_t^2}").status == "fails"
+    assert _verdict(r"\mathrm{SNR}(t) = \bar\alpha_t").status == "fails"    # no redefinition
+
+
+def test_a_link_in_the_authors_symbols_alone_is_not_downgraded_by_the_clash():
+    """SNR(t) = alpha_t^2/sigma_t^2 = exp(gamma(t)): the first link reads the built-in SNR beside
+    VDM's alpha_t (undecided); the second uses VDM's symbols only, and its slip fails there."""
+    vdm = [r"\gamma(t) = 2t - 1", r"\alpha_t^2 = \operatorname{sigmoid}(-\gamma(t))",
+           r"\sigma_t^2 = \operatorname{sigmoid}(\gamma(t))"]
+    claim = check_text([(r"\mathrm{SNR}(t) = \frac{\alpha_t^2}{\sigma_t^2} = \exp(\gamma(t))",
+                         None)], vdm, OPTIONS)[0]
+    assert [s.verdict.status for s in claim.steps] == ["undecided", "fails"]

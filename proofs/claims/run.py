@@ -86,7 +86,8 @@ def _read_and_check(latex: str, file_text: str, assumption_lines: list[str], ind
                  if assumptions.table.family_chains({key})]
     reason = clash(latex, assumption_lines, redefined)
     for step in claim.steps if reason else ():
-        step.verdict = undecided_for_clash(step.verdict, reason)
+        if _uses_built_in_schedule(step, assumptions):
+            step.verdict = undecided_for_clash(step.verdict, reason)
     if in_frames or not about_dimension(latex, assumption_lines, _names(claim, assumptions)):
         return claim
     # vectors read in one coordinate and a dimension d: decide at d = 1 (proofs.claims.dimension)
@@ -101,6 +102,18 @@ def _read_and_check(latex: str, file_text: str, assumption_lines: list[str], ind
         step.verdict = judged_at_one(step.verdict) if at_one is not None else \
             undecided_for_fixed_dimension(step.verdict)
     return claim
+
+
+def _uses_built_in_schedule(step, assumptions: Assumptions) -> bool:
+    """Whether a step reads a schedule member in its built-in (DDPM) meaning, one the assumptions
+    do not define (SNR(t) is abar_t / (1 - abar_t)): only then can a redefinition beside it
+    clash (proofs.claims.redefined); a link in the author's symbols alone cannot."""
+    symbols = set()
+    for side in (step.lhs, step.rhs):
+        if isinstance(side, sp.Basic):
+            symbols |= side.free_symbols
+    table = assumptions.table
+    return any(table.family_chains({s}) and s not in assumptions.definitions for s in symbols)
 
 
 def _names(claim: Claim, assumptions: Assumptions) -> set[str]:
