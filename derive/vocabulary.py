@@ -18,7 +18,7 @@ from typing import Callable
 import sympy as sp
 
 from diffproof.derive import formulas as F
-from diffproof.derive.formulas import tweedie_noise, tweedie_x0
+from diffproof.derive.formulas import forward_sample, tweedie_noise, tweedie_x0
 from diffproof.derive.latex.context import Context, FunctionDef, Vocabulary
 from diffproof.derive.latex.parser import name_key, read_expression
 from diffproof.derive.latex.printer import to_latex
@@ -241,9 +241,20 @@ DDPM_PARAMETER_KEYS = ("alpha_t", "abar_t", "abar_tm1", "beta_t", "t")
 DENSITIES = (r"q(x_t \mid x_{t-1})", r"q(x_t \mid x_0)", r"q(x_{t-1} \mid x_0)",
              r"q(x_{t-1} \mid x_t, x_0)")
 
+def latent_written_out(expr: sp.Expr) -> str | None:
+    """The relation under which ``expr`` is x_t: sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps (DDPM
+    Eq. 4, written inside eps_theta in Eq. 12), or with eps_0 (Luo Eq. 69); else None."""
+    for noise, source in ((TABLE["eps"], "DDPM Eq. 4, Eq. 12"), (TABLE["eps_0"], "Luo Eq. 69")):
+        if sp.expand(expr - forward_sample(noise)) == 0:
+            return (f"x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) {noise.name} inside "
+                    f"eps_theta(., t) ({source})")
+    return None
+
+
 DIFFUSION = Vocabulary(lookup_function=lookup_function, lookup_value=lookup_value, density=density,
                        normal=normal, conditional_mean_given_xt=conditional_mean_given_xt,
-                       cumulative_product=cumulative_product, conditional_score=conditional_score)
+                       cumulative_product=cumulative_product, conditional_score=conditional_score,
+                       latent_written_out=latent_written_out)
 
 __all__ = ["NotationEntry", "ENTRIES", "DENSITIES", "DDPM_PARAMETER_KEYS", "DIFFUSION", "lookup_function",
            "lookup_value", "density", "normal", "conditional_mean_given_xt", "cumulative_product",

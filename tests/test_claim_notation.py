@@ -485,3 +485,16 @@ def test_a_gradient_without_subscript_is_in_the_argument_of_the_unknown_density(
     assert true.status == "holds"
     several = check_text([(r"\nabla \log p(x, y) = 1", None)], [])[0]
     assert "write the gradient's variable" in (several.error or several.steps[0].verdict.reason)
+
+
+def test_the_network_at_x_t_written_out_is_the_table_prediction():
+    """DDPM Eq. 12 writes eps_theta(sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps, t): that is
+    eps_theta(x_t, t) under the forward relation, which the verdict names; another argument
+    stays an opaque function."""
+    from diffproof.proofs.claims.run import check_text
+    claim = check_text([(r"\epsilon_\theta(\sqrt{\bar\alpha_t}x_0 + \sqrt{1-\bar\alpha_t}\epsilon, t)"
+                         r" = \epsilon_\theta(x_t, t)", None)], [])[0]
+    assert claim.status == "holds"
+    assert any("inside eps_theta" in r for r in claim.steps[0].verdict.relations)
+    other = check_text([(r"\epsilon_\theta(x_0, t) = \epsilon_\theta(x_t, t)", None)], [])[0]
+    assert other.status != "holds"

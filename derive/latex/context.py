@@ -67,6 +67,9 @@ class Vocabulary:
     conditional_mean_given_xt: Callable[[sp.Expr, sp.Expr], sp.Expr] = _no_conditional_mean
     cumulative_product: Callable[[sp.Expr, sp.Symbol, sp.Expr, sp.Expr], sp.Expr | None] = _unknown
     conditional_score: Callable[[sp.Expr, sp.Symbol], sp.Expr | None] = _unknown
+    # the built-in relation under which an expression is x_t (DDPM Eq. 12 writes
+    # eps_theta(sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps, t)), or None
+    latent_written_out: Callable[[sp.Expr], str | None] = _unknown
 
 
 NO_VOCABULARY = Vocabulary()   # plain names only (reading the table's own LaTeX names)
@@ -84,13 +87,14 @@ class Context:
     density_variables: list = field(default_factory=list)  # (x, density) of q(x | ..), N(x; m, v)
     applied: set[str] = field(default_factory=set)    # name keys met as unknown functions
     vectors: bool = False   # the vector reading: norms, ^T, I, tr, det kept (derive.vectors)
+    used: list = field(default_factory=list)   # built-in relations the reading itself used
     # symbol definitions of the assumptions (% assume: h = t^2), expanded before differentiating
     definitions: dict = field(default_factory=dict)
 
     def copy(self) -> "Context":
         return Context(self.table, dict(self.symbols), dict(self.functions), dict(self.created),
                        vocabulary=self.vocabulary, applied=set(self.applied),
-                       vectors=self.vectors,
+                       vectors=self.vectors, used=list(self.used),
                        definitions=dict(self.definitions))
 
 

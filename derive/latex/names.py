@@ -496,6 +496,12 @@ class NameSyntax(TokenCursor):
         args = self.parse_arguments()
         if args == [x_t, t]:
             return symbol
+        relation = self.ctx.vocabulary.latent_written_out(args[0]) if len(args) == 2 and \
+            args[1] == t and symbol == self.ctx.table["epshat"] else None
+        if relation is not None:             # DDPM Eq. 12: the network at x_t written out
+            if relation not in self.ctx.used:
+                self.ctx.used.append(relation)
+            return symbol
         return sp.Function(name.symbol_name(), real=True)(*args)
 
     def parse_arguments(self, conditional: bool = False) -> list[sp.Expr]:

@@ -143,6 +143,7 @@ def _check_with_schedule(latex: str, file_text: str, assumptions: Assumptions, i
         context.functions.update(functions)
         assumptions = replace(assumptions, context=context)
     claim = check_claim(latex, assumptions, index, line, options, prepare)
+    readings = list(readings) + list(assumptions.context.used)   # relations the reading used
     for step in claim.steps:
         if readings:
             step.verdict = step.verdict.but(relations=list(step.verdict.relations) + readings)
