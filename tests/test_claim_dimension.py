@@ -155,7 +155,8 @@ def test_frames_agree_with_numpy_in_r5():
 
 def test_luo_notation_for_covariances():
     """Luo writes Sigma_q(t) = sigma_q^2(t) I (Eq. 85), |Sigma| for its determinant (Eq. 86) and
-    \\textbf{I}; x^T is refused as ambiguous (a transpose, or the power T of the last step)."""
+    \\textbf{I}; x^T is refused as ambiguous (a transpose, or the power T of the last step) unless
+    x is written bold."""
     kl_terms = (r"\log\frac{|\boldsymbol{\Sigma}_q(t)|}{|2\boldsymbol{\Sigma}_q(t)|} + "
                 r"\operatorname{tr}(\boldsymbol{\Sigma}_q(t)^{-1}\sigma_q^2(t)\textbf{I})")
     assert _verdict(kl_terms + r" = d - d\log 2", IN_N).status == "holds"
@@ -163,6 +164,12 @@ def test_luo_notation_for_covariances():
     claim = check_text([(r"x^T y = y^T x", None)], [], OPTIONS)[0]
     assert claim.error is not None and r"x^\top for the transpose" in claim.error
     assert check_text([(r"2^T = 2^{T}", None)], [], OPTIONS)[0].status == "holds"
+    # after a bold name T is the transpose (a vector has no power), read in R^d
+    bold = r"\mathbb{E}_{\epsilon\sim\mathcal{N}(0,\mathbf{I})}[\boldsymbol{\epsilon}^T\boldsymbol{\epsilon}]"
+    assert _verdict(bold + " = d").status == "holds"
+    assert _verdict(bold + " = 1").status == "fails"
+    assert _verdict(r"(\mathbf{x}-\mathbf{y})^T(\mathbf{x}-\mathbf{y}) = "
+                    r"\|\mathbf{x}-\mathbf{y}\|^2").status == "holds"
 
 
 def test_vectors_declared_in_rd():

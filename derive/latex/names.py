@@ -248,6 +248,8 @@ class NameSyntax(TokenCursor):
 
     def parse_named(self, single: bool = False) -> tuple[sp.Expr, sp.Expr | None]:
         start_tok = self.peek()
+        if start_tok.kind == "cmd" and start_tok.value in BOLD:
+            self.bold_names = getattr(self, "bold_names", 0) + 1   # a vector, by its typeface
         constant = self.read_bold_constant()
         if constant is not None:
             return constant, None

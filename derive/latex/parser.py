@@ -173,7 +173,9 @@ class Parser(NameSyntax, ElementarySyntax, CalculusSyntax, ProbabilitySyntax):
     def parse_factor(self) -> sp.Expr:
         self.enter()
         try:
+            bold_before = getattr(self, "bold_names", 0)
             base, pending = self.parse_primary()
+            bold = getattr(self, "bold_names", 0) > bold_before     # written with a bold name
             if pending is not None:
                 base = self.power(base, pending)
             while True:
@@ -181,6 +183,13 @@ class Parser(NameSyntax, ElementarySyntax, CalculusSyntax, ProbabilitySyntax):
                     tok = self.next()
                     if self.transpose():             # x^\top: one coordinate, a scalar
                         if self.ctx.vectors:         # or kept (derive.vectors)
+                            base = Transposed(base)
+                        continue
+                    if self.transpose_or_power(base) and bold and pending is None:
+                        # (\boldsymbol{\mu}_\theta - \boldsymbol{\mu}_q)^T: a bold vector has no
+                        # power, so T is its transpose (Luo Eq. 86)
+                        self.i += 1 if self.peek().kind == "letter" else 3
+                        if self.ctx.vectors:
                             base = Transposed(base)
                         continue
                     if self.transpose_or_power(base):
@@ -216,7 +225,7 @@ class Parser(NameSyntax, ElementarySyntax, CalculusSyntax, ProbabilitySyntax):
 
     def transpose_or_power(self, base) -> bool:
         """``^T`` or ``^{T}`` after anything but a number: papers write both the transpose and
-        the power T (the last time step) this way."""
+        the power T (the last time step) this way (after a bold name, only the transpose)."""
         if isinstance(base, sp.Basic) and base.is_number:
             return False
         letter_t = lambda k: self.peek(k).kind == "letter" and self.peek(k).value == "T"

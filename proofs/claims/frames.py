@@ -34,9 +34,15 @@ RELATED_KEYS = ("x_t", "x_tm1", "x_tm2", "x_tp1", "mu_theta", "score")
 _COORDINATE = re.compile(r"^(.*)\[(\d+)\]$")
 
 
+_LIMITS = re.compile(r"\\(?:sum|prod|int)\s*_\s*(?:\{[^{}]*\}|\S)\s*\^\s*(?:\{[^{}]*\}|\S)")
+_TRANSPOSE_T = re.compile(r"[})]\s*\^\s*\{?\s*T(?![A-Za-z])")     # (\mathbf{a} - \mathbf{b})^T
+
+
 def uses_vectors(latex: str, assumption_texts: list[str]) -> bool:
-    """Whether a claim or its assumptions use notation that only vectors have."""
-    return any(VECTOR_NOTATION.search(text) for text in [latex, *assumption_texts])
+    """Whether a claim or its assumptions use notation that only vectors have (a ^T after a
+    brace or parenthesis counts, not the upper limit of a sum)."""
+    return any(VECTOR_NOTATION.search(text) or _TRANSPOSE_T.search(_LIMITS.sub("", text))
+               for text in [latex, *assumption_texts])
 
 
 def check_in_frames(latex, assumption_lines, table, check) -> Claim | None:
