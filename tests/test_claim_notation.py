@@ -498,3 +498,11 @@ def test_the_network_at_x_t_written_out_is_the_table_prediction():
     assert any("inside eps_theta" in r for r in claim.steps[0].verdict.relations)
     other = check_text([(r"\epsilon_\theta(x_0, t) = \epsilon_\theta(x_t, t)", None)], [])[0]
     assert other.status != "holds"
+
+
+def test_a_letter_declared_real_is_not_given_its_built_in_sign_back():
+    """w \\in \\mathbb{R} states no bound: the built-in lower bound is kept only beside an upper
+    bound alone, and w > 0 was proved under it (found by an audit)."""
+    from diffproof.proofs.claims.run import check_text
+    claim = check_text([(r"w > 0", None)], [r"w \in \mathbb{R}"])[0]
+    assert claim.status == "fails"

@@ -298,7 +298,7 @@ class CalculusSyntax(TokenCursor):
     def parse_prime(self, name: Name, tok: Token) -> sp.Expr:
         """``g'(t)``, ``g''(t)``: a derivative of the function g at the argument."""
         base = Name(name.base, name.decos, name.sub)
-        if not self.is_op("(") or (self.is_op("(") and self._has_separator()):
+        if not self.is_op("(") or self._has_separator():
             raise self.error(f"{name.latex()}: a prime marks the derivative of a function of one "
                              f"argument; write it applied, {base.latex()}'(t) (define {base.latex()} "
                              f"with % assume: {base.latex()}(t) = ... for its value)", tok,

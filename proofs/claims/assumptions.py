@@ -763,7 +763,8 @@ def _set_domain(symbol, lo, hi, lo_open, hi_open, text, result: Assumptions, int
         # value; a lower bound alone drops the built-in upper one (CFG's w >= 0 is unbounded)
         # (docs/claims.md 'Assumptions and definitions')
         known = spec.domain
-        if lo is None and known.lo is not None and not _empty(known.lo, hi, known.lo_open or hi_open):
+        if lo is None and hi is not None and known.lo is not None and \
+                not _empty(known.lo, hi, known.lo_open or hi_open):
             lo, lo_open = known.lo, known.lo_open
         _replace_builtin(spec, make_domain(lo, hi, lo_open, hi_open, integer), text, result)
         return
