@@ -157,6 +157,77 @@ def free_vectors(expr, vectors: set) -> set:
     return out
 
 
+# ---------------------------------------------------------------------------------------------
+# when the one-coordinate reading is exact for every d
+# ---------------------------------------------------------------------------------------------
+_SCALAR, _VECTOR, _LONE_TRANSPOSE, _GRAM = (0, 0), (1, 0), (1, 1), (2, 1)
+
+
+def one_coordinate_exact(sides, vectors: set) -> bool:
+    """Whether an identity between ``sides`` (in the vector reading) holds for every d as soon as
+    it holds in one coordinate, for all values of its symbols.
+
+    True when the claim is linear in the Gram entries of its vectors: every term is a scalar, or
+    every term a scalar times one vector (a vector identity: it holds coordinate by coordinate),
+    or each term a scalar or a scalar times one squared norm or inner product.  Then the claim is
+    sum_ij c_ij <v_i, v_j> + c_0 (relation) 0, and holding for all real v_i (one coordinate) makes
+    the symmetric part of C zero (an equality) or positive semidefinite (an inequality), and c_0 so,
+    whence it holds for vectors in any R^d.  The vectors are ``vectors`` and the values of unknown
+    functions of them (free vectors, like a model output eps_theta(x_t, t)).  Anything else (a
+    product of two Gram entries, a vector inside exp or log, the dimension d, an expectation over a
+    vector) may depend on d: False."""
+    degrees: set = set()
+    for side in sides:
+        if not isinstance(side, sp.Basic) or side == 0:
+            continue
+        found = _degrees(side, vectors)
+        if found is None:
+            return False
+        degrees |= found
+    return degrees <= {_SCALAR, _GRAM} or degrees <= {_VECTOR}
+
+
+def _is_vector_atom(expr, vectors: set) -> bool:
+    if isinstance(expr, sp.Symbol):
+        return expr in vectors
+    opaque = expr
+    if isinstance(expr, sp.Derivative):       # a gradient of an unknown function of vectors
+        opaque = expr.expr.args[0] if isinstance(expr.expr, sp.log) else expr.expr
+    return isinstance(opaque, sp.core.function.AppliedUndef) and bool(opaque.free_symbols & vectors)
+
+
+def _degrees(expr, vectors: set):
+    """The (vector degree, transposes) of the terms of ``expr``, or None where it is not a
+    polynomial of degree <= 2 in its vectors with vector-free coefficients."""
+    if _is_vector_atom(expr, vectors):
+        return {_VECTOR}
+    if not (expr.free_symbols & vectors) and not expr.has(*MARKERS):
+        return None if expr.has(EYE) or expr.has(DIM) else {_SCALAR}
+    if isinstance(expr, sp.Add):
+        out: set = set()
+        for arg in expr.args:
+            found = _degrees(arg, vectors)
+            if found is None:
+                return None
+            out |= found
+        return out
+    if isinstance(expr, sp.Mul):
+        out = {_SCALAR}
+        for arg in expr.args:
+            found = _degrees(arg, vectors)
+            if found is None:
+                return None
+            out = {(a[0] + b[0], a[1] + b[1]) for a in out for b in found}
+            if any(d > 2 or t > 1 for d, t in out):
+                return None
+        return out
+    if isinstance(expr, Transposed):
+        return {_LONE_TRANSPOSE} if _degrees(expr.args[0], vectors) == {_VECTOR} else None
+    if isinstance(expr, sp.Pow) and isinstance(expr.base, Norm) and expr.exp == 2:
+        return {_GRAM} if _degrees(expr.base.args[0], vectors) == {_VECTOR} else None
+    return None
+
+
 __all__ = ["EYE", "DIM", "Norm", "Transposed", "Expectation", "NotLowerable", "MARKERS",
            "has_markers", "isotropic_scale", "trace", "determinant", "vector_symbols",
-           "free_vectors"]
+           "free_vectors", "one_coordinate_exact"]

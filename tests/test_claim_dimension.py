@@ -11,7 +11,7 @@ import sympy as sp
 from diffproof.derive.latex.parser import read_expression
 from diffproof.derive.notation_reader import new_context
 from diffproof.derive.lowering import Frame, coordinate_symbols, lower_relation
-from diffproof.derive.vectors import vector_symbols
+from diffproof.derive.vectors import Norm, Transposed, one_coordinate_exact, vector_symbols
 from diffproof.proofs.checker import Options
 from diffproof.proofs.claims.run import check_text
 
@@ -95,6 +95,37 @@ def test_what_the_frames_cannot_express_falls_back_to_d_1():
                        r"\log\mathcal{N}(\mu; \mu, \sigma^2\mathbf{I}) = "
                        r"-\frac{\|x-\mu\|^2}{2\sigma^2}", IN_N, r"-5 < \mu < 5")
     assert verdict.status == "undecided" and "d = 1" in verdict.reason
+
+
+def test_a_one_coordinate_proof_stands_only_when_linear_in_gram_entries():
+    """Where the frames cannot read a claim (here: a model output f(x) of a vector), a proof in
+    one coordinate stands only if the claim is linear in squared norms and inner products; a
+    product of two of them holds at d = 1 but not in R^d (Cauchy-Schwarz is strict there)."""
+    product = r"\|f(\mathbf{x})\|^2\|\mathbf{y}\|^2 = (f(\mathbf{x})^\top \mathbf{y})^2"
+    verdict = _verdict(product)
+    assert verdict.status == "undecided" and "d = 1" in verdict.reason, verdict
+    linear = (r"\|f(\mathbf{x}) - \mathbf{y}\|^2 = \|f(\mathbf{x})\|^2 "
+              r"- 2f(\mathbf{x})^\top\mathbf{y} + \|\mathbf{y}\|^2")
+    assert _verdict(linear).status == "holds"
+    slip = (r"\|f(\mathbf{x}) - \mathbf{y}\|^2 = \|f(\mathbf{x})\|^2 "
+            r"- f(\mathbf{x})^\top\mathbf{y} + \|\mathbf{y}\|^2")
+    verdict = _verdict(slip)
+    assert verdict.status == "fails" and "d = 1" in verdict.reason
+
+
+def test_one_coordinate_exact_by_degree():
+    x, y, c = sp.symbols("x y c", real=True)
+    f = sp.Function("f")(x)
+    vectors = {x, y}
+    assert one_coordinate_exact((c * Norm(x - y) ** 2, Transposed(x) * y + 3), vectors)
+    assert one_coordinate_exact((2 * x + c * f, y), vectors)        # a vector identity
+    assert not one_coordinate_exact((Norm(x) ** 2 * Norm(y) ** 2, c), vectors)
+    assert not one_coordinate_exact((sp.exp(-Norm(x) ** 2), c), vectors)
+    assert not one_coordinate_exact((x ** 2, Norm(x) ** 2), vectors)   # x^2: not an inner product
+    assert not one_coordinate_exact((x * y, c), vectors)
+    assert not one_coordinate_exact((Norm(x), c), vectors)
+    assert not one_coordinate_exact((x, c), vectors)                 # a vector and a number
+    assert not one_coordinate_exact((Transposed(sp.exp(x)) * y, c), vectors)
 
 
 def test_claims_without_vectors_are_unchanged():

@@ -121,8 +121,12 @@ def test_bold_names_are_still_names():
 
 def test_standard_normal_with_the_zero_vector(capsys):
     code, result = claim_json(capsys, r"\mathcal{N}(\mathbf{x}; \mathbf{0}, \mathbf{I}) = "
-                                      r"\mathcal{N}(\mathbf{x}; 0, 1)")
+                                      r"(2\pi)^{-d/2}\exp(-\frac{1}{2}\|\mathbf{x}\|^2)")
     assert code == 0 and result["status"] == "holds"
+    # the density of one coordinate, N(x; 0, 1), is that of R^d only for d = 1: not proved
+    code, result = claim_json(capsys, r"\mathcal{N}(\mathbf{x}; \mathbf{0}, \mathbf{I}) = "
+                                      r"\mathcal{N}(\mathbf{x}; 0, 1)")
+    assert result["status"] == "undecided" and "d = 1" in result["steps"][0]["reason"]
 
 
 def test_other_bold_numbers_are_refused_with_a_spelling():

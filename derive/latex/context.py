@@ -12,6 +12,7 @@ from typing import Any, Callable
 import sympy as sp
 
 from diffproof.derive.symbols import TABLE, SymbolTable
+from diffproof.derive.vectors import EYE
 
 
 @dataclass
@@ -90,6 +91,14 @@ class Context:
     used: list = field(default_factory=list)   # built-in relations the reading itself used
     # symbol definitions of the assumptions (% assume: h = t^2), expanded before differentiating
     definitions: dict = field(default_factory=dict)
+
+    def built_in_normal(self, key: str, variables: list, given: list):
+        """The vocabulary's Gaussian q(variables | given) (derive.gaussian.Normal), or None; in the
+        vector reading isotropic, N(x; m, v I) in R^d (Luo 2022 Eqs. 31, 70: Sigma = v I)."""
+        normal = self.vocabulary.normal(key, variables, given)
+        if normal is None or not self.vectors:
+            return normal
+        return type(normal)(normal.var, normal.mean, normal.variance * EYE)
 
     def copy(self) -> "Context":
         return Context(self.table, dict(self.symbols), dict(self.functions), dict(self.created),

@@ -414,9 +414,10 @@ class NameSyntax(TokenCursor):
         if self.last_bar is not None:
             value = self.ctx.vocabulary.density(name.key, args[:self.last_bar], args[self.last_bar:])
             if value is not None:
+                normal = self.ctx.built_in_normal(name.key, args[:self.last_bar],
+                                                  args[self.last_bar:])
+                value = value if normal is None else normal.density()
                 self.ctx.density_variables.append((args[0], value))
-                normal = self.ctx.vocabulary.normal(name.key, args[:self.last_bar],
-                                                    args[self.last_bar:])
                 return value if normal is None else \
                     self.density_value(normal.log_density(), value)
         return sp.Function(name.symbol_name(), real=True)(*args)

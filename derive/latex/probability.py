@@ -109,8 +109,8 @@ class ProbabilitySyntax(TokenCursor):
             if name_tok.kind == "letter" and name_tok.value == "q" and self.is_op("(", 1):
                 self.next()
                 args = self.parse_arguments(conditional=True)
-                found = self.ctx.vocabulary.normal("|q|", args[:self.last_bar or 0],
-                                                   args[self.last_bar or 0:]) \
+                found = self.ctx.built_in_normal("|q|", args[:self.last_bar or 0],
+                                                 args[self.last_bar or 0:]) \
                     if self.last_bar is not None else None
                 if found is None:
                     raise self.error("this density is not one of the built-in Gaussians", name_tok,

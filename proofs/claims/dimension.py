@@ -28,6 +28,29 @@ HOLDS_AT_ONE = ("holds for d = 1, where diffproof's one-coordinate reading of ve
 FAILS_AT_ONE = "a counterexample in dimension d = 1, where the one-coordinate reading is exact"
 
 
+NOT_EXACT = ("holds in one coordinate (d = 1), but in R^d the claim is not linear in the squared "
+             "norms and inner products of its vectors ({what}), and the d-dimensional reading "
+             "cannot express it, so holding for d = 1 proves nothing about other d (what would "
+             "decide it: the claim with its vectors only in norms \\|v\\|^2 and inner products "
+             "a^\\top b of sums of vectors, scalar multiples of \\mathbf{{I}}, and isotropic "
+             "Gaussians)")
+WHAT_UNREAD = "the vector reading cannot read it"
+WHAT_NONLINEAR = ("a product of two of them, a vector inside a nonlinear function or a density "
+                  "whose normalizer depends on d")
+
+
+def exact_or_undecided(verdict, exact: bool | None):
+    """A verdict of the one-coordinate reading of a claim with vectors the frames cannot read:
+    a refutation is one at d = 1; a proof stands only when the reading is exact for every d
+    (``exact``, :func:`proofs.claims.frames.exact_in_one_coordinate`)."""
+    if verdict.status == FAILS:
+        return verdict.noted(FAILS_AT_ONE)
+    if verdict.status == HOLDS and not exact:
+        what = WHAT_UNREAD if exact is None else WHAT_NONLINEAR
+        return verdict.but(status=UNDECIDED, reason=NOT_EXACT.format(what=what))
+    return verdict
+
+
 def about_dimension(latex: str, assumption_texts: list[str], names: set[str]) -> bool:
     """Whether the claim uses vector notation and names the dimension d (``names``: the names of
     the symbols read in the claim and its assumptions)."""

@@ -22,7 +22,7 @@ from diffproof.derive.domains import REAL
 from diffproof.derive.symbols import SymbolSpec
 from diffproof.derive.lowering import Frame, coordinate_symbols, lower_relation
 from diffproof.derive.vectors import (DIM, EYE, NotLowerable, free_vectors, has_markers,
-                                      vector_symbols)
+                                      one_coordinate_exact, vector_symbols)
 from diffproof.proofs.claims.assumptions import read_assumptions
 from diffproof.proofs.claims.dimension import DIMENSION, VECTOR_NOTATION
 from diffproof.proofs.claims.steps import Claim
@@ -31,6 +31,8 @@ MAX_FREE_VECTORS = 3            # 3 vectors: 9 coordinates, and the frames d = 1
 # latents the built-in relations define (x_t = sqrt(abar_t) x_0 + ..., the model mean): the frames
 # give their coordinates freely, so a refutation there is left to the one-coordinate reading
 RELATED_KEYS = ("x_t", "x_tm1", "x_tm2", "x_tp1", "mu_theta", "score")
+# what those relations tie them to: the noises and the model's predictions
+NOISE_KEYS = ("eps", "eps_0", "eps_1", "eps_2", "epshat", "score")
 _COORDINATE = re.compile(r"^(.*)\[(\d+)\]$")
 
 
@@ -88,8 +90,22 @@ def check_in_frames(latex, assumption_lines, table, check) -> Claim | None:
     combined = _combine(results)
     related = {v for v in probe.free if v in {table[key] for key in RELATED_KEYS}
                or table.expand_definitions(v) != v}
-    combined.unconfirmed = bool(related) and combined.status == FAILS
+    combined.unconfirmed = bool(related) and combined.status == FAILS and \
+        not _relations_idle(probe, related, table)
     return combined
+
+
+def _relations_idle(probe, related: set, table) -> bool:
+    """Whether the built-in relations cannot constrain the related latents of a claim: none is
+    defined by an assumption, and the claim has no noise (eps, ...), prediction (eps_theta, score)
+    or other unknown function, so every value of x_t, x_{t-1}, x_0 and mu_theta is realized by
+    some noise (its coefficient sqrt(1 - abar_t) is not 0) or model output."""
+    if any(table.expand_definitions(v) != v for v in related):
+        return False
+    partners = {table[key] for key in NOISE_KEYS}
+    sides = [s for pair in probe.steps or () for s in pair if isinstance(s, sp.Basic)]
+    return not any(side.free_symbols & partners or side.atoms(sp.core.function.AppliedUndef)
+                   for side in sides)
 
 
 def confirmed(framed: Claim, one_coordinate: Claim) -> Claim:
@@ -109,6 +125,28 @@ def confirmed(framed: Claim, one_coordinate: Claim) -> Claim:
             "does not apply, while the one-coordinate reading (d = 1, relations applied) does not "
             "refute it; what would decide it: the claim written with x_0 and eps in place of x_t"))
     return framed
+
+
+def exact_in_one_coordinate(assumption_lines, table, check) -> list[bool] | None:
+    """Per step, whether a verdict of the one-coordinate reading holds for every d
+    (:func:`derive.vectors.one_coordinate_exact` on the step in the vector reading); None when
+    the vector reading cannot read the claim.  ``check`` as for :func:`check_in_frames`."""
+    try:
+        base = read_assumptions(list(assumption_lines), table, vectors=True)
+    except (LatexParseError, NotLowerable):
+        return None
+    probe = _Probe(base)
+    try:
+        check(base, probe.collect)
+    except _Stop:
+        pass
+    except (LatexParseError, NotLowerable):
+        return None
+    if probe.steps is None:
+        return None
+    sides = [s for pair in probe.steps for s in pair if isinstance(s, sp.Basic)]
+    vectors = _vectors(sides, base)
+    return [one_coordinate_exact(pair, vectors) for pair in probe.steps]
 
 
 def _fixed_dimension(assumptions):
@@ -137,10 +175,12 @@ class _Probe:
         self.assumptions = assumptions
         self.free = None
         self.count = 0
+        self.steps = None       # (lhs, rhs) of each step, vector definitions substituted
 
     def collect(self, steps):
         self.count = len(steps)
         _substitute_vector_definitions(steps, self.assumptions)
+        self.steps = [(step.lhs, step.rhs) for step in steps]
         sides = [s for step in steps for s in (step.lhs, step.rhs) if isinstance(s, sp.Basic)]
         vectors = _vectors(sides, self.assumptions)
         self.free = set().union(*[free_vectors(s, vectors) for s in sides]) if sides else set()
@@ -275,4 +315,5 @@ def _grouped(counterexample, concrete: int):
     return FrozenMap(values)
 
 
-__all__ = ["uses_vectors", "check_in_frames", "confirmed", "MAX_FREE_VECTORS"]
+__all__ = ["uses_vectors", "check_in_frames", "confirmed", "exact_in_one_coordinate",
+           "MAX_FREE_VECTORS"]

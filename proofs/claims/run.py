@@ -19,9 +19,11 @@ from diffproof.derive.latex.tokens import LatexParseError
 from diffproof.derive.symbols import TABLE, SymbolTable
 from diffproof.proofs.checker import Options
 from diffproof.proofs.claims.assumptions import Assumptions, read_assumptions
-from diffproof.proofs.claims.dimension import (AT_ONE, DIMENSION, about_dimension, judged_at_one,
+from diffproof.proofs.claims.dimension import (AT_ONE, DIMENSION, about_dimension,
+                                              exact_or_undecided, judged_at_one,
                                               undecided_for_fixed_dimension)
-from diffproof.proofs.claims.frames import check_in_frames, confirmed, uses_vectors
+from diffproof.proofs.claims.frames import (check_in_frames, confirmed, exact_in_one_coordinate,
+                                           uses_vectors)
 from diffproof.proofs.claims.document import extract_assumptions, extract_displays
 from diffproof.proofs.claims.pipeline import check_claim
 from diffproof.proofs.claims.readings.schedules import declared_over_schedule, schedule_reading
@@ -73,9 +75,11 @@ def _read_and_check(latex: str, file_text: str, assumption_lines: list[str], ind
     except LatexParseError as error:
         return Claim(index, latex, line, error=f"assumption: {error}")
     claim = None
-    if uses_vectors(latex, assumption_lines):     # every dimension d (proofs.claims.frames)
-        claim = check_in_frames(latex, assumption_lines, table, lambda frame, prepare: (
-            _check_with_schedule(latex, file_text, frame, index, line, options, prepare)))
+    vectorial = uses_vectors(latex, assumption_lines)
+    checked = lambda frame, prepare: (   # noqa: E731 - the check, in a reading of the vectors
+        _check_with_schedule(latex, file_text, frame, index, line, options, prepare))
+    if vectorial:                               # every dimension d (proofs.claims.frames)
+        claim = check_in_frames(latex, assumption_lines, table, checked)
     in_frames = claim is not None
     if claim is not None and claim.unconfirmed:
         claim = confirmed(claim, _check_with_schedule(latex, file_text, assumptions, index, line,
@@ -88,7 +92,14 @@ def _read_and_check(latex: str, file_text: str, assumption_lines: list[str], ind
     for step in claim.steps if reason else ():
         if _uses_built_in_schedule(step, assumptions):
             step.verdict = undecided_for_clash(step.verdict, reason)
-    if in_frames or not about_dimension(latex, assumption_lines, _names(claim, assumptions)):
+    if in_frames:
+        return claim
+    if not about_dimension(latex, assumption_lines, _names(claim, assumptions)):
+        if vectorial and claim.steps:           # read in one coordinate: exact for every d?
+            exact = exact_in_one_coordinate(assumption_lines, table, checked)
+            for i, step in enumerate(claim.steps):
+                step.verdict = exact_or_undecided(
+                    step.verdict, exact[i] if exact and len(exact) == len(claim.steps) else None)
         return claim
     # vectors read in one coordinate and a dimension d: decide at d = 1 (proofs.claims.dimension)
     fixed = any(getattr(key, "name", None) == DIMENSION for key in assumptions.definitions)
