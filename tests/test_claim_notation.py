@@ -179,6 +179,50 @@ def test_trailer_conditions(trailer, condition):
     assert trailer_condition(trailer) == condition
 
 
+@pytest.mark.parametrize("line, kept", [
+    (r"c_{\text{out}}(\sigma) = c_{\text{skip}}(\sigma)",
+     r"c_{\mathrm{out}}(\sigma) = c_{\mathrm{skip}}(\sigma)"),
+    (r"\sigma_\text{data} = a", r"\sigma_{\mathrm{data}} = a"),
+    (r"x^{\text{cond}}_{t} = a \quad \text{for all } t", r"x^{\mathrm{cond}}_{t} = a"),
+    (r"c_{\textrm{in}} = a && \text{by (3)}", r"c_{\mathrm{in}} = a"),
+])
+def test_text_in_a_subscript_is_part_of_the_name(line, kept):
+    r"""EDM's c_{\text{out}}: once deleted as prose, so that c_out, c_skip and c_in were one
+    symbol and c_{\text{out}}(\sigma) = c_{\text{skip}}(\sigma) was proved."""
+    assert split_lines(line) == [kept]
+
+
+def test_distinct_text_subscripts_are_distinct_functions(capsys):
+    code, result = claim_json(capsys, r"c_{\text{out}}(\sigma) = c_{\text{skip}}(\sigma)")
+    assert result["status"] != "holds"
+    code, result = claim_json(capsys, "--assume", r"\sigma_{\text{data}} > 0",
+                              r"\sigma_{\text{data}}^2 = \sigma_\text{data}\sigma_{\mathrm{data}}")
+    assert result["status"] == "holds"
+    code, result = claim_json(capsys, "--assume", r"\sigma_{\text{data}} > 0",
+                              r"\sigma_{\text{data}}^2 = \sigma\sigma_{\mathrm{data}}")
+    assert result["status"] == "fails"
+
+
+def test_a_file_name_given_as_the_formula_points_to_file(capsys):
+    assert main(["claim", "notes/edm.tex"]) == 2
+    assert "--file notes/edm.tex" in capsys.readouterr().err
+
+
+def test_a_declared_function_differentiated_at_another_point(capsys):
+    """Lipman et al. 2023 write alpha'(1 - t): a derivative value at 1 - t, a free number like
+    alpha(1 - t) (once: 'cannot be evaluated numerically', so a slip was undecided)."""
+    assume = ["--assume", r"0 < \alpha(s) < 1"]
+    code, result = claim_json(capsys, *assume, r"\alpha(1-t)\alpha'(1-t) = 2\alpha'(1-t)")
+    assert result["status"] == "fails"
+    assert "alpha'(1 - t)" in result["steps"][0]["reason"]
+    code, result = claim_json(capsys, *assume,
+                              r"\frac{d}{dt}\alpha(1-t)^2 = -2\alpha(1-t)\alpha'(1-t)")
+    assert result["status"] == "holds"
+    code, result = claim_json(capsys, *assume,
+                              r"\frac{d}{dt}\alpha(1-t)^2 = 2\alpha(1-t)\alpha'(1-t)")
+    assert result["status"] == "fails"
+
+
 def test_a_prose_trailer_is_dropped_and_noted(capsys):
     code, result = claim_json(capsys, r"a + a = 2a \quad \text{for all } a")
     step = result["steps"][0]

@@ -92,8 +92,8 @@ def test_mu_theta_relation_is_reported():
 
 
 def test_free_mu_theta_uses_no_parametrization():
-    claim, steps = _steps(r"$$D_{\mathrm{KL}}(\mathcal{N}(\mu_q, \sigma_q^2(t)) \parallel "
-                          r"\mathcal{N}(\mu_\theta, \sigma_q^2(t))) = "
+    claim, steps = _steps(r"$$D_{\mathrm{KL}}(\mathcal{N}(\mu_q, \sigma_q^2(t)\mathbf{I}) \parallel "
+                          r"\mathcal{N}(\mu_\theta, \sigma_q^2(t)\mathbf{I})) = "
                           r"\frac{1}{2\sigma_q^2(t)}\left\|\mu_q - \mu_\theta\right\|^2$$")
     assert claim.status == "holds"
     assert not any("mu_theta" in r for r in steps[0]["relations"])

@@ -282,6 +282,35 @@ _TEXT = re.compile(r"\\(?:text|textrm|mbox)\s*\{[^{}]*\}")
 _SPACING = re.compile(r"\\q?quad\b|\\[,;:!]")
 
 
+def text_in_scripts_as_names(line: str) -> str:
+    """``\\text{...}`` in a subscript or superscript (``c_{\\text{out}}``, ``\\sigma_\\text{data}``,
+    ``x^{\\text{cond}}``) is part of a name, as ``\\mathrm{...}``: never prose to drop."""
+    out, i = [], 0
+    for match in _TEXT.finditer(line):
+        before = line[:match.start()]
+        if _in_script(before):
+            inner = match.group()[match.group().index("{"):]
+            bare = before.rstrip().endswith(("_", "^"))
+            out.append(line[i:match.start()] + ("{\\mathrm" + inner + "}" if bare else
+                                                "\\mathrm" + inner))
+            i = match.end()
+    return "".join(out) + line[i:]
+
+
+def _in_script(before: str) -> bool:
+    """Whether text following ``before`` is a script: right after ``_``/``^``, or inside a brace
+    group that a ``_``/``^`` opened."""
+    if before.rstrip().endswith(("_", "^")):
+        return True
+    stack: list[bool] = []
+    for j, ch in enumerate(before):
+        if ch == "{" and (j == 0 or before[j - 1] != "\\"):
+            stack.append(before[:j].rstrip().endswith(("_", "^")))
+        elif ch == "}" and (j == 0 or before[j - 1] != "\\") and stack:
+            stack.pop()
+    return any(stack)
+
+
 def _strip_comments(text: str) -> str:
     return _COMMENT.sub("", text)
 
@@ -300,6 +329,7 @@ def split_lines(display: str, trailers: list | None = None) -> list[str]:
         line = _JUSTIFICATION.sub("", line.split("&&")[0].strip())
         # \text{SNR}(t), \text{KL}_t: an operator name, not prose
         line = _OPERATOR_NAME.sub(r"\\mathrm{\1}", line)
+        line = text_in_scripts_as_names(line)        # c_{\text{out}}: a name (EDM Table 1)
         line = _MARKED_EQUALS.sub(r"\\\1{\2}", line)    # \stackrel{\text{def}}{=}: keep 'def'
         line, trailer = cut_trailer(line)
         line = _SPACING.sub(" ", _TEXT.sub(" ", line))

@@ -21,7 +21,8 @@ from diffproof.derive.verdict import ERROR, FAILS, HOLDS, UNDECIDED, FrozenMap
 from diffproof.derive.domains import REAL
 from diffproof.derive.symbols import SymbolSpec
 from diffproof.derive.lowering import Frame, coordinate_symbols, lower_relation
-from diffproof.derive.vectors import (DIM, EYE, NotLowerable, free_vectors, has_markers,
+from diffproof.derive.vectors import (DIM, EYE, Norm, NotLowerable, Transposed, free_vectors,
+                                      has_markers,
                                       one_coordinate_exact, vector_symbols)
 from diffproof.proofs.claims.assumptions import read_assumptions
 from diffproof.proofs.claims.dimension import DIMENSION, VECTOR_NOTATION
@@ -51,21 +52,12 @@ def check_in_frames(latex, assumption_lines, table, check) -> Claim | None:
     """The claim checked in the frames covering every dimension; None when the vector reading
     does not apply (then the one-coordinate reading decides).  ``check(assumptions, prepare)``
     checks the claim under assumptions, rewriting its parsed steps with ``prepare``."""
-    try:
-        base = read_assumptions(list(assumption_lines), table, vectors=True)
-    except (LatexParseError, NotLowerable):
+    probe = _probed(assumption_lines, table, check)
+    if probe is None:
         return None
+    base = probe.assumptions
     fixed = _fixed_dimension(base)
     if fixed is False:
-        return None
-    probe = _Probe(base)
-    try:
-        check(base, probe.collect)
-    except _Stop:
-        pass
-    except NotLowerable:
-        return None
-    if probe.free is None:
         return None
     k = len(probe.free)
     if k > MAX_FREE_VECTORS:
@@ -131,6 +123,17 @@ def exact_in_one_coordinate(assumption_lines, table, check) -> list[bool] | None
     """Per step, whether a verdict of the one-coordinate reading holds for every d
     (:func:`derive.vectors.one_coordinate_exact` on the step in the vector reading); None when
     the vector reading cannot read the claim.  ``check`` as for :func:`check_in_frames`."""
+    probe = _probed(assumption_lines, table, check)
+    if probe is None:
+        return None
+    sides = [s for pair in probe.steps for s in pair if isinstance(s, sp.Basic)]
+    vectors = _vectors(sides, probe.assumptions)
+    return [one_coordinate_exact(pair, vectors) for pair in probe.steps]
+
+
+def _probed(assumption_lines, table, check):
+    """The claim's steps read in the vector reading (a :class:`_Probe`), or None when that
+    reading cannot read the claim or its assumptions."""
     try:
         base = read_assumptions(list(assumption_lines), table, vectors=True)
     except (LatexParseError, NotLowerable):
@@ -140,13 +143,9 @@ def exact_in_one_coordinate(assumption_lines, table, check) -> list[bool] | None
         check(base, probe.collect)
     except _Stop:
         pass
-    except (LatexParseError, NotLowerable):
+    except NotLowerable:
         return None
-    if probe.steps is None:
-        return None
-    sides = [s for pair in probe.steps for s in pair if isinstance(s, sp.Basic)]
-    vectors = _vectors(sides, base)
-    return [one_coordinate_exact(pair, vectors) for pair in probe.steps]
+    return probe if probe.steps is not None else None
 
 
 def _fixed_dimension(assumptions):
@@ -188,12 +187,28 @@ class _Probe:
 
 
 def _substitute_vector_definitions(steps, assumptions):
-    """Definitions with vector notation (% assume: \\Sigma = \\sigma^2 \\mathbf{I}) are
-    substituted before the frame: after it, nothing of the vector reading may remain."""
-    vectorial = {k: v for k, v in assumptions.definitions.items() if has_markers(v)}
-    for step in steps if vectorial else ():
-        if isinstance(step.lhs, sp.Basic) and isinstance(step.rhs, sp.Basic):
-            step.lhs, step.rhs = step.lhs.xreplace(vectorial), step.rhs.xreplace(vectorial)
+    """Definitions with vector notation (% assume: \\Sigma = \\sigma^2 \\mathbf{I}), and those of
+    symbols inside a norm or inner product (% assume: v = \\alpha_t\\epsilon - \\sigma_t x, so v is
+    a vector and so are epsilon and x), are substituted before the frame: after it, nothing of the
+    vector reading may remain."""
+    definitions = {k: v for k, v in assumptions.definitions.items() if isinstance(k, sp.Symbol)}
+    for _ in range(len(definitions) + 1):
+        inside = set()
+        for step in steps:
+            for side in (step.lhs, step.rhs):
+                if isinstance(side, sp.Basic):
+                    inside |= {s for node in side.atoms(Norm, Transposed) for s in node.free_symbols}
+        chosen = {k: v for k, v in definitions.items() if k in inside or has_markers(v)}
+        if not chosen:
+            return
+        changed = False
+        for step in steps:
+            if isinstance(step.lhs, sp.Basic) and isinstance(step.rhs, sp.Basic):
+                lhs, rhs = step.lhs.xreplace(chosen), step.rhs.xreplace(chosen)
+                changed |= (lhs, rhs) != (step.lhs, step.rhs)
+                step.lhs, step.rhs = lhs, rhs
+        if not changed:
+            return
 
 
 class _Stop(NotLowerable):

@@ -6,10 +6,15 @@ Exit codes: 0 every step holds, 1 a step fails or is undecided, 2 unparsable inp
 from __future__ import annotations
 
 import json
+import re
 
 from diffproof.proofs.loader import UsageError
 from diffproof.proofs.options import add_check_options, options_from
 from diffproof.proofs.output import progress_line, say
+
+
+# a path ending in .tex or .md given where a formula goes
+_FILE_NAME = re.compile(r"[\w./~-]*\.(?:tex|md|markdown)")
 
 
 def _run(args) -> int:
@@ -30,6 +35,9 @@ def _run(args) -> int:
             raise UsageError(f"{args.file} has no displayed equation ($$...$$, \\[...\\], "
                              "equation, align)")
     else:
+        if _FILE_NAME.fullmatch(args.latex.strip()):
+            raise UsageError(f"{args.latex.strip()!r} looks like a file name, not a formula: to "
+                             f"check the displays of a file, write --file {args.latex.strip()}")
         if len(args.latex) > MAX_DISPLAY_CHARS:
             raise UsageError(f"the claim has {len(args.latex)} characters; a claim may have at "
                              f"most {MAX_DISPLAY_CHARS}")

@@ -115,12 +115,39 @@ def _user_unknowns(lhs, rhs, assumptions: Assumptions) -> set:
 
 
 def _function_nodes(expr):
-    """(node, base application) for each undefined function value f(x) and derivative in expr."""
-    for node in sp.preorder_traversal(expr):
+    """(node, base application) for each undefined function value f(x) and derivative in expr;
+    a derivative at a point, f'(1 - t) (``Subs(Derivative(f(xi), xi), xi, 1 - t)``), has the base
+    f(1 - t)."""
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if _derivative_at_point(node):
+            yield node, node.expr.expr.xreplace(dict(zip(node.variables, node.point)))
+            continue
         if isinstance(node, sp.Derivative) and isinstance(node.expr, sp.core.function.AppliedUndef):
             yield node, node.expr
         elif isinstance(node, sp.core.function.AppliedUndef):
             yield node, node
+        stack.extend(reversed(node.args))
+
+
+def _derivative_at_point(node) -> bool:
+    """f'(a) as SymPy writes it: the derivative of f(xi) in its own arguments, at xi = a."""
+    if not (isinstance(node, sp.Subs) and isinstance(node.expr, sp.Derivative)):
+        return False
+    inner = node.expr.expr
+    return isinstance(inner, sp.core.function.AppliedUndef) and \
+        set(node.variables) <= set(inner.args) and \
+        all(v in node.variables for v, _ in node.expr.variable_count)
+
+
+def _derivative_orders(node, base):
+    """(argument position, order) of each variable a derivative node differentiates in."""
+    if isinstance(node, sp.Subs):
+        args = node.expr.expr.args
+        return tuple(sorted((args.index(v), n) for v, n in node.expr.variable_count))
+    return tuple(sorted((base.args.index(v) if v in base.args else -1, n)
+                        for v, n in node.variable_count))
 
 
 def _value_name(node, base) -> str:
@@ -128,9 +155,14 @@ def _value_name(node, base) -> str:
     args = ", ".join(map(str, base.args))
     if node is base:
         return f"{base.func.__name__}({args})"
+    counts = node.expr.variable_count if isinstance(node, sp.Subs) else node.variable_count
     if len(base.args) == 1:
-        order = sum(n for _, n in node.variable_count)
+        order = sum(n for _, n in counts)
         return f"{base.func.__name__}{chr(39) * order}({args})"
+    if isinstance(node, sp.Subs):
+        names = dict(zip(node.variables, node.point))
+        by = "".join(f"[{names.get(v, v)}]" * n for v, n in counts)
+        return f"{base.func.__name__}_{by}({args})"
     by = "".join(str(v) * n for v, n in node.variable_count)
     return f"{base.func.__name__}_{by}({args})"
 
@@ -190,7 +222,8 @@ def generic_values(lhs, rhs, declared: dict | None = None) -> GenericValues | No
     the values of the functions declared by an assumption (``% assume: a(t) > 0``); their
     derivatives are any real numbers."""
     both = sp.Tuple(sp.sympify(lhs), sp.sympify(rhs))
-    if both.has(sp.Integral, sp.Sum, sp.Product, sp.Limit, sp.Subs):
+    if both.has(sp.Integral, sp.Sum, sp.Product, sp.Limit) or any(
+            not _derivative_at_point(node) for node in both.atoms(sp.Subs)):
         return None
     declared = declared or {}
     atoms, arguments, domains, names = {}, {}, {}, {}
@@ -224,8 +257,7 @@ def generic_values(lhs, rhs, declared: dict | None = None) -> GenericValues | No
     kinds: dict = {}
     for node, base in _function_nodes(both):
         members.setdefault(base.func, set()).add(atoms[node])
-        order = () if node is base else tuple(sorted(
-            (base.args.index(v) if v in base.args else -1, n) for v, n in node.variable_count))
+        order = () if node is base else _derivative_orders(node, base)
         kind = (base.func, len(base.args), order)
         kinds.setdefault(kind, {})[atoms[node]] = base.args
     groups = {symbol: frozenset(group) for group in members.values() for symbol in group}
