@@ -12,7 +12,8 @@ independent numbers.  In one schedule they are not all independent (Ho et al. 20
 
 Values of members are *realizable* when some integers for the index letters (t, T >= 1, other
 letters >= 0; every named index existing) make them the values of one schedule, consistently with
-the orders of the letters the assumptions state (:func:`placement`).  An order of the letters not
+the orders of the letters the assumptions state (:func:`placement`; an order stated with
+``\\le`` admits equal letters).  An order of the letters not
 stated is free: s < t, t < s, or s = t when the values allow it.
 
 Also here, for a search limited to realizable points: whether the chains can lie apart, one above
@@ -54,15 +55,17 @@ def letters_of(members: Iterable[Member]) -> list[str]:
 
 def placement(members: Sequence[Member], orders: Iterable[tuple[str, str]] = (),
               equal: Iterable[tuple[str, str]] = (),
-              bounds: dict[str, tuple[int, int | None]] | None = None) -> dict[str, int] | None:
+              bounds: dict[str, tuple[int, int | None]] | None = None,
+              weak: Iterable[tuple[str, str]] = ()) -> dict[str, int] | None:
     """Integers for the index letters under which ``members`` (with values) are those of one
-    schedule, with ``a < b`` for every (a, b) in ``orders`` and ``a = b`` for every pair in
-    ``equal``; ``bounds`` narrows a letter to [lo, hi] (hi None: unbounded).  None when none was
-    found among the letters' least values and the next MAX_RANGE (enough for every arrangement
-    of chains of one letter each: beyond, a wider gap only adds free alphas)."""
+    schedule, with ``a < b`` for every (a, b) in ``orders``, ``a <= b`` for every pair in
+    ``weak`` (t \\le T: equality is tried too) and ``a = b`` for every pair in ``equal``;
+    ``bounds`` narrows a letter to [lo, hi] (hi None: unbounded).  None when none was found
+    among the letters' least values and the next MAX_RANGE (enough for every arrangement of
+    chains of one letter each: beyond, a wider gap only adds free alphas)."""
     members = list(members)
     for distinct in (True, False):      # distinct indices first: s < t reads better than s = t
-        for letters in _assignments(members, orders, equal, bounds, distinct):
+        for letters in _assignments(members, orders, equal, bounds, distinct, weak):
             if _one_schedule(members, letters):
                 return letters
     return None
@@ -71,14 +74,15 @@ def placement(members: Sequence[Member], orders: Iterable[tuple[str, str]] = (),
 def apart_possible(chains: dict[tuple, Sequence[tuple[str, int]]], order: Sequence[tuple],
                    orders: Iterable[tuple[str, str]] = (),
                    equal: Iterable[tuple[str, str]] = (),
-                   bounds: dict[str, tuple[int, int | None]] | None = None) -> bool:
+                   bounds: dict[str, tuple[int, int | None]] | None = None,
+                   weak: Iterable[tuple[str, str]] = ()) -> bool:
     """Whether some integers for the letters put the chains of ``order`` apart in that order:
     every index of a chain below the lowest alphabar of the next, or below every index of a next
     chain without one (so an alpha no chain names lies between two alphabars).  ``chains``: each
     chain's members as (family, offset); ``order``: chains, lowest first."""
     members = [Member(family, chain, offset) for chain, named in chains.items()
                for family, offset in named]
-    for letters in _assignments(members, orders, equal, bounds):
+    for letters in _assignments(members, orders, equal, bounds, weak=weak):
         if not _indices_exist(members, letters):
             continue
         spans = {c: [Member(f, c, o).index(letters) for f, o in chains[c]] for c in order}
@@ -103,14 +107,15 @@ def describe(letters: dict[str, int], values: bool = False) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-def _assignments(members, orders, equal, bounds, distinct: bool = False):
+def _assignments(members, orders, equal, bounds, distinct: bool = False, weak=()):
     """Every assignment of integers to the members' letters in their ranges satisfying
-    ``orders`` and ``equal`` (and giving different letters different values when ``distinct``);
-    nothing when the letters are more than MAX_LETTERS."""
+    ``orders`` (strict), ``weak`` (non-strict) and ``equal`` (and giving different letters
+    different values when ``distinct``); nothing when the letters are more than MAX_LETTERS."""
     names = letters_of(members)
     if len(names) > MAX_LETTERS:
         return
     orders = [(a, b) for a, b in orders if a in names and b in names]
+    weak = [(a, b) for a, b in weak if a in names and b in names]
     equal = [(a, b) for a, b in equal if a in names and b in names]
     width = _width(members)
     ranges = []
@@ -125,6 +130,7 @@ def _assignments(members, orders, equal, bounds, distinct: bool = False):
             continue
         letters = dict(zip(names, values))
         if all(letters[a] < letters[b] for a, b in orders) and \
+                all(letters[a] <= letters[b] for a, b in weak) and \
                 all(letters[a] == letters[b] for a, b in equal):
             yield letters
 

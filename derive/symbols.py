@@ -61,6 +61,10 @@ class SymbolTable:
     # (text, value, strict): value > 0 (>= 0 when not strict) at every point; a proof never uses
     # them (it holds without), a counterexample must satisfy them (derived_bounds)
     constraints: list[tuple[str, sp.Expr, bool]] = field(default_factory=list)
+    # the orderings stated non-strict (% assume: t \le T): points keep them strict (a point
+    # satisfying a < b satisfies a <= b), but the index letters of schedule members may be equal
+    # (proofs.claims.indices), and messages quote them as stated
+    weak: set[tuple[sp.Symbol, sp.Symbol]] = field(default_factory=set)
 
     def add(self, key: str, latex: str, meaning: str, domain: Domain = REAL,
             name: str | None = None, assumed: Domain | None = None) -> sp.Symbol:
@@ -76,8 +80,16 @@ class SymbolTable:
     def define(self, symbol: sp.Symbol, value: sp.Expr) -> None:
         self.definitions[symbol] = value
 
-    def order(self, smaller: sp.Symbol, larger: sp.Symbol) -> None:
-        self.orderings.append((smaller, larger))
+    def order(self, smaller: sp.Symbol, larger: sp.Symbol, strict: bool = True) -> None:
+        """``smaller < larger`` (``smaller <= larger`` when not ``strict``: kept in
+        :attr:`weak` as well)."""
+        pair = (smaller, larger)
+        if strict:
+            self.weak.discard(pair)
+        elif pair not in self.orderings:
+            self.weak.add(pair)            # a strict order stated too stays strict
+        if pair not in self.orderings:
+            self.orderings.append(pair)
 
     # -- copies (a caller never changes a table it did not make) --------------------------------
     def copy(self) -> "SymbolTable":
@@ -85,7 +97,7 @@ class SymbolTable:
         extend without touching this table.  Always extensible (:meth:`member` registers family
         members in it), also as a copy of the shared TABLE."""
         return SymbolTable(dict(self.specs), dict(self.definitions), list(self.orderings),
-                           constraints=list(self.constraints))
+                           constraints=list(self.constraints), weak=set(self.weak))
 
     def declare(self, *specs: SymbolSpec) -> "SymbolTable":
         """A copy with ``specs`` added, each replacing a spec of the same key (a narrower domain

@@ -179,7 +179,9 @@ def test_true_claims_across_indices_are_never_refuted(case):
 def test_the_first_point_unrealizable_is_named_with_the_order_that_excludes_it():
     verdict = _verdict(r"\bar\alpha_T \le \bar\alpha_t", r"t \le T")
     assert verdict.status == "undecided"
-    assert "(t < T)" in verdict.reason and "t < T: holds (symbolic)" in verdict.reason
+    # the order is quoted as stated (t \le T, not t < T), and equality was searched too
+    assert "(t \\le T)" in verdict.reason and "t < T: holds (symbolic)" in verdict.reason
+    assert "t = T: holds (symbolic)" in verdict.reason
 
 
 # -- claims: false ones fail at a point one schedule has ------------------------------------------
@@ -241,3 +243,51 @@ def test_a_member_defined_beside_one_that_is_not():
 def test_an_index_letter_defined_by_an_assumption():
     verdict = _verdict(r"\alpha_s + \alpha_t = 2\alpha_t", "s = t - 1")
     assert verdict.status == "undecided" and "index s" in verdict.reason
+
+
+# -- an order stated with \le admits equal indices ----------------------------------------------
+def test_le_admits_equal_indices_where_lt_does_not():
+    """abar_T <= alpha_T abar_t holds for t < T (abar_T = abar_t alpha_{t+1} ... alpha_T) and
+    fails at t = T (abar_T <= alpha_T abar_T).  Under t \\le T the search tries t = T (it was
+    read as t < T, and the order was quoted as t < T); under t < T the claim is not refuted."""
+    claim = r"\bar\alpha_T \le \alpha_T\bar\alpha_t"
+    weak = _verdict(claim, r"t \le T")
+    assert weak.status == "fails" and "T = t" in weak.reason, weak
+    point = weak.counterexample
+    assert point["alpha_t"] == point["alpha_T"]         # one index, one value
+    strict = _verdict(claim, r"t < T")
+    assert strict.status == "undecided" and "(t < T)" in strict.reason, strict
+    assert "t = T" not in strict.reason
+
+
+def test_placement_tries_equality_only_for_a_weak_order():
+    members = [_member("abar", "T", F(1, 4)), _member("abar", "t", F(1, 4)),
+               _member("alpha", "T", F(1, 2)), _member("alpha", "t", F(1, 2))]
+    assert placement(members, orders=[("t", "T")]) is None
+    letters = placement(members, weak=[("t", "T")])
+    assert letters is not None and letters["t"] == letters["T"]
+    assert placement(members, orders=[("T", "t")]) is None
+
+
+def test_the_equal_indices_are_searched_when_the_first_point_is_no_schedule():
+    """The search at schedules only has a reading with the letters equal: every member of T's
+    chain is t's at the same offset."""
+    from diffproof.proofs.claims.assumptions import read_assumptions
+    from diffproof.proofs.claims.indices import _Scope
+    from diffproof.proofs.claims.steps import build_steps
+    assumptions = read_assumptions([r"t \le T"])
+    step = build_steps(r"\bar\alpha_T + \bar\alpha_t\beta_T \le \bar\alpha_t", assumptions)[0]
+    scope = _Scope.of(step, assumptions)
+    assert scope.equalities() == [("t", "T")]
+    linked = scope.identified("t", "T")
+    table = linked.table
+    abar_t, alpha_t = table["abar_t"], table["alpha_t"]
+    lhs = linked.expand(step.lhs) - linked.expand(abar_t + abar_t * (1 - alpha_t))
+    assert sp.simplify(lhs) == 0
+    strict = read_assumptions([r"t < T"])
+    step = build_steps(r"\bar\alpha_T + \bar\alpha_t\beta_T \le \bar\alpha_t", strict)[0]
+    assert _Scope.of(step, strict).equalities() == []
+    # a bounded member of T's chain is not identified (its bound would be lost)
+    bounded = read_assumptions([r"t \le T", r"0 < \alpha_T < \frac{1}{4}"])
+    step = build_steps(r"\bar\alpha_T + \bar\alpha_t\beta_T \le \bar\alpha_t", bounded)[0]
+    assert _Scope.of(step, bounded).identified("t", "T") is None

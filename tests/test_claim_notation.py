@@ -358,8 +358,10 @@ def test_the_tables_functions_of_t_have_derivatives(capsys):
 
 
 @pytest.mark.parametrize("claim, name", [
-    (r"\frac{d\log\alpha_t}{dt} = 0", r"\alpha(t)"),
-    (r"\frac{d}{dt}\sigma_t^2 = 0", r"\sigma(t)"),
+    # where the letter may be a discrete schedule (alpha_{t-1}, sigma alone); without such a
+    # spelling a derivative makes t continuous (tests/test_claim_time_derivatives.py)
+    (r"\frac{d\log\alpha_t}{dt} = \alpha_{t-1}", r"\alpha(t)"),
+    (r"\frac{d}{dt}\sigma_t^2 = \sigma", r"\sigma(t)"),
     (r"\partial_t p_t(x) = 0", "p(x, t)"),
 ])
 def test_a_derivative_of_a_symbol_indexed_by_its_variable_is_ambiguous(capsys, claim, name):

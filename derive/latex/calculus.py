@@ -21,10 +21,16 @@ import re
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
+from diffproof.derive.families import parse_index
 from diffproof.derive.latex.elementary import log10_size
 from diffproof.derive.latex.names import BOLD, DECORATIONS, FUNCTION_NAME, GREEK, Name, table_names
 from diffproof.derive.latex.tokens import (MAX_EXPONENT, AmbiguousLatexError, LatexParseError, Token,
                                  TokenCursor, UnsupportedLatexError)
+
+
+# letters of variables, noises and counters: a prime or a dot on them names another quantity
+# (x'_t, \epsilon'), never a schedule's time derivative
+_VARIABLE_LETTERS = {"x", "y", "z", "epsilon", "xi", "n", "k", "i", "j", "d", "N", "K"}
 
 
 def _is_d(tok: Token) -> bool:
@@ -175,9 +181,12 @@ class CalculusSyntax(TokenCursor):
         a symbol or unknown function indexed by ``var`` (``\\alpha_t``, ``p_t(x)`` for d/dt) is
         refused: a constant of each step (derivative 0) or a function of ``var``?"""
         operand = self.through_definitions(operand, var)
-        self.check_differentiable(operand, var, tok)
-        self.check_not_indexed(operand, var, tok)
+        operand, continuous = self.continuous_indexed(operand, var, tok)
+        if operand not in continuous:
+            self.check_differentiable(operand, var, tok)
+        self.check_not_indexed(operand, var, tok, skip=continuous)
         functions = self.functions_of(operand, var)
+        functions.update(continuous)
         if not functions:
             return sp.diff(operand, var, order)
         result = sp.diff(operand.xreplace(functions), var, order)
@@ -186,6 +195,187 @@ class CalculusSyntax(TokenCursor):
         back = {application: symbol for symbol, application in functions.items()}
         result = result.xreplace(derivatives).xreplace(back)
         return result.xreplace({dummy: d for d, dummy in derivatives.items()})
+
+    # -- schedule letters indexed by the time: alpha_t as alpha(t) under a time derivative --------
+    def continuous_indexed(self, operand: sp.Expr, var: sp.Symbol, tok: Token) -> tuple:
+        """``operand`` with each symbol indexed by ``var`` that a time derivative makes a function
+        of continuous time (``\\frac{d}{dt}\\alpha_t``, docs/claims.md 'Functions and their
+        arguments') replaced: by its definition at the index when the letter is defined as a
+        function, and otherwise paired with the unknown function at the index, returned as
+        {symbol: application} (its values stay the symbol, its derivative a free number).  A
+        letter the claim also writes at a discrete index (``\\alpha_{t-1}``) is refused."""
+        pairs, values = {}, {}
+        for key, symbol in self._indexed_names(operand, var):
+            if isinstance(symbol, AppliedUndef):
+                continue
+            name = _name_of_key(key)
+            base = Name(name.base, tuple(d for d in name.decos if d not in ("dot", "ddot")))
+            at = self.continuous_function(base, name, tok)
+            point = self.index_value(name.sub, tok)
+            value = at(point)
+            if isinstance(value, AppliedUndef):
+                pairs[symbol] = value
+            else:
+                values[symbol] = value
+        return (operand.xreplace(values) if values else operand), pairs
+
+    def is_time_letter(self, name: Name) -> bool:
+        """Whether a dot or prime on ``name`` (subscripted, no parenthesis after it) may be a time
+        derivative: not a variable's letter (``x'_t`` is another sample), not a word, and no name
+        the assumptions declare with the mark (``% assume: \\dot\\sigma_t = ...``)."""
+        return name.base not in _VARIABLE_LETTERS and \
+            (len(name.base) == 1 or name.base in GREEK.values()) and \
+            name.key not in self.ctx.created and name.key not in self.ctx.functions
+
+    def indexed_time_derivative(self, name: Name, tok: Token) -> sp.Expr:
+        """``\\dot\\alpha_t``, ``\\ddot\\sigma_t``, ``\\alpha_t'``, ``\\alpha'_{1-t}``: the
+        derivative of the letter, a function of continuous time (:meth:`continuous_function`),
+        at the index (Lipman et al. 2023 write alpha'_{1-t} for alpha' at 1 - t)."""
+        order = name.primes or (2 if "ddot" in name.decos else 1)
+        if order > 1 and name.primes and {"dot", "ddot"} & set(name.decos):
+            raise self.error(f"{name.latex()}: a dot and a prime on one letter", tok,
+                             UnsupportedLatexError)
+        base = Name(name.base, tuple(d for d in name.decos if d not in ("dot", "ddot")))
+        at = self.continuous_function(base, name, tok)
+        point = self.index_value(name.sub, tok)
+        u = sp.Dummy("u", real=True)
+        return self.derivative_at(at(u), u, order, point)
+
+    def defined_at_time(self, name: Name, tok: Token) -> sp.Expr | None:
+        """``\\alpha_{1-t}`` when the assumptions define the letter through the time
+        (``\\alpha_t = t``, ``\\alpha(t) = t``) and the claim differentiates it at an index
+        (``\\alpha'_{1-t}``, ``\\dot\\alpha_s``): the definition at that index, as the
+        derivative reads it (else None: the symbol as before)."""
+        if name.decos and not set(name.decos) <= {"bar", "tilde", "hat"}:
+            return None
+        base = Name(name.base, name.decos)
+        marked = any(other.sub is not None and other.base == base.base and
+                     (other.primes or {"dot", "ddot"} & set(other.decos)) and
+                     tuple(d for d in other.decos if d not in ("dot", "ddot")) == base.decos
+                     for other, _, applied in self._scope_names() if not applied)
+        if not marked or not self.is_time_letter(name):
+            return None
+        function = self.ctx.functions.get(base.key)
+        if function is not None and len(function.params) == 1 and function.body is not None:
+            return function.apply([self.index_value(name.sub, tok)])
+        defined = self._defined_through_time(base, name, tok)
+        if defined is None or defined[1] == name.sub:
+            return None
+        return defined[0](self.index_value(name.sub, tok))
+
+    def _defined_through_time(self, base: Name, written: Name, tok: Token):
+        """(u -> the definition at u, its time letter) when the assumptions define the letter
+        at a time through that time (``% assume: \\alpha_t = t``), else None."""
+        ctx = self.ctx
+        for letter in dict.fromkeys(("t", written.sub)):
+            key = Name(base.base, base.decos, letter).key
+            symbol = ctx.symbols.get(key) or ctx.created.get(key)
+            if symbol is None:
+                try:
+                    symbol = self.lookup_symbol(Name(base.base, base.decos, letter), tok)
+                except LatexParseError:
+                    symbol = None
+            value = ctx.definitions.get(symbol) if symbol is not None else None
+            time = next((s for s in (value.free_symbols if value is not None else ())
+                         if s.name == letter), None)
+            if time is not None:
+                return (lambda u, value=value, time=time: value.xreplace({time: u})), letter
+        return None
+
+    def index_value(self, sub: str, tok: Token) -> sp.Expr:
+        """The value of a subscript read as a time (``t``, ``1-t``)."""
+        reader = type(self)(sub, self.ctx)
+        value = reader.parse_sum()
+        if reader.peek().kind != "end":
+            raise self.error(f"the index {sub} is not a time", tok, UnsupportedLatexError)
+        return value
+
+    def continuous_function(self, base: Name, written: Name, tok: Token):
+        """The letter ``base`` as a function of continuous time, ``u -> value at u``: a function
+        the assumptions define or declare (``\\alpha(t) = ...``, ``\\alpha(t) > 0``), a symbol
+        they define through the time (``\\alpha_t = t``: alpha(u) is its value at t = u), or
+        an unknown function when the claim writes the letter only at times (``\\alpha_t``,
+        ``\\alpha_{1-t}``, ``\\alpha(t)``).  Refused (AmbiguousLatexError, naming the
+        spelling that works) when the claim reads it as a discrete schedule too."""
+        ctx = self.ctx
+        function = ctx.functions.get(base.key)
+        if function is not None and len(function.params) == 1 and function.body is not None:
+            return lambda u: function.apply([u])
+        defined = self._defined_through_time(base, written, tok)
+        if defined is not None:
+            return defined[0]
+        why = self.discrete_reading(base, written, tok)
+        if why is not None:
+            plain = base.latex()
+            raise self.error(
+                f"ambiguous derivative of {written.latex()}: {why}, so {written.latex()} may be a "
+                f"discrete schedule (no derivative) or a function of continuous time; for the "
+                f"function write {plain}(t) and declare it (% assume: {plain}(t) > 0) or define it "
+                f"(% assume: {plain}(t) = ...), and write the other indices as times", tok,
+                AmbiguousLatexError)
+        return lambda u: sp.Function(base.symbol_name(), real=True)(u)
+
+    def discrete_reading(self, base: Name, written: Name, tok: Token) -> str | None:
+        """Why the letter ``base`` may be a discrete schedule in this claim (None when the claim
+        writes it only at times: ``X_t``, ``X_{1-t}``, ``X(t)``, with dots and primes): a
+        variable's letter, a definition by the discrete schedule (``\\bar\\alpha_t``,
+        ``\\beta_t``), another spelling at a step index (``\\alpha_{t-1}``), the letter alone,
+        or DDPM's ``\\bar\\alpha``/``\\beta`` beside ``\\alpha``."""
+        if base.base in _VARIABLE_LETTERS or (len(base.base) > 1 and base.base not in GREEK.values()):
+            return f"{base.latex()} is not a schedule's letter"
+        plain = Name(base.base, base.decos, written.sub)
+        symbol = self.ctx.created.get(plain.key) or self.lookup_symbol(plain, tok)
+        if symbol is not None and symbol in self.ctx.definitions:
+            return (f"the assumptions define {written.latex()} without the time "
+                    f"({symbol} = {self.ctx.definitions[symbol]})")
+        if symbol is not None and symbol in self.ctx.table.definitions:
+            return (f"{written.latex()} is defined by the discrete schedule "
+                    f"({symbol} = {self.ctx.table.definitions[symbol]})")
+        for other, before, applied in self._scope_names():
+            same = other.base == base.base and \
+                tuple(d for d in other.decos if d not in ("dot", "ddot")) == base.decos
+            if same and other.sub is None and not applied and not other.primes and \
+                    before not in ("d", "\\partial") and "dot" not in other.decos:
+                return f"{base.latex()} also stands alone"
+            if same and other.sub is not None:
+                parsed = parse_index(other.sub)
+                if parsed is not None and len(parsed[0]) == 1 and parsed[0][0][1] == 1 and \
+                        parsed[1] != 0:                   # t-1, t+1, T-1: a step away
+                    return f"the claim also writes {other.latex()}, a step index"
+            if base.base == "alpha" and not base.decos and other.sub is not None and \
+                    ((other.base == "alpha" and "bar" in other.decos) or other.base == "beta"):
+                return (f"the claim also writes {other.latex()}, which DDPM's discrete schedule "
+                        "relates to \\alpha")
+        return None
+
+    def _scope_names(self) -> list:
+        """(name, the token before, whether a parenthesis follows) of every name in the display
+        and the assumptions being read (the context's scope); [] when it cannot be read."""
+        text = self.ctx.scope or self.text
+        cached = getattr(self.ctx, "_scope_names", None)
+        if cached is not None and cached[0] == text:
+            return cached[1]
+        try:
+            reader = type(self)(text, self.ctx)
+        except LatexParseError:
+            return []
+        found, covered = [], 0
+        for j, tok in enumerate(reader.tokens):
+            if j < covered:                   # inside a name read already (\dot{\alpha}_t)
+                continue
+            if not (tok.kind in ("letter", "word") or (tok.kind == "cmd" and (
+                    tok.value[1:] in GREEK or tok.value in DECORATIONS or tok.value in BOLD))):
+                continue
+            reader.i = j
+            try:
+                name, _ = reader.read_name()
+            except LatexParseError:
+                continue
+            covered = reader.i
+            before = reader.tokens[j - 1].value if j else ""
+            found.append((name, before, reader.is_op("(")))
+        self.ctx._scope_names = (text, found)
+        return found
 
     def through_definitions(self, operand: sp.Expr, var: sp.Symbol) -> sp.Expr:
         """``operand`` with the symbols an assumption defines through ``var`` replaced by their
@@ -212,11 +402,14 @@ class CalculusSyntax(TokenCursor):
                 out[symbol] = sp.Function(name.symbol_name(), real=True)(var)
         return out
 
-    def check_not_indexed(self, operand: sp.Expr, var: sp.Symbol, tok: Token) -> None:
+    def check_not_indexed(self, operand: sp.Expr, var: sp.Symbol, tok: Token,
+                          skip=()) -> None:
         """Refuse d/d var of a symbol or unknown function whose index mentions ``var``
         (``\\frac{d}{dt}\\log\\alpha_t``, ``\\partial_t p_t(x)``): SymPy would take it as a
         constant and answer 0, where the paper means a function of ``var``."""
         for key, symbol in self._indexed_names(operand, var):
+            if symbol in skip:
+                continue
             name = _name_of_key(key)
             plain = Name(name.base, name.decos).latex()
             applied = isinstance(symbol, sp.core.function.AppliedUndef)

@@ -91,6 +91,10 @@ class Context:
     used: list = field(default_factory=list)   # built-in relations the reading itself used
     # symbol definitions of the assumptions (% assume: h = t^2), expanded before differentiating
     definitions: dict = field(default_factory=dict)
+    # the text of the display being read and of the assumptions: which spellings of a letter the
+    # claim uses (alpha_t only, or alpha_{t-1} too) decide whether a dot on alpha_t is a time
+    # derivative (derive.latex.calculus.CalculusSyntax.continuous_function)
+    scope: str = ""
 
     def built_in_normal(self, key: str, variables: list, given: list):
         """The vocabulary's Gaussian q(variables | given) (derive.gaussian.Normal), or None; in the
@@ -104,7 +108,7 @@ class Context:
         return Context(self.table, dict(self.symbols), dict(self.functions), dict(self.created),
                        vocabulary=self.vocabulary, applied=set(self.applied),
                        vectors=self.vectors, used=list(self.used),
-                       definitions=dict(self.definitions))
+                       definitions=dict(self.definitions), scope=self.scope)
 
 
 __all__ = ["FunctionDef", "Vocabulary", "NO_VOCABULARY", "Context"]

@@ -276,8 +276,17 @@ class NameSyntax(TokenCursor):
             return self.apply_plain(self.matrix_function(trace, start_tok), start_tok), power
         if name.base in WORD_FUNCTIONS and not name.sub and start_tok.kind == "word":
             return self.apply_function(WORD_FUNCTIONS[name.base], start_tok), power
+        if (name.primes or {"dot", "ddot"} & set(name.decos)) and name.sub is not None and \
+                not single and not self.is_op("(") and name.key not in ctx.symbols and \
+                self.is_time_letter(name):
+            # \dot\alpha_t, \alpha_t', Lipman's \alpha'_{1-t}: the time derivative at the index
+            return self.indexed_time_derivative(name, start_tok), power
         if name.primes:
             return self.parse_prime(name, start_tok), power
+        if name.sub is not None and not single and not self.is_op("("):
+            value = self.defined_at_time(name, start_tok)   # alpha_{1-t} beside alpha'_{1-t}
+            if value is not None:
+                return value, power
         if name.base == "D" and name.sub in ("KL", "mathrmKL") and self.is_op("(") and not single:
             return self.parse_kl(start_tok), power
         function = ctx.functions.get(name.key)

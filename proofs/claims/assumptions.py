@@ -291,7 +291,7 @@ def _apply_bound(text: str, result: Assumptions) -> tuple[list[tuple], list[tupl
         if _number(small) is not None and _number(large) is not None:
             continue
         if isinstance(small, sp.Symbol) and isinstance(large, sp.Symbol):
-            orders.append((small, large, text))
+            orders.append((small, large, text, op == "<"))
         elif not (isinstance(small, sp.Symbol) and _number(large) is not None) and \
                 not (isinstance(large, sp.Symbol) and _number(small) is not None):
             link = f"{_shown(small)} {'<' if op == '<' else '<='} {_shown(large)}"
@@ -643,16 +643,17 @@ def _intersect(known: Domain, new: Domain, shown: str, text: str) -> Domain:
 
 
 def _apply_orders(orders: list[tuple], result: Assumptions) -> None:
-    """Record each order between two symbols (``a \\le b`` is kept as a < b: the points tried
-    satisfy both), on the symbols as the bounds left them; a cycle is an error."""
+    """Record each order between two symbols (``a \\le b`` is kept as a < b for the points: the
+    points tried satisfy both; the table remembers it was stated non-strict, so that index
+    letters may be equal, proofs.claims.indices), on the symbols as the bounds left them; a
+    cycle is an error."""
     table = result.table
-    for small, large, text in orders:
+    for small, large, text, strict in orders:
         small, large = _current(small, result), _current(large, result)
         for s in (small, large):
             _ensure_spec(s, result)
         small, large = _current(small, result), _current(large, result)
-        if (small, large) not in table.orderings:
-            table.order(small, large)
+        table.order(small, large, strict)
         if _reaches(table.orderings, large, small):
             raise AssumptionError(f"assumption '{text}': the orders between symbols contradict "
                                   f"each other ({large} < ... < {small} < {large})", text, 0)

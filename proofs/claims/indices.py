@@ -9,8 +9,10 @@ refutation stands when its point is *realizable*: some indices, in an order the 
 make its values those of one schedule.  Otherwise the point search is repeated at realizable
 points only: for every order of the chains, one above the other, that the assumptions allow, the
 lowest alphabar of the upper chain is the highest alphabar below it times the named alphas in
-between and a free factor in (0, 1) (the other alphas); a refutation found there stands.  Failing
-that, the step is undecided, saying what was searched and what would decide it.
+between and a free factor in (0, 1) (the other alphas), and, for letters ordered with ``\\le``
+(``t \\le T``), with the letters equal (every member of one chain the other's at the same
+offset); a refutation found there stands.  Failing that, the step is undecided, saying what was
+searched and what would decide it.
 
 Not modelled (undecided, naming why): an index letter defined by an assumption (``s = t - 1``),
 a member defined by an assumption beside a member of another index that is not (VDM's alpha_t
@@ -57,9 +59,14 @@ def across_indices(verdict: Verdict, step, assumptions: Assumptions,
                              "schedule has these values (alphas at distinct indices are free, "
                              f"alphabar their product) at indices with {scope.describe(letters)}")
     first = scope.values_text(verdict.counterexample, assumptions)
+    equalities = scope.equalities()
+    readings = [(_order_text(order), lambda order=order: scope.linked(order))
+                for order in scope.arrangements()] + \
+        [(f"{low} = {high}", lambda low=low, high=high: scope.identified(low, high))
+         for low, high in equalities]
     tried = []
-    for order in scope.arrangements():
-        linked = scope.linked(order)
+    for shown, make in readings:
+        linked = make()
         if linked is None:
             continue
         found = recheck(linked)
@@ -69,9 +76,10 @@ def across_indices(verdict: Verdict, step, assumptions: Assumptions,
                 f"schedule members of different indices ({scope.shown}): the first point found "
                 f"({first}) is no schedule{scope.stated_text}; this one is, with "
                 f"{scope.describe(letters)}")
-        tried.append(f"{_order_text(order)}: {found.status.value} ({found.method.value})")
-    searched = (f"searched again at schedules only, with the indices apart in each order allowed: "
-                f"no counterexample ({'; '.join(tried)})") if tried else \
+        tried.append(f"{shown}: {found.status.value} ({found.method.value})")
+    also = " and equal where an order stated with \\le allows it" if equalities else ""
+    searched = (f"searched again at schedules only, with the indices apart in each order "
+                f"allowed{also}: no counterexample ({'; '.join(tried)})") if tried else \
         "no order of the indices apart is allowed by the assumptions"
     return verdict.but(status=UNDECIDED, reason=(
         f"the refutation's point is no schedule{scope.stated_text}: it gives the members of "
@@ -151,27 +159,29 @@ class _Scope:
         return None
 
     # -- the assumptions on the index letters ------------------------------------------------
-    def constraints(self, point: dict) -> tuple[set, set, dict]:
-        """(orders a < b, equalities a = b, integer bounds) on the index letters: the orders the
-        assumptions state between symbols named as the letters (transitively), the point's own
-        values of those symbols when the claim uses them as numbers, and the bounds of a letter
-        declared an integer."""
+    def constraints(self, point: dict) -> tuple[set, set, dict, set]:
+        """(orders a < b, equalities a = b, integer bounds, orders a <= b) on the index letters:
+        the orders the assumptions state between symbols named as the letters (transitively; an
+        order is strict when a strict link lies on the way, else it admits equality, as
+        ``t \\le T`` is stated), the point's own values of those symbols when the claim uses
+        them as numbers, and the bounds of a letter declared an integer."""
         letters = self.letters
         table = self.assumptions.table
         above: dict = {}
         for lo, hi in table.orderings:
-            above.setdefault(lo, set()).add(hi)
-        orders, equal, bounds = set(), set(), {}
+            above.setdefault(lo, set()).add((hi, (lo, hi) not in table.weak))
+        orders, equal, bounds, weak = set(), set(), {}, set()
         for start in [s for s in above if s.name in letters]:
             seen, todo = set(), list(above[start])
             while todo:
-                node = todo.pop()
-                if node in seen:
+                node, strict = todo.pop()
+                if (node, strict) in seen:
                     continue
-                seen.add(node)
+                seen.add((node, strict))
                 if node.name in letters and node.name != start.name:
-                    orders.add((start.name, node.name))
-                todo += list(above.get(node, ()))
+                    (orders if strict else weak).add((start.name, node.name))
+                todo += [(hi, strict or link) for hi, link in above.get(node, ())]
+        weak -= orders
         values = {name: point[name] for name in letters if name in point}
         for a, b in itertools.combinations(sorted(values), 2):
             if values[a] < values[b]:
@@ -183,12 +193,14 @@ class _Scope:
         for spec in table:
             if spec.symbol.name in letters and spec.domain.integer:
                 bounds[spec.symbol.name] = _integer_range(spec.domain)
-        return orders, equal, bounds
+        return orders, equal, bounds, weak
 
     @property
     def stated_text(self) -> str:
-        orders, equal, _ = self.constraints({})
-        stated = [f"{a} < {b}" for a, b in sorted(orders)] + \
+        """The orders of the index letters as the assumptions state them (``t \\le T`` quoted
+        as non-strict)."""
+        orders, equal, _, weak = self.constraints({})
+        stated = sorted([f"{a} < {b}" for a, b in orders] + [f"{a} \\le {b}" for a, b in weak]) + \
             [f"{a} = {b}" for a, b in sorted(equal)]
         return f" at indices in the order the assumptions state ({', '.join(stated)})" if stated \
             else " at any indices"
@@ -199,9 +211,9 @@ class _Scope:
         values = _point_values(point)
         if values is None:
             return None
-        orders, equal, bounds = self.constraints(values)
+        orders, equal, bounds, weak = self.constraints(values)
         for members in self._completions(values, assumptions):
-            letters = placement(members, orders, equal, bounds)
+            letters = placement(members, orders, equal, bounds, weak)
             if letters is not None:
                 return letters
         return None
@@ -274,9 +286,9 @@ class _Scope:
         structure = self._structure()
         if len(structure) > MAX_CHAINS:
             return []
-        orders, equal, bounds = self.constraints({})
+        orders, equal, bounds, weak = self.constraints({})
         return [order for order in itertools.permutations(sorted(structure, key=_chain_text))
-                if apart_possible(structure, order, orders, equal, bounds)]
+                if apart_possible(structure, order, orders, equal, bounds, weak)]
 
     def linked(self, order: tuple) -> Assumptions | None:
         """The assumptions with the chains of ``order`` one above the other: the lowest alphabar
@@ -316,10 +328,47 @@ class _Scope:
         context.table = table
         return replace(self.assumptions, context=context, definitions=definitions)
 
+    def equalities(self) -> list[tuple[str, str]]:
+        """The pairs of index letters the assumptions order non-strictly (``t \\le T``), each
+        the whole index of a chain of the step: the search also tries them equal."""
+        _, _, _, weak = self.constraints({})
+        chains = {c[0][0]: c for c in self._structure() if len(c) == 1 and c[0][1] == 1}
+        return [(a, b) for a, b in sorted(weak) if a in chains and b in chains]
+
+    def identified(self, low: str, high: str) -> Assumptions | None:
+        """The assumptions with the index letter ``high`` equal to ``low``: every member of the
+        chain of ``high`` defined as the member of the chain of ``low`` at the same offset (one
+        index, one value).  None when a member of ``high``'s chain is defined by an assumption,
+        or bounded, ordered or constrained by one (its counterpart would not carry that)."""
+        structure = self._structure()
+        upper, lower = ((high, 1),), ((low, 1),)
+        table = self.assumptions.table.copy()
+        definitions = dict(self.assumptions.definitions)
+        ordered = {s for pair in table.orderings for s in pair} | \
+            {s for _, value, _ in table.constraints for s in sp.sympify(value).free_symbols}
+        for family, offset in structure.get(upper, ()):
+            symbol = self._symbol(family, upper, offset)
+            if symbol is None or symbol in definitions or symbol in ordered:
+                return None
+            try:
+                same = table.member(family, index_text(lower, offset))
+            except ValueError:
+                return None
+            if same is None or _interval(table.domain(same)) != _interval(table.domain(symbol)):
+                return None
+            definitions[symbol] = same
+        context = self.assumptions.context.copy()
+        context.table = table
+        return replace(self.assumptions, context=context, definitions=definitions)
+
     def _symbol(self, family: str, chain: tuple, offset: int):
         key = member_key(family, chain, offset)
         spec = self.assumptions.table.specs.get(key)
         return spec.symbol if spec is not None else None
+
+
+def _interval(domain) -> tuple:
+    return domain.lo, domain.hi, domain.lo_open, domain.hi_open, domain.integer
 
 
 def _integer_range(domain) -> tuple[int, int | None]:

@@ -96,6 +96,7 @@ def build_steps(latex: str, assumptions: Assumptions) -> list[ClaimStep]:
     if not lines:
         raise LatexParseError("the display is empty", latex, 0)
     assumptions.context.density_variables = []
+    assumptions.context.scope = "\n".join([latex] + list(assumptions.texts))
     subject = None
     steps: list[ClaimStep] = []
     previous = None
