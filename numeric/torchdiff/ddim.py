@@ -26,8 +26,8 @@ from typing import Callable
 import torch
 
 from diffproof.numeric.torchdiff import forward as fw
-from diffproof.numeric.torchdiff.samplers import (Callback, NoiseFn, ScoreFn, _draw, _finish, _report,
-                                                  _time, time_grid, tweedie)
+from diffproof.numeric.torchdiff.samplers import (Callback, NoiseFn, ScoreFn, _draw, _finish,
+                                                  _report, _time, time_grid, tweedie)
 from diffproof.numeric.torchdiff.schedules import DiscreteSchedule, LinearSDE
 
 Tensor = torch.Tensor
