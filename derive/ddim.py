@@ -26,9 +26,8 @@ sigma_t = sp.Symbol("sigma_t", nonnegative=True)      # the standard deviation o
 eta = sp.Symbol("eta", nonnegative=True)              # Eq. 16's interpolation parameter
 # the rescaled variables of the ODE form: x-bar = x / sqrt(abar), sigma-bar = sqrt((1 - abar)/abar)
 xbar_t = sp.Symbol("xbar_t", real=True)
-xbar_tm1 = sp.Symbol("xbar_tm1", real=True)
 sigmabar_t = sp.Symbol("sigmabar_t", positive=True)
-sigmabar_tm1 = sp.Symbol("sigmabar_tm1", nonnegative=True)
+sigmabar_tm1 = sp.Symbol("sigmabar_t-1", nonnegative=True)
 
 
 def generalized_posterior(sigma: sp.Expr = sigma_t, x0: sp.Expr = x_0) -> Normal:
@@ -87,6 +86,6 @@ def sigmabar(abar: sp.Expr) -> sp.Expr:
     return sqrt((1 - abar) / abar)
 
 
-__all__ = ["sigma_t", "eta", "xbar_t", "xbar_tm1", "sigmabar_t", "sigmabar_tm1",
+__all__ = ["sigma_t", "eta", "xbar_t", "sigmabar_t", "sigmabar_tm1",
            "generalized_posterior", "marginal", "x0_estimate", "update_mean", "update",
            "sigma_eta", "update_coefficients", "xbar", "sigmabar"]

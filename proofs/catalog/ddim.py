@@ -17,8 +17,8 @@ from diffproof.derive import formulas as F
 from diffproof.derive.derivation import Step
 from diffproof.derive.gaussian import Normal
 from diffproof.derive.source import paper
-from diffproof.derive.symbols import (abar_t, abar_tm1, alpha_t, beta_t, betatilde_t, eps_0, epshat,
-                                      w, x_0, x_t, x_tm1, z)
+from diffproof.derive.symbols import (abar_t, abar_tm1, alpha_t, beta_t, betatilde_t, epshat,
+                                      w, x_0, x_t, x_tm1, xhat, z)
 from diffproof.proofs.catalog.index._papers import HO
 from diffproof.proofs.catalog.index.ddim import ddim
 from diffproof.proofs.catalog.registry import builds
@@ -40,22 +40,20 @@ def _ho(eq: str) -> str:
 # ----------------------------------------------------------------------------------------------
 @builds("ddim-marginal")
 def marginal(entry):
-    q_sigma, computed = D.generalized_posterior(), D.marginal()
+    computed = D.marginal()
     return entry.derivation(
         conditions=(SIGMA_RANGE,
                     "induction hypothesis q_sigma(x_t | x_0) = N(sqrt(abar_t) x_0, 1 - abar_t) "
                     "(it holds at t = T by definition; Lemma 1 descends to t = 1)"),
         definitions=ADMISSIBLE_SIGMA,
         steps=[
-            Step(sqrt(1 - abar_tm1 - sigma_t ** 2) / sqrt(1 - abar_t),
-                 "Eq. 7's mean is affine in x_t: its coefficient a of x_t",
-                 paper(ddim("Eq. 7")), lhs=sp.diff(q_sigma.mean, x_t)),
             Step(sqrt(abar_tm1) * x_0,
                  "mean of q_sigma(x_{t-1} | x_0) = int q_sigma(x_{t-1} | x_t, x_0) q(x_t | x_0) "
-                 "dx_t, computed by marginalizing x_t: a sqrt(abar_t) x_0 + b",
+                 "dx_t, computed by marginalizing x_t (Eq. 7's mean is affine in x_t)",
                  paper(ddim("Lemma 1 (Sec. 3.1)")), lhs=computed.mean),
             Step(1 - abar_tm1,
-                 "its variance a^2 (1 - abar_t) + sigma_t^2, computed: sigma_t^2 cancels",
+                 "its variance a^2 (1 - abar_t) + sigma_t^2, a = sqrt(1 - abar_{t-1} - "
+                 "sigma_t^2)/sqrt(1 - abar_t) the coefficient of x_t, computed: sigma_t^2 cancels",
                  paper(ddim("Lemma 1 (Sec. 3.1)")), lhs=computed.variance),
             Step(F.marginal_hypothesis().density(),
                  "the density: N(x_{t-1}; sqrt(abar_{t-1}) x_0, 1 - abar_{t-1}), DDPM's marginal "
@@ -67,29 +65,26 @@ def marginal(entry):
 # ----------------------------------------------------------------------------------------------
 @builds("ddim-update")
 def update(entry):
-    f_theta = D.x0_estimate()
-    at_estimate = D.generalized_posterior(x0=f_theta)
-    mean = sqrt(abar_tm1) * f_theta + sqrt(1 - abar_tm1 - sigma_t ** 2) * epshat
+    at_estimate = D.generalized_posterior(x0=xhat)
+    mean = sqrt(abar_tm1) * xhat + sqrt(1 - abar_tm1 - sigma_t ** 2) * epshat
     sampled = Normal(z, sp.Integer(0), sp.Integer(1)).affine(sigma_t, mean, x_tm1)
     return entry.derivation(
-        conditions=(SIGMA_RANGE, "z ~ N(0, 1) independent of x_t"),
-        definitions=ADMISSIBLE_SIGMA,
+        conditions=(SIGMA_RANGE, "x-hat = f_theta(x_t), the x_0 estimate, computed by solving "
+                                 "the forward relation for x_0", "z ~ N(0, 1) independent of x_t"),
+        definitions={**ADMISSIBLE_SIGMA, xhat: D.x0_estimate()},
         steps=[
             Step((x_t - sqrt(1 - abar_t) * epshat) / sqrt(abar_t),
                  "f_theta(x_t): x_0 solved from x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps, "
-                 "with eps_theta(x_t) for eps", paper(ddim("Eq. 9")), lhs=f_theta),
-            Step(x_0, "with the true noise (eps_theta = eps_0, x_t = sqrt(abar_t) x_0 + "
-                      "sqrt(1 - abar_t) eps_0) the estimate is x_0 itself", paper(ddim("Eq. 9")),
-                 lhs=f_theta.xreplace({epshat: eps_0, x_t: F.forward_sample(eps_0)})),
-            Step(epshat, "Eq. 7's direction (x_t - sqrt(abar_t) x_0)/sqrt(1 - abar_t) at "
-                         "x_0 = f_theta(x_t) is eps_theta: the 'direction pointing to x_t'",
-                 paper(ddim("Eq. 12")), lhs=(x_t - sqrt(abar_t) * f_theta) / sqrt(1 - abar_t)),
-            Step(mean, "the mean of q_sigma(x_{t-1} | x_t, f_theta(x_t)) = p_theta(x_{t-1} | x_t): "
+                 "with eps_theta(x_t) for eps", paper(ddim("Eq. 9")), lhs=xhat),
+            Step(epshat, "so Eq. 7's direction (x_t - sqrt(abar_t) x_0)/sqrt(1 - abar_t) at "
+                         "x_0 = x-hat is eps_theta: the 'direction pointing to x_t'",
+                 paper(ddim("Eq. 12")), lhs=(x_t - sqrt(abar_t) * xhat) / sqrt(1 - abar_t)),
+            Step(mean, "the mean of q_sigma(x_{t-1} | x_t, x-hat) = p_theta(x_{t-1} | x_t): "
                        "'predicted x_0' and 'direction pointing to x_t'",
                  paper(ddim("Eqs. 10 and 12")), lhs=at_estimate.mean),
             Step(at_estimate.density(),
-                 "x_{t-1} = mean + sigma_t z has the density of q_sigma(x_{t-1} | x_t, "
-                 "f_theta(x_t)): Eq. 12 samples p_theta of Eq. 10",
+                 "x_{t-1} = mean + sigma_t z has the density of q_sigma(x_{t-1} | x_t, x-hat): "
+                 "Eq. 12 samples p_theta of Eq. 10",
                  paper(ddim("Eqs. 10 and 12")), lhs=sampled.density()),
         ],
     )
@@ -103,11 +98,10 @@ def sigma_of_eta(entry):
         conditions=("eta = w in (0, 1); the identities are polynomial in eta, so they hold for "
                     "every eta",),
         definitions={eta: w},
-        start=D.sigma_eta() ** 2,
+        start=D.sigma_eta() ** 2,          # Eq. 16 squared
         steps=[
-            Step(eta ** 2 * ratio * (1 - abar_t / abar_tm1), "square Eq. 16",
-                 paper(ddim("Eq. 16"))),
-            Step(eta ** 2 * ratio * (1 - alpha_t), "abar_t / abar_{t-1} = alpha_t",
+            Step(eta ** 2 * ratio * (1 - alpha_t), "Eq. 16 squared, with abar_t / abar_{t-1} = "
+                                                   "alpha_t",
                  paper(_ho("4"))),
             Step(eta ** 2 * ratio * beta_t, "1 - alpha_t = beta_t", paper(_ho("4"))),
             Step(eta ** 2 * betatilde_t, "beta-tilde_t = (1 - abar_{t-1}) beta_t / (1 - abar_t)",
