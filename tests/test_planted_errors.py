@@ -1,6 +1,6 @@
 """The checker has teeth: every catalog step holds, and planted errors in it fail.
 
-For each step of the Gaussian-core catalog we plant the typical slips (swap abar_t and abar_{t-1},
+For each step of the Gaussian-core and DDIM catalogs we plant the typical slips (swap abar_t and abar_{t-1},
 drop a square root, flip a sign, square instead of not).  A mutant that an independent oracle
 (SymPy's evalf at seeded random points) shows to be a real error must be reported ``fails`` with a
 counterexample at which the step really is violated (re-evaluated by the oracle).
@@ -20,7 +20,7 @@ from tests.mutations import MUTATIONS, is_real_error, relation_violated
 OPTIONS = Options(numeric=True, seed=0, budget=1.0, max_examples=60)
 
 CASES = []
-for derivation in catalog.derivations("vdm_gaussian"):
+for derivation in catalog.derivations("vdm_gaussian") + catalog.derivations("ddim"):
     for index, lhs, step in derivation.links():
         if step.expr is not None and step.symbolic:
             CASES.append(pytest.param(derivation, index, lhs, step, id=f"{derivation.id}-{index}"))

@@ -25,6 +25,7 @@ from diffproof.derive.verdict import FAILS, HOLDS
 from diffproof.numeric.montecarlo import MCSettings, decide
 from diffproof.numeric.torchdiff import forward as fw
 from diffproof.numeric.torchdiff import samplers as S
+from diffproof.numeric.torchdiff.ddim import ddim, ddim_sde
 from diffproof.numeric.torchdiff.metrics import energy_distance, mode_weights
 from diffproof.numeric.torchdiff.oracle import DiagonalGaussianMixture
 from diffproof.numeric.torchdiff.schedules import VE, VP, DiscreteSchedule, SubVP
@@ -256,7 +257,8 @@ def test_mixture_checks_catch_planted_errors(fresh_data):
 CONTINUOUS = [S.euler_maruyama, S.predictor_corrector, S.probability_flow_heun]
 
 
-@pytest.mark.parametrize("sampler", CONTINUOUS + [S.ddpm_ancestral], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("sampler", CONTINUOUS + [S.ddpm_ancestral, ddim, ddim_sde],
+                         ids=lambda f: f.__name__)
 def test_every_sampler_has_the_common_signature(sampler):
     """(model, x, schedule) positional, the options keyword-only; the continuous-time ones share
     every keyword (the ODE accepts generator and noise and draws nothing)."""
@@ -265,7 +267,7 @@ def test_every_sampler_has_the_common_signature(sampler):
     keywords = {p.name for p in parameters.values() if p.kind is p.KEYWORD_ONLY}
     assert positional == ["model", "x", "schedule"]
     common = {"generator", "callback", "noise"}
-    if sampler in CONTINUOUS:
+    if sampler in CONTINUOUS + [ddim_sde]:
         common |= {"n_steps", "t_min", "denoise"}
     assert keywords >= common
 
