@@ -56,7 +56,9 @@ MUTATIONS = {"swap abar_t/abar_{t-1}": swap_abar, "drop a square root": drop_sqr
 
 
 def _value(expr, point, dps=60):
-    value = sp.N(expr.subs(point), dps)
+    # evalf with subs, not exact substitution: (sigma_max/sigma_min)**(2 t) at rationals of
+    # denominator 10**6 made SymPy take exact roots of huge integers (minutes per point)
+    value = sp.sympify(expr).evalf(dps, subs=point)
     return complex(value) if value.is_number else None
 
 

@@ -12,3 +12,11 @@ def luo(eq: str) -> str:
 
 def song(eq: str) -> str:
     return f"{SONG} Eq. {eq}"
+
+# the Gaussian-path family (gaussian_paths); sections where an equation number was not verified
+KINGMA = "Kingma et al. 2021 (VDM)"
+LU = "Lu et al. 2022 (DPM-Solver)"
+SALIMANS = "Salimans & Ho 2022"
+KARRAS = "Karras et al. 2022 (EDM)"
+LIU = "Liu et al. 2023 (rectified flow)"
+LIPMAN = "Lipman et al. 2023 (flow matching)"
