@@ -25,9 +25,9 @@ sqrt = sp.sqrt
 sigma_t = sp.Symbol("sigma_t", nonnegative=True)      # the standard deviation of Eq. 7
 eta = sp.Symbol("eta", nonnegative=True)              # Eq. 16's interpolation parameter
 # the rescaled variables of the ODE form: x-bar = x / sqrt(abar), sigma-bar = sqrt((1 - abar)/abar)
-xbar_t = sp.Symbol("xbar_t", real=True)
-sigmabar_t = sp.Symbol("sigmabar_t", positive=True)
-sigmabar_tm1 = sp.Symbol("sigmabar_t-1", nonnegative=True)
+xbar_t = sp.Symbol("bar_x_t", real=True)
+sigmabar_t = sp.Symbol("bar_sigma_t", positive=True)
+sigmabar_tm1 = sp.Symbol("bar_sigma_t-1", nonnegative=True)
 
 
 def generalized_posterior(sigma: sp.Expr = sigma_t, x0: sp.Expr = x_0) -> Normal:

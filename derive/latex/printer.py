@@ -18,12 +18,29 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
 from diffproof.derive.gaussian import Normal
+from diffproof.derive.latex.names import DECORATIONS, GREEK
 from diffproof.derive.latex.text import estimate_width, math_text, text_escape
 from diffproof.derive.symbols import TABLE, SymbolTable
 
 RELATION_LATEX = {"=": "=", "propto": r"\propto", ">=": r"\geq", "<=": r"\leq"}
 
 _LONG_EXPONENT = 14          # estimated width above which e^{...} becomes \exp\left(...\right)
+
+
+# a name as the reader creates it for a decorated letter: bar_x_t, bar_sigma_t-1, hat_x
+_DECORATED = re.compile(r"^((?:(?:%s)_)+)([A-Za-z]+?)(?:_(.+))?$" % "|".join(sorted(set(DECORATIONS.values()))))
+
+
+def _decorated_name(name: str) -> str | None:
+    """``\\bar{x}_{t}`` for ``bar_x_t``, ``\\bar{\\sigma}_{t-1}`` for ``bar_sigma_t-1``: the LaTeX
+    the reader turns back into that name (derive.latex.names), or None for other names."""
+    match = _DECORATED.match(name)
+    if match is None or not (len(match.group(2)) == 1 or match.group(2) in GREEK):
+        return None
+    core = "\\" + match.group(2) if match.group(2) in GREEK else match.group(2)
+    for decoration in match.group(1).rstrip("_").split("_"):
+        core = f"\\{decoration}{{{core}}}"
+    return core + (f"_{{{match.group(3)}}}" if match.group(3) else "")
 
 
 class FieldLatexPrinter(LatexPrinter):
@@ -51,6 +68,9 @@ class FieldLatexPrinter(LatexPrinter):
         name = self.symbol_name(expr)
         if name is not None:
             return name
+        decorated = _decorated_name(expr.name)
+        if decorated is not None:
+            return decorated
         return super()._print_Symbol(expr, style)
 
     def _function_name(self, func) -> str:
