@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from diffproof.derive.domains import REAL
 from diffproof.derive.gaussian import Normal, NotGaussian
-from diffproof.derive.vectors import (DIM, EYE, MARKERS, Expectation, Norm, NotLowerable,
-                                      Transposed)
+from diffproof.derive.vectors import (DIAGONAL_ELSEWHERE, DIAGONALS, DIM, EYE, MARKERS,
+                                      Expectation, Norm, NotLowerable, Transposed)
 
 @dataclass(frozen=True)
 class Frame:
@@ -58,6 +59,8 @@ class _Lowering:
             return sp.Integer(1)            # c I compared with c' I: the coefficients
         if expr == DIM:
             return self.frame.dim
+        if isinstance(expr, DIAGONALS):
+            raise NotLowerable(DIAGONAL_ELSEWHERE.format(where="where a number stands"))
         if isinstance(expr, sp.Symbol):
             if expr in self.env:
                 raise NotLowerable(f"{expr} is a vector in a norm or inner product and a number "
@@ -245,5 +248,121 @@ def lower_relation(lhs, rhs, relation: str, vectors: set, frame: Frame):
     return lowering.side(lhs, vectorial), lowering.side(rhs, vectorial)
 
 
+# ---------------------------------------------------------------------------------------------
+# sums and products over indexed entries (the diagonal of diag(a_1, ..., a_n), derive.vectors)
+# ---------------------------------------------------------------------------------------------
+_INDEX = sp.Symbol("i", integer=True)
 
-__all__ = ["Frame", "coordinate_symbols", "lower_relation"]
+
+def _over_entries(node) -> bool:
+    return isinstance(node, (sp.Sum, sp.Product)) and len(node.limits) == 1 and \
+        node.function.has(sp.Indexed)
+
+
+def index_sizes(expr) -> set:
+    """The symbols n that bound a sum or product over indexed entries, sum_{i=1}^{n} a_i."""
+    if not isinstance(expr, sp.Basic):
+        return set()
+    return {node.limits[0][2] for node in sp.preorder_traversal(expr) if _over_entries(node)
+            and isinstance(node.limits[0][2], sp.Symbol)}
+
+
+def expand_indexed(expr, family_domain):
+    """Sums and products over indexed entries with whole-number limits written out, each entry
+    base[j] a real symbol named ``base[j]`` (positive when ``family_domain(base)`` is); returns
+    the expression and {entry symbol: (base name, domain)}."""
+    if not isinstance(expr, sp.Basic) or not expr.has(sp.Indexed):
+        return expr, {}
+
+    def written(node):
+        return _over_entries(node) and all(b.is_Integer for b in node.limits[0][1:]) and \
+            0 <= node.limits[0][2] - node.limits[0][1] + 1 <= 64
+    expr = expr.replace(written, lambda node: node.doit())
+    entries, replaced = {}, {}
+    for node in expr.atoms(sp.Indexed):
+        if len(node.indices) != 1 or not node.indices[0].is_Integer:
+            continue
+        base = str(node.base.label)
+        domain = family_domain(base)
+        positive = domain is not None and domain.lo is not None and domain.lo >= 0 and \
+            (domain.lo > 0 or domain.lo_open)
+        symbol = sp.Symbol(f"{base}[{node.indices[0]}]", real=True, positive=positive or None)
+        replaced[node] = symbol
+        entries[symbol] = (base, domain or REAL)
+    return expr.xreplace(replaced), entries
+
+
+def normalize_indexed(expr, family_domain):
+    """Sums and products over indexed entries in a form SymPy compares: one index name, a
+    product of factors a product of products, an integer power of a product taken outside, a
+    sum of terms a sum of sums with the factors free of the index outside, and the log of a
+    product of positive entries the sum of their logs.  Entries of a family with a positive
+    bound (``family_domain``) are positive."""
+    if not isinstance(expr, sp.Basic) or not expr.has(sp.Sum, sp.Product):
+        return expr
+    positive = {}
+    for node in expr.atoms(sp.Indexed):
+        base = str(node.base.label)
+        domain = family_domain(base)
+        if domain is not None and domain.lo is not None and domain.lo >= 0 and \
+                (domain.lo > 0 or domain.lo_open):
+            positive[node.base] = sp.IndexedBase(node.base.label, positive=True)
+    if positive:
+        expr = expr.replace(lambda n: isinstance(n, sp.Indexed) and n.base in positive,
+                            lambda n: positive[n.base][n.indices])
+    return _normal(expr)
+
+
+def _normal(expr):
+    if not expr.args or not expr.has(sp.Sum, sp.Product):
+        return expr
+    if _over_entries(expr):
+        body, (index, lower, upper) = expr.function, expr.limits[0]
+        if index != _INDEX and _INDEX not in body.free_symbols:
+            body, index = body.xreplace({index: _INDEX}), _INDEX
+        body = _normal(body)
+        count = upper - lower + 1
+        if isinstance(expr, sp.Product):
+            out, rest = sp.Integer(1), []
+            for factor in sp.Mul.make_args(body):
+                base, power = factor.as_base_exp()
+                if index not in factor.free_symbols:
+                    out *= factor ** count
+                elif power.is_Integer and index not in power.free_symbols:
+                    out *= sp.Product(base, (index, lower, upper)) ** power
+                else:
+                    rest.append(factor)
+            return out * (sp.Product(sp.Mul(*rest), (index, lower, upper)) if rest else 1)
+        out = sp.Integer(0)
+        for term in sp.Add.make_args(sp.expand(body)):
+            free, bound = term.as_independent(index, as_Add=False)
+            out += free * (sp.Sum(bound, (index, lower, upper)) if bound != 1 else count)
+        return out
+    if isinstance(expr, sp.log):
+        return _log_of(_normal(expr.args[0]))
+    return expr.func(*[_normal(a) for a in expr.args])
+
+
+def _log_of(arg):
+    """log(arg), split over positive factors where a factor is a product over entries."""
+    if not arg.has(sp.Product):
+        return sp.log(arg)
+    if isinstance(arg, sp.Product) and arg.function.is_positive:
+        return _normal(sp.Sum(sp.log(arg.function), arg.limits[0]))
+    if isinstance(arg, sp.Mul) and all(_positive(f) for f in arg.args):
+        return sp.Add(*[_log_of(f) for f in arg.args])
+    if isinstance(arg, sp.Pow) and _positive(arg.base) and arg.exp.is_real:
+        return arg.exp * _log_of(arg.base)
+    return sp.log(arg)
+
+
+def _positive(expr) -> bool:
+    if isinstance(expr, sp.Product):
+        return bool(expr.function.is_positive)
+    if isinstance(expr, sp.Pow):
+        return _positive(expr.base) and bool(expr.exp.is_real)
+    return bool(expr.is_positive)
+
+
+__all__ = ["Frame", "coordinate_symbols", "lower_relation", "index_sizes", "expand_indexed",
+           "normalize_indexed"]

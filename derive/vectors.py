@@ -22,6 +22,14 @@ that ``\\mathbf{I}``, ``\\operatorname{tr}``, ``\\det`` and the isotropic Gaussi
 What the frames cannot express (a vector inside a nonlinear function, a product of two vectors
 other than an inner product, matrices other than c I) raises :class:`NotLowerable`; the claim is
 then read in one coordinate.
+
+Diagonal matrices: ``\\operatorname{diag}(a, b, c)`` is :class:`Diagonal` (an explicit list of
+entries, a matrix of that size) and ``\\operatorname{diag}(\\sigma_1^2, \\ldots, \\sigma_d^2)``
+is :class:`DiagonalFamily` (the entry f(i) for i = 1..n, n a symbol).  Diagonal matrices commute,
+so sums, scalar multiples, products and powers of them and of ``\\mathbf{I}`` are diagonal with
+entries computed entry by entry (:func:`diagonal_entries`); :func:`determinant` is the product of
+the entries (``Product`` over i = 1..n for a symbolic length) and :func:`trace` their sum.  A
+diagonal matrix anywhere else (a covariance of ``\\mathcal{N}``, a number's place) is refused.
 """
 from __future__ import annotations
 
@@ -84,7 +92,32 @@ class Expectation(sp.Function):
                 r"\mathbf{I})}\left[" + body + r"\right]")
 
 
-MARKERS = (Norm, Transposed, Expectation)
+class Diagonal(sp.Function):
+    """diag(e_1, ..., e_m): a diagonal matrix of an explicit list of entries (commutes with every
+    diagonal matrix, so a commutative product is exact)."""
+
+    def _latex(self, printer):
+        return r"\operatorname{diag}\left(" + ", ".join(printer._print(a) for a in self.args) + \
+            r"\right)"
+
+
+class DiagonalFamily(sp.Function):
+    """diag(f(1), ..., f(n)): args (f(i), i, n), the entry f of the index i, n entries."""
+
+    nargs = 3
+
+    def _latex(self, printer):
+        entry, index, size = self.args
+        first, last = (printer._print(entry.xreplace({index: k})) for k in (sp.Integer(1), size))
+        return r"\operatorname{diag}\left(" + first + r", \ldots, " + last + r"\right)"
+
+
+DIAGONALS = (Diagonal, DiagonalFamily)
+MARKERS = (Norm, Transposed, Expectation, Diagonal, DiagonalFamily)
+DIAGONAL_ELSEWHERE = ("a diagonal matrix \\operatorname{{diag}}(...) {where}: diffproof reads it "
+                      "only under \\det, \\log\\det and \\operatorname{{tr}} (with sums, scalar "
+                      "multiples, products and powers of diagonal matrices and \\mathbf{{I}} inside "
+                      "them)")
 
 
 def has_markers(expr) -> bool:
@@ -94,6 +127,9 @@ def has_markers(expr) -> bool:
 
 def isotropic_scale(variance: sp.Expr) -> sp.Expr | None:
     """s for a covariance s I (None when it has no I); NotLowerable for any other matrix."""
+    if isinstance(variance, sp.Basic) and variance.has(*DIAGONALS):
+        raise NotLowerable(DIAGONAL_ELSEWHERE.format(
+            where="as a covariance (a Gaussian with a diagonal covariance is not modelled)"))
     if not isinstance(variance, sp.Basic) or not variance.has(EYE):
         return None
     terms = sp.Add.make_args(sp.expand(variance))
@@ -102,8 +138,66 @@ def isotropic_scale(variance: sp.Expr) -> sp.Expr | None:
     return sp.factor_terms(variance.xreplace({EYE: sp.Integer(1)}))
 
 
+def diagonal_entries(matrix: sp.Expr):
+    """The diagonal of a matrix expression with diagonal matrices: None when it has none, else
+    ``(entries, None)`` for explicit lists (a list of m entries) or ``(entry, (i, 1, n))`` for a
+    symbolic length.  The expression must be a sum of matrices (``s I + diag(...)``), each a
+    product of scalars and of powers (numbers) of diagonal matrices and I; NotLowerable else."""
+    if not isinstance(matrix, sp.Basic) or not matrix.has(*DIAGONALS):
+        return None
+    _check_matrix(matrix)
+    lists = sorted(matrix.atoms(Diagonal), key=sp.default_sort_key)
+    families = sorted(matrix.atoms(DiagonalFamily), key=sp.default_sort_key)
+    if lists and families:
+        raise NotLowerable("diagonal matrices of an explicit list and of a symbolic length "
+                           "(\\ldots) in one matrix expression")
+    if lists:
+        sizes = {len(m.args) for m in lists}
+        if len(sizes) > 1:
+            raise NotLowerable(f"diagonal matrices of different sizes ({', '.join(map(str, sorted(sizes)))}) "
+                               "in one matrix expression")
+        size = sizes.pop()
+        return [matrix.xreplace({EYE: sp.Integer(1), **{m: m.args[j] for m in lists}})
+                for j in range(size)], None
+    sizes = {m.args[2] for m in families}
+    if len(sizes) > 1:
+        raise NotLowerable("diagonal matrices of different symbolic sizes in one matrix "
+                           "expression")
+    size = sizes.pop()
+    index = families[0].args[1]
+    replaced = {EYE: sp.Integer(1)}
+    for m in families:
+        replaced[m] = m.args[0].xreplace({m.args[1]: index})
+    return matrix.xreplace(replaced), (index, sp.Integer(1), size)
+
+
+def _check_matrix(expr) -> bool:
+    """Whether ``expr`` is a matrix (True) or a number (False) in the diagonal algebra;
+    NotLowerable where a matrix is used as a number or a number added to a matrix."""
+    if expr == EYE or isinstance(expr, DIAGONALS):
+        return True
+    if not expr.has(EYE, *DIAGONALS):
+        return False
+    if isinstance(expr, sp.Add):
+        kinds = {_check_matrix(a) for a in expr.args}
+        if kinds != {True}:
+            raise NotLowerable("a diagonal matrix plus a number (write s\\mathbf{I} + "
+                               "\\operatorname{diag}(...))")
+        return True
+    if isinstance(expr, sp.Mul):
+        return any([_check_matrix(a) for a in expr.args])
+    if isinstance(expr, sp.Pow) and expr.exp.is_number and _check_matrix(expr.base):
+        return True
+    raise NotLowerable(DIAGONAL_ELSEWHERE.format(
+        where=f"inside {type(expr).__name__} (a function or power of a matrix)"))
+
+
 def trace(matrix: sp.Expr) -> sp.Expr:
-    """tr(s I) = s d."""
+    """tr(s I) = s d; the sum of the entries of a diagonal matrix."""
+    found = diagonal_entries(matrix)
+    if found is not None:
+        entries, limits = found
+        return sp.Sum(entries, limits) if limits else sp.Add(*entries)
     scale = isotropic_scale(matrix)
     if scale is None:
         raise NotLowerable("\\operatorname{tr} of a matrix other than a scalar multiple of "
@@ -112,7 +206,11 @@ def trace(matrix: sp.Expr) -> sp.Expr:
 
 
 def determinant(matrix: sp.Expr) -> sp.Expr:
-    """det(s I) = s^d."""
+    """det(s I) = s^d; the product of the entries of a diagonal matrix."""
+    found = diagonal_entries(matrix)
+    if found is not None:
+        entries, limits = found
+        return sp.Product(entries, limits) if limits else sp.Mul(*entries)
     scale = isotropic_scale(matrix)
     if scale is None:
         raise NotLowerable("\\det of a matrix other than a scalar multiple of \\mathbf{I}")
@@ -229,5 +327,6 @@ def _degrees(expr, vectors: set):
 
 
 __all__ = ["EYE", "DIM", "Norm", "Transposed", "Expectation", "NotLowerable", "MARKERS",
+           "Diagonal", "DiagonalFamily", "DIAGONALS", "DIAGONAL_ELSEWHERE", "diagonal_entries",
            "has_markers", "isotropic_scale", "trace", "determinant", "vector_symbols",
            "free_vectors", "one_coordinate_exact"]

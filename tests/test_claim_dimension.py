@@ -237,3 +237,62 @@ def test_a_link_in_the_authors_symbols_alone_is_not_downgraded_by_the_clash():
     claim = check_text([(r"\mathrm{SNR}(t) = \frac{\alpha_t^2}{\sigma_t^2} = \exp(\gamma(t))",
                          None)], vdm, OPTIONS)[0]
     assert [s.verdict.status for s in claim.steps] == ["undecided", "fails"]
+
+
+# --- diagonal matrices: diag(a, b, c) and diag(sigma_1^2, ..., sigma_d^2) (derive.vectors) -------
+DIAG_D = r"\operatorname{diag}(a_1, \ldots, a_d)"
+TRUE_DIAGONAL = [
+    (r"\det" + DIAG_D + r" = \prod_{i=1}^{d} a_i",),
+    (r"\log\det" + DIAG_D + r" = \sum_{i=1}^{d} \log a_i", r"a_i > 0"),
+    (r"\operatorname{tr}\mathrm{diag}(a_1, \dots, a_d) = \sum_{i=1}^{d} a_i",),
+    (r"\det(c\operatorname{diag}(a, b)) = c^2 ab",),
+    (r"(\det" + DIAG_D + r")^{-1} = \det(" + DIAG_D + r"^{-1})",),
+    (r"\det(c" + DIAG_D + r") = c^d\det" + DIAG_D,),
+    (r"\log\det(s\mathbf{I} + \operatorname{diag}(\sigma_1^2, \cdots, \sigma_d^2)) = "
+     r"\sum_{i=1}^{d}\log(s + \sigma_i^2)", r"s > 0"),
+    (r"\det\operatorname{diag}(a, b) = c^d", r"d = 2", r"c = \sqrt{ab}", r"a > 0", r"b > 0"),
+]
+
+
+def test_true_claims_about_diagonal_matrices_hold():
+    for latex, *assumptions in TRUE_DIAGONAL:
+        verdict = _verdict(latex, *assumptions)
+        assert verdict.status == "holds", (latex, verdict)
+
+
+DIAGONAL_SLIPS = [
+    (r"\log\det" + DIAG_D + r" = \log\sum_{i=1}^{d} a_i", r"a_i > 0"),
+    (r"\det(c" + DIAG_D + r") = c\det" + DIAG_D,),
+    (r"\operatorname{tr}(" + DIAG_D + r"^{-1}) = \frac{1}{\operatorname{tr}" + DIAG_D + "}",
+     r"a_i > 0"),
+]
+
+
+def test_diagonal_slips_fail_at_a_concrete_size_naming_d_and_the_entries():
+    for latex, *assumptions in DIAGONAL_SLIPS:
+        verdict = _verdict(latex, *assumptions)
+        assert verdict.status == "fails", (latex, verdict)
+        point = verdict.counterexample
+        assert int(point["d"]) >= 2 and point["a"].startswith("("), point
+    # an explicit list is a plain product
+    assert _verdict(r"\det(c\operatorname{diag}(a, b)) = c\det\operatorname{diag}(a, b)").status \
+        == "fails"
+
+
+def test_a_diagonal_claim_not_proved_for_every_d_is_undecided_saying_why():
+    verdict = _verdict(r"\log\det" + DIAG_D + r" = \sum_{i=1}^{d} \log a_i")   # no sign
+    assert verdict.status == "undecided"
+    assert "d = 1, 2, 3" in verdict.reason and "what would decide it" in verdict.reason
+
+
+def test_diagonal_matrices_elsewhere_are_refused_naming_them():
+    for latex in (r"\mathcal{N}(x; \mu, \operatorname{diag}(a, b)) = 1",
+                  r"\operatorname{diag}(a, b) = 1",
+                  r"\det(\operatorname{diag}(a, b) + 1) = (a + 1)(b + 1)"):
+        verdict = _verdict(latex)
+        assert verdict.status == "undecided" and r"\operatorname{diag}" in verdict.reason, \
+            (latex, verdict)
+    # an explicit size beside the dimension d needs d stated
+    verdict = _verdict(r"\det\operatorname{diag}(a, b) = \det(c\mathbf{I})")
+    assert verdict.status == "undecided" and "% assume: d = 2" in verdict.reason
+    assert _verdict(r"\det\operatorname{diag}(a, b) = \det(c\mathbf{I})", "d = 2").status == "fails"

@@ -31,7 +31,8 @@ from diffproof.derive.latex.elementary import WORD_FUNCTIONS
 from diffproof.derive.latex.tokens import (AmbiguousLatexError, LatexParseError, Token, TokenCursor,
                                           UnsupportedLatexError)
 from diffproof.derive.symbols import SymbolTable, t, x_t
-from diffproof.derive.vectors import EYE, trace
+from diffproof.derive.vectors import (DIAGONAL_ELSEWHERE, EYE, Diagonal, DiagonalFamily,
+                                      trace)
 
 GREEK = {g: g for g in ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi "
                         "omicron rho sigma tau upsilon phi chi psi omega Gamma Delta Theta Lambda "
@@ -47,6 +48,9 @@ _SUB_WORDS = {"\\min": "min", "\\max": "max", "\\theta": "theta", "\\phi": "phi"
 # schedule families with a step index (derive.symbols.SymbolTable.member)
 _FAMILY_NAMES = {("alpha", ()): "alpha", ("alpha", ("bar",)): "abar", ("beta", ()): "beta"}
 _FUNCTION_LETTERS = set("fghpqFGHPQ")
+_ELLIPSIS_CMDS = {"\\ldots", "\\cdots", "\\dots", "\\dotsb", "\\dotsc", "\\dotso"}
+_DIAGONAL_FORMS = ("\\operatorname{diag}(a, b, c) or \\operatorname{diag}(\\sigma_1^2, \\ldots, "
+                   "\\sigma_d^2)")
 # a table symbol that names a quantity as a function of one variable: s(t), \lambda(t)
 FUNCTION_NAME = re.compile(r"^(\\?[A-Za-z]+)\(([A-Za-z])\)$")
 
@@ -246,6 +250,96 @@ class NameSyntax(TokenCursor):
             return value * EYE
         return value
 
+    def parse_diagonal(self, tok: Token) -> sp.Expr:
+        """``\\operatorname{diag}(a, b, c)``: a diagonal matrix of the listed entries;
+        ``\\operatorname{diag}(\\sigma_1^2, \\ldots, \\sigma_d^2)``: the entries f(i), i = 1..n,
+        when the entries before the ellipsis are f(1), f(2), ... (subscripts 1, 2, ...) and the
+        last is f(n) (subscript a letter n).  Read in the vector reading only (derive.vectors)."""
+        if not self.ctx.vectors:
+            raise self.error(DIAGONAL_ELSEWHERE.format(
+                where="in a claim the reading in R^d could not read"), tok, UnsupportedLatexError)
+        if not self.is_op("("):
+            raise self.error(f"\\operatorname{{diag}} needs its entries in parentheses: "
+                             f"{_DIAGONAL_FORMS}", tok, UnsupportedLatexError)
+        self.next()
+        spans: list = []
+        ellipsis = None
+        while True:
+            if self.peek().kind == "cmd" and self.peek().value in _ELLIPSIS_CMDS:
+                if ellipsis is not None:
+                    raise self.error(f"one ellipsis in \\operatorname{{diag}}: {_DIAGONAL_FORMS}",
+                                     self.peek(), UnsupportedLatexError)
+                ellipsis = len(spans)
+                self.next()
+            else:
+                start = self.i
+                value = self.parse_sum()
+                spans.append((start, self.i, value))
+            if self.is_op(","):
+                self.next()
+                continue
+            self.expect(")", "to close \\operatorname{diag}(...)")
+            break
+        if ellipsis is None:
+            if not hasattr(self, "diagonal_sizes"):
+                self.diagonal_sizes = []
+            self.diagonal_sizes.append((len(spans), tok))
+            return Diagonal(*[value for _, _, value in spans])
+        if ellipsis == 0 or ellipsis != len(spans) - 1:
+            raise self.error(f"\\operatorname{{diag}} with an ellipsis needs the first entries "
+                             f"before it and the last one after it: {_DIAGONAL_FORMS}", tok,
+                             UnsupportedLatexError)
+        return self.diagonal_family(spans, tok)
+
+    def diagonal_family(self, spans: list, tok: Token) -> sp.Expr:
+        """The entry f(i) of ``diag(f(1), ..., f(n))`` read from the last entry, with its
+        subscript letter n as the index, and checked against the first entries."""
+        after = self.i
+        last, end, _ = spans[-1]
+        letters = []
+        for k in range(last, end - 1):
+            if not (self.tokens[k].kind == "op" and self.tokens[k].value == "_"):
+                continue
+            one, braced = self.tokens[k + 1], self.tokens[k + 2:k + 4]
+            if one.kind == "letter":
+                letters.append(one.value)
+            elif one.kind == "op" and one.value == "{" and len(braced) == 2 and \
+                    braced[0].kind == "letter" and braced[1].value == "}":
+                letters.append(braced[0].value)
+        index = sp.Symbol("i", integer=True)
+        try:
+            for letter in dict.fromkeys(letters):
+                entry = self._entry_at(last, end, letter, index)
+                if entry is None or not entry.has(index):
+                    continue
+                firsts = [self._entry_at(start, stop, str(j), index)
+                          for j, (start, stop, _) in enumerate(spans[:-1], start=1)]
+                if any(first != entry for first in firsts):
+                    continue
+                size = type(self)(letter, self.ctx).parse_sum()
+                if isinstance(size, sp.Symbol):
+                    return DiagonalFamily(entry, index, size)
+        finally:
+            self.i = after
+        raise self.error("the entries of \\operatorname{diag}(..., \\ldots, ...) must be f(1), "
+                         "f(2), ..., f(n) with the index as a subscript: the first entries with "
+                         "subscripts 1, 2, ... and the last with a letter n, as in "
+                         "\\operatorname{diag}(\\sigma_1^2, \\ldots, \\sigma_d^2)", tok,
+                         UnsupportedLatexError)
+
+    def _entry_at(self, start: int, end: int, subscript: str, index: sp.Symbol):
+        """The entry read again from tokens start..end with names subscripted ``subscript`` as
+        the entries of the index (None if it does not read as exactly those tokens)."""
+        self.i = start
+        self.bound.append({f"||{subscript}": index})
+        try:
+            value = self.parse_sum()
+        except LatexParseError:
+            return None
+        finally:
+            self.bound.pop()
+        return value if self.i == end else None
+
     def parse_named(self, single: bool = False) -> tuple[sp.Expr, sp.Expr | None]:
         start_tok = self.peek()
         if start_tok.kind == "cmd" and start_tok.value in BOLD:
@@ -274,6 +368,8 @@ class NameSyntax(TokenCursor):
             return self.parse_nabla(name, start_tok), power
         if name.base == "tr" and not name.sub and start_tok.kind == "word" and not single:
             return self.apply_plain(self.matrix_function(trace, start_tok), start_tok), power
+        if name.base == "diag" and not name.sub and start_tok.kind == "word" and not single:
+            return self.parse_diagonal(start_tok), power
         if name.base in WORD_FUNCTIONS and not name.sub and start_tok.kind == "word":
             return self.apply_function(WORD_FUNCTIONS[name.base], start_tok), power
         if (name.primes or {"dot", "ddot"} & set(name.decos)) and name.sub is not None and \

@@ -31,7 +31,8 @@ from diffproof.derive.latex.probability import ProbabilitySyntax
 from diffproof.derive.latex.tokens import (MAX_EXPONENT, RELATIONS, AmbiguousLatexError, LatexParseError,
                                  UnsupportedLatexError)
 from diffproof.derive.symbols import TABLE, SymbolTable
-from diffproof.derive.vectors import EYE, Norm, NotLowerable, Transposed, determinant
+from diffproof.derive.vectors import (DIAGONALS, DIM, EYE, Norm, NotLowerable, Transposed,
+                                      determinant)
 
 _RELATION_OPS = {"=", "<", ">", "<=", ">=", ":="}
 _ELLIPSES = {"\\ldots", "\\cdots", "\\dots", "\\dotsb", "\\dotsc", "\\dotso"}
@@ -74,7 +75,31 @@ class Parser(NameSyntax, ElementarySyntax, CalculusSyntax, ProbabilitySyntax):
             ops.append(self.take_relation())
             terms.append(self.parse_chain_term())
         self.finish()
+        self.check_diagonal_sizes(terms)
         return terms, ops
+
+    def check_diagonal_sizes(self, terms):
+        """An explicit diag(a, b) is a 2 x 2 matrix: in a formula that also has the dimension d
+        (the symbol d, or tr/det of s I and isotropic Gaussians, which bring it) the two sizes
+        must agree, so the assumptions must fix d to that size (% assume: d = 2)."""
+        sizes = getattr(self, "diagonal_sizes", [])
+        if not sizes:
+            return
+        sides = [term for term in terms if isinstance(term, sp.Basic)]
+        # "d": the dimension's name (proofs.claims.dimension.DIMENSION)
+        if not any(side.has(DIM) or any(getattr(s, "name", None) == "d"
+                                        for s in side.free_symbols) for side in sides):
+            return
+        fixed = {value for key, value in self.ctx.definitions.items()
+                 if getattr(key, "name", None) == "d"}
+        for size, tok in sizes:
+            if fixed != {size}:
+                raise self.error(
+                    f"\\operatorname{{diag}} of {size} entries is a {size} x {size} matrix, and "
+                    "the formula also has the dimension d (d, or \\operatorname{tr}, \\det of "
+                    "s\\mathbf{I} or an isotropic Gaussian); state the size: % assume: d = "
+                    f"{size}, or write the entries as \\operatorname{{diag}}(a_1, \\ldots, a_d)",
+                    tok, UnsupportedLatexError)
 
     def parse_chain_term(self) -> sp.Expr:
         """A term of a chain: an expression, or a lone ``\\ldots`` (elided steps): ELLIPSIS."""
@@ -299,7 +324,7 @@ class Parser(NameSyntax, ElementarySyntax, CalculusSyntax, ProbabilitySyntax):
                 value = self.parse_sum()
                 self.in_abs -= 1
                 self.expect("|", "to close the absolute value")
-                if self.ctx.vectors and value.has(EYE):          # |Sigma|: Luo Eq. 86's det
+                if self.ctx.vectors and value.has(EYE, *DIAGONALS):  # |Sigma|: Luo Eq. 86's det
                     return self.matrix_function(determinant, tok)(value), None
                 return sp.Abs(value), None
             if tok.value == "‖":
@@ -456,6 +481,7 @@ def read_chain(text: str, context: Context, allow_leading: bool = False):
                 ops.append(parser.take_relation())
                 terms.append(parser.parse_chain_term())
             parser.finish()
+            parser.check_diagonal_sizes(terms)
             return terms, ops
         return parser.parse_chain()
     return _guarded(run, text)

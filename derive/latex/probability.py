@@ -13,6 +13,7 @@ from __future__ import annotations
 import sympy as sp
 
 from diffproof.derive.gaussian import Normal, NotGaussian, kl_divergence
+from diffproof.derive.vectors import DIAGONAL_ELSEWHERE, DIAGONALS
 from diffproof.derive.latex.tokens import (LatexParseError, Token, TokenCursor,
                                            UnsupportedLatexError)
 
@@ -46,6 +47,10 @@ class ProbabilitySyntax(TokenCursor):
             raise self.error("D_{KL} is computed between Gaussians \\mathcal{N}(m, v) only", tok,
                              UnsupportedLatexError)
         args = self.parse_arguments()
+        if any(isinstance(a, sp.Basic) and a.has(*DIAGONALS) for a in args):
+            raise self.error(DIAGONAL_ELSEWHERE.format(
+                where="in \\mathcal{N} (a Gaussian with a diagonal covariance is not modelled; "
+                      "only scalar multiples of \\mathbf{I})"), tok, UnsupportedLatexError)
         if len(args) == 3 and isinstance(args[0], sp.Symbol):
             return args[1], args[2]      # \mathcal{N}(x; m, v): x is the integration variable
         if len(args) != 2:
@@ -98,7 +103,7 @@ class ProbabilitySyntax(TokenCursor):
             self.next()
             mean = self.parse_sum()
             self.expect(",", "between the mean and the variance")
-            variance = self.parse_sum()
+            variance = self.covariance()
             self.expect(")", "to close \\mathcal{N}(x; m, v)")
         else:
             defined = self.defined_density_subscript()
@@ -134,6 +139,17 @@ class ProbabilitySyntax(TokenCursor):
             raise self.error("the variable of the expectation must be a symbol", tok)
         return Normal(point, mean, variance)
 
+    def covariance(self) -> sp.Expr:
+        """The variance of \\mathcal{N}: a diagonal one (diag(...)) is refused, naming it."""
+        tok = self.peek()
+        variance = self.parse_sum()
+        if isinstance(variance, sp.Basic) and variance.has(*DIAGONALS):
+            raise self.error(DIAGONAL_ELSEWHERE.format(
+                where="as a covariance of \\mathcal{N} (a Gaussian with a diagonal covariance is "
+                      "not modelled; only scalar multiples of \\mathbf{I})"), tok,
+                UnsupportedLatexError)
+        return variance
+
     def parse_mathcal(self) -> sp.Expr:
         tok = self.next()
         letter = self.read_name_arg()
@@ -151,7 +167,7 @@ class ProbabilitySyntax(TokenCursor):
         self.next()
         mean = self.parse_sum()
         self.expect(",", "between the mean and the variance of \\mathcal{N}")
-        variance = self.parse_sum()
+        variance = self.covariance()
         self.expect(")", "to close \\mathcal{N}(x; m, v)")
         normal = Normal(point, mean, variance)
         density = normal.density()

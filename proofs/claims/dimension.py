@@ -17,7 +17,7 @@ from diffproof.derive.verdict import FAILS, HOLDS, UNDECIDED
 
 # notation that only makes sense for vectors or matrices
 VECTOR_NOTATION = re.compile(r"\\\||\\[lr]Vert|\^\s*\{?\s*\\top|\\(?:mathbf|boldsymbol)\s*\{\s*I\s*\}"
-                             r"|\\operatorname\s*\{\s*tr\s*\}|\\mathrm\s*\{\s*tr\s*\}|\\det\b"
+                             r"|\\(?:operatorname|mathrm)\s*\{\s*(?:tr|diag)\s*\}|\\det\b"
                              r"|\\mathbb\s*\{\s*R\s*\}\s*\^")
 DIMENSION = "d"
 AT_ONE = "d = 1"

@@ -17,12 +17,13 @@ import sympy as sp
 
 from diffproof.derive.latex.parser import read_expression
 from diffproof.derive.latex.tokens import LatexParseError
-from diffproof.derive.verdict import ERROR, FAILS, HOLDS, UNDECIDED, FrozenMap
+from diffproof.derive.verdict import ERROR, FAILS, HOLDS, UNDECIDED, FrozenMap, Verdict
 from diffproof.derive.domains import REAL
 from diffproof.derive.symbols import SymbolSpec
-from diffproof.derive.lowering import Frame, coordinate_symbols, lower_relation
-from diffproof.derive.vectors import (DIM, EYE, Norm, NotLowerable, Transposed, free_vectors,
-                                      has_markers,
+from diffproof.derive.lowering import (Frame, coordinate_symbols, expand_indexed, index_sizes,
+                                       lower_relation, normalize_indexed)
+from diffproof.derive.vectors import (DIAGONALS, DIM, EYE, Norm, NotLowerable, Transposed,
+                                      free_vectors, has_markers,
                                       one_coordinate_exact, vector_symbols)
 from diffproof.proofs.claims.assumptions import read_assumptions
 from diffproof.proofs.claims.dimension import DIMENSION, VECTOR_NOTATION
@@ -35,6 +36,7 @@ RELATED_KEYS = ("x_t", "x_tm1", "x_tm2", "x_tp1", "mu_theta", "score")
 # what those relations tie them to: the noises and the model's predictions
 NOISE_KEYS = ("eps", "eps_0", "eps_1", "eps_2", "epshat", "score")
 _COORDINATE = re.compile(r"^(.*)\[(\d+)\]$")
+DIAGONAL = re.compile(r"\\(?:operatorname|mathrm)\s*\{\s*diag\s*\}")
 
 
 _LIMITS = re.compile(r"\\(?:sum|prod|int)\s*_\s*(?:\{[^{}]*\}|\S)\s*\^\s*(?:\{[^{}]*\}|\S)")
@@ -59,26 +61,35 @@ def check_in_frames(latex, assumption_lines, table, check) -> Claim | None:
     fixed = _fixed_dimension(base)
     if fixed is False:
         return None
+    if probe.steps is None:
+        unread = probe.unread
+        if unread is not None and unread.error is not None and DIAGONAL.search(latex):
+            return unread           # read in one coordinate, diag is refused: keep this error
+        return None
     k = len(probe.free)
     if k > MAX_FREE_VECTORS:
         return None
     results = []
-    for frame_lines, coords, concrete in _frames(k, fixed):
+    for frame_lines, coords, concrete, sizes in _frames(k, fixed, probe.sizes):
         try:
             assumptions = read_assumptions(list(assumption_lines) + frame_lines, table,
                                            vectors=True)
             d = read_expression(DIMENSION, assumptions.context)
         except LatexParseError:
+            if sizes:                   # the assumptions rule this size out
+                continue
             return None
         frame = Frame(coords, sp.Integer(concrete) if concrete else d)
-        lowering = _Lowering(frame, d, concrete, assumptions)
+        lowering = _Lowering(frame, d, concrete, assumptions, probe.sizes)
         try:
             result = check(assumptions, lowering.prepare)
         except NotLowerable:
             return None
+        if result.error is not None and DIAGONAL.search(latex):
+            return result           # read in one coordinate, diag is refused: keep this error
         if result.error is not None or len(result.steps) != probe.count:
             return None
-        results.append((frame, concrete, result))
+        results.append((frame, concrete, result, sizes))
     combined = _combine(results)
     related = {v for v in probe.free if v in {table[key] for key in RELATED_KEYS}
                or table.expand_definitions(v) != v}
@@ -124,7 +135,7 @@ def exact_in_one_coordinate(assumption_lines, table, check) -> list[bool] | None
     (:func:`derive.vectors.one_coordinate_exact` on the step in the vector reading); None when
     the vector reading cannot read the claim.  ``check`` as for :func:`check_in_frames`."""
     probe = _probed(assumption_lines, table, check)
-    if probe is None:
+    if probe is None or probe.steps is None:
         return None
     sides = [s for pair in probe.steps for s in pair if isinstance(s, sp.Basic)]
     vectors = _vectors(sides, probe.assumptions)
@@ -140,12 +151,12 @@ def _probed(assumption_lines, table, check):
         return None
     probe = _Probe(base)
     try:
-        check(base, probe.collect)
+        probe.unread = check(base, probe.collect)
     except _Stop:
         pass
     except NotLowerable:
         return None
-    return probe if probe.steps is not None else None
+    return probe
 
 
 def _fixed_dimension(assumptions):
@@ -158,13 +169,30 @@ def _fixed_dimension(assumptions):
     return None
 
 
-def _frames(k: int, fixed):
-    """(assumption lines, coordinates, concrete d or 0 for a symbolic d) covering every d."""
+SIZES_TRIED = (1, 2, 3)         # the sizes a sum or product over indexed entries is written out at
+
+
+def _frames(k: int, fixed, sizes=frozenset()):
+    """(assumption lines, coordinates, concrete d or 0 for a symbolic d, sizes written out)
+    covering every d.  A sum or product over indexed entries up to a size n (the diagonal of
+    diag(a_1, ..., a_n)) is also checked with n = 1, 2, 3 written out (every size the same): a
+    counterexample there is one; a proof comes only from the frame with n symbolic."""
+    natural = [f"{n} \\in \\mathbb{{N}}" for n in sorted(sizes) if n != DIMENSION]
     if fixed is not None:
-        return [([], min(k, fixed), 0)]
-    frames = [([f"{DIMENSION} = {j}"], j, j) for j in range(1, k)]
+        return [(natural, min(k, fixed), 0, {})]
+    frames = [([f"{DIMENSION} = {j}"] + natural, j, j, {}) for j in range(1, k)]
     bound = [f"{DIMENSION} \\in \\mathbb{{N}}"] + ([f"{DIMENSION} \\ge {k}"] if k > 1 else [])
-    return frames + [(bound, k, 0)]
+    written = []
+    for j in SIZES_TRIED if sizes else ():
+        values = {n: j for n in sorted(sizes)}
+        lines = [f"{n} = {j}" for n in values]
+        if DIMENSION in sizes:
+            if j < k:           # the frame d = j is there: it writes the sizes out too
+                frames = [frame for frame in frames if frame[2] != j]
+            written.append((lines, min(j, k), j, values))
+        else:
+            written.append((lines + bound, k, 0, values))
+    return frames + written + [(bound + natural, k, 0, {})]
 
 
 class _Probe:
@@ -173,8 +201,10 @@ class _Probe:
     def __init__(self, assumptions):
         self.assumptions = assumptions
         self.free = None
+        self.sizes: frozenset = frozenset()     # names of the sizes of indexed sums, products
         self.count = 0
         self.steps = None       # (lhs, rhs) of each step, vector definitions substituted
+        self.unread = None      # the checked claim when the reading stopped before the probe
 
     def collect(self, steps):
         self.count = len(steps)
@@ -183,6 +213,8 @@ class _Probe:
         sides = [s for step in steps for s in (step.lhs, step.rhs) if isinstance(s, sp.Basic)]
         vectors = _vectors(sides, self.assumptions)
         self.free = set().union(*[free_vectors(s, vectors) for s in sides]) if sides else set()
+        self.sizes = frozenset(n.name for side in sides for n in index_sizes(side)
+                               if len(n.name) == 1 and n.name.isalpha())
         raise _Stop()
 
 
@@ -231,9 +263,49 @@ def _bounded(domain) -> bool:
 class _Lowering:
     """Rewrites each parsed step into its frame; the steps keep their vector reading for display."""
 
-    def __init__(self, frame: Frame, d, concrete: int, assumptions):
+    def __init__(self, frame: Frame, d, concrete: int, assumptions, sizes=frozenset()):
         self.frame, self.d, self.concrete = frame, d, concrete
         self.assumptions = assumptions
+        self.sizes = sizes
+
+    def written_out(self, expr):
+        """Sums and products over indexed entries with a size the assumptions fix (this frame's
+        n = 2, or the user's d = 2) written out, their entries base[j] declared in the table (with
+        the domain of a bound on base_i, base_j or base_k, else real); else normalized
+        (derive.lowering.normalize_indexed) with the entries' sign from such a bound."""
+        fixed = {}
+        for symbol in expr.free_symbols:
+            if getattr(symbol, "name", None) in self.sizes:
+                value = self._definition(symbol.name)
+                if value is not None:
+                    fixed[symbol] = value
+        expr = expr.xreplace(fixed)
+        expr, entries = expand_indexed(expr, self.family_domain)
+        specs = [SymbolSpec(e.name, e, e.name, f"an entry of {base}", domain)
+                 for e, (base, domain) in entries.items()]
+        if specs:
+            context = self.assumptions.context
+            context.table = context.table.declare(*specs)
+        return normalize_indexed(expr, self.family_domain)
+
+    def _definition(self, name: str):
+        for key, value in self.assumptions.definitions.items():
+            if getattr(key, "name", None) == name:
+                value = sp.sympify(value)
+                return value if value.is_Integer and value > 0 else None
+        return None
+
+    def family_domain(self, base: str):
+        """The domain of a bound stated on base_i (or base_j, base_k): it bounds every entry
+        base_1, base_2, ... of the family; None when none is stated."""
+        context = self.assumptions.context
+        for letter in "ijk":
+            symbol = context.symbols.get(f"|{base}|{letter}")
+            if symbol is not None:
+                domain = context.table.domain(symbol)
+                if domain.lo is not None or domain.hi is not None:
+                    return domain
+        return None
 
     def declare(self, vectors):
         """The coordinates of the vectors in the table, with their vector's domain (real)."""
@@ -253,7 +325,15 @@ class _Lowering:
         for step in steps:
             if not (isinstance(step.lhs, sp.Basic) and isinstance(step.rhs, sp.Basic)):
                 continue
-            lhs, rhs = lower_relation(step.lhs, step.rhs, step.relation, vectors, self.frame)
+            try:
+                lhs, rhs = lower_relation(step.lhs, step.rhs, step.relation, vectors, self.frame)
+            except NotLowerable as error:
+                if not (step.lhs.has(*DIAGONALS) or step.rhs.has(*DIAGONALS)):
+                    raise
+                # read in one coordinate, diag is refused too: say why here
+                step.verdict = Verdict(UNDECIDED, "none", reason=str(error))
+                continue
+            lhs, rhs = self.written_out(lhs.xreplace(values)), self.written_out(rhs.xreplace(values))
             if has_markers(lhs) or has_markers(rhs):
                 raise NotLowerable("vector notation left after the frame")
             step.computed = any(not isinstance(side, (sp.Symbol, sp.core.function.AppliedUndef))
@@ -269,16 +349,23 @@ def _combine(results) -> Claim:
     merged = Claim(claim.index, claim.latex, claim.line, steps=[])
     for i, _ in enumerate(results[0][2].steps):
         step = results[0][2].steps[i]
-        verdicts = [(frame, concrete, r.steps[i].verdict) for frame, concrete, r in results]
+        verdicts = [(frame, concrete, r.steps[i].verdict, sizes)
+                    for frame, concrete, r, sizes in results]
         failing = [v for v in verdicts if v[2].status == FAILS]
         errors = [v for v in verdicts if v[2].status == ERROR]
         if errors:
             verdict = errors[0][2]
         elif failing:
-            frame, concrete, verdict = failing[0]
-            counterexample = _grouped(verdict.counterexample, concrete)
+            frame, concrete, verdict, sizes = failing[0]
+            counterexample = _grouped(verdict.counterexample, concrete, sizes)
             verdict = verdict.but(counterexample=counterexample)
-            if counterexample and DIMENSION in counterexample:
+            if sizes:
+                verdict = verdict.noted(
+                    "a counterexample with " + ", ".join(f"{n} = {j}" for n, j in sizes.items())
+                    + " (sums and products over the indexed entries written out; a = (.., ..) "
+                    "lists the entries a_1, a_2, ...)" + (f", in R^d with d = {concrete}" if concrete and
+                                      DIMENSION not in sizes else ""))
+            elif counterexample and DIMENSION in counterexample:
                 verdict = verdict.noted(f"a counterexample in R^d with d = "
                                         f"{counterexample[DIMENSION]}, vectors by their coordinates")
             elif frame.coords:
@@ -290,8 +377,22 @@ def _combine(results) -> Claim:
         elif all(v[2].status == HOLDS for v in verdicts):
             verdict = verdicts[-1][2].noted(_covered(results))
         else:
-            frame, concrete, verdict = next(v for v in verdicts if v[2].status == UNDECIDED)
-            verdict = verdict.but(reason=f"in dimension {_where(concrete)}: {verdict.reason}")
+            frame, concrete, verdict, sizes = next(v for v in verdicts
+                                                   if v[2].status == UNDECIDED)
+            written = [v[3] for v in verdicts if v[3]]
+            if written and not sizes and all(v[2].status == HOLDS for v in verdicts if v[3]):
+                names = ", ".join(sorted(written[0]))
+                tried = ", ".join(str(j) for j in SIZES_TRIED)
+                verdict = verdict.but(reason=(
+                    f"holds with {names} = {tried} (sums and products over the indexed entries "
+                    f"written out), but for a symbolic {names} it was not proved ({verdict.reason}); "
+                    "what would decide it: a symbolic proof for every size, which needs the "
+                    "entries' signs where a log or a power splits a product (% assume: "
+                    "\\sigma_i > 0 bounds every entry \\sigma_1, \\sigma_2, ...), or the claim "
+                    f"at a stated size (% assume: {sorted(written[0])[0]} = 3)"))
+            else:
+                verdict = verdict.but(reason=f"in dimension {_where(concrete)}"
+                                             f"{_at(sizes)}: {verdict.reason}")
         shown = getattr(step, "shown", None)
         if shown is not None:
             step.lhs, step.rhs = shown
@@ -304,16 +405,22 @@ def _where(concrete: int) -> str:
     return f"d = {concrete}" if concrete else "d >= the number of free vectors"
 
 
+def _at(sizes: dict) -> str:
+    return (" with " + ", ".join(f"{n} = {j}" for n, j in sizes.items())) if sizes else ""
+
+
 def _covered(results) -> str:
-    concrete = [c for _, c, _ in results if c]
-    symbolic = [f.coords for f, c, _ in results if not c]
-    parts = [f"d = {c}" for c in concrete] + [f"every d >= {max(k, 1)}" for k in symbolic]
+    concrete = [c for _, c, _, _ in results if c]
+    symbolic = [f.coords for f, c, _, _ in results if not c]
+    parts = [f"d = {c}" for c in dict.fromkeys(concrete)] + \
+        [f"every d >= {max(k, 1)}" for k in dict.fromkeys(symbolic)]
     return ("checked in R^d for every dimension d (" + ", ".join(parts) + "), vectors in "
             "general position")
 
 
-def _grouped(counterexample, concrete: int):
-    """Coordinates x[1], x[2] shown as one vector x = (.., ..); the dimension if concrete."""
+def _grouped(counterexample, concrete: int, sizes=None):
+    """Coordinates x[1], x[2] shown as one vector x = (.., ..); the dimension if concrete, and
+    the sizes written out."""
     if not counterexample:
         return counterexample
     values, vectors = {}, {}
@@ -327,6 +434,8 @@ def _grouped(counterexample, concrete: int):
         values[name] = "(" + ", ".join(str(coords[i]) for i in sorted(coords)) + ")"
     if concrete and DIMENSION not in values:
         values[DIMENSION] = str(concrete)
+    for name, size in (sizes or {}).items():
+        values.setdefault(name, str(size))
     return FrozenMap(values)
 
 
