@@ -13,7 +13,7 @@ import sympy as sp
 from diffproof.derive import edm as E
 from diffproof.derive.derivation import Step
 from diffproof.derive.gaussian import Normal
-from diffproof.derive.paths import EDM, GaussianPath, s_dot, sde_path, sigma_dot
+from diffproof.derive.paths import GaussianPath, s_dot, sde_path, sigma_dot
 from diffproof.derive.sde import VP
 from diffproof.derive.source import paper
 from diffproof.derive.symbols import (S_t, beta_max, beta_min, m, score, sigma, sigma_max,
