@@ -16,7 +16,7 @@ _HOMES = {
     "diffproof.derive.symbols": ("TABLE",),
     "diffproof.derive.derivation": ("Derivation", "Erratum", "Step"),
     "diffproof.derive.verdict": ("FAILS", "HOLDS", "UNDECIDED", "Method", "Status", "Verdict"),
-    "diffproof.derive.source": ("Source", "paper", "seed"),
+    "diffproof.derive.source": ("Source", "paper", "seed", "library"),
     "diffproof.derive.gaussian": ("Normal", "complete_the_square", "condition", "kl_divergence", "marginalize"),
     "diffproof.derive.latex.printer": ("to_latex",),
 }

@@ -1,4 +1,5 @@
-"""``diffproof errata``: every seed claim the checker refutes, with the evidence."""
+"""``diffproof errata``: every seed claim (and every library formula) the checker refutes, with
+the evidence."""
 from __future__ import annotations
 
 import json
@@ -21,7 +22,8 @@ def errata_row(erratum, result: DerivationResult) -> dict:
     failing = result.first_failure()
     refuted = failing is not None
     return {
-        "id": erratum.id, "seed": str(erratum.seed), "what": erratum.what,
+        "id": erratum.id, "seed": str(erratum.seed), "found_in": erratum.seed.kind,
+        "what": erratum.what,
         "correct": erratum.correct, "refuted": refuted,
         "step": failing.index if failing else None,
         "method": failing.verdict.method if failing else None,
@@ -32,7 +34,12 @@ def errata_row(erratum, result: DerivationResult) -> dict:
 
 
 def errata_summary(rows: list[dict]) -> str:
-    return f"{sum(r['refuted'] for r in rows)} of {len(rows)} seed errata refuted"
+    refuted = sum(r["refuted"] for r in rows)
+    libraries = sum(r.get("found_in") == "library" for r in rows)
+    if not libraries:
+        return f"{refuted} of {len(rows)} seed errata refuted"
+    return (f"{refuted} of {len(rows)} errata refuted ({len(rows) - libraries} seed, "
+            f"{libraries} library)")
 
 
 def run_errata(options: Options, as_json: bool = False) -> int:

@@ -27,7 +27,7 @@ def test_listing_and_lookups_build_nothing(nothing_built, capsys):
     assert main(["list"]) == 0
     assert main(["list", "--json"]) == 0
     assert main(["check", "elbo-evidnce"]) == 2
-    assert len(catalog.entries()) == 68 and len(catalog.erratum_entries()) == 17
+    assert len(catalog.entries()) == 75 and len(catalog.erratum_entries()) == 19
     assert {e.topic for e in catalog.entries()} >= {"elbo", "sde_ve", "vdm_gaussian"}
     assert catalog.closest("vdm-posterior-x")[0] == "vdm-posterior"
     with pytest.raises(AssertionError, match="built elbo-evidence"):

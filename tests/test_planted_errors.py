@@ -20,7 +20,7 @@ from tests.mutations import MUTATIONS, is_real_error, relation_violated
 OPTIONS = Options(numeric=True, seed=0, budget=1.0, max_examples=60)
 
 CASES = []
-TOPICS = ("vdm_gaussian", "ddim", "gaussian_paths", "edm")
+TOPICS = ("vdm_gaussian", "ddim", "gaussian_paths", "edm", "guidance", "weighting")
 for derivation in [d for topic in TOPICS for d in catalog.derivations(topic)]:
     for index, lhs, step in derivation.links():
         if step.expr is not None and step.symbolic:

@@ -34,12 +34,13 @@ class Entry:
 
 @dataclass(frozen=True)
 class ErratumEntry:
-    """A claim as a seed states it, refuted by the checker; ``correct`` names the right version;
-    ``written``: the seed's formula as its author wrote it (LaTeX, lines split by ``\\\\``),
+    """A claim as a seed states it (or as a library's code computes it: ``seed`` is then a
+    :func:`derive.source.library` source), refuted by the checker; ``correct`` names the right
+    version; ``written``: the formula as its author wrote it (LaTeX, lines split by ``\\\\``),
     shown as is, since the checked claim is built in SymPy, whose evaluation may rewrite it."""
 
     id: str
-    seed: Source
+    seed: Source                     # the seed, or the library (repository, issue/PR, file)
     what: str                        # what is wrong, in words
     correct: str | None = None
     topic: str = ""

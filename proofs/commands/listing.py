@@ -19,7 +19,10 @@ def run(args) -> int:
     for identifier, title, sources in rows:
         print(f"{identifier:<{width}}  {title}")
         print(f"{'':<{width}}  [{sources}]")
-    print(f"{len(rows)} derivations; {len(catalog.erratum_entries())} seed errata (diffproof errata)")
+    errata = catalog.erratum_entries()
+    libraries = sum(e.seed.kind == "library" for e in errata)
+    print(f"{len(rows)} derivations; {len(errata) - libraries} seed errata, {libraries} library "
+          f"errata (diffproof errata)")
     return 0
 
 

@@ -81,7 +81,7 @@ def derivation_page(result: DerivationResult, erratum=None) -> str:
              ("sources", escape("; ".join(str(s) for s in d.sources)) if d.sources else None),
              ("conditions", escape("; ".join(d.conditions)) if d.conditions else None)]
     if erratum is not None:
-        about += [("seed erratum", escape(f"{erratum.seed}: {erratum.what}")),
+        about += [(f"{erratum.seed.kind} erratum", escape(f"{erratum.seed}: {erratum.what}")),
                   ("correct version", escape(erratum.correct) if erratum.correct else None)]
     body = [f"<h1>{title(d.title)}</h1>", _fields(about)]
     if erratum is not None and erratum.written:          # verbatim: never rebuilt by SymPy
@@ -138,7 +138,7 @@ def errata_page(rows: list[dict], errata_names: dict[str, str], names_by_id: dic
         if correct:
             correct = _link(names_by_id[correct], correct) if correct in names_by_id else \
                 f"<code>diffproof check {escape(correct)}</code>"
-        fields = [("seed", escape(row["seed"])), ("claim", escape(row["what"])),
+        fields = [(row.get("found_in", "seed"), escape(row["seed"])), ("claim", escape(row["what"])),
                   ("verdict", refuted),
                   ("failing step", f"{row['step']} ({escape(str(row['method']))})"
                    if row["step"] else None),

@@ -127,7 +127,7 @@ def derivation_section(result: DerivationResult, erratum=None) -> str:
     if d.sources:
         out.append(r"Sources: " + text_escape("; ".join(str(s) for s in d.sources)) + r".\\")
     if erratum is not None:
-        out.append(r"Seed erratum: " + text_escape(f"{erratum.seed}: {erratum.what}")
+        out.append(f"{erratum.seed.kind.capitalize()} erratum: " + text_escape(f"{erratum.seed}: {erratum.what}")
                    + (f" Correct version: {_tt(erratum.correct)}." if erratum.correct else "")
                    + r"\\")
     if d.conditions:

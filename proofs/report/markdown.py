@@ -57,7 +57,7 @@ def _markdown_section(result: DerivationResult, erratum=None) -> list[str]:
     if d.sources:
         out.append("Sources: " + _md("; ".join(str(s) for s in d.sources)) + ".")
     if erratum is not None:
-        out.append(f"Seed erratum: {_md(str(erratum.seed))}: {_md(erratum.what)}")
+        out.append(f"{erratum.seed.kind.capitalize()} erratum: {_md(str(erratum.seed))}: {_md(erratum.what)}")
     if d.conditions:
         out.append("Conditions: " + _md("; ".join(d.conditions)) + ".")
     if erratum is not None and erratum.written:          # verbatim: never rebuilt by SymPy

@@ -20,3 +20,9 @@ SALIMANS = "Salimans & Ho 2022"
 KARRAS = "Karras et al. 2022 (EDM)"
 LIU = "Liu et al. 2023 (rectified flow)"
 LIPMAN = "Lipman et al. 2023 (flow matching)"
+
+# guidance and loss weighting (guidance, weighting); sections where a number was not verified
+DHARIWAL = "Dhariwal & Nichol 2021"
+HO_SALIMANS = "Ho & Salimans 2022 (classifier-free guidance)"
+LIN = "Lin et al. 2023 (Common Diffusion Noise Schedules and Sample Steps are Flawed)"
+HANG = "Hang et al. 2023 (Min-SNR)"
