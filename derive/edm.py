@@ -36,10 +36,10 @@ F = sp.Symbol("F_theta", real=True)                   # the raw network's output
 c = sp.Symbol("kappa", real=True)                     # a free skip weight
 h = sp.Symbol("h", real=True)                         # a step in sigma
 rho = sp.Symbol("rho", positive=True)                 # the schedule's exponent
-ramp = sp.Symbol("ramp", nonnegative=True)              # i/(N - 1) in [0, 1]
+ramp = sp.Symbol("u", nonnegative=True)              # i/(N - 1) in [0, 1]
 gamma = sp.Symbol("gamma", nonnegative=True)          # the churn factor of Algorithm 2
-sigma_hat = sp.Symbol("sigma_hat", positive=True)     # the raised noise level sigma (1 + gamma)
-x_hat = sp.Symbol("x_hat", real=True)                 # the point after adding noise
+sigma_hat = sp.Symbol("hat_sigma", positive=True)     # the raised noise level sigma (1 + gamma)
+x_hat = sp.Symbol("hat_x", real=True)                 # the point after adding noise
 
 
 # -- the ODE (Sec. 2) ------------------------------------------------------------------------------

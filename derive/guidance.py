@@ -17,17 +17,17 @@ from diffproof.derive.paths import GaussianPath
 from diffproof.derive.symbols import z
 
 # predictions and scores, conditional (c) and unconditional (u); the classifier's gradient
-eps_c, eps_u = sp.symbols("eps_c eps_u", real=True)
-score_c, score_u = sp.symbols("score_c score_u", real=True)
+eps_c, eps_u = sp.symbols("epsilon_c epsilon_u", real=True)
+score_c, score_u = sp.symbols("s_c s_u", real=True)
 grad_log_classifier = sp.Symbol("g_y", real=True)          # grad_x log p(y | x_t)
 guidance_scale = sp.Symbol("s", positive=True)              # s (diffusers' guidance_scale)
 cfg_w = sp.Symbol("w_cfg", nonnegative=True)                # Ho & Salimans' w
 gamma_luo = sp.Symbol("gamma", positive=True)               # Luo's guidance weight
 phi = sp.Symbol("phi", real=True)                           # guidance_rescale
 # zero terminal SNR: sqrt(abar) at the first and the last step, and at some step t
-sqrt_abar_first = sp.Symbol("sqrtabar_1", positive=True)
-sqrt_abar_last = sp.Symbol("sqrtabar_T", positive=True)
-sqrt_abar = sp.Symbol("sqrtabar_t", positive=True)
+sqrt_abar_first = sp.Symbol("a_1", positive=True)
+sqrt_abar_last = sp.Symbol("a_T", positive=True)
+sqrt_abar = sp.Symbol("a_t", positive=True)
 
 COORDINATES = 3            # the vectors of the rescale: three coordinates, each a free symbol
 

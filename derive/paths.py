@@ -26,9 +26,9 @@ from diffproof.derive.symbols import S_t, abar_t, sigma, t
 
 # the symbols of one instant of a path (values at t; their t-derivatives are separate symbols)
 alpha = sp.Symbol("alpha", positive=True)
-alpha_dot = sp.Symbol("alpha_dot", real=True)
-sigma_dot = sp.Symbol("sigma_dot", real=True)
-s_dot = sp.Symbol("s_dot", real=True)
+alpha_dot = sp.Symbol("dot_alpha", real=True)
+sigma_dot = sp.Symbol("dot_sigma", real=True)
+s_dot = sp.Symbol("dot_s", real=True)
 # the v target (Salimans & Ho) and the flow velocity, and their predictions
 v_t = sp.Symbol("v_t", real=True)
 v_theta = sp.Symbol("v_theta", real=True)

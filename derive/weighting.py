@@ -16,7 +16,7 @@ from diffproof.derive.symbols import t, x, xhat, z
 
 gamma = sp.Symbol("gamma", positive=True)          # Min-SNR's truncation
 snr_value = sp.Symbol("v", positive=True)          # the SNR as the variable of integration
-snr_min, snr_max = sp.symbols("SNR_min SNR_max", positive=True)
+snr_min, snr_max = sp.symbols("v_min v_max", positive=True)
 SNR = sp.Function("SNR")                           # a schedule SNR(t), monotone, otherwise general
 mse = sp.Function("mse")                           # ||x - x_hat(z_v, v)||^2 as a function of v
 

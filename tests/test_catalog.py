@@ -38,7 +38,7 @@ def test_a_mistyped_id_names_the_closest_ids_and_exits_2(capsys):
     assert main(["check", "elbo-evidnce"]) == 2
     err = capsys.readouterr().err
     assert "unknown derivation id 'elbo-evidnce'; closest: elbo-evidence" in err
-    assert "diffproof list shows all 68" in err
+    assert "diffproof list shows all 75" in err
     assert main(["check", "zzzz"]) == 2
     assert "closest" not in capsys.readouterr().err
 

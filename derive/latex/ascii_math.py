@@ -66,8 +66,8 @@ def _is_word(token: str) -> bool:
 def _math_word(token: str, after: str) -> bool:
     """A word that is notation: a name with a subscript, script or argument, a single letter
     (not the article a), a greek name, a known function or operator."""
-    if token.endswith("'") and len(token) == 2:
-        return True                                    # s' (a prime)
+    if token.endswith("'") and (len(token) == 2 or token[:-1] in _GREEK):
+        return True                                    # s', alpha' (a prime)
     if "'" in token:
         return False                                   # Jensen's, Bayes'
     return (after in ("_", "^", "(") or (len(token) == 1 and token not in "aA")
@@ -91,7 +91,9 @@ def _kinds(tokens: list[str]) -> list[str]:
             kind = "math" if in_math else "text"
         elif _is_word(token):
             glued = "/" in (before, after)             # score/2, d mean/dt
-            kind = "math" if _math_word(token, after) or (in_math and glued) else "text"
+            script = before in ("_", "^") and in_math      # sigma_data, c_skip: a subscript
+            kind = "math" if _math_word(token, after) or (in_math and (glued or script)) \
+                else "text"
         elif token == "-" and (_prose_word(before) or _prose_word(after)):
             kind = "text"                              # Euler-Maruyama, theta-free, x_0-prediction
         elif token in _PUNCTUATION or token == "'s" or token in _CLOSE:
@@ -208,6 +210,8 @@ def _symbol(token: str, rest: list[str]) -> str:
         return "\\tilde{\\" + _tilde(token) + "}"
     if token in _GREEK:
         return "\\" + token + " "
+    if token.endswith("'") and token[:-1] in _GREEK:
+        return "\\" + token[:-1] + "' "
     if token in _COMMANDS:
         return _COMMANDS[token] + " "
     if token in _UPRIGHT:

@@ -253,10 +253,17 @@ def _strip_sum(text: str) -> str:
     return text
 
 
+# a factor the reader would take as a function applied to a parenthesis after it: h (a + b) is
+# h applied (f, g, h, p, q are function letters), \dot{\alpha} (a) is alpha' at a
+_APPLICABLE = re.compile(r"(?:^|[\s{}])(?:[fghpqFGHPQ]|\\d?dot\{[^{}]*\})(?:_\{[^{}]*\}|_\w)?'*$")
+
+
 def _join(parts: list[str]) -> str:
     out = ""
     for part in parts:
         if out and out[-1].isdigit() and part[:1].isdigit():
+            out += r" \cdot "
+        elif out and part.startswith(("\\left(", "(")) and _APPLICABLE.search(out):
             out += r" \cdot "
         elif out:
             out += " "

@@ -184,10 +184,10 @@ def flow_shift_twice(entry):
     last_unshifted = q_1                               # 1/N in (0, 1)
     sigma_min = flow_shift(last_unshifted)             # stored by __init__, after the shift
     return entry.claim(
-        "set_timesteps(N) ends at the last sigma of __init__: S(S(1/N)) = S(1/N) (as the code "
-        "computes it)",
+        "setting N timesteps again ends at the last sigma first computed: S(S(1/N)) = S(1/N) "
+        "(as the code computes it)",
         start=flow_shift(sigma_min),                   # set_timesteps: the shift applied again
-        steps=[Step(sigma_min, "the code's claim: set_timesteps(N) reproduces __init__'s schedule",
+        steps=[Step(sigma_min, "the code's claim: setting the timesteps again reproduces the schedule first computed",
                     library("huggingface/diffusers", "issue", 13243,
                             "src/diffusers/schedulers/scheduling_flow_match_euler_discrete.py"))],
         conditions=("k > 0 the shift (k = 3 in the issue's reproduction), q_1 = 1/N in (0, 1)",),

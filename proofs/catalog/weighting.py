@@ -57,7 +57,7 @@ def _log_form(expr: sp.Expr) -> sp.Expr:
 
 @builds("weight-vdm-continuous")
 def vdm_continuous(entry):
-    e = sp.Symbol("e", nonnegative=True)          # ||x - x_hat||^2 at the instant
+    e = sp.Symbol("E_x", nonnegative=True)        # ||x - x_hat||^2 at the instant
     gaussian_error = condition(Normal(x, 0, 1), Normal(z, alpha * x, sigma ** 2)).variance
     lo, hi, v = W.snr_min, W.snr_max, W.snr_value
     in_snr = sp.integrate(1 / (1 + v), (v, lo, hi)) / 2

@@ -21,12 +21,12 @@ def karras(where: str) -> str:
 
 DERIVATIONS = (
     Entry("edm-ode-denoiser",
-          "the ODE dx = [s'/s x - s^2 sigma' sigma grad log p(x/s; sigma)] dt as the path's "
-          "probability flow, the score (D - x)/sigma^2 of a denoiser, and the ODE in D",
+          "the ODE of Eq. 4 as the path's probability flow, the score (D - x)/sigma^2 of a "
+          "denoiser, and the ODE in D",
           (paper(karras("Sec. 2")), paper(song("13")))),
     Entry("edm-gaussian-denoiser",
-          "Gaussian data: the optimal denoiser E[y | x] and its score (D - x)/sigma^2 = grad log "
-          "p(x; sigma); with the data's sigma_data it is c_skip x, so the ideal F_theta is 0",
+          "Gaussian data: the optimal denoiser and its score (D - x)/sigma^2 = grad log "
+          "p(x; sigma); for data of standard deviation sigma_data it is c_skip x, so the ideal F_theta is 0",
           (paper(karras("Sec. 2")),)),
     Entry("edm-preconditioning",
           "c_skip, c_out, c_in, lambda derived from unit input and target variance, c_skip "
