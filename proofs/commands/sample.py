@@ -23,9 +23,10 @@ def register(subparsers) -> None:
                     "PNG (data | model | exact score) and print mode weights and energy distances "
                     "of the model's samples and of the same sampler with the exact score.")
     p.add_argument("--checkpoint", default=DEFAULT_OUT, help=f"checkpoint (default {DEFAULT_OUT})")
-    p.add_argument("--sampler", choices=["em", "pc", "ode", "ddim"], default="em",
+    p.add_argument("--sampler", choices=["em", "pc", "ode", "ddim", "dpm2m"], default="em",
                    help="em = reverse-SDE Euler-Maruyama (default), pc = predictor-corrector, "
-                        "ode = probability flow with Heun, ddim = deterministic DDIM (eta = 0)")
+                        "ode = probability flow with Heun, ddim = deterministic DDIM (eta = 0), "
+                        "dpm2m = DPM-Solver++(2M)")
     p.add_argument("--steps", type=int, default=300, help="sampler steps (default 300, at most 1e5)")
     p.add_argument("-n", "--n-samples", type=int, default=10_000,
                    help="samples (default 10000, at most 1e6)")
