@@ -27,7 +27,7 @@ def test_listing_and_lookups_build_nothing(nothing_built, capsys):
     assert main(["list"]) == 0
     assert main(["list", "--json"]) == 0
     assert main(["check", "elbo-evidnce"]) == 2
-    assert len(catalog.entries()) == 75 and len(catalog.erratum_entries()) == 19
+    assert len(catalog.entries()) == 84 and len(catalog.erratum_entries()) == 19
     assert {e.topic for e in catalog.entries()} >= {"elbo", "sde_ve", "vdm_gaussian"}
     assert catalog.closest("vdm-posterior-x")[0] == "vdm-posterior"
     with pytest.raises(AssertionError, match="built elbo-evidence"):
@@ -38,7 +38,7 @@ def test_a_mistyped_id_names_the_closest_ids_and_exits_2(capsys):
     assert main(["check", "elbo-evidnce"]) == 2
     err = capsys.readouterr().err
     assert "unknown derivation id 'elbo-evidnce'; closest: elbo-evidence" in err
-    assert "diffproof list shows all 75" in err
+    assert "diffproof list shows all 84" in err
     assert main(["check", "zzzz"]) == 2
     assert "closest" not in capsys.readouterr().err
 

@@ -57,7 +57,7 @@ every_engine = pytest.mark.parametrize("engine", [_installed("katex"), _installe
 @every_engine
 def test_every_catalog_display_renders(engine):
     items = displays()
-    assert len(items) == 94
+    assert len(items) == 103
     assert render_failures(engine, items) == []
 
 

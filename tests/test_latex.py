@@ -26,6 +26,8 @@ def _equal(expr, back) -> bool:
     """Equal as functions.  A symbol outside the table comes back from the parser as a new real
     symbol of the same name (the parser cannot know its assumptions): it is matched by name."""
     expr = sp.sympify(expr)
+    if expr.is_number and expr.has(sp.Float):     # a Monte Carlo estimate: printed in decimals
+        return abs(complex(expr - back)) <= 1e-12 * (1 + abs(complex(expr)))
     by_name = {symbol.name: symbol for symbol in expr.free_symbols}
     back = back.xreplace({symbol: by_name[symbol.name] for symbol in back.free_symbols
                           if symbol.name in by_name and by_name[symbol.name] != symbol

@@ -1,8 +1,9 @@
 """The checker has teeth: every catalog step holds, and planted errors in it fail.
 
-For each step of the Gaussian-core, DDIM, Gaussian-path (gaussian_paths) and EDM catalogs we plant the
-typical slips (swap abar_t and abar_{t-1}, drop a square root, flip a sign, square instead of not).  A mutant that an independent oracle
-(SymPy's evalf at seeded random points) shows to be a real error must be reported ``fails`` with a
+For each symbolic step of the topics in TOPICS (the Gaussian core, DDIM, the Gaussian paths, EDM,
+guidance, loss weightings, DPM-Solver and flow matching) we plant the typical slips (swap abar_t and
+abar_{t-1}, drop a square root, flip a sign, square instead of not).  A mutant that an independent
+oracle (SymPy's evalf at seeded random points) shows to be a real error must be reported ``fails`` with a
 counterexample at which the step really is violated (re-evaluated by the oracle).
 """
 from __future__ import annotations
@@ -20,7 +21,8 @@ from tests.mutations import MUTATIONS, is_real_error, relation_violated
 OPTIONS = Options(numeric=True, seed=0, budget=1.0, max_examples=60)
 
 CASES = []
-TOPICS = ("vdm_gaussian", "ddim", "gaussian_paths", "edm", "guidance", "weighting")
+TOPICS = ("vdm_gaussian", "ddim", "gaussian_paths", "edm", "guidance", "weighting", "dpm_solver",
+          "flow_matching")
 for derivation in [d for topic in TOPICS for d in catalog.derivations(topic)]:
     for index, lhs, step in derivation.links():
         if step.expr is not None and step.symbolic:

@@ -115,6 +115,25 @@ class DiagonalGaussianMixture:
         resp = resp / resp.sum(dim=0, keepdim=True)    # (K, n)
         return (weighted_means.t() @ resp - xt * (precision.t() @ resp)).t()
 
+    def denoiser(self, x: Tensor, scale, var) -> Tensor:
+        """E[x_0 | x_t = x] for x_t = scale x_0 + sqrt(var) eps: per component m_k + c_k scale
+        (x - scale m_k)/(scale^2 c_k + var), weighted by the responsibilities.  Defined at
+        scale = 0 too (pure noise: the data mean), where Tweedie's formula divides by 0."""
+        scale, var = (torch.as_tensor(v, dtype=x.dtype, device=x.device) for v in (scale, var))
+        diff, variances, log_joint = self._component_terms(x, scale, var)
+        resp = _normalized_exp(log_joint)
+        means = self.means + self.variances * scale * diff / variances
+        return (resp[..., None] * means).sum(1)
+
+    def flow_velocity_fn(self):
+        """(x, t) -> the exact velocity E[eps - x_0 | x_t] of the rectified-flow path x_t =
+        (1 - t) x_0 + t eps: (x - E[x_0 | x_t]) / t (the velocity of an x-prediction,
+        derive.paths), for 0 < t <= 1."""
+        def fn(x: Tensor, t: Tensor) -> Tensor:
+            t = float(t)
+            return (x - self.denoiser(x, 1 - t, t * t)) / t
+        return fn
+
     def score_fn(self, sde: LinearSDE):
         """(x, t) -> grad log p_t(x) for the SDE's kernel."""
         def fn(x: Tensor, t: Tensor) -> Tensor:

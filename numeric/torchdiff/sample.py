@@ -16,13 +16,15 @@ from diffproof.numeric.files import atomic_write
 from diffproof.numeric.torchdiff import samplers as S
 from diffproof.numeric.torchdiff.ddim import ddim_sde
 from diffproof.numeric.torchdiff.edm import edm_heun, edm_stochastic
+from diffproof.numeric.torchdiff.dpm_solver import dpm_solver_pp_2m
 from diffproof.numeric.torchdiff.metrics import energy_distance, mode_weights
 from diffproof.numeric.torchdiff.oracle import DiagonalGaussianMixture
 from diffproof.numeric.torchdiff.schedules import LinearSDE
 from diffproof.numeric.torchdiff.train import config_from, load_checkpoint, model_from
 
 SAMPLERS = {"em": S.euler_maruyama, "pc": S.predictor_corrector, "ode": S.probability_flow_heun,
-            "ddim": ddim_sde, "edm": edm_heun, "edm-sde": edm_stochastic}
+            "ddim": ddim_sde, "edm": edm_heun, "edm-sde": edm_stochastic,
+            "dpm2m": dpm_solver_pp_2m}
 
 
 class NonFiniteSamples(ArithmeticError):

@@ -23,12 +23,14 @@ def register(subparsers) -> None:
                     "PNG (data | model | exact score) and print mode weights and energy distances "
                     "of the model's samples and of the same sampler with the exact score.")
     p.add_argument("--checkpoint", default=DEFAULT_OUT, help=f"checkpoint (default {DEFAULT_OUT})")
-    p.add_argument("--sampler", choices=["em", "pc", "ode", "ddim", "edm", "edm-sde"],
+    p.add_argument("--sampler", choices=["em", "pc", "ode", "ddim", "edm", "edm-sde",
+                                              "dpm2m"],
                    default="em",
                    help="em = reverse-SDE Euler-Maruyama (default), pc = predictor-corrector, "
                         "ode = probability flow with Heun, ddim = deterministic DDIM (eta = 0), "
                         "edm = EDM's Heun sampler on the rho-levels (Karras et al. Algorithm 1), "
-                        "edm-sde = its stochastic variant (Algorithm 2, S_churn = 40)")
+                        "edm-sde = its stochastic variant (Algorithm 2, S_churn = 40), "
+                        "dpm2m = DPM-Solver++(2M)")
     p.add_argument("--steps", type=int, default=300, help="sampler steps (default 300, at most 1e5)")
     p.add_argument("-n", "--n-samples", type=int, default=10_000,
                    help="samples (default 10000, at most 1e6)")
