@@ -223,6 +223,18 @@ def test_a_declared_function_differentiated_at_another_point(capsys):
     assert result["status"] == "fails"
 
 
+def test_a_decorated_gradient_variable_is_the_variable_of_the_body(capsys):
+    """nabla_{\tilde{x}}: the subscript's text form lost the decoration, so the gradient was taken
+    in another symbol and was 0 (a true DSM score claim failed; found by a held-out set)."""
+    code, result = claim_json(capsys, r"\nabla_{\tilde{x}}\log\mathcal{N}(\tilde{x}; x, \sigma^2) "
+                                      r"= \frac{x - \tilde{x}}{\sigma^2}")
+    assert result["status"] == "holds"
+    code, result = claim_json(capsys, r"\nabla_{\hat{x}_t}\hat{x}_t^2 = 2\hat{x}_t")
+    assert result["status"] == "holds"
+    code, result = claim_json(capsys, r"\nabla_{\tilde{x}}\tilde{x}^2 = 3\tilde{x}")
+    assert result["status"] == "fails"
+
+
 def test_a_prose_trailer_is_dropped_and_noted(capsys):
     code, result = claim_json(capsys, r"a + a = 2a \quad \text{for all } a")
     step = result["steps"][0]

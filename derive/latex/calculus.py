@@ -460,7 +460,9 @@ class CalculusSyntax(TokenCursor):
                     return symbol                       # \nabla_{x_t} \log p(x_t): the score
         if name.sub is None:
             return self.gradient_in_the_argument(tok)
-        sub = type(self)(name.sub.replace("_", "_{", 1) + "}" if "_" in name.sub else name.sub,
+        decorated = self.decorated_subscript(tok)       # \nabla_{\tilde{x}}: the name as written
+        sub = type(self)(decorated if decorated is not None else
+                         name.sub.replace("_", "_{", 1) + "}" if "_" in name.sub else name.sub,
                          self.ctx)
         variable, _ = sub.read_name()
         var = self.lookup_symbol(variable, tok) or self.unknown_name(variable, tok, True)
@@ -474,6 +476,24 @@ class CalculusSyntax(TokenCursor):
         if conditional is not None:
             return conditional
         return self.differentiate(operand, var, 1, operand_start)
+
+    def decorated_subscript(self, tok: Token) -> str | None:
+        """The LaTeX of the braced subscript after ``tok`` when it holds a decoration
+        (``\\tilde{x}``, ``\\hat{x}_t``), which the subscript's text form loses; else None."""
+        at = next((i for i, t in enumerate(self.tokens) if t is tok), None)
+        if at is None or at + 2 >= len(self.tokens) or self.tokens[at + 1].value != "_" or \
+                self.tokens[at + 2].value != "{":
+            return None
+        depth = 0
+        for end in range(at + 2, len(self.tokens)):
+            depth += {"{": 1, "}": -1}.get(self.tokens[end].value, 0) \
+                if self.tokens[end].kind == "op" else 0
+            if depth == 0:
+                break
+        inner = self.tokens[at + 3:end]
+        if not any(t.kind == "cmd" and t.value in DECORATIONS for t in inner):
+            return None
+        return " ".join(t.value for t in inner)
 
     def gradient_in_the_argument(self, tok: Token) -> sp.Expr:
         """``\\nabla \\log p_t(x)``: without a subscript, the gradient in the one variable every
