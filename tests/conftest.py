@@ -20,3 +20,12 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(previous)
+
+
+@pytest.fixture(scope="module")
+def fresh_data():
+    """4000 fresh draws of the two-mode mixture the sampler tests judge samples against (one
+    definition for tests/test_torch_samplers.py, test_torch_ddim.py and test_torch_edm.py)."""
+    import torch   # only the torch modules use this fixture
+    from tests.test_torch_samplers import MIX
+    return MIX.sample(4000, torch.Generator().manual_seed(123))

@@ -200,11 +200,6 @@ MIXTURE_CASES = {
 }
 
 
-@pytest.fixture(scope="module")
-def fresh_data():
-    return MIX.sample(4000, torch.Generator().manual_seed(123))
-
-
 @pytest.mark.parametrize("name", list(MIXTURE_CASES))
 def test_mixture_mode_weights_and_energy_distance(name, fresh_data):
     samples = MIXTURE_CASES[name](torch.Generator().manual_seed(7))

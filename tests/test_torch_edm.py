@@ -34,8 +34,7 @@ from diffproof.numeric.torchdiff.samplers import prior_sample
 from diffproof.numeric.torchdiff.schedules import VE, VP, SubVP
 from diffproof.proofs.cli import main
 from tests.test_torch_formulas import close, exact
-from tests.test_torch_samplers import (ENERGY_TOL, MIX, N_MIX, WEIGHT_TOL,  # noqa: F401
-                                       fresh_data)
+from tests.test_torch_samplers import ENERGY_TOL, MIX, N_MIX, WEIGHT_TOL
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")    # tests/conftest.py
 
