@@ -72,6 +72,38 @@ def safe_lambdify(args: Sequence[sp.Symbol], expr, modules="numpy") -> Callable:
     for part in renamed:
         _check_nodes(part)
     target = renamed if isinstance(expr, (tuple, list)) else renamed[0]
-    function = sp.lambdify([rename[a] for a in args], target, modules=modules)
+    return _compiled(len(args), target, _modules_key(modules), modules)
+
+
+def _modules_key(modules):
+    """A hashable key of ``modules`` (a name, or a list of names and dicts), or None: not cached."""
+    if isinstance(modules, str):
+        return modules
+    if isinstance(modules, (list, tuple)) and all(isinstance(m, str) for m in modules):
+        return tuple(modules)
+    return None
+
+
+_CACHE: dict = {}
+_CACHE_SIZE = 1024
+
+
+def _compiled(count: int, target, key, modules) -> Callable:
+    """The compiled function of the renamed ``target`` (arguments ``_x0 .. _x{count-1}``): the
+    same renamed expression compiles to the same code, so it is compiled once per process (a
+    step's probe and its full search, and the steps sharing a residual).  No docstring: SymPy
+    would print the whole expression for it."""
+    # Floats of different precision may compare equal and print differently: not cached
+    cacheable = key is not None and not any(part.has(sp.Float) for part in
+                                            (target if isinstance(target, tuple) else (target,)))
+    cache_key = (count, target, key) if cacheable else None
+    if cache_key is not None and cache_key in _CACHE:
+        return _CACHE[cache_key]
+    function = sp.lambdify([sp.Symbol(f"_x{i}") for i in range(count)], target, modules=modules,
+                           docstring_limit=0)
     _check_code(function)
+    if cache_key is not None:
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[cache_key] = function
     return function

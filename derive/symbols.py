@@ -47,11 +47,64 @@ class SymbolSpec:
         return self.domain.describe(self.key)
 
 
+class SpecMap(dict):
+    """The specs by key, with an index by symbol (:meth:`SymbolTable.spec` is asked for every
+    symbol of every point the inequality prover draws).  The index is rebuilt after any change
+    and gives, like a scan in key order, the first spec holding the symbol."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._by_symbol = None
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key, value)
+        self._by_symbol = None
+
+    def __delitem__(self, key):
+        super().__delitem__(key)
+        self._by_symbol = None
+
+    def pop(self, *args):
+        self._by_symbol = None
+        return super().pop(*args)
+
+    def popitem(self):
+        self._by_symbol = None
+        return super().popitem()
+
+    def setdefault(self, key, default=None):
+        self._by_symbol = None
+        return super().setdefault(key, default)
+
+    def update(self, *args, **kwargs):
+        self._by_symbol = None
+        super().update(*args, **kwargs)
+
+    def clear(self):
+        self._by_symbol = None
+        super().clear()
+
+    def __ior__(self, other):
+        self._by_symbol = None
+        return super().__ior__(other)
+
+    def holding(self, symbol) -> SymbolSpec | None:
+        if self._by_symbol is None:
+            index: dict = {}
+            for spec in self.values():
+                index.setdefault(spec.symbol, spec)
+            self._by_symbol = index
+        try:
+            return self._by_symbol.get(symbol)
+        except TypeError:                      # an unhashable argument holds no symbol
+            return None
+
+
 @dataclass
 class SymbolTable:
     """Symbols, their definitions (``abar_t := alpha_t abar_{t-1}``) and ordering constraints."""
 
-    specs: dict[str, SymbolSpec] = field(default_factory=dict)
+    specs: dict[str, SymbolSpec] = field(default_factory=SpecMap)
     definitions: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
     # constraints between symbols, e.g. sigma_min < sigma_max: (smaller, larger)
     orderings: list[tuple[sp.Symbol, sp.Symbol]] = field(default_factory=list)
@@ -65,6 +118,10 @@ class SymbolTable:
     # satisfying a < b satisfies a <= b), but the index letters of schedule members may be equal
     # (proofs.claims.indices), and messages quote them as stated
     weak: set[tuple[sp.Symbol, sp.Symbol]] = field(default_factory=set)
+
+    def __post_init__(self):
+        if not isinstance(self.specs, SpecMap):
+            self.specs = SpecMap(self.specs)
 
     def add(self, key: str, latex: str, meaning: str, domain: Domain = REAL,
             name: str | None = None, assumed: Domain | None = None) -> sp.Symbol:
@@ -122,10 +179,7 @@ class SymbolTable:
         return self.specs[key].symbol
 
     def spec(self, symbol: sp.Symbol) -> SymbolSpec | None:
-        for spec in self.specs.values():
-            if spec.symbol == symbol:
-                return spec
-        return None
+        return self.specs.holding(symbol)
 
     def domain(self, symbol: sp.Symbol) -> Domain:
         spec = self.spec(symbol)

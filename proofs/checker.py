@@ -19,11 +19,12 @@ import time
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import partial
+from typing import Sequence
 
 import sympy as sp
 
 from diffproof.derive.decide.budget import (ERROR as RUN_ERROR, Outcome, library_failure, library_site,
-                                  run_each, run_limited)
+                                  run_limited, run_stages)
 from diffproof.derive.decide.inequality import prove_nonnegative
 from diffproof.derive.decide.zero import is_zero
 from diffproof.derive.derivation import Derivation, Step
@@ -45,6 +46,7 @@ class Options:
     limit: float = 60.0          # hard limit: CPU seconds for a whole step (or reading a claim)
     max_examples: int = 100      # Hypothesis points per numeric check
     run_checks: bool = True      # run the steps' extra checks (Monte Carlo and the like)
+    jobs: int = 1                # worker processes checking side by side (check_derivations)
 
 
 @dataclass
@@ -352,28 +354,70 @@ def _combine(main: Verdict | None, extra: list[Verdict], step: Step, started: fl
     return best.but(seconds=elapsed, layers=summary)
 
 
-def check_derivations(derivations: list[Derivation], table: SymbolTable = TABLE,
+def check_derivations(derivations: Sequence, table: SymbolTable = TABLE,
                       options: Options | None = None, progress=None) -> list[DerivationResult]:
     """Check every step of every derivation, each under the hard limit ``options.limit`` (CPU
-    seconds), in one worker process that keeps SymPy's caches (derive.decide.budget.run_each).
-    ``progress(done, total)`` is called after each step."""
+    seconds), in worker processes that keep SymPy's caches (derive.decide.budget).
+
+    ``derivations`` may hold catalog entries as well (anything with ``build()`` is built here,
+    when its turn comes).  With ``options.jobs`` > 1 the derivations are checked in stages, one
+    per topic (:func:`_stages`), up to ``jobs`` at a time, and the next topic is built while the
+    workers check: the verdicts are those of one worker (each step is checked on its own).
+    ``progress(done, total)`` is called after each step (``total``: the steps built so far)."""
     options = options or Options()
-    links = [(derivation, index, lhs, step) for derivation in derivations
-             for index, lhs, step in derivation.links()]
-    # each task names its step by index: a portable (spawned) worker receives the derivation by
-    # reference (Derivation.rebuild), never its steps' closures
-    tasks = [partial(_check_link, derivation, index, table, options)
-             for derivation, index, _, _ in links]
-    report = (lambda done, _: progress(done + 1, len(tasks))) if progress else None
-    outcomes = run_each(tasks, options.limit, on_outcome=report)
-    by_derivation: dict[int, list[StepResult]] = {id(d): [] for d in derivations}
-    for (derivation, index, lhs, step), outcome in zip(links, outcomes):
-        result = verdict_from_outcome(outcome)
-        verdict, extra = result if isinstance(result, tuple) else (result, [])
-        by_derivation[id(derivation)].append(StepResult(index, step, lhs, verdict, extra))
-    return [DerivationResult(d, by_derivation[id(d)],
-                             sum(r.verdict.seconds for r in by_derivation[id(d)]))
-            for d in derivations]
+    items = list(derivations)
+    built: dict[int, Derivation] = {}
+    links_of: dict[int, list] = {}
+    known = [0, 0]                              # steps built so far, stages prepared
+
+    def prepare(indices):
+        def stage():
+            tasks = []
+            for i in indices:
+                built[i] = items[i].build() if hasattr(items[i], "build") else items[i]
+                links_of[i] = list(built[i].links())
+                # each task names its step by index: a portable (spawned) worker receives the
+                # derivation by reference (Derivation.rebuild), never its steps' closures
+                tasks += [partial(_check_link, built[i], index, table, options)
+                          for index, _, _ in links_of[i]]
+            known[0] += len(tasks)
+            known[1] += 1
+            return tasks
+        return stage
+
+    groups = _stages(items) if options.jobs > 1 else [list(range(len(items)))]
+
+    def report(done, _):
+        # until every stage is built the total is not known: it is shown as at least one more
+        total = known[0] if known[1] == len(groups) else max(known[0], done + 1) + 1
+        progress(done + 1, total)
+
+    staged = run_stages([prepare(group) for group in groups], options.jobs, options.limit,
+                        on_outcome=report if progress else None)
+    outcomes = {}
+    for group, stage_outcomes in zip(groups, staged):
+        flat = [(i, link[0]) for i in group for link in links_of[i]]
+        outcomes.update(zip(flat, stage_outcomes))
+    results = []
+    for i in range(len(items)):
+        steps = []
+        for index, lhs, step in links_of[i]:
+            result = verdict_from_outcome(outcomes[(i, index)])
+            verdict, extra = result if isinstance(result, tuple) else (result, [])
+            steps.append(StepResult(index, step, lhs, verdict, extra))
+        results.append(DerivationResult(built[i], steps, sum(r.verdict.seconds for r in steps)))
+    return results
+
+
+def _stages(items: list) -> list[list[int]]:
+    """The items' indices grouped by topic (catalog order within a topic; a derivation without a
+    topic alone), the topics in catalog order: one stage each for :func:`check_derivations`.
+    The grouping depends only on the input, never on timing."""
+    order: dict[str, list[int]] = {}
+    for index, item in enumerate(items):
+        key = getattr(item, "topic", "") or f"#{index}"
+        order.setdefault(key, []).append(index)
+    return list(order.values())
 
 
 def check_derivation(derivation: Derivation, table: SymbolTable = TABLE,

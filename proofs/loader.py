@@ -64,19 +64,22 @@ def load_one(path: str, index: int):
     return _loaded(path)[index]
 
 
-def select(targets: list[str]) -> list:
-    """Catalog ids and/or Python files; no targets means the whole catalog."""
+def select(targets: list[str], built: bool = True) -> list:
+    """Catalog ids and/or Python files; no targets means the whole catalog.  ``built=False``:
+    catalog derivations as their entries, built by the checker when their turn comes
+    (``entry.build()``; an unknown id is still reported here)."""
     if not targets:
-        return list(catalog.derivations())
-    chosen: list[Derivation] = []
+        return list(catalog.derivations() if built else catalog.entries())
+    chosen: list = []
     for target in targets:
         if target.endswith(".py") or os.path.sep in target:
             chosen.extend(load_file(target))
             continue
         try:
-            chosen.append(catalog.get(target))
+            entry = catalog.lookup(target)
         except KeyError:
             raise UsageError(unknown_id(target)) from None
+        chosen.append(entry.build() if built else entry)
     return chosen
 
 

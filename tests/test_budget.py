@@ -11,7 +11,7 @@ import pytest
 import sympy as sp
 
 from diffproof.derive.decide.budget import (CPU, ERROR, MEMORY, OK, InternalError, LimitExceeded, run_each,
-                                  run_limited)
+                                  run_limited, run_stages)
 
 
 def spin():
@@ -106,3 +106,37 @@ def test_a_library_failure_names_the_library_line_and_our_call_site():
         site = library_site(error)
     assert site.startswith("TypeError in sympy/core/") and "called from" in site
     assert "test_budget.py" in site
+
+
+def _stage(tasks, prepared):
+    def prepare():
+        prepared.append(os.getpid())            # stages are prepared in this process
+        return tasks
+    return prepare
+
+
+@pytest.mark.parametrize("jobs", [1, 2, 3])
+def test_stages_run_side_by_side_with_the_limits_of_one_worker(jobs):
+    """run_stages: each stage's outcomes in task order, an overrun or an exception ends only its
+    task (the stage's worker is forked again for the rest), and each result is reported once."""
+    prepared, seen = [], []
+    stages = [_stage([lambda: 1, spin, lambda: 3], prepared), _stage([], prepared),
+              _stage([lambda: 1 / 0, lambda: 5], prepared), _stage([spin, spin, lambda: 8], prepared)]
+    results = run_stages(stages, jobs, 0.2, on_outcome=lambda n, o: seen.append(n))
+    assert [[o.kind for o in stage] for stage in results] == [[OK, CPU, OK], [], [ERROR, OK],
+                                                              [CPU, CPU, OK]]
+    assert [o.value for stage in results for o in stage if o.kind == OK] == [1, 3, 5, 8]
+    assert prepared == [os.getpid()] * 4 and seen == list(range(8))
+
+
+def test_stages_never_change_this_process_and_need_a_positive_limit():
+    state = {"n": 0}
+
+    def bump():
+        state["n"] += 1
+        return os.getpid()
+
+    results = run_stages([lambda: [bump], lambda: [bump]], 2, 5)
+    assert {r[0].value for r in results} - {os.getpid()} and state["n"] == 0
+    with pytest.raises(ValueError):
+        run_stages([lambda: [bump]], 2, float("inf"))

@@ -111,5 +111,20 @@ def test_the_parser_defaults_are_the_checkers():
     from diffproof.proofs.cli import build_parser
     from diffproof.proofs.options import options_from
 
+    from dataclasses import replace
+
+    from diffproof.proofs.options import DEFAULT_MAX_JOBS, default_jobs
+
     args = build_parser().parse_args(["check"])
-    assert options_from(args) == Options()
+    # the number of workers is the machine's (the usable cores, up to 4); the rest is fixed
+    assert options_from(args) == replace(Options(), jobs=default_jobs())
+    assert 1 <= default_jobs() <= DEFAULT_MAX_JOBS
+    assert options_from(build_parser().parse_args(["check", "--jobs", "3"])).jobs == 3
+
+
+@pytest.mark.parametrize("bad", ["0", "-1", "two", "1.5", "65"])
+def test_a_bad_number_of_workers_is_a_usage_error(bad, capsys):
+    from diffproof.proofs.cli import main
+
+    assert main(["check", "--jobs", bad]) == 2
+    assert "--jobs" in capsys.readouterr().err

@@ -35,7 +35,8 @@ from diffproof.derive.decide.task import (CPU, CRASH, ERROR, MEMORY, OK, in_libr
                                 limit_memory, run_task)
 
 __all__ = ["CPU", "CRASH", "ERROR", "MEMORY", "OK", "InternalError", "LimitExceeded", "Outcome",
-           "library_failure", "library_site", "run_each", "run_limited", "worker_method"]
+           "library_failure", "library_site", "run_each", "run_limited", "run_stages",
+           "worker_method"]
 WALL_FACTOR = 20.0
 WALL_MIN = 120.0
 DEFAULT_MEMORY = 4 << 30          # bytes the child may add to its address space
@@ -160,6 +161,137 @@ def run_each(tasks: Sequence[Callable[[], Any]], cpu_seconds: float,
     return outcomes
 
 
+def run_stages(stages: Sequence[Callable[[], Sequence[Callable[[], Any]]]], jobs: int,
+               cpu_seconds: float, memory: int | None = DEFAULT_MEMORY,
+               on_outcome: Callable[[int, "Outcome"], None] | None = None) -> list[list[Outcome]]:
+    """Run the tasks of several stages side by side, up to ``jobs`` forked workers at a time.
+
+    A stage is a function, called in this process, that prepares its tasks (building what they
+    check); as soon as it returns, a worker forked for the stage runs its tasks in order, each
+    under the limits of :func:`run_each`, while this process prepares the next stage.  The
+    stages and their order are the caller's and fixed, so which tasks share a worker (and its
+    SymPy caches) never depends on timing.  ``on_outcome(n, outcome)`` is called as the n-th
+    result (from 0) arrives.  Returns each stage's outcomes in task order.  Without fork (the
+    portable worker), or with ``jobs`` = 1, the stages run one after the other."""
+    if not cpu_seconds > 0 or not math.isfinite(cpu_seconds):
+        raise ValueError(f"a CPU limit must be a positive finite number of seconds, "
+                         f"got {cpu_seconds!r}")
+    results: list[list[Outcome]] = [[] for _ in stages]
+    arrived = 0
+
+    def record(outcomes: list, outcome: Outcome) -> None:
+        nonlocal arrived
+        outcomes.append(outcome)
+        if on_outcome is not None:
+            on_outcome(arrived, outcome)
+        arrived += 1
+
+    if jobs < 2 or worker_method() != "fork":
+        for stage, outcomes in zip(stages, results):
+            tasks = list(stage())
+            if tasks:
+                run_each(tasks, cpu_seconds, memory,
+                         on_outcome=lambda _, outcome, out=outcomes: record(out, outcome))
+        return results
+    wall = max(WALL_MIN, WALL_FACTOR * cpu_seconds)
+    running: dict[int, _StageWorker] = {}                          # read fd -> its worker
+    ready: list[_StageWorker] = []                                 # prepared, not started
+    following = 0                                                  # the next stage to prepare
+    try:
+        while following < len(stages) or ready or running:
+            if ready and len(running) < jobs:
+                worker = ready.pop(0)
+                worker.start(cpu_seconds, memory, wall)
+                running[worker.fd] = worker
+                continue
+            if following < len(stages) and not ready:
+                tasks = list(stages[following]())                  # workers go on meanwhile
+                if tasks:
+                    ready.append(_StageWorker(tasks, results[following]))
+                following += 1
+                continue
+            timeout = max(0.0, min(w.deadline for w in running.values()) - time.monotonic())
+            readable, _, _ = select.select(list(running), [], [], min(timeout, 1.0))
+            for fd in readable:
+                worker = running[fd]
+                for outcome in worker.read(cpu_seconds):
+                    record(worker.outcomes, outcome)
+                if worker.finished:
+                    del running[fd]
+                    if worker.rest:
+                        ready.insert(0, _StageWorker(worker.rest, worker.outcomes))
+            now = time.monotonic()
+            for fd, worker in list(running.items()):
+                if now >= worker.deadline:                         # blocked, not computing
+                    worker.stalled = True
+                    _kill(worker.pid)
+                    for outcome in worker.read(cpu_seconds, closing=True):
+                        record(worker.outcomes, outcome)
+                    del running[fd]
+                    if worker.rest:
+                        ready.insert(0, _StageWorker(worker.rest, worker.outcomes))
+    finally:
+        for worker in running.values():
+            _kill(worker.pid)
+            worker.close()
+    return results
+
+
+class _StageWorker:
+    """A forked worker running a stage's remaining tasks (see :func:`run_stages`); its outcomes
+    go to ``outcomes``, the stage's list."""
+
+    def __init__(self, tasks: list, outcomes: list):
+        self.tasks, self.outcomes, self.done = tasks, outcomes, 0
+        self.buffer = bytearray()
+        self.stalled = self.finished = False
+        self.pid = self.fd = -1
+        self.deadline = self.wall = math.inf
+
+    @property
+    def rest(self) -> list:
+        return self.tasks[self.done:]
+
+    def start(self, cpu_seconds: float, memory: int | None, wall: float) -> None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        read_end, write_end = os.pipe()
+        gc.freeze()
+        pid = os.fork()
+        if pid == 0:
+            os.close(read_end)
+            _worker(self.tasks, write_end, cpu_seconds, memory)
+        gc.unfreeze()
+        os.close(write_end)
+        self.pid, self.fd, self.wall = pid, read_end, wall
+        self.deadline = time.monotonic() + wall
+
+    def read(self, cpu_seconds: float, closing: bool = False) -> list[Outcome]:
+        """The outcomes of the frames that arrived; at EOF (or when ``closing``) the worker is
+        reaped, and the task it died in gets the reason as its outcome."""
+        data = b"" if closing else os.read(self.fd, 1 << 20)
+        self.buffer += data
+        results = []
+        for kind, value, message, trace, library in _frames(self.buffer):
+            results.append(Outcome(kind, value, cpu_seconds, message, trace, library))
+            self.done += 1
+            self.deadline = time.monotonic() + self.wall
+        if data and not closing:
+            return results
+        self.close()
+        _, status = _wait(self.pid)
+        self.finished = True
+        if self.done < len(self.tasks):
+            results.append(_death(status, self.stalled, cpu_seconds))
+            self.done += 1
+        return results
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+
 def run_limited(func: Callable[[], Any], cpu_seconds: float,
                 memory: int | None = DEFAULT_MEMORY) -> Outcome:
     """Run ``func()`` in a worker with ``cpu_seconds`` of CPU time and ``memory`` extra bytes."""
@@ -191,8 +323,20 @@ def _run_batch(tasks: Sequence[Callable[[], Any]], cpu_seconds: float,
             _kill(pid)
         _, status = _wait(pid)
     if len(outcomes) < len(tasks):
-        outcomes.append(_death(status, reader, cpu_seconds))
+        outcomes.append(_death(status, reader.stalled, cpu_seconds))
     return outcomes
+
+
+def _frames(buffer: bytearray):
+    """The complete length-prefixed pickles at the start of ``buffer``, unpickled, each removed
+    from it as it is taken (a partial frame stays for the next read)."""
+    while len(buffer) >= 8:
+        size = int.from_bytes(buffer[:8], "little")
+        if len(buffer) < 8 + size:
+            return
+        body = bytes(buffer[8:8 + size])
+        del buffer[:8 + size]
+        yield pickle.loads(body)
 
 
 class _FrameReader:
@@ -207,14 +351,9 @@ class _FrameReader:
     def __iter__(self):
         deadline = time.monotonic() + self.wall
         while True:
-            while len(self.buffer) >= 8:
-                size = int.from_bytes(self.buffer[:8], "little")
-                if len(self.buffer) < 8 + size:
-                    break
-                body = bytes(self.buffer[8:8 + size])
-                del self.buffer[:8 + size]
+            for result in _frames(self.buffer):
                 deadline = time.monotonic() + self.wall
-                yield pickle.loads(body)
+                yield result
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 self.stalled = True
@@ -248,9 +387,9 @@ def _wait(pid: int):
             raise
 
 
-def _death(status: int, reader: _FrameReader, cpu_seconds: float) -> Outcome:
+def _death(status: int, stalled: bool, cpu_seconds: float) -> Outcome:
     """Why the worker died during a task."""
-    if reader.stalled:
+    if stalled:
         return Outcome(CPU, cpu_seconds=cpu_seconds, message=(
             f"no result within the wall-clock backstop of "
             f"{max(WALL_MIN, WALL_FACTOR * cpu_seconds):g} s (the worker was blocked, not "

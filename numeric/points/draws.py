@@ -19,6 +19,32 @@ DECADES = 6          # unbounded domains are sampled over 10^-6 .. 10^6
 INTEGER_TOP = 10 ** 6
 
 
+COMBINATIONS = 20000    # simple points come from the first 20000 index tuples (in product order)
+
+
+def simplest_first(sizes: Sequence[int], cap: int = COMBINATIONS):
+    """The first ``cap`` index tuples of ``itertools.product(*map(range, sizes))``, by increasing
+    index sum, ties in product order: ``sorted(islice(product, cap), key=(sum, tuple))``,
+    generated lazily (a search usually stops after a few points)."""
+    count = len(sizes)
+    place = [math.prod(sizes[i + 1:]) for i in range(count)]     # the tuple's rank in the product
+    room = [sum(size - 1 for size in sizes[i:]) for i in range(count + 1)]
+
+    def with_sum(position: int, left: int, rank: int, prefix: tuple):
+        if position == count:
+            yield prefix
+            return
+        for value in range(min(sizes[position] - 1, left) + 1):
+            if rank + value * place[position] >= cap:
+                return
+            if left - value <= room[position + 1]:
+                yield from with_sum(position + 1, left - value, rank + value * place[position],
+                                    prefix + (value,))
+
+    for total in range(room[0] + 1):
+        yield from with_sum(0, total, 0, ())
+
+
 def simple_points(symbols: Sequence[sp.Symbol], table: SymbolTable = TABLE, limit: int = 400,
                   caps: dict | None = None, definitions: dict | None = None):
     """Points made of simple values, simplest first, satisfying every assumption; each point also
@@ -31,10 +57,8 @@ def simple_points(symbols: Sequence[sp.Symbol], table: SymbolTable = TABLE, limi
         base = region.base[symbol]
         choices.append([v for v in simple_values(symbol, table) if base.contains(v)]
                        or [pick(base, ())])
-    combos = itertools.product(*[range(len(c)) for c in choices])
-    ranked = sorted(itertools.islice(combos, 20000), key=lambda idx: (sum(idx), idx))
     produced = 0
-    for idx in ranked:
+    for idx in simplest_first([len(c) for c in choices]):
         point = region.extend({s: choices[i][k] for i, (s, k) in enumerate(zip(symbols, idx))})
         if point is not None:
             yield point

@@ -59,12 +59,18 @@ def erratum(entry: ErratumEntry):
 
 def get(identifier: str):
     """The derivation with this id, or the claim of the erratum with this id (or claim id)."""
+    return registry.build(lookup(identifier))
+
+
+def lookup(identifier: str) -> Entry | ErratumEntry:
+    """The entry of the derivation with this id, or of the erratum with this id (or claim id),
+    not built."""
     for entry in entries():
         if entry.id == identifier:
-            return registry.build(entry)
+            return entry
     for entry in erratum_entries():
         if identifier in (entry.id, entry.claim_id):
-            return registry.build(entry)
+            return entry
     raise KeyError(identifier)
 
 

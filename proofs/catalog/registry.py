@@ -26,6 +26,10 @@ class Entry:
     sources: tuple[Source, ...] = ()
     topic: str = ""
 
+    def build(self):
+        """The entry's Derivation, built once (:func:`build`)."""
+        return build(self)
+
     def derivation(self, steps, **body):
         """The Derivation with this entry's id, title, sources and topic (for builders)."""
         from diffproof.derive.derivation import Derivation  # noqa: PLC0415 - SymPy only when building
@@ -49,6 +53,10 @@ class ErratumEntry:
     @property
     def claim_id(self) -> str:
         return f"{self.id}-claim"
+
+    def build(self):
+        """The erratum's claim, built once (:func:`build`)."""
+        return build(self)
 
     def claim(self, title: str, steps, **body):
         """The seed's chain as written, expected to fail (for builders)."""

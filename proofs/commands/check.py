@@ -13,7 +13,9 @@ from diffproof.proofs.output import progress_line, say
 
 
 def run(args) -> int:
-    derivations = select(args.targets)      # an unknown id is reported before SymPy is imported
+    # an unknown id is reported before SymPy is imported; the catalog's derivations are built
+    # by the checker, topic by topic, while its workers check the topics built before
+    derivations = select(args.targets, built=False)
     from diffproof.proofs.checker import check_derivations
     from diffproof.proofs.report import as_json, terminal
     from diffproof.proofs.report.summary import check_exit_code
