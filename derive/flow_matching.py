@@ -34,6 +34,7 @@ OT_RECTIFIED = GaussianPath("conditional OT, sigma_min = 0", t, 1 - t)
 v_model = sp.Symbol("v_model", real=True)            # a model's velocity at z (any number)
 shift = sp.Symbol("k", positive=True)                # SD3's shift factor (s in the paper)
 mu_shift = sp.Symbol("mu_shift", real=True)          # Flux's mu (shift factor e^mu)
+noise_ratio = sp.Symbol("r", positive=True)          # sigma/alpha: a VE or EDM noise level
 
 
 def conditional_velocity(path: GaussianPath = OT, data: sp.Expr = x_1, at: sp.Expr = z) -> sp.Expr:
@@ -91,6 +92,14 @@ def flux_time_shift(time: sp.Expr = t, mu: sp.Expr = mu_shift) -> sp.Expr:
     return sp.exp(mu) / (sp.exp(mu) + (1 / time - 1))
 
 
+def time_of_noise_ratio(ratio: sp.Expr = noise_ratio) -> sp.Expr:
+    """The time t of the path alpha = 1 - t, sigma = t (``paths.FLOW``) at which sigma/alpha =
+    ratio, solved: a VE or EDM noise level r is the flow time r/(1 + r), and z = alpha x_VE
+    there (x_VE = x0 + r eps)."""
+    (solution,) = sp.solve(sp.Eq(FLOW.sigma / FLOW.alpha, ratio), t)
+    return sp.factor(solution)
+
+
 def shifted_log_snr(time: sp.Expr) -> sp.Expr:
     """lambda = log(alpha/sigma) of the path alpha = 1 - t, sigma = t at a shifted time."""
     return FLOW.log_snr_half.subs(t, time)
@@ -98,4 +107,5 @@ def shifted_log_snr(time: sp.Expr) -> sp.Expr:
 
 __all__ = ["OT", "OT_RECTIFIED", "v_model", "shift", "mu_shift", "conditional_velocity",
            "data_law", "kernel", "posterior", "marginal_velocity", "marginal_law",
-           "marginal_score", "loss_gap", "time_shift", "flux_time_shift", "shifted_log_snr"]
+           "marginal_score", "loss_gap", "time_shift", "flux_time_shift", "noise_ratio",
+           "time_of_noise_ratio", "shifted_log_snr"]
