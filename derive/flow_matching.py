@@ -4,7 +4,7 @@ the time shift of SD3 and Flux (Esser et al. 2024).
 Lipman's conditional optimal-transport path is the Gaussian path z = t x_1 + (1 - (1 - sigma_min) t)
 x_0 with data x_1 and noise x_0 ~ N(0, 1) (:data:`OT`; time runs from noise at 0 to data at 1, the
 reverse of ``paths.FLOW``).  Its conditional velocity is ``OT.convert(x_1, "x", "velocity", z)``
-(solved in :mod:`derive.paths`), compared in the catalog with Lipman's Theorem 3 and Eq. 22.
+(solved in :mod:`derive.paths`), compared in the catalog with Lipman's Theorem 3 and Eq. 21.
 
 For Gaussian data x_1 ~ N(m, s^2) in one dimension the posterior of x_1 given z is Gaussian
 (:func:`posterior`, Bayes' rule by :func:`derive.gaussian.condition`), so the marginal velocity
@@ -83,7 +83,8 @@ def loss_gap(path: GaussianPath = OT) -> sp.Expr:
 
 
 def time_shift(time: sp.Expr = t, factor: sp.Expr = shift) -> sp.Expr:
-    """t -> s t / (1 + (s - 1) t)  (Esser et al. 2024, Sec. 5.3.2; definition)."""
+    """t -> s t / (1 + (s - 1) t)  (Esser et al. 2024, Eq. 23 with s = sqrt(m/n), Sec. 5.3.2;
+    definition)."""
     return factor * time / (1 + (factor - 1) * time)
 
 
