@@ -4,9 +4,9 @@ levels, Heun's second-order step (Algorithm 1) and the churn of the stochastic s
 (Algorithm 2).
 
 Everything builds on :mod:`derive.paths`: EDM's path x = s(t) (y + sigma(t) n) is
-``paths.EDM`` (alpha = s, sigma_path = s sigma), so the ODE (Karras Eq. 4, Eq. 1 for s = 1) is the
-path's probability flow, and the score of a denoiser D (Eq. 3) is the path's conversion of an
-x-prediction into a score.  The optimal denoiser for Gaussian data is E[y | x], computed by
+``paths.EDM`` (alpha = s, sigma_path = s sigma), so the ODE (Karras Sec. 2; its equation numbers
+were not verified) is the path's probability flow, and the score of a denoiser D (Eq. 3) is the
+path's conversion of an x-prediction into a score.  The optimal denoiser for Gaussian data is E[y | x], computed by
 :func:`derive.gaussian.condition`.  The preconditioning is *derived* here from App. B.6's
 requirements (unit input variance, unit target variance, c_skip minimizing c_out, lambda c_out^2
 = 1); Table 1 states the results, which the catalog compares with these.  Table 1's VP, VE and
@@ -44,12 +44,12 @@ x_hat = sp.Symbol("hat_x", real=True)                 # the point after adding n
 
 # -- the ODE (Sec. 2) ------------------------------------------------------------------------------
 def ode_drift(score: sp.Expr, point: sp.Expr = x) -> sp.Expr:
-    """dx/dt = s'/s x - s^2 sigma' sigma score: the probability flow of paths.EDM (Eq. 4), with
+    """dx/dt = s'/s x - s^2 sigma' sigma score: the probability flow of paths.EDM (Sec. 2), with
     ``score`` = grad_x log p(x/s; sigma)."""
     return EDM.probability_flow_drift(point, score)
 
 
-UNSCALED = {S_t: 1, s_dot: 0}          # s(t) = 1: Eq. 1
+UNSCALED = {S_t: 1, s_dot: 0}          # s(t) = 1: the unscaled ODE of Sec. 2
 
 
 def score_of_denoiser(value: sp.Expr = D, point: sp.Expr = x, path: GaussianPath = EDM) -> sp.Expr:
@@ -59,7 +59,7 @@ def score_of_denoiser(value: sp.Expr = D, point: sp.Expr = x, path: GaussianPath
 
 
 def denoiser_drift(value: sp.Expr = D, point: sp.Expr = x) -> sp.Expr:
-    """Eq. 4 with the score of a denoiser D(x/s; sigma): the path's probability flow in its
+    """The ODE with the score of a denoiser D(x/s; sigma): the path's probability flow in its
     x-prediction form, (sigma'/sigma + s'/s) x - s sigma'/sigma D."""
     return EDM.probability_flow(value, "x", point)
 

@@ -4,7 +4,7 @@ the time shift of SD3 and Flux (Esser et al. 2024).
 Lipman's conditional optimal-transport path is the Gaussian path z = t x_1 + (1 - (1 - sigma_min) t)
 x_0 with data x_1 and noise x_0 ~ N(0, 1) (:data:`OT`; time runs from noise at 0 to data at 1, the
 reverse of ``paths.FLOW``).  Its conditional velocity is ``OT.convert(x_1, "x", "velocity", z)``
-(solved in :mod:`derive.paths`), compared in the catalog with Lipman's Theorem 3 and Eq. 22.
+(solved in :mod:`derive.paths`), compared in the catalog with Lipman's Theorem 3 and Eq. 21.
 
 For Gaussian data x_1 ~ N(m, s^2) in one dimension the posterior of x_1 given z is Gaussian
 (:func:`posterior`, Bayes' rule by :func:`derive.gaussian.condition`), so the marginal velocity
@@ -34,6 +34,7 @@ OT_RECTIFIED = GaussianPath("conditional OT, sigma_min = 0", t, 1 - t)
 v_model = sp.Symbol("v_model", real=True)            # a model's velocity at z (any number)
 shift = sp.Symbol("k", positive=True)                # SD3's shift factor (s in the paper)
 mu_shift = sp.Symbol("mu_shift", real=True)          # Flux's mu (shift factor e^mu)
+noise_ratio = sp.Symbol("r", positive=True)          # sigma/alpha: a VE or EDM noise level
 
 
 def conditional_velocity(path: GaussianPath = OT, data: sp.Expr = x_1, at: sp.Expr = z) -> sp.Expr:
@@ -82,13 +83,22 @@ def loss_gap(path: GaussianPath = OT) -> sp.Expr:
 
 
 def time_shift(time: sp.Expr = t, factor: sp.Expr = shift) -> sp.Expr:
-    """t -> s t / (1 + (s - 1) t)  (Esser et al. 2024, Sec. 5.3.2; definition)."""
+    """t -> s t / (1 + (s - 1) t)  (Esser et al. 2024, Eq. 23 with s = sqrt(m/n), Sec. 5.3.2;
+    definition)."""
     return factor * time / (1 + (factor - 1) * time)
 
 
 def flux_time_shift(time: sp.Expr = t, mu: sp.Expr = mu_shift) -> sp.Expr:
     """Flux's exponential shift e^mu / (e^mu + (1/t - 1)) (its sigma = 1; definition)."""
     return sp.exp(mu) / (sp.exp(mu) + (1 / time - 1))
+
+
+def time_of_noise_ratio(ratio: sp.Expr = noise_ratio) -> sp.Expr:
+    """The time t of the path alpha = 1 - t, sigma = t (``paths.FLOW``) at which sigma/alpha =
+    ratio, solved: a VE or EDM noise level r is the flow time r/(1 + r), and z = alpha x_VE
+    there (x_VE = x0 + r eps)."""
+    (solution,) = sp.solve(sp.Eq(FLOW.sigma / FLOW.alpha, ratio), t)
+    return sp.factor(solution)
 
 
 def shifted_log_snr(time: sp.Expr) -> sp.Expr:
@@ -98,4 +108,5 @@ def shifted_log_snr(time: sp.Expr) -> sp.Expr:
 
 __all__ = ["OT", "OT_RECTIFIED", "v_model", "shift", "mu_shift", "conditional_velocity",
            "data_law", "kernel", "posterior", "marginal_velocity", "marginal_law",
-           "marginal_score", "loss_gap", "time_shift", "flux_time_shift", "shifted_log_snr"]
+           "marginal_score", "loss_gap", "time_shift", "flux_time_shift", "noise_ratio",
+           "time_of_noise_ratio", "shifted_log_snr"]

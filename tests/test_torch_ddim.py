@@ -9,7 +9,16 @@ of the two terms of c_eps where they cancel).
 Sampler: with Gaussian data and the exact noise predictor DDIM is affine in its start and its
 draws, so basis rows give the output mean and variance exactly.  eta = 1 over every index is DDPM's
 ancestral sampler with sigma^2 = beta-tilde, draw for draw; eta = 0 is an Euler method, its fitted
-order 1 (on the DDPM schedule and, through ddim_sde, on VP, sub-VP and VE).
+order 1 (on the DDPM schedule and, through ddim_sde, on VP, sub-VP and VE); eta = 0.5 and 1
+through ddim_sde on VE and VP: the output variance's error has fitted order about 1 (basis rows,
+exact).
+
+eta > 0 in distribution (the Monte Carlo engine, numeric/montecarlo): on the 0.3/0.7 mixture, the
+within-mode squared distance |x - m_k|^2 of a correct sample is c chi^2_2, so P(|x - m_k|^2 <=
+2 ln 2 c) = 1/2 exactly; the exact binomial test of that probability (false-fail rate 1e-6, detects
+0.1 with power 0.9997 at the n drawn, seed 11) holds for DDIM(eta = 0.5, 1) and fails for a planted
+error (the noise of Eq. 16 added without shrinking the direction term, sqrt(1 - abar - sigma^2):
+probabilities 0.21 and 0.08).  The `sample` command's --eta and its refusals (exit 2) too.
 """
 from __future__ import annotations
 
@@ -27,6 +36,8 @@ from diffproof.derive.codegen import safe_lambdify
 from diffproof.derive.symbols import abar_t, abar_tm1
 from diffproof.numeric.torchdiff import ddim as T
 from diffproof.numeric.torchdiff import forward as fw
+from diffproof.numeric.montecarlo import MCSettings, decide
+from diffproof.derive.verdict import FAILS, HOLDS
 from diffproof.numeric.torchdiff import samplers as S
 from diffproof.numeric.torchdiff.metrics import energy_distance, mode_weights
 from diffproof.numeric.torchdiff.oracle import DiagonalGaussianMixture
@@ -228,14 +239,127 @@ def test_callback_after_every_ddim_step():
     assert torch.equal(calls[-1][0]["x"], y)
 
 
-def test_sample_command_offers_ddim(tmp_path, capsys):
-    out = str(tmp_path / "model.pt")
-    assert main(["train", "--out", out, "--steps", "20", "--hidden", "16", "--depth", "2",
-                 "--batch", "64", "--quiet", "--threads", "1"]) == 0
+def test_sample_command_offers_ddim(checkpoint, tmp_path, capsys):
     png = str(tmp_path / "ddim.png")
-    assert main(["sample", "--checkpoint", out, "--sampler", "ddim", "-n", "300", "--steps", "10",
+    assert main(["sample", "--checkpoint", checkpoint, "--sampler", "ddim", "-n", "300", "--steps", "10",
                  "--png", png, "--threads", "1"]) == 0
     text = capsys.readouterr().out
     assert "sampler ddim, 10 steps" in text and "exact score" in text
     with open(png, "rb") as handle:
         assert handle.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+# --- eta > 0 on an SDE's kernel: order, and in distribution -----------------------------------
+def ddim_sde_basis(sde, eta, n_steps):
+    """Exact output (mean, variance) of ddim_sde from the marginal at T (Gaussian data: the
+    sampler is affine in its start and its draws; row 0 the mean path, row 1 one std off it,
+    row k + 2 a unit draw at step k)."""
+    start_mean, start_std = marginal(sde, 1.0)
+    x = torch.full((n_steps + 2, 1), start_mean, dtype=F64)
+    x[1, 0] += start_std
+    y = T.ddim_sde(GAUSS.score_fn(sde), x, sde, n_steps=n_steps, eta=eta, noise=_unit_noise)
+    return float(y[0]), float(((y[1:] - y[0]) ** 2).sum())
+
+
+@pytest.mark.parametrize("eta", [0.5, 1.0])
+@pytest.mark.parametrize("sde", [VE(0.01, 3.0), VP()], ids=["VE", "VP"])
+def test_stochastic_ddim_sde_is_first_order_in_the_variance(sde, eta):
+    """The output law N(mean, var) against the marginal at t_min: the mean path is exact to
+    round-off and |var / var_exact - 1| falls with the steps: fitted order on 50..400 steps 0.98
+    (VE, eta = 0.5), 0.97 (VE, 1), 0.93 (VP, 0.5), 0.85 (VP, 1: still pre-asymptotic, 0.77 on
+    25..200); the order of the last doubling is within 0.1 of 1."""
+    t_min, steps, errors = 1e-3, [50, 100, 200, 400], []
+    end_mean, end_std = marginal(sde, t_min)
+    for n in steps:
+        mean, var = ddim_sde_basis(sde, eta, n)
+        assert abs(mean - end_mean) < 1e-9
+        errors.append(abs(var / end_std ** 2 - 1))
+    assert 0.8 <= slope(steps, errors) <= 1.1, errors
+    assert 0.9 <= math.log2(errors[-2] / errors[-1]) <= 1.1, errors
+
+
+MC = MCSettings(false_fail=1e-6, power=0.999, rel_tol=0.2, abs_floor=1e-12, pilot=256,
+                batch=8192, max_n=200_000)
+MC_STEPS = 500
+
+
+def _within_mode_draw(eta: float):
+    """Draw(rng, k): k DDIM(eta) samples of the mixture (ddim_sde on VE, 500 steps, its own
+    prior, Tweedie at the end), each mapped to 1{|x - m_k|^2 <= 2 ln 2 c}, m_k the nearest mean
+    (c = 0.0025 each coordinate; the means are 57 standard deviations apart)."""
+    mix, sde = MIX.to(F64), VE()
+    threshold = 2 * math.log(2) * float(mix.variances[0, 0])
+    assert torch.all(mix.variances == mix.variances[0, 0])
+
+    def draw(rng, k):
+        g = torch.Generator().manual_seed(int(rng.integers(2 ** 62)))
+        x = S.prior_sample(sde, (k, 2), float(mix.variance().mean()), mix.mean(), g, F64)
+        y = T.ddim_sde(mix.score_fn(sde), x, sde, n_steps=MC_STEPS, eta=eta, denoise=True,
+                       generator=g)
+        distance = ((y[:, None, :] - mix.means) ** 2).sum(-1).min(dim=1).values
+        return (distance <= threshold).double().numpy()
+    return draw
+
+
+def _planted_coefficients(abar, abar_next, one_minus, one_minus_next, eta):
+    """The planted error: Eq. 16's noise sigma added, but the direction term kept at eta = 0."""
+    c_x, c_eps, _ = _TRUE_COEFFICIENTS(abar, abar_next, one_minus, one_minus_next, 0.0)
+    return c_x, c_eps, _TRUE_COEFFICIENTS(abar, abar_next, one_minus, one_minus_next, eta)[2]
+
+
+_TRUE_COEFFICIENTS = T.coefficients
+
+
+@pytest.mark.parametrize("eta", [0.5, 1.0])
+def test_stochastic_ddim_in_distribution_with_a_planted_error(eta, monkeypatch):
+    """The exact binomial test of P(within-mode |x - m_k|^2 <= 2 ln 2 c) = 1/2 (chi^2_2), seed 11.
+    False-fail rate 1e-6 for an exact sampler; DDIM's own bias at 500 steps (measured with 1e5
+    draws: +0.003 at eta = 0.5, +0.007 at eta = 1, +-0.0016) is 0.6 standard errors at the
+    n = 1725 drawn, so the rate stays below 2e-6.  Power 0.9997 against a discrepancy of 0.1;
+    the planted error moves the probability to about 0.21 (eta = 0.5) and 0.08 (eta = 1)."""
+    verdict = decide(_within_mode_draw(eta), 0.5, seed=11, settings=MC, bounds=(0.0, 1.0),
+                     what=f"DDIM(eta = {eta}) within-mode spread")
+    assert verdict.status == HOLDS, verdict.reason
+    assert verdict.evidence.false_fail == 1e-6 and verdict.evidence.power >= 0.999
+    monkeypatch.setattr(T, "coefficients", _planted_coefficients)
+    planted = decide(_within_mode_draw(eta), 0.5, seed=11, settings=MC, bounds=(0.0, 1.0),
+                     what=f"planted DDIM(eta = {eta})")
+    assert planted.status == FAILS, planted.reason
+
+
+# --- the sample command's --eta, and options that do not belong to the sampler -----------------
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory):
+    out = str(tmp_path_factory.mktemp("ddim") / "model.pt")
+    assert main(["train", "--out", out, "--steps", "20", "--hidden", "16", "--depth", "2",
+                 "--batch", "64", "--quiet", "--threads", "1"]) == 0
+    return out
+
+
+def test_sample_command_takes_eta_and_shift(checkpoint, tmp_path, capsys):
+    for sampler, option, value in (("ddim", "--eta", "0.5"), ("flow-euler", "--shift", "3")):
+        png = str(tmp_path / f"{sampler}.png")
+        assert main(["sample", "--checkpoint", checkpoint, "--sampler", sampler, option, value,
+                     "-n", "300", "--steps", "10", "--png", png, "--threads", "1"]) == 0
+        text = capsys.readouterr().out
+        assert f"sampler {sampler} ({option[2:]} {float(value):g}), 10 steps" in text, text
+        assert "exact score" in text
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--sampler", "ddim", "--eta", "1.5"], "--eta must lie in [0, 1]"),
+    (["--sampler", "ddim", "--eta", "-0.1"], "--eta must lie in [0, 1]"),
+    (["--sampler", "ddim", "--eta", "nan"], "--eta must lie in [0, 1]"),
+    (["--sampler", "em", "--eta", "0.5"], "--eta applies to --sampler ddim only"),
+    (["--sampler", "flow-euler", "--eta", "0"], "--eta applies to --sampler ddim only"),
+    (["--sampler", "ddim", "--shift", "3"], "--shift applies to --sampler flow-euler only"),
+    (["--sampler", "flow-euler", "--shift", "0"], "--shift must be a finite number > 0"),
+    (["--sampler", "flow-euler", "--shift", "inf"], "--shift must be a finite number > 0"),
+])
+def test_sample_command_refuses_bad_sampler_options(checkpoint, tmp_path, capsys, args, message):
+    png = str(tmp_path / "never.png")
+    assert main(["sample", "--checkpoint", checkpoint, *args, "-n", "300", "--steps", "10",
+                 "--png", png, "--threads", "1"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert not (tmp_path / "never.png").exists()

@@ -17,7 +17,15 @@ Samplers, in samplers.py's signature and callback:
 - dpm_solver_pp_2m: a score model on a linear SDE (alpha = s(t), sigma = kernel std), x_hat by
   Tweedie; the first step is first order (no previous prediction);
 - flow_euler: Euler on dz/dt = u(z, t) for a velocity model on the path alpha = 1 - t, sigma = t
-  (rectified flow, data at t = 0), from t_max down to t_min.
+  (rectified flow, data at t = 0), from t_max down to t_min; ``shift`` = s != 1 spaces the times
+  by SD3's shift: a uniform grid between the preimages of t_max and t_min (the shift by 1/s is
+  the shift's inverse), mapped by the shift, so the ends stay and the steps crowd toward the
+  noise for s > 1 (flow_times);
+- flow_euler_sde: the same Euler steps driven by a linear SDE's score model (``diffproof sample
+  --sampler flow-euler``).  The kernel x_t = s (x_0 + r eps), r = sqrt(v)/s (EDM's sigma(t)), is
+  the flow path at time tau = r/(1 + r) (derive.flow_matching.time_of_noise_ratio) with
+  z = alpha(tau) x_t / s; the score in z is s/alpha times the score in x (chain rule), and the
+  velocity is paths.convert(score, "score", "velocity"), the twin of derive.paths.
 """
 from __future__ import annotations
 
@@ -26,6 +34,8 @@ from typing import Callable
 
 import torch
 
+from diffproof.numeric.torchdiff import paths as P
+from diffproof.numeric.torchdiff.edm import edm_sigma, time_of_sigma
 from diffproof.numeric.torchdiff.samplers import (Callback, NoiseFn, ScoreFn, _finish, _report,
                                                   _time, time_grid, tweedie)
 from diffproof.numeric.torchdiff.schedules import LinearSDE
@@ -105,20 +115,87 @@ def dpm_solver_pp_2m(model: ScoreFn, x: Tensor, schedule: LinearSDE, *, n_steps:
     return _finish(model, sde, x, times[-1], denoise)
 
 
-@torch.inference_mode()
-def flow_euler(model: VelocityFn, x: Tensor, *, n_steps: int = 50, t_max: float = 1.0,
-               t_min: float = 0.0, callback: Callback | None = None) -> Tensor:
-    """Euler on dz/dt = u(z, t) from t_max down to t_min on the rectified-flow path alpha = 1 - t,
-    sigma = t; ``model`` is the velocity (x, t) -> u.  The callback's "denoised" is the x_hat
-    the velocity implies, z - t u (from z = (1 - t) x + t eps, u = eps - x)."""
+def time_of_noise_ratio(ratio):
+    """tau = r/(1 + r): the flow time at which sigma/alpha = r (derive.flow_matching
+    .time_of_noise_ratio), in float64."""
+    r = torch.as_tensor(ratio, dtype=torch.float64)
+    return r / (1 + r)
+
+
+def _check_shift(shift: float) -> None:
+    if not (math.isfinite(shift) and shift > 0):
+        raise ValueError(f"the time shift must be a finite number > 0, got {shift}")
+
+
+def flow_times(n_steps: int, t_max: float = 1.0, t_min: float = 0.0,
+               shift: float = 1.0) -> list[float]:
+    """n_steps + 1 decreasing times from t_max to t_min: uniform, or with shift s the image under
+    SD3's shift of a uniform grid between the preimages of the ends (float64)."""
     if n_steps < 1:
         raise ValueError(f"n_steps must be >= 1, got {n_steps}")
     if not 0 <= t_min < t_max <= 1:
         raise ValueError(f"need 0 <= t_min < t_max <= 1, got {t_min}, {t_max}")
-    times = torch.linspace(t_max, t_min, n_steps + 1, dtype=torch.float64).tolist()
-    for k in range(n_steps):
+    _check_shift(shift)
+    if shift == 1:
+        return torch.linspace(t_max, t_min, n_steps + 1, dtype=torch.float64).tolist()
+    ends = time_shift(torch.tensor([t_max, t_min], dtype=torch.float64), 1 / shift).tolist()
+    grid = time_shift(torch.linspace(*ends, n_steps + 1, dtype=torch.float64), shift).tolist()
+    grid[0], grid[-1] = t_max, t_min                    # the ends exactly, not after a round trip
+    return grid
+
+
+def _euler(velocity: Callable[[int, Tensor], Tensor], x: Tensor, times: list[float],
+           callback: Callback | None) -> Tensor:
+    """Euler steps z + (t_next - t) u over the times, u = velocity(k, z) at times[k]; "denoised"
+    is z - t u (the x of z = (1 - t) x + t eps, u = eps - x)."""
+    for k in range(len(times) - 1):
         t, t_next = times[k], times[k + 1]
-        u = model(x, _time(t, x))
+        u = velocity(k, x)
         x_start, x = x, torch.add(x, u, alpha=t_next - t)
         _report(callback, k, t_next, x, lambda: torch.add(x_start, u, alpha=-t))
     return x
+
+
+@torch.inference_mode()
+def flow_euler(model: VelocityFn, x: Tensor, *, n_steps: int = 50, t_max: float = 1.0,
+               t_min: float = 0.0, shift: float = 1.0,
+               callback: Callback | None = None) -> Tensor:
+    """Euler on dz/dt = u(z, t) from t_max down to t_min on the rectified-flow path alpha = 1 - t,
+    sigma = t over flow_times(n_steps, t_max, t_min, shift); ``model`` is the velocity
+    (x, t) -> u.  The callback's "denoised" is the x_hat the velocity implies, z - t u (from
+    z = (1 - t) x + t eps, u = eps - x)."""
+    times = flow_times(n_steps, t_max, t_min, shift)
+    return _euler(lambda k, z: model(z, _time(times[k], z)), x, times, callback)
+
+
+@torch.inference_mode()
+def flow_euler_sde(model: ScoreFn, x: Tensor, schedule: LinearSDE, *, n_steps: int = 50,
+                   t_min: float = 1e-3, shift: float = 1.0, denoise: bool = False,
+                   generator=None, callback: Callback | None = None,
+                   noise: NoiseFn | None = None) -> Tensor:
+    """Flow-matching Euler from T down to t_min with a score model of a linear SDE (see the
+    module's docstring): flow times from tau(T) to tau(t_min), spaced by ``shift``.  Returns x
+    at t_min in the SDE's coordinates, or with denoise the x_0 the last velocity implies
+    (Tweedie's estimate; one more model evaluation).  The callback reports SDE times and x."""
+    del generator, noise  # an ODE solver draws nothing
+    sde = schedule
+    sde.check_time(t_min)
+    ends = time_of_noise_ratio(edm_sigma(sde, torch.tensor([sde.T, t_min], dtype=torch.float64)))
+    taus = flow_times(n_steps, *ends.tolist(), shift)
+    taus64 = torch.tensor(taus, dtype=torch.float64)
+    path = P.flow_matching(taus64)
+    times = time_of_sigma(sde, path.sigma / path.alpha)
+    factors = (sde.scale(times) / path.alpha).tolist()      # x = s z / alpha at each flow time
+    times = times.tolist()
+
+    def velocity(k: int, z: Tensor, kind: str = "velocity") -> Tensor:
+        score = model(z * factors[k], _time(times[k], z)) * factors[k]
+        return P.convert(score, "score", kind, z, P.flow_matching(taus64[k:k + 1]))
+
+    def report(info: dict) -> None:
+        k = info["i"] + 1
+        callback({**info, "t": times[k], "x": info["x"] * factors[k]})
+    z = _euler(velocity, x / factors[0], taus, report if callback else None)
+    if denoise:
+        return velocity(n_steps, z, "x")
+    return z * factors[-1]

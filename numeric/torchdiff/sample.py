@@ -16,7 +16,7 @@ from diffproof.numeric.files import atomic_write
 from diffproof.numeric.torchdiff import samplers as S
 from diffproof.numeric.torchdiff.ddim import ddim_sde
 from diffproof.numeric.torchdiff.edm import edm_heun, edm_stochastic
-from diffproof.numeric.torchdiff.dpm_solver import dpm_solver_pp_2m
+from diffproof.numeric.torchdiff.dpm_solver import dpm_solver_pp_2m, flow_euler_sde
 from diffproof.numeric.torchdiff.metrics import energy_distance, mode_weights
 from diffproof.numeric.torchdiff.oracle import DiagonalGaussianMixture
 from diffproof.numeric.torchdiff.schedules import LinearSDE
@@ -24,7 +24,9 @@ from diffproof.numeric.torchdiff.train import config_from, load_checkpoint, mode
 
 SAMPLERS = {"em": S.euler_maruyama, "pc": S.predictor_corrector, "ode": S.probability_flow_heun,
             "ddim": ddim_sde, "edm": edm_heun, "edm-sde": edm_stochastic,
-            "dpm2m": dpm_solver_pp_2m}
+            "dpm2m": dpm_solver_pp_2m, "flow-euler": flow_euler_sde}
+# the samplers' own options (sampler -> option names), passed through draw and compare
+OPTIONS = {"ddim": ("eta",), "flow-euler": ("shift",)}
 
 
 class NonFiniteSamples(ArithmeticError):
@@ -42,15 +44,19 @@ def load_model(path: str):
 
 
 def draw(sampler: str, score_fn, sde: LinearSDE, data: DiagonalGaussianMixture, n: int, steps: int,
-         generator: torch.Generator, t_min: float = 1e-3) -> torch.Tensor:
+         generator: torch.Generator, t_min: float = 1e-3, options: dict | None = None) -> torch.Tensor:
     """n samples from the correct prior N(s(T) data mean, marginal variance at T), then the
-    sampler, then Tweedie."""
+    sampler (with its ``options``, such as DDIM's eta), then Tweedie."""
     if sampler not in SAMPLERS:
         raise ValueError(f"unknown sampler {sampler!r}; choose one of {tuple(SAMPLERS)}")
+    options = dict(options or {})
+    foreign = sorted(set(options) - set(OPTIONS.get(sampler, ())))
+    if foreign:
+        raise ValueError(f"sampler {sampler!r} takes no option {foreign[0]!r}")
     x = S.prior_sample(sde, (n, data.dim), float(data.variance().mean()), data.mean().float(),
                        generator, torch.float32)
     return SAMPLERS[sampler](score_fn, x, sde, n_steps=steps, t_min=t_min, denoise=True,
-                             generator=generator)
+                             generator=generator, **options)
 
 
 def figures(samples: torch.Tensor, data: DiagonalGaussianMixture, fresh: torch.Tensor,
@@ -65,14 +71,17 @@ def figures(samples: torch.Tensor, data: DiagonalGaussianMixture, fresh: torch.T
             "energy_distance": distance}
 
 
-def compare(model, sde: LinearSDE, sampler: str, n: int, steps: int, seed: int) -> dict:
-    """Samples and figures for the model and for the exact score, with the same noise seed."""
+def compare(model, sde: LinearSDE, sampler: str, n: int, steps: int, seed: int,
+            options: dict | None = None) -> dict:
+    """Samples and figures for the model and for the exact score, with the same noise seed (and
+    the same sampler options)."""
     data = DiagonalGaussianMixture.seed002(dtype=torch.float32)
     fresh = data.sample(4000, torch.Generator().manual_seed(seed + 1))
     fresh2 = data.sample(4000, torch.Generator().manual_seed(seed + 2))
-    model_samples = draw(sampler, model, sde, data, n, steps, torch.Generator().manual_seed(seed))
+    model_samples = draw(sampler, model, sde, data, n, steps, torch.Generator().manual_seed(seed),
+                         options=options)
     exact_samples = draw(sampler, data.score_fn(sde), sde, data, n, steps,
-                         torch.Generator().manual_seed(seed))
+                         torch.Generator().manual_seed(seed), options=options)
     return {"data": fresh, "model": model_samples, "exact": exact_samples,
             "figures": {"model": figures(model_samples, data, fresh),
                         "exact score": figures(exact_samples, data, fresh, "exact score"),

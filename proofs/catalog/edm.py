@@ -39,7 +39,7 @@ def ode_denoiser(entry):
             Step((D - x) / sigma ** 2,
                  "s = 1: the score from an x-prediction D = E[y | x] of x = y + sigma n "
                  "(the path's conversion, Tweedie): grad log p(x; sigma) = (D - x)/sigma^2",
-                 paper(karras("Sec. 2")), lhs=E.score_of_denoiser().subs(E.UNSCALED)),
+                 paper(karras("Eq. 3 (Sec. 2)")), lhs=E.score_of_denoiser().subs(E.UNSCALED)),
             Step((D - x / S_t) / (S_t * sigma ** 2),
                  "general s: grad_x log p(x/s; sigma) = (1/s) (D(x/s) - x/s)/sigma^2, the chain "
                  "rule through x/s", paper(karras("Sec. 2")), lhs=E.score_of_denoiser()),
@@ -68,9 +68,9 @@ def gaussian_denoiser(entry):
         steps=[
             Step((sd ** 2 * x + sigma ** 2 * m) / (sd ** 2 + sigma ** 2),
                  "the optimal denoiser D(x; sigma) = E[y | x], the posterior mean by Bayes' rule",
-                 paper(karras("Sec. 2")), lhs=optimal),
+                 paper(karras("Eq. 2 (Sec. 2)")), lhs=optimal),
             Step(-(x - m) / (sd ** 2 + sigma ** 2),
-                 "its score (D - x)/sigma^2 ...", paper(karras("Sec. 2")),
+                 "its score (D - x)/sigma^2 ...", paper(karras("Eq. 3 (Sec. 2)")),
                  lhs=E.score_of_denoiser(optimal).subs(E.UNSCALED)),
             Step(sp.diff(E.gaussian_marginal().log_density(), x),
                  "... is grad log p(x; sigma), p(x; sigma) = N(m, sigma_data^2 + sigma^2) the law "

@@ -45,13 +45,13 @@ def ot_path(entry):
                  paper(lipman("Theorem 3 (Eq. 15)")), lhs=FM.conditional_velocity()),
             Step((x_1 - (1 - sigma_min) * z) / (1 - (1 - sigma_min) * t),
                  "with mu_t = t x_1, sigma_t = 1 - (1 - sigma_min) t",
-                 paper(lipman("Eqs. 20 and 22 (Sec. 4.1)"))),
+                 paper(lipman("Eqs. 20-21 (Sec. 4.1)"))),
             Step(x_1 - (1 - sigma_min) * eps,
                  "along the flow psi_t(x_0) = sigma_t x_0 + t x_1 the velocity is x_1 - (1 - "
-                 "sigma_min) x_0, the CFM regression target", paper(lipman("Eqs. 21-23 (Sec. 4.1)")),
+                 "sigma_min) x_0, the CFM regression target", paper(lipman("Eqs. 22-23 (Sec. 4.1)")),
                  lhs=FM.conditional_velocity(at=OT.sample(x_1, eps))),
             Step(OT.target("velocity", x_1, eps), "= d/dt psi_t(x_0): the path's own velocity",
-                 paper(lipman("Eq. 21 (Sec. 4.1)"))),
+                 paper(lipman("Eq. 22 (Sec. 4.1)"))),
             Step(FLOW.sample(x_1, eps),
                  "sigma_min = 0 read at time 1 - t is rectified flow's (1 - t) x + t eps (data at "
                  "t = 0)", paper(f"{LIU}, Sec. 2; {lipman('Sec. 4.1')}"),
@@ -229,7 +229,7 @@ def time_shift(entry):
                     "shift s > 0, Flux's mu real",),
         steps=[
             Step((1 - t) / (1 + (FM.shift - 1) * t), "1 - sigma' for sigma' = s sigma/(1 + (s - 1) "
-                 "sigma)", paper(esser("Sec. 5.3.2")), lhs=1 - shifted),
+                 "sigma)", paper(esser("Eq. 23 (Sec. 5.3.2)")), lhs=1 - shifted),
             Step(FLOW.log_snr_half - sp.log(FM.shift),
                  "so lambda' = log((1 - sigma')/sigma') = log((1 - sigma)/sigma) - log s: the shift "
                  "moves the log-SNR by -log s (2 lambda = log SNR moves by -2 log s)",

@@ -4,7 +4,9 @@ constants, the first-order updates, DDIM as both, and the multistep DPM-Solver++
 
 Lu et al. 2022 (NeurIPS) number Prop. 3.1 (the exact solution) in Sec. 3.1 and DPM-Solver-1 in
 Sec. 3.3; Lu et al. 2022b give the data-prediction solution in Sec. 4 and DPM-Solver++(2M) as
-Algorithm 2.  Equation numbers were not verified, so places are cited by proposition, section and
+Algorithm 2.  The paper numbers its equations by section (the kernel q(x_t | x_0) = N(alpha_t x_0,
+sigma_t^2 I) is Eq. 2.1, so named in KAIST CS492(D)'s DPM-Solver assignment); the numbers of the
+solution and the updates were not verified, so they are cited by proposition, section and
 algorithm.
 """
 from __future__ import annotations

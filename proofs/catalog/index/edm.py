@@ -3,9 +3,10 @@ data, the preconditioning of Table 1 derived from App. B.6, Table 1's VP / VE / 
 rho-schedule, Heun's step and the churn (built in ``edm.py``).
 
 Verified numbers: Eq. 5 (the rho-schedule), Table 1 (its columns, as NVlabs/edm's generate.py and
-training/loss.py implement them) and Algorithm 2 (the stochastic sampler, so named in NVlabs/edm's
-generate.py).  The ODE and the denoiser's score (which the paper numbers Eqs. 1-4) are cited by
-their section, 2; Algorithm 1 by its section, 3.
+training/loss.py implement them), Algorithm 2 (the stochastic sampler, so named in NVlabs/edm's
+generate.py) and Eqs. 2-3, the denoising loss and the score (D - x)/sigma^2 of its minimizer (so
+named in NVlabs/edm issue 26, "Denoising score matching (Eq.2 and Eq.3)").  The ODE (Eq. 1, Eq. 4
+with the scaling s(t), not verified) is cited by its section, 2; Algorithm 1 by its section, 3.
 """
 from __future__ import annotations
 
@@ -21,13 +22,13 @@ def karras(where: str) -> str:
 
 DERIVATIONS = (
     Entry("edm-ode-denoiser",
-          "the ODE of Eq. 4 as the path's probability flow, the score (D - x)/sigma^2 of a "
+          "the ODE of Sec. 2 as the path's probability flow, the score (D - x)/sigma^2 of a "
           "denoiser, and the ODE in D",
-          (paper(karras("Sec. 2")), paper(song("13")))),
+          (paper(karras("Sec. 2 and Eq. 3")), paper(song("13")))),
     Entry("edm-gaussian-denoiser",
           "Gaussian data: the optimal denoiser and its score (D - x)/sigma^2 = grad log "
           "p(x; sigma); for data of standard deviation sigma_data it is c_skip x, so the ideal F_theta is 0",
-          (paper(karras("Sec. 2")),)),
+          (paper(karras("Eqs. 2-3 (Sec. 2)")),)),
     Entry("edm-preconditioning",
           "c_skip, c_out, c_in, lambda derived from unit input and target variance, c_skip "
           "minimizing c_out, lambda c_out^2 = 1: Table 1's EDM column",

@@ -3,10 +3,14 @@ score conversion, the conditional flow-matching loss against the flow-matching l
 Gaussian data, Monte Carlo for a mixture), and the SD3 / Flux time shift as a log-SNR shift (built
 in ``flow_matching.py``).
 
-Lipman et al. 2023 number the OT path Eqs. 20-23 (Sec. 4.1), the Gaussian-path velocity Theorem 3
-(Eq. 15) and the marginal velocity Eq. 8, and state CFM = FM up to a constant as Theorem 2 (Eq. 9
-the CFM loss); Esser et al. 2024 give the shift in Sec. 5.3.2 (its equation number was not
-verified).
+Lipman et al. 2023 number the OT path Eqs. 20-23 (Sec. 4.1): Eq. 20 mu_t, sigma_t; Eq. 21 the
+conditional velocity; Eq. 22 the flow psi_t; Eq. 23 the CFM loss on it (verified: the maintainer of
+lebellig/flow-matching, issue 1, names Eqs. 21-22 the OT conditional VF and flow and Eq. 23 the final
+loss; public implementations cite Eq. 20 for sigma_min and Eq. 22 for the interpolation).  The
+Gaussian-path velocity is Theorem 3 (Eq. 15), the marginal velocity Eq. 8, and CFM = FM up to a
+constant Theorem 2 (Eq. 9 the CFM loss).  Esser et al. 2024 give the shift in Sec. 5.3.2 as Eq. 23,
+t_m = alpha t_n/(1 + (alpha - 1) t_n), alpha = sqrt(m/n) (so cited by independent implementations
+of the resolution-dependent shift).
 """
 from __future__ import annotations
 
@@ -48,5 +52,5 @@ DERIVATIONS = (
     Entry("fm-time-shift",
           "the SD3 time shift sigma -> s sigma/(1 + (s - 1) sigma) shifts lambda = log((1 - sigma)/"
           "sigma) by -log s; Flux's exponential shift is the same map with s = e^mu",
-          (paper(esser("Sec. 5.3.2")), paper(FLUX))),
+          (paper(esser("Eq. 23 (Sec. 5.3.2)")), paper(FLUX))),
 )

@@ -10,7 +10,7 @@ DERIVATIONS = (
     Entry("path-sde-coefficients",
           "z_t = alpha x + sigma eps as an SDE: f = d log alpha/dt, g^2 = d sigma^2/dt - 2 f sigma^2 "
           "= -2 sigma^2 d lambda/dt, and the kernel N(alpha x, sigma^2) solves its moment ODEs",
-          (paper(f"{KINGMA}, Sec. 2 and appendix"), paper(f"{LU}, Sec. 2"))),
+          (paper(f"{KINGMA}, Sec. 2 and appendix"), paper(f"{LU}, Eq. 2.1 and Sec. 2"))),
     Entry("path-sde-ve-vp-subvp",
           "the paths of the VE, VP and sub-VP kernels give back their f(t) and g(t)^2",
           (paper(f"{LU}, Sec. 2"), paper(song("29-33")))),

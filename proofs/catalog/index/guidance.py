@@ -1,7 +1,8 @@
 """Guidance (classifier, classifier-free, rescale) and zero terminal SNR with v-prediction (built
 in ``guidance.py``); an erratum of a library's flow-matching schedule.
 
-Verified numbers: Ho & Salimans Eq. 6 (the brief and the formula), Dhariwal & Nichol Algorithm 2,
+Verified numbers: Ho & Salimans Eq. 6 (the brief and the formula; public notes that cite it give
+the same number, "the equation of record is Ho & Salimans Eq. (6)"), Dhariwal & Nichol Algorithm 2,
 Lin et al. Algorithm 1 (cited so by diffusers' rescale_zero_terminal_snr) and Sec. 3.4 (cited so
 by diffusers' rescale_noise_cfg); Luo's guidance equations only as the range 162-169 (the reference
 notes give the range with medium confidence).
