@@ -360,9 +360,9 @@ def check_derivations(derivations: Sequence, table: SymbolTable = TABLE,
     seconds), in worker processes that keep SymPy's caches (derive.decide.budget).
 
     ``derivations`` may hold catalog entries as well (anything with ``build()`` is built here,
-    when its turn comes).  With ``options.jobs`` > 1 the derivations are checked in stages, one
-    per topic (:func:`_stages`), up to ``jobs`` at a time, and the next topic is built while the
-    workers check: the verdicts are those of one worker (each step is checked on its own).
+    when its turn comes).  The derivations are checked in stages, one per topic
+    (:func:`_stages`), up to ``options.jobs`` at a time, and the next topic is built while the
+    workers check.
     ``progress(done, total)`` is called after each step (``total``: the steps built so far)."""
     options = options or Options()
     items = list(derivations)
@@ -385,7 +385,9 @@ def check_derivations(derivations: Sequence, table: SymbolTable = TABLE,
             return tasks
         return stage
 
-    groups = _stages(items) if options.jobs > 1 else [list(range(len(items)))]
+    # the same stages for any number of workers: each stage's worker is forked after the stages
+    # up to it are built, so every step is checked in the same state whatever ``jobs`` is
+    groups = _stages(items)
 
     def report(done, _):
         # until every stage is built the total is not known: it is shown as at least one more

@@ -169,8 +169,11 @@ def run_stages(stages: Sequence[Callable[[], Sequence[Callable[[], Any]]]], jobs
     A stage is a function, called in this process, that prepares its tasks (building what they
     check); as soon as it returns, a worker forked for the stage runs its tasks in order, each
     under the limits of :func:`run_each`, while this process prepares the next stage.  The
-    stages and their order are the caller's and fixed, so which tasks share a worker (and its
-    SymPy caches) never depends on timing.  ``on_outcome(n, outcome)`` is called as the n-th
+    stages and their order are the caller's and fixed, and a stage is prepared only once the
+    stage before it has its worker, so the worker of stage k is forked after stages 0..k are
+    prepared, for any ``jobs``: which tasks share a worker, and the state (SymPy's caches) it
+    starts from, never depend on ``jobs`` or on timing (a worker forked again after a death
+    starts from a later state).  ``on_outcome(n, outcome)`` is called as the n-th
     result (from 0) arrives.  Returns each stage's outcomes in task order.  Without fork (the
     portable worker), or with ``jobs`` = 1, the stages run one after the other."""
     if not cpu_seconds > 0 or not math.isfinite(cpu_seconds):
