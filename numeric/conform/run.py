@@ -1,0 +1,118 @@
+"""The search: Hypothesis draws configs for one (adapter, family, property), a failing config is
+shrunk to the simplest one, and the result is one :class:`Row` of the report.
+
+Reproducible: every search runs under ``hypothesis.seed(seed)`` with no example database, so the
+same seed draws the same configs and shrinks to the same one; a failure's report carries the seed
+and the shrunk config, which replays it directly (:func:`replay`).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import hypothesis
+from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+from hypothesis import strategies as st
+
+from diffproof.numeric.conform import properties as P
+
+HOLDS, FAILS, UNDECIDED = "holds", "fails", "undecided"
+
+
+@dataclass
+class Row:
+    scheduler: str
+    family: dict
+    property: str
+    status: str
+    examples: int
+    seed: int
+    config: dict | None = None
+    failure: P.Failure | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def report(self) -> str:
+        """The short failure report (or the notes of a row that holds or is undecided)."""
+        head = f"{self.scheduler} {_family(self.family)}: property {P.PROPERTIES[self.property]}: " \
+               f"{self.status}"
+        if self.failure is None:
+            return "\n".join([head] + [f"  note: {n}" for n in self.notes])
+        f = self.failure
+        lines = [head, f"  config:   {_config(self.config)}"]
+        if f.timestep is not None:
+            lines.append(f"  timestep: {f.timestep}")
+        lines.append(f"  {f.message}")
+        if f.contract and f.formula:
+            lines += [f"  contract: {f.contract}: {f.formula}", f"  source:   {f.source}"]
+        elif f.contract:
+            lines.append(f"  contract: {f.contract}")
+        if f.expected is not None:
+            lines.append(f"  derived {f.expected:.17g}  got {f.got:.17g}  at element {f.where}")
+            lines.append(f"  |diff| {f.diff:.3g}  budget {f.budget:.3g}  ({f.diff / f.budget:.3g}x)"
+                         if f.budget else f"  |diff| {f.diff:.3g}")
+        lines += [f"  also: {n}" for n in f.notes[:3]]
+        lines.append(f"  replay:   --seed {self.seed} (or diffproof.conform.replay with this config)")
+        return "\n".join(lines)
+
+    def as_dict(self) -> dict:
+        out = {k: v for k, v in asdict(self).items() if k != "failure"}
+        out["failure"] = None if self.failure is None else asdict(self.failure)
+        return out
+
+
+class _Found(Exception):
+    def __init__(self, failure: P.Failure, config: dict):
+        super().__init__(failure.message)
+        self.failure, self.config = failure, config
+
+
+def search(adapter, prop: str, family: dict | None = None, seed: int = 0,
+           max_examples: int = 20) -> Row:
+    """Search configs of ``family`` for a failure of property ``prop``; shrink it."""
+    family = dict(family or {})
+    check, counted, notes = P.CHECKS[prop], [0], []
+
+    @hypothesis.seed(seed)
+    @settings(max_examples=max_examples, database=None, deadline=None, derandomize=False,
+              verbosity=Verbosity.quiet, print_blob=False,
+              phases=(Phase.explicit, Phase.generate, Phase.shrink),
+              suppress_health_check=list(HealthCheck))
+    @given(st.data())
+    def probe(data):
+        config = data.draw(st.composite(lambda draw: adapter.draw_config(draw, family))())
+        counted[0] += 1
+        failure = check(adapter, config, notes) if prop == "endpoints" else check(adapter, config)
+        if failure is not None:
+            raise _Found(failure, config)
+
+    try:
+        probe()
+    except _Found as found:
+        return Row(adapter.label, family, prop, FAILS, counted[0], seed, found.config,
+                   found.failure)
+    notes = sorted(set(notes))
+    return Row(adapter.label, family, prop, UNDECIDED if notes else HOLDS, counted[0], seed,
+               notes=notes)
+
+
+def replay(adapter, prop: str, config: dict) -> P.Failure | None:
+    """Run property ``prop`` on one config (a report's shrunk config)."""
+    check = P.CHECKS[prop]
+    return check(adapter, config, []) if prop == "endpoints" else check(adapter, config)
+
+
+def conform(adapter, seed: int = 0, max_examples: int = 20, properties=None,
+            families=None) -> list[Row]:
+    """Every family x property of an adapter."""
+    rows = []
+    for family in families or adapter.families:
+        for prop in properties or adapter.properties:
+            rows.append(search(adapter, prop, family, seed, max_examples))
+    return rows
+
+
+def _family(family: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in family.items()) or "(all configs)"
+
+
+def _config(config: dict | None) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in (config or {}).items())
