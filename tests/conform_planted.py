@@ -62,3 +62,10 @@ class DDPMOneStepBeta(DDPMScheduler):
             return super()._get_variance(t, *args, **kwargs)
         finally:
             self.num_inference_steps, self.custom_timesteps = saved
+
+
+class DDPMVarianceForStd(DDPMScheduler):
+    """Planted: the noise is scaled by the variance where the standard deviation belongs (step()
+    takes the square root of what _get_variance returns)."""
+    def _get_variance(self, t, *args, **kwargs):
+        return super()._get_variance(t, *args, **kwargs) ** 2

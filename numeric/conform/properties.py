@@ -30,6 +30,7 @@ PROPERTIES = {
     "grid": "4 the timestep grid",
     "endpoints": "5 endpoints finite or singular formula named",
     "float32": "6 one step in float32 within budget",
+    "sampling": "3 the sampling loop reaches the data law",
 }
 
 

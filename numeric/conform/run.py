@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 import hypothesis
+import numpy as np
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import strategies as st
 
@@ -94,6 +95,44 @@ def search(adapter, prop: str, family: dict | None = None, seed: int = 0,
                notes=notes)
 
 
+def sampling_row(adapter, seed: int = 0, config: dict | None = None) -> Row:
+    """Property 3 for one config (by default sampling.default_config): two Monte Carlo
+    decisions; the row fails when one fails, is undecided when one is undecided."""
+    from diffproof.numeric.conform import sampling
+    config = config or sampling.default_config(adapter)
+    try:
+        verdicts = sampling.check(adapter, config, seed=seed)
+    except Exception as error:  # noqa: BLE001 - the implementation's error is the finding
+        return Row(adapter.label, {}, "sampling", FAILS, 0, seed, config,
+                   P.Failure("sampling", f"raised {type(error).__name__}: {str(error)[:200]}"))
+    statuses = [_status(v) for v in verdicts]
+    notes = [_mc_note(v) for v in verdicts]
+    status = FAILS if FAILS in statuses else UNDECIDED if UNDECIDED in statuses else HOLDS
+    failure = None
+    if status == FAILS:
+        failure = P.Failure("sampling", "the sampling loop with the exact denoiser does not "
+                            "reach the data law", notes=notes)
+    family = {k: config[k] for k in ("timestep_spacing", "num_inference_steps") if k in config}
+    return Row(adapter.label, family, "sampling", status,
+               sum(getattr(v.evidence, "n", 0) or 0 for v in verdicts), seed, config, failure,
+               notes=[] if failure else notes)
+
+
+def _status(verdict) -> str:
+    return getattr(verdict.status, "value", str(verdict.status))
+
+
+def _mc_note(verdict) -> str:
+    e = verdict.evidence
+    if e is None:
+        return f"{_status(verdict)}: {verdict.reason or verdict.how}"
+    def short(v):
+        return np.array2string(np.asarray(v, dtype=float), precision=4) if v is not None else "-"
+    return (f"{e.what}: {_status(verdict)} (n = {e.n}, estimate {short(e.estimate)}, target "
+            f"{short(e.target)}, delta {e.delta:g}, false-fail {e.false_fail:g}, power "
+            f"{e.power if e.power is None else round(e.power, 4)})")
+
+
 def replay(adapter, prop: str, config: dict) -> P.Failure | None:
     """Run property ``prop`` on one config (a report's shrunk config)."""
     check = P.CHECKS[prop]
@@ -104,9 +143,13 @@ def conform(adapter, seed: int = 0, max_examples: int = 20, properties=None,
             families=None) -> list[Row]:
     """Every family x property of an adapter."""
     rows = []
+    wanted = list(properties or adapter.properties)
     for family in families or adapter.families:
-        for prop in properties or adapter.properties:
-            rows.append(search(adapter, prop, family, seed, max_examples))
+        for prop in wanted:
+            if prop != "sampling":
+                rows.append(search(adapter, prop, family, seed, max_examples))
+    if "sampling" in wanted:
+        rows.append(sampling_row(adapter, seed))
     return rows
 
 

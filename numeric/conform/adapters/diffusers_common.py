@@ -161,6 +161,11 @@ class DiscreteAdapter(Adapter):
     def call_step(self, sched, config, t, model_output, x_t, noise):    # pragma: no cover
         raise NotImplementedError
 
+    def loop_step(self, sched, config: dict, t, model_output, x, generator):
+        """One step of a sampling loop (property 3): the scheduler draws its own noise."""
+        kwargs = {"eta": config["eta"]} if "eta" in config else {}
+        return sched.step(model_output, t, x, generator=generator, **kwargs).prev_sample
+
     # -- property 2 ------------------------------------------------------------------------------
     def invariance_cases(self, config: dict, index: int, rng: np.random.Generator,
                          dtype: str) -> list[StepCase]:
