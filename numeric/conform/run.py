@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import strategies as st
 
 from diffproof.numeric.conform import properties as P
+from diffproof.numeric.conform import sampling
 
 HOLDS, FAILS, UNDECIDED = "holds", "fails", "undecided"
 
@@ -98,7 +99,6 @@ def search(adapter, prop: str, family: dict | None = None, seed: int = 0,
 def sampling_row(adapter, seed: int = 0, config: dict | None = None) -> Row:
     """Property 3 for one config (by default sampling.default_config): two Monte Carlo
     decisions; the row fails when one fails, is undecided when one is undecided."""
-    from diffproof.numeric.conform import sampling
     config = config or sampling.default_config(adapter)
     try:
         verdicts = sampling.check(adapter, config, seed=seed)
