@@ -44,7 +44,7 @@ def _strategy(contract, shapes, dtype: str):
         values = {}
         abar_t = draw(levels)
         shape = draw(st.sampled_from(shapes))
-        for name in contract.inputs:
+        for i, name in enumerate(contract.inputs):
             if name == "abar_t":
                 values[name] = abar_t
             elif name == "abar_prev":                  # a less noisy level, 1 included
@@ -54,7 +54,7 @@ def _strategy(contract, shapes, dtype: str):
                 values[name] = draw(st.sampled_from([0.0, 1.0]) | st.floats(0.0, 1.0))
             else:
                 seed = draw(st.integers(0, 2 ** 32 - 1))
-                values[name] = np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+                values[name] = np.random.default_rng([seed, i]).standard_normal(shape).astype(dtype)
         return values
     return draw()
 

@@ -31,6 +31,7 @@ class Row:
     config: dict | None = None
     failure: P.Failure | None = None
     notes: list[str] = field(default_factory=list)
+    defaults: dict = field(default_factory=dict, repr=False)
 
     def report(self) -> str:
         """The short failure report (or the notes of a row that holds or is undecided)."""
@@ -39,7 +40,9 @@ class Row:
         if self.failure is None:
             return "\n".join([head] + [f"  note: {n}" for n in self.notes])
         f = self.failure
-        lines = [head, f"  config:   {_config(self.config)}"]
+        shown = {k: v for k, v in (self.config or {}).items()
+                 if k not in self.family and (k not in self.defaults or self.defaults[k] != v)}
+        lines = [head, f"  config:   {_config(shown)} (the rest at the scheduler's defaults)"]
         if f.timestep is not None:
             lines.append(f"  timestep: {f.timestep}")
         lines.append(f"  {f.message}")
@@ -52,11 +55,12 @@ class Row:
             lines.append(f"  |diff| {f.diff:.3g}  budget {f.budget:.3g}  ({f.diff / f.budget:.3g}x)"
                          if f.budget else f"  |diff| {f.diff:.3g}")
         lines += [f"  also: {n}" for n in f.notes[:3]]
-        lines.append(f"  replay:   --seed {self.seed} (or diffproof.conform.replay with this config)")
+        lines.append(f"  replay:   diffproof conform {self.scheduler} --property {self.property} "
+                     f"--seed {self.seed}")
         return "\n".join(lines)
 
     def as_dict(self) -> dict:
-        out = {k: v for k, v in asdict(self).items() if k != "failure"}
+        out = {k: v for k, v in asdict(self).items() if k not in ("failure", "defaults")}
         out["failure"] = None if self.failure is None else asdict(self.failure)
         return out
 
@@ -90,10 +94,20 @@ def search(adapter, prop: str, family: dict | None = None, seed: int = 0,
         probe()
     except _Found as found:
         return Row(adapter.label, family, prop, FAILS, counted[0], seed, found.config,
-                   found.failure)
+                   found.failure, defaults=defaults_of(adapter))
     notes = sorted(set(notes))
     return Row(adapter.label, family, prop, UNDECIDED if notes else HOLDS, counted[0], seed,
                notes=notes)
+
+
+def defaults_of(adapter) -> dict:
+    """The keyword defaults of the implementation's constructor (a report shows what differs)."""
+    import inspect
+    try:
+        parameters = inspect.signature(adapter.scheduler_class().__init__).parameters.values()
+    except (TypeError, ValueError):                 # pragma: no cover - a builtin
+        return {}
+    return {p.name: p.default for p in parameters if p.default is not inspect.Parameter.empty}
 
 
 def sampling_row(adapter, seed: int = 0, config: dict | None = None) -> Row:
@@ -104,7 +118,8 @@ def sampling_row(adapter, seed: int = 0, config: dict | None = None) -> Row:
         verdicts = sampling.check(adapter, config, seed=seed)
     except Exception as error:  # noqa: BLE001 - the implementation's error is the finding
         return Row(adapter.label, {}, "sampling", FAILS, 0, seed, config,
-                   P.Failure("sampling", f"raised {type(error).__name__}: {str(error)[:200]}"))
+                   P.Failure("sampling", f"raised {type(error).__name__}: {str(error)[:200]}"),
+                   defaults=defaults_of(adapter))
     statuses = [_status(v) for v in verdicts]
     notes = [_mc_note(v) for v in verdicts]
     status = FAILS if FAILS in statuses else UNDECIDED if UNDECIDED in statuses else HOLDS
@@ -115,7 +130,7 @@ def sampling_row(adapter, seed: int = 0, config: dict | None = None) -> Row:
     family = {k: config[k] for k in ("timestep_spacing", "num_inference_steps") if k in config}
     return Row(adapter.label, family, "sampling", status,
                sum(getattr(v.evidence, "n", 0) or 0 for v in verdicts), seed, config, failure,
-               notes=[] if failure else notes)
+               notes=[] if failure else notes, defaults=defaults_of(adapter))
 
 
 def _status(verdict) -> str:
@@ -143,7 +158,7 @@ def conform(adapter, seed: int = 0, max_examples: int = 20, properties=None,
             families=None) -> list[Row]:
     """Every family x property of an adapter."""
     rows = []
-    wanted = list(properties or adapter.properties)
+    wanted = list(adapter.properties if properties is None else properties)
     for family in families or adapter.families:
         for prop in wanted:
             if prop != "sampling":

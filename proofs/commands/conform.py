@@ -64,7 +64,8 @@ def run(args) -> int:
     from diffproof.numeric.conform.run import FAILS, HOLDS, conform
     rows = []
     for adapter in adapters:
-        props = [p for p in (args.properties or adapter.properties) if p in adapter.properties]
+        known = (*adapter.properties, "sampling")
+        props = [p for p in (args.properties or adapter.properties) if p in known]
         if args.dtype == "float32":
             props = [p for p in props if p != "step"]
         elif args.dtype == "float64":
@@ -77,7 +78,7 @@ def run(args) -> int:
                          default=str))
     else:
         say(table(rows))
-        details = [r.report() for r in rows if r.status != HOLDS]
+        details = [r.report() for r in rows if r.status != HOLDS or r.notes]
         if details:
             say("\n\n".join(details))
         say(f"\n{summary['rows']} rows: {summary['holds']} hold, {summary['fails']} fail, "
