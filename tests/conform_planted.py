@@ -69,3 +69,11 @@ class DDPMVarianceForStd(DDPMScheduler):
     takes the square root of what _get_variance returns)."""
     def _get_variance(self, t, *args, **kwargs):
         return super()._get_variance(t, *args, **kwargs) ** 2
+
+
+class DDIMVSignFlipped(DDIMScheduler):
+    """Planted: v read with the opposite sign convention (v = sigma x - alpha eps)."""
+    def step(self, model_output, timestep, sample, *args, **kwargs):
+        if self.config.prediction_type == "v_prediction":
+            model_output = -model_output
+        return super().step(model_output, timestep, sample, *args, **kwargs)

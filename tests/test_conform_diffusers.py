@@ -14,8 +14,8 @@ from diffproof.numeric.conform.adapters import get  # noqa: E402
 from diffproof.numeric.conform.adapters.diffusers_ddim import DDIMAdapter  # noqa: E402
 from diffproof.numeric.conform.adapters.diffusers_ddpm import DDPMAdapter  # noqa: E402
 from diffproof.proofs.cli import main  # noqa: E402
-from tests.conform_planted import (DDIMFloatStride, DDIMGridPrevious, DDPMFloat32Beta,  # noqa: E402
-                                   DDPMOneStepBeta)
+from tests.conform_planted import (DDIMFloatStride, DDIMGridPrevious, DDIMVSignFlipped,  # noqa: E402
+                                   DDPMFloat32Beta, DDPMOneStepBeta)
 
 BASE = dict(beta_schedule="linear", num_train_timesteps=1000, beta_start=1e-4, beta_end=0.02,
             prediction_type="epsilon", clip_sample=False, rescale_betas_zero_snr=False,
@@ -154,6 +154,19 @@ def test_planted_ddpm_one_step_beta_on_a_strided_grid_is_caught_in_float32_too()
                          {"variance_type": "fixed_small", "timestep_spacing": "leading"}, seed=0,
                          max_examples=EXAMPLES)
         assert row.status == "fails" and row.failure.diff > 100 * row.failure.budget
+
+
+def test_planted_v_sign_convention_breaks_parametrization_invariance():
+    row = run.search(DDIMAdapter(DDIMVSignFlipped), "invariance",
+                     {"timestep_spacing": "leading", "eta": 0.0}, seed=0, max_examples=EXAMPLES)
+    assert row.status == "fails", row.report()
+    assert "ddim-step-v_prediction" in row.report() and "of one exact denoiser disagree" in row.report()
+    # its step contract fails too, and the eps and x0 parametrizations are untouched
+    assert run.replay(DDIMAdapter(DDIMVSignFlipped), "step",
+                      {**DDIM, "timestep_spacing": "leading", "num_inference_steps": 10,
+                       "prediction_type": "v_prediction"}) is not None
+    assert run.replay(DDIMAdapter(DDIMVSignFlipped), "step",
+                      {**DDIM, "timestep_spacing": "leading", "num_inference_steps": 10}) is None
 
 
 # -- the command --------------------------------------------------------------------------------
