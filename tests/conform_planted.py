@@ -77,3 +77,13 @@ class DDIMVSignFlipped(DDIMScheduler):
         if self.config.prediction_type == "v_prediction":
             model_output = -model_output
         return super().step(model_output, timestep, sample, *args, **kwargs)
+
+
+class DDPMLinspaceOffByOne(DDPMScheduler):
+    """Planted: the linear betas spaced over T + 1 points (the last one dropped)."""
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.config.beta_schedule == "linear":
+            T = self.config.num_train_timesteps
+            self.betas = torch.linspace(self.config.beta_start, self.config.beta_end, T + 1,
+                                        dtype=torch.float32)[:-1]

@@ -77,6 +77,18 @@ def test_the_conversions_invert_the_forward_relation(kind):
                                                                   model_output=output), eps, atol=1e-12)
 
 
+def test_the_cosine_schedule_is_nichol_and_dhariwal_eq_17_with_the_clip():
+    T = 50
+    with mpmath.workdps(40):
+        def f(k):
+            return mpmath.cos((mpmath.mpf(k) / T + mpmath.mpf("0.008")) / mpmath.mpf("1.008")
+                              * mpmath.pi / 2) ** 2
+        want = [min(1 - f(i) / f(i - 1), mpmath.mpf("0.999")) for i in range(1, T + 1)]
+    got = C.get("beta-cosine").evaluate(i=np.arange(1, T + 1), n=T)
+    np.testing.assert_allclose(got, np.array(want, dtype=float), rtol=1e-12)
+    assert got[-1] == 0.999                                   # the clip binds at i = T
+
+
 def test_the_budget_is_the_condition_times_the_op_count_and_the_precision():
     c = C.get("ddim-step-epsilon")
     point = dict(abar_t=0.25, abar_prev=0.64, eta=0.0, x_t=1.0, model_output=0.5, noise=0.0)

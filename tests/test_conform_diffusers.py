@@ -15,7 +15,7 @@ from diffproof.numeric.conform.adapters.diffusers_ddim import DDIMAdapter  # noq
 from diffproof.numeric.conform.adapters.diffusers_ddpm import DDPMAdapter  # noqa: E402
 from diffproof.proofs.cli import main  # noqa: E402
 from tests.conform_planted import (DDIMFloatStride, DDIMGridPrevious, DDIMVSignFlipped,  # noqa: E402
-                                   DDPMFloat32Beta, DDPMOneStepBeta)
+                                   DDPMFloat32Beta, DDPMLinspaceOffByOne, DDPMOneStepBeta)
 
 BASE = dict(beta_schedule="linear", num_train_timesteps=1000, beta_start=1e-4, beta_end=0.02,
             prediction_type="epsilon", clip_sample=False, rescale_betas_zero_snr=False,
@@ -52,6 +52,14 @@ def test_a_ddim_whose_previous_timestep_is_the_grid_s_holds_on_every_spacing():
     for n in (3, 7, 10, 50):
         assert run.replay(adapter, "grid", {**DDIM, "timestep_spacing": "trailing",
                                             "num_inference_steps": n}) is None
+
+
+def test_the_stored_betas_are_the_derived_linear_and_cosine_schedules():
+    _holds(get("DDPMScheduler"), ["schedule"], {}, examples=25)
+    row = run.search(DDPMAdapter(DDPMLinspaceOffByOne), "schedule", {}, seed=0,
+                     max_examples=EXAMPLES)
+    assert row.status == "fails" and row.failure.contract == "beta-linear"
+    assert "Ho et al. 2020, Sec. 4 (linear schedule)" in row.report()
 
 
 # -- real discrepancies of diffusers 0.42.1 ----------------------------------------------------

@@ -37,6 +37,7 @@ import numpy as np
 import sympy as sp
 
 from diffproof.derive import ddim as D
+from diffproof.derive import discrete as DS
 from diffproof.derive import formulas as F
 from diffproof.derive.codegen import safe_lambdify
 from diffproof.derive.paths import DDPM
@@ -259,6 +260,18 @@ for _diffusers, _kind in PREDICTION_KINDS.items():
 _add(Contract("ddim-sigma", "sigma = eta sqrt((1 - abar_s)/(1 - abar_t)) sqrt(1 - abar_t/abar_s)",
               "Song, Meng & Ermon 2021, Eq. 16", ("abar_t", "abar_prev", "eta"),
               lambda: ((abar_t, abar_tm1, eta), D.sigma_eta(eta))))
+
+
+_i, _n = sp.Symbol("i", positive=True), sp.Symbol("n", positive=True)
+_b1, _bn = sp.Symbol("beta_1", positive=True), sp.Symbol("beta_n", positive=True)
+_add(Contract("beta-linear", "beta_i = beta_1 + (i - 1)(beta_n - beta_1)/(n - 1), i = 1..n",
+              "Ho et al. 2020, Sec. 4 (linear schedule)", ("i", "n", "beta_1", "beta_n"),
+              lambda: ((_i, _n, _b1, _bn), DS.ddpm_linear_beta(_i, _n, _b1, _bn))))
+_add(Contract("beta-cosine", "beta_i = min(1 - abar(i)/abar(i - 1), 0.999), abar(i) = "
+              "cos^2(((i/n + s)/(1 + s)) pi/2) / cos^2((s/(1 + s)) pi/2), s = 0.008",
+              "Nichol & Dhariwal 2021, Eq. 17 and the clip of Sec. 3.2", ("i", "n"),
+              lambda: ((_i, _n), sp.Min(1 - DS.cosine_alphabar(_i, _n) / DS.cosine_alphabar(_i - 1, _n),
+                                        sp.Rational(999, 1000)))))
 
 
 def get(name: str) -> Contract:

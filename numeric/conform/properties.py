@@ -31,6 +31,7 @@ PROPERTIES = {
     "endpoints": "5 endpoints finite or singular formula named",
     "float32": "6 one step in float32 within budget",
     "sampling": "3 the sampling loop reaches the data law",
+    "schedule": "the stored betas are the derived schedule (float32)",
 }
 
 
@@ -187,5 +188,14 @@ def endpoints(adapter, config: dict, notes: list | None = None) -> Failure | Non
     return None
 
 
+def schedule(adapter, config: dict) -> Failure | None:
+    """The stored betas (float32) against the derived schedule, every index at once."""
+    try:
+        case, failure = _guard(lambda: adapter.schedule_case(config), "schedule")
+    except NotACase:
+        return None
+    return failure or compare(case, "float32", "schedule")
+
+
 CHECKS = {"step": step, "invariance": invariance, "grid": grid, "endpoints": endpoints,
-          "float32": float32}
+          "float32": float32, "schedule": schedule}

@@ -14,7 +14,11 @@ drawn by Hypothesis, in the implementation's own terms:
   :class:`StepCase`: the contract it must satisfy, the contract's inputs (what the implementation
   used: its stored schedule values, the tensors given, the noise drawn) and the output;
 - ``invariance_cases(config, index, rng, dtype)``: the same step with the same exact denoiser
-  given in each parametrization the implementation accepts (property 2).
+  given in each parametrization the implementation accepts (property 2);
+- ``schedule_case(config)``: the stored schedule against its derived formula (raise NotACase
+  where none is derived);
+- ``loop_step(sched, config, t, model_output, x, generator)``: one step of a sampling loop, for
+  property 3 (numeric/conform/sampling.py).
 
 Adapters may add what their scheduler needs; the properties only use the methods above.
 """
@@ -52,7 +56,8 @@ class Adapter:
 
     name = "?"
     families: tuple[dict, ...] = ({},)
-    properties: tuple[str, ...] = ("step", "invariance", "grid", "endpoints", "float32")
+    properties: tuple[str, ...] = ("step", "invariance", "grid", "endpoints", "float32",
+                                   "schedule")
 
     def __init__(self, scheduler_class=None, label: str | None = None):
         self._class = scheduler_class

@@ -84,6 +84,23 @@ class DiscreteAdapter(Adapter):
         return [torch.from_numpy(rng.standard_normal(shape)).to(torch_dtype(dtype))
                 for _ in range(count)]
 
+    # -- the schedule ------------------------------------------------------------------------------
+    def schedule_case(self, config: dict) -> StepCase:
+        """The stored betas against the derived schedule (linear: Ho et al.; squaredcos_cap_v2:
+        Nichol & Dhariwal).  scaled_linear (a code convention of latent diffusion, no derived
+        formula here) and rescaled schedules are not cases."""
+        kind = config["beta_schedule"]
+        if config.get("rescale_betas_zero_snr") or kind not in ("linear", "squaredcos_cap_v2"):
+            raise NotACase(f"no derived schedule for {kind}"
+                           + (" rescaled" if config.get("rescale_betas_zero_snr") else ""))
+        sched = self.scheduler_class()(**self.init_kwargs(config))
+        T = config["num_train_timesteps"]
+        i = np.arange(1, T + 1, dtype=np.float64)
+        if kind == "linear":
+            inputs = {"i": i, "n": T, "beta_1": config["beta_start"], "beta_n": config["beta_end"]}
+            return StepCase("beta-linear", inputs, sched.betas.double().numpy(), "all")
+        return StepCase("beta-cosine", {"i": i, "n": T}, sched.betas.double().numpy(), "all")
+
     # -- property 4 ------------------------------------------------------------------------------
     def grid_problems(self, sched, config: dict) -> list[str]:
         T, grid = config["num_train_timesteps"], self.grid(sched)
