@@ -188,3 +188,11 @@ def test_the_plugin_gives_the_fixture_in_a_user_test_file(tmp_path):
     assert done.returncode == 1, done.stdout + done.stderr
     assert "ddim-step-epsilon does not hold" in done.stdout
     assert "Traceback" not in done.stdout
+
+
+@pytest.mark.parametrize("missing", ["torch", "diffusers"])
+def test_conform_without_the_extra_says_what_to_install(monkeypatch, capsys, missing):
+    from diffproof.proofs.cli import main
+    monkeypatch.setitem(sys.modules, missing, None)          # import raises ImportError
+    assert main(["conform"]) == 2
+    assert "pip install 'diffproof[diffusers]'" in capsys.readouterr().err
