@@ -35,6 +35,8 @@ FUNCTION_LEVEL_IMPORTS = {
     "numeric.torchdiff.config": "defers torch: the config is read and checked without it",
     "proofs.commands.sample": "defers torch (numeric.torchdiff) to the command's run",
     "proofs.commands.train": "defers torch (numeric.torchdiff) to the command's run",
+    "proofs.commands.conform": "defers torch, diffusers and SymPy (numeric.conform) to the "
+                               "command's run: a missing extra is a usage error",
     "proofs.catalog": DEFERS_SYMPY,
     "proofs.catalog.registry": DEFERS_SYMPY,
     "proofs.commands.check": DEFERS_SYMPY + " (an unknown id is reported before the checker "

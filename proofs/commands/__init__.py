@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import importlib
 
-COMMANDS = ("listing", "check", "errata", "claim", "latex", "html", "train", "sample")
+COMMANDS = ("listing", "check", "errata", "claim", "latex", "html", "train", "sample",
+            "conform")
 
 
 def register_all(subparsers) -> None:

@@ -1,0 +1,17 @@
+"""Adapters, one module per implementation; ``ADAPTERS`` maps the scheduler's name to its module
+(imported on first use, so listing the names needs no library)."""
+from __future__ import annotations
+
+import importlib
+
+ADAPTERS = {
+    "DDPMScheduler": "diffusers_ddpm",
+    "DDIMScheduler": "diffusers_ddim",
+}
+
+
+def get(name: str):
+    """The adapter of scheduler ``name``; KeyError naming the known ones otherwise."""
+    if name not in ADAPTERS:
+        raise KeyError(f"no adapter for {name!r}; known: {', '.join(ADAPTERS)}")
+    return importlib.import_module(f"{__name__}.{ADAPTERS[name]}").ADAPTER
