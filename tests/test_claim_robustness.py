@@ -84,7 +84,7 @@ def test_a_crash_outside_any_claim_is_exit_3_with_a_report_file(capsys, monkeypa
     import diffproof.proofs.commands.check as check_command
 
     monkeypatch.setattr(check_command, "select",
-                        lambda targets: (_ for _ in ()).throw(KeyError("bug")))
+                        lambda targets, **_: (_ for _ in ()).throw(KeyError("bug")))
     code, _, err = run(capsys, "check", "gaussian-kl")
     assert code == 3 and "internal error: KeyError" in err and "diffproof-crash-" in err
 
