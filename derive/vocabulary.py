@@ -203,7 +203,7 @@ ENTRIES: tuple[NotationEntry, ...] = (
           "F_theta(c_in(sigma) x; c_noise(sigma)), with F_theta the raw network",
           (EDM_.x, EDM_.sigma), apply=_edm_denoiser),
     NotationEntry(r"\psi_t", r"\psi_t(x)", f"the flow psi_t(x) = sigma_t(x_1) x + mu_t(x_1) of the "
-          f"{_OT_PATH}: (1 - (1 - sigma_min) t) x + t x_1", (FM.z,),
+          f"{_OT_PATH}: (1 - (1 - sigma_min) t) x + t x_1", (EDM_.x,),
           apply=_ot(lambda a: FM.OT.sample(FM.x_1, a[0]), 1, r"\psi_t"), only_at=_ot_only_at("point")),
     NotationEntry(r"\mu_t", r"\mu_t(x_1)", f"the mean of the {_OT_PATH}: t x_1", (FM.x_1,),
           apply=_ot(lambda a: FM.OT.alpha * a[0], 1, r"\mu_t"), only_at=_ot_only_at("data")),
@@ -211,8 +211,9 @@ ENTRIES: tuple[NotationEntry, ...] = (
           "1 - (1 - sigma_min) t", (FM.x_1,),
           apply=_ot(lambda a: FM.OT.sigma, 1, r"\sigma_t"), only_at=_ot_only_at("data")),
     NotationEntry(r"u_t", r"u_t(x \mid x_1)", f"the conditional velocity of the {_OT_PATH}, solved "
-          "from the path by derive.paths (Theorem 3 for this path)", (FM.z, FM.x_1),
-          apply=_ot(lambda a: FM.conditional_velocity(FM.OT, a[1], a[0]), 2, r"u_t"),
+          "from the path by derive.paths (Theorem 3 for this path)", (EDM_.x, FM.x_1),
+          apply=_ot(lambda a: sp.factor(sp.cancel(FM.conditional_velocity(FM.OT, a[1], a[0]))), 2,
+                    r"u_t"),
           only_at=_ot_only_at("conditional")),
 )
 
