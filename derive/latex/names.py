@@ -444,7 +444,7 @@ class NameSyntax(TokenCursor):
         try:
             args = self.parse_arguments(conditional=True)
             return bool(function.only_at(args, self.last_bar, self.ctx.scope))
-        except LatexParseError:
+        except (LatexParseError, ValueError):      # not its arguments: the name as before
             return False
         finally:
             self.i, self.last_bar = save, bar
