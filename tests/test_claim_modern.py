@@ -126,7 +126,7 @@ def test_edm_declaring_a_builtin_is_refused_and_defining_it_replaces_it(capsys):
     assert code == 2 and "c_{skip} is built in" in out
     # a definition in the assumptions replaces the built-in (docs/claims.md): another c_skip
     code, out, _ = run(capsys, "--assume", r"c_{\text{skip}}(\sigma) = 1", r"c_{\text{skip}}(\sigma) = 1")
-    assert code == 0
+    assert code == 0 and "it replaces the built-in: EDM's skip weight" in out
 
 
 # -- classifier-free guidance --------------------------------------------------------------------------

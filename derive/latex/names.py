@@ -391,6 +391,8 @@ class NameSyntax(TokenCursor):
             if function is not None and function.only_at is not None and \
                     not self.built_in_here(function, single):
                 function = None
+        elif not function.generic:
+            self.note_replaced_builtin(name, function)
         if function is None and {"dot", "ddot"} & set(name.decos) and self.is_op("(") and \
                 not single and name.key not in ctx.symbols:
             return self.parse_dotted(name, start_tok), power
@@ -434,6 +436,17 @@ class NameSyntax(TokenCursor):
                 return self.unknown_function(name), power   # u(x, y): no product reads a list
             self.refuse_ambiguous_call(name, start_tok)
         return symbol, power
+
+    def note_replaced_builtin(self, name: Name, function) -> None:
+        """A user's definition of a name the vocabulary also has (``% assume: c_{\\text{skip}}(\\sigma)
+        = ...``) is read, replacing the built-in; the step names it among its relations."""
+        builtin = self.ctx.vocabulary.lookup_function(name.key)
+        if builtin is None:
+            return
+        note = (f"{name.latex()} as the assumptions define it ({function.latex}; it replaces the "
+                f"built-in: {builtin.meaning})")
+        if note not in self.ctx.used:
+            self.ctx.used.append(note)
 
     def built_in_here(self, function, single: bool) -> bool:
         """Whether a vocabulary name built in only at some arguments (``FunctionDef.only_at``) is
