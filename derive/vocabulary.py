@@ -15,11 +15,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable
 
+import re
+
 import sympy as sp
 
+from diffproof.derive import edm as EDM_
 from diffproof.derive import formulas as F
+from diffproof.derive import flow_matching as FM
+from diffproof.derive import paths as P
 from diffproof.derive.formulas import forward_sample, tweedie_noise, tweedie_x0
-from diffproof.derive.latex.context import Context, FunctionDef, Vocabulary
+from diffproof.derive.latex.context import NO_VOCABULARY, Context, FunctionDef, Vocabulary
 from diffproof.derive.latex.parser import name_key, read_expression
 from diffproof.derive.latex.printer import to_latex
 from diffproof.derive.symbols import TABLE, abar_t, abar_tm1, epshat, score, t, x_0, x_t, x_tm1
@@ -36,6 +41,7 @@ class NotationEntry:
     value: Callable[[], sp.Expr] | None = None         # for names without arguments
     apply: Callable[[list], sp.Expr] | None = None     # for functions
     defaults: tuple | None = None                      # arguments when written bare
+    only_at: Callable | None = None                    # built in at these arguments only
 
 
 def _at_time(latex: str, of_t: Callable[[], sp.Expr], of_tm1: Callable[[], sp.Expr] | None = None):
@@ -76,6 +82,83 @@ def _sigma_q() -> sp.Expr:
     return sp.sqrt(_posterior_variance())
 
 
+# -- the modern family: v-prediction, EDM's preconditioning -------------------------------------
+def _network(latex: str, arity: int) -> Callable[[list], sp.Expr]:
+    """A network's output at its arguments, exactly as the parser reads ``latex(a; b)`` (a network
+    is a function of its arguments' values: docs/claims.md 'Unknown functions')."""
+    @lru_cache(maxsize=None)
+    def form():
+        placeholders = ", ".join(f"a_{i}" for i in range(1, arity + 1))
+        written = read_expression(f"{latex}({placeholders})", Context(TABLE, vocabulary=NO_VOCABULARY))
+        return written.func, written.args
+
+    def apply(args):
+        if len(args) != arity:
+            raise ValueError(f"{latex} takes {arity} arguments here, got {len(args)}")
+        func, _ = form()
+        return func(*args)
+    return apply
+
+
+def _of_noise_level(latex: str, formula: Callable[..., sp.Expr]):
+    """A function of the noise level sigma alone (EDM Table 1), sigma_data the data's scale."""
+    def apply(args):
+        if len(args) != 1:
+            raise ValueError(f"{latex} takes one argument (the noise level sigma), got {len(args)}")
+        return formula(args[0], EDM_.sigma_data)
+    return apply
+
+
+_F_THETA = _network(r"F_\theta", 2)
+
+
+def _edm_denoiser(args):
+    """D_theta(x; sigma) = c_skip(sigma) x + c_out(sigma) F_theta(c_in(sigma) x; c_noise(sigma))
+    (Karras et al. 2022, Eq. 7), Table 1's EDM column by derive.edm.preconditioned."""
+    if len(args) != 2:
+        raise ValueError(f"D_\\theta takes two arguments (x; sigma), got {len(args)}")
+    point, level = args
+    raw = _F_THETA([EDM_.table_c_in(level) * point, EDM_.table_c_noise(level)])
+    return EDM_.preconditioned(raw, point, EDM_.table_c_skip(level), EDM_.table_c_out(level))
+
+
+_V_MEANING = ("the v-prediction (Salimans & Ho 2022, Sec. 4): a network's estimate of "
+              "v = alpha_t eps - sigma_t x on the path x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps")
+
+
+def _v_entry(latex: str) -> "NotationEntry":
+    return NotationEntry(latex, f"{latex}(x_t, t)", _V_MEANING, value=lambda: P.v_theta)
+
+
+# Lipman et al. 2023's conditional OT path (Sec. 4.1, Eq. 20; derive.flow_matching.OT): built in where the
+# claim or its assumptions write sigma_min, the path's own parameter; elsewhere u_t(x | x_1),
+# \psi_t(x), \mu_t(x_1), \sigma_t(x_1) are read as before (unknown functions, products, symbols)
+_OT_CUE = re.compile(r"\\sigma_\{?\s*(\\min|\\mathrm\{min\}|\\text\{min\}|\\operatorname\{min\})")
+
+
+def _ot_only_at(shape: str):
+    def only_at(args, bar, scope) -> bool:
+        if not _OT_CUE.search(scope or ""):
+            return False
+        if shape == "point":                       # \psi_t(x), at any one point
+            return len(args) == 1 and bar is None
+        if shape == "data":                        # \mu_t(x_1), \sigma_t(x_1)
+            return len(args) == 1 and bar is None and args[0] == FM.x_1
+        return len(args) == 2 and bar == 1 and args[1] == FM.x_1     # u_t(x | x_1)
+    return only_at
+
+
+def _ot(value: Callable[[list], sp.Expr], arity: int, latex: str):
+    def apply(args):
+        if len(args) != arity:
+            raise ValueError(f"{latex} takes {arity} argument(s), got {len(args)}")
+        return value(args)
+    return apply
+
+
+_OT_PATH = "Lipman et al. 2023 conditional OT path (Sec. 4.1, Eq. 20), read beside sigma_min"
+
+
 ENTRIES: tuple[NotationEntry, ...] = (
     NotationEntry(r"\mu_q", r"\mu_q(x_t, x_0)", "posterior mean of q(x_{t-1} given x_t, x_0) (Luo Eq. 84)",
           (x_t, x_0), apply=_substitute(_posterior_mean, (x_t, x_0), r"\mu_q"),
@@ -98,7 +181,48 @@ ENTRIES: tuple[NotationEntry, ...] = (
           "the same as \\hat{\\epsilon}_\\theta(x_t, t)", value=lambda: epshat),
     NotationEntry(r"\nabla_{x_t}", r"\nabla_{x_t} \log q(x_t \mid x_0)",
           "conditional score of q(x_t given x_0) = N(sqrt(abar_t) x_0, 1 - abar_t)"),
+    _v_entry(r"v_\theta"), _v_entry(r"\hat{v}_\theta"), _v_entry(r"\hat{v}"),
+    NotationEntry(r"\sigma_{\mathrm{data}}", r"\sigma_{\mathrm{data}}",
+          "the data's standard deviation in EDM's preconditioning (Karras et al. 2022, Sec. 5)",
+          value=lambda: EDM_.sigma_data),
+    NotationEntry(r"c_{\mathrm{skip}}", r"c_{\mathrm{skip}}(\sigma)",
+          "EDM's skip weight, Table 1 (Karras et al. 2022): sigma_data^2/(sigma^2 + sigma_data^2)",
+          (EDM_.sigma,), apply=_of_noise_level(r"c_{\mathrm{skip}}", EDM_.table_c_skip)),
+    NotationEntry(r"c_{\mathrm{out}}", r"c_{\mathrm{out}}(\sigma)",
+          "EDM's output scale, Table 1: sigma sigma_data/sqrt(sigma^2 + sigma_data^2)",
+          (EDM_.sigma,), apply=_of_noise_level(r"c_{\mathrm{out}}", EDM_.table_c_out)),
+    NotationEntry(r"c_{\mathrm{in}}", r"c_{\mathrm{in}}(\sigma)",
+          "EDM's input scale, Table 1: 1/sqrt(sigma^2 + sigma_data^2)",
+          (EDM_.sigma,), apply=_of_noise_level(r"c_{\mathrm{in}}", EDM_.table_c_in)),
+    NotationEntry(r"c_{\mathrm{noise}}", r"c_{\mathrm{noise}}(\sigma)",
+          "EDM's noise conditioning, Table 1: ln(sigma)/4",
+          (EDM_.sigma,), apply=_of_noise_level(r"c_{\mathrm{noise}}",
+                                               lambda level, std: EDM_.table_c_noise(level))),
+    NotationEntry(r"D_\theta", r"D_\theta(x; \sigma)",
+          "EDM's preconditioned denoiser, Eq. 7: c_skip(sigma) x + c_out(sigma) "
+          "F_theta(c_in(sigma) x; c_noise(sigma)), with F_theta the raw network",
+          (EDM_.x, EDM_.sigma), apply=_edm_denoiser),
+    NotationEntry(r"\psi_t", r"\psi_t(x)", f"the flow psi_t(x) = sigma_t(x_1) x + mu_t(x_1) of the "
+          f"{_OT_PATH}: (1 - (1 - sigma_min) t) x + t x_1", (EDM_.x,),
+          apply=_ot(lambda a: FM.OT.sample(FM.x_1, a[0]), 1, r"\psi_t"), only_at=_ot_only_at("point")),
+    NotationEntry(r"\mu_t", r"\mu_t(x_1)", f"the mean of the {_OT_PATH}: t x_1", (FM.x_1,),
+          apply=_ot(lambda a: FM.OT.alpha * a[0], 1, r"\mu_t"), only_at=_ot_only_at("data")),
+    NotationEntry(r"\sigma_t", r"\sigma_t(x_1)", f"the standard deviation of the {_OT_PATH}: "
+          "1 - (1 - sigma_min) t", (FM.x_1,),
+          apply=_ot(lambda a: FM.OT.sigma, 1, r"\sigma_t"), only_at=_ot_only_at("data")),
+    NotationEntry(r"u_t", r"u_t(x \mid x_1)", f"the conditional velocity of the {_OT_PATH}, solved "
+          "from the path by derive.paths (Theorem 3 for this path)", (EDM_.x, FM.x_1),
+          apply=_ot(lambda a: sp.factor(sp.cancel(FM.conditional_velocity(FM.OT, a[1], a[0]))), 2,
+                    r"u_t"),
+          only_at=_ot_only_at("conditional")),
 )
+
+
+def built_in_symbols() -> frozenset:
+    """The symbols the vocabulary's values name outside the table (sigma_data, v_theta): their
+    domain is known (SymPy's assumptions on the symbol), so they are neither unknown symbols nor
+    names a step could define."""
+    return frozenset({EDM_.sigma_data, P.v_theta})
 
 
 @lru_cache(maxsize=None)
@@ -144,7 +268,7 @@ def lookup_function(key: str) -> FunctionDef | None:
     if entry is None or entry.apply is None:
         return None
     return FunctionDef(entry.usage, entry.params, apply_fn=entry.apply, defaults=entry.defaults,
-                       meaning=entry.meaning)
+                       meaning=entry.meaning, only_at=entry.only_at)
 
 
 def lookup_value(key: str) -> sp.Expr | None:
@@ -256,6 +380,6 @@ DIFFUSION = Vocabulary(lookup_function=lookup_function, lookup_value=lookup_valu
                        cumulative_product=cumulative_product, conditional_score=conditional_score,
                        latent_written_out=latent_written_out)
 
-__all__ = ["NotationEntry", "ENTRIES", "DENSITIES", "DDPM_PARAMETER_KEYS", "DIFFUSION", "lookup_function",
+__all__ = ["built_in_symbols", "NotationEntry", "ENTRIES", "DENSITIES", "DDPM_PARAMETER_KEYS", "DIFFUSION", "lookup_function",
            "lookup_value", "density", "normal", "conditional_mean_given_xt", "cumulative_product",
            "conditional_score", "table_rows"]

@@ -257,7 +257,7 @@ def test_derivatives_of_unknown_functions_are_sympy_derivatives():
 
 
 @pytest.mark.parametrize("text, function, args", [
-    (r"\lambda(\sigma)", "lambda", (sigma,)), (r"c_{\mathrm{out}}(\sigma)", "c_out", (sigma,)),
+    (r"\lambda(\sigma)", "lambda", (sigma,)), (r"c_{\mathrm{mid}}(\sigma)", "c_mid", (sigma,)),
     (r"\gamma(t)", "gamma", (t,)), (r"D(\mathbf{x}; \sigma)", "D", (x, sigma)),
     (r"F_\theta(x, \sigma)", "F_theta", (x, sigma)),
     (r"u_t(\mathbf{x} \mid \mathbf{x}_1)", "u_t", (x, sp.Symbol("x_1", real=True))),

@@ -27,6 +27,10 @@ class FunctionDef:
     meaning: str = ""
     normal: Any = None     # a Gaussian density N(param; m, v): its derive.gaussian.Normal
     domain: Any = None     # a generic function (% assume: a(t) > 0): the Domain of its values
+    # a vocabulary name built in only at some arguments and in some claims (Lipman's u_t(x | x_1)
+    # beside sigma_min): only_at(args, bar, scope) says whether this application is the built-in;
+    # otherwise the name is read as if the vocabulary did not have it
+    only_at: Callable[[list, Any, str], bool] | None = None
 
     @property
     def generic(self) -> bool:

@@ -388,6 +388,11 @@ class NameSyntax(TokenCursor):
         function = ctx.functions.get(name.key)
         if function is None:
             function = ctx.vocabulary.lookup_function(name.key)
+            if function is not None and function.only_at is not None and \
+                    not self.built_in_here(function, single):
+                function = None
+        elif not function.generic:
+            self.note_replaced_builtin(name, function)
         if function is None and {"dot", "ddot"} & set(name.decos) and self.is_op("(") and \
                 not single and name.key not in ctx.symbols:
             return self.parse_dotted(name, start_tok), power
@@ -404,7 +409,9 @@ class NameSyntax(TokenCursor):
             if braced:
                 self.next()
             if self.is_op("(") and not single:
-                args = self.parse_arguments()
+                args = self.parse_arguments(conditional=function.only_at is not None)
+                if function.only_at is not None and function.meaning not in ctx.used:
+                    ctx.used.append(function.meaning)
                 if braced:
                     self.expect("}", "after the arguments")
                 if function.normal is not None:          # a defined Gaussian density
@@ -429,6 +436,31 @@ class NameSyntax(TokenCursor):
                 return self.unknown_function(name), power   # u(x, y): no product reads a list
             self.refuse_ambiguous_call(name, start_tok)
         return symbol, power
+
+    def note_replaced_builtin(self, name: Name, function) -> None:
+        """A user's definition of a name the vocabulary also has (``% assume: c_{\\text{skip}}(\\sigma)
+        = ...``) is read, replacing the built-in; the step names it among its relations."""
+        builtin = self.ctx.vocabulary.lookup_function(name.key)
+        if builtin is None:
+            return
+        note = (f"{name.latex()} as the assumptions define it ({function.latex}; it replaces the "
+                f"built-in: {builtin.meaning})")
+        if note not in self.ctx.used:
+            self.ctx.used.append(note)
+
+    def built_in_here(self, function, single: bool) -> bool:
+        """Whether a vocabulary name built in only at some arguments (``FunctionDef.only_at``) is
+        applied here at them: the parenthesis is read ahead and the cursor put back."""
+        if single or not self.is_op("("):
+            return False
+        save, bar = self.i, self.last_bar
+        try:
+            args = self.parse_arguments(conditional=True)
+            return bool(function.only_at(args, self.last_bar, self.ctx.scope))
+        except (LatexParseError, ValueError):      # not its arguments: the name as before
+            return False
+        finally:
+            self.i, self.last_bar = save, bar
 
     def refuse_ambiguous_call(self, name: Name, tok: Token):
         """``\\sigma(t)``: a product or an application of an undefined function? Refuse to guess

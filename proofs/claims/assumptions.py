@@ -29,6 +29,7 @@ from diffproof.derive.domains import Domain, exact_number, positive_form_of
 from diffproof.derive.notation_reader import (new_context, parse_expression, parse_function_definition,
                                     parse_function_head, parse_relation)
 from diffproof.derive.symbols import TABLE, SymbolSpec, SymbolTable
+from diffproof.derive.vocabulary import built_in_symbols
 from diffproof.derive.decide.zero import is_zero
 from diffproof.proofs.claims.document import MAX_DISPLAY_CHARS, has_relation_safe
 
@@ -152,7 +153,7 @@ def unknown_symbols(lhs, rhs, assumptions: Assumptions) -> set[sp.Symbol]:
     table = assumptions.table
     free = assumptions.free(lhs) | assumptions.free(rhs)
     return {s for s in free if isinstance(s, sp.Symbol) and not isinstance(s, sp.Dummy)
-            and table.spec(s) is None and not s.is_integer}
+            and table.spec(s) is None and not s.is_integer and s not in built_in_symbols()}
 
 
 # ---------------------------------------------------------------------------------------------

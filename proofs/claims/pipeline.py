@@ -27,11 +27,13 @@ from diffproof.proofs.claims.readings.base import StepReading, StepState
 from diffproof.proofs.claims.readings.definitions import DEFINITION, DefinitionReading
 from diffproof.proofs.claims.readings.distribution import DistributionReading
 from diffproof.proofs.claims.readings.model_mean import ModelMeanReading
+from diffproof.proofs.claims.readings.prediction import VPredictionReading
 from diffproof.proofs.claims.readings.propto import propto_any
 from diffproof.proofs.claims.readings.reparametrization import ReparametrizationReading
 from diffproof.proofs.claims.readings.tweedie import (ConditionalExpectationReading, MarginalScoreReading,
                                             TweedieReading)
 from diffproof.proofs.claims.safety import check_relation_safely, opaque
+from diffproof.proofs.claims.singular import singular_division
 from diffproof.proofs.claims.steps import (VARIABLE_KEYS, Claim, ClaimStep, build_steps, latex_text,
                                  note_trailers, settle_elided)
 
@@ -42,7 +44,8 @@ _REL = {"=": "=", ":=": "=", "propto": "propto", "<=": "<=", ">=": ">=", "<": "<
 # may extend the assumptions or decide the step; the distribution and Tweedie readings record
 # what the definition reading must know) and after it (each may read a verdict again)
 _DISTRIBUTION, _TWEEDIE = DistributionReading(), TweedieReading()
-BEFORE: tuple[StepReading, ...] = (ConditionalExpectationReading(), ModelMeanReading(),
+BEFORE: tuple[StepReading, ...] = (ConditionalExpectationReading(), VPredictionReading(),
+                                   ModelMeanReading(),
                                    ReparametrizationReading(), MarginalScoreReading(),
                                    _DISTRIBUTION, _TWEEDIE, DefinitionReading())
 AFTER: tuple[StepReading, ...] = (_DISTRIBUTION, _TWEEDIE)
@@ -189,6 +192,12 @@ def _check_step(step: ClaimStep, assumptions: Assumptions, options: Options,
         if not wrt:
             return Verdict(UNDECIDED, "none", reason="\\propto needs a variable (x, x_t, x_{t-1}, "
                                                      "...) on either side")
+    # 3b. a denominator that is 0 where the assumptions allow it (zero terminal SNR: x_0 from the
+    #    noise at abar_T = 0) makes the formula no number there: undecided, naming the point
+    #    (docs/claims.md 'Zero terminal SNR')
+    singular = singular_division(lhs, rhs, assumptions)
+    if singular is not None:
+        return Verdict(UNDECIDED, "none", reason=singular)
     # 4-8. the readings before the check, in this order: E[. | x_t] with Tweedie's formula;
     #    mu_theta through its one kind of prediction, or every reading of it; x_t with the noise
     #    (the reparametrization); the marginal score, decided by what changes at fixed x_t; a step

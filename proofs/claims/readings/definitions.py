@@ -19,6 +19,7 @@ import sympy as sp
 from diffproof.derive.domains import REAL
 from diffproof.derive.symbols import GUESSED, TABLE
 from diffproof.derive.verdict import UNDECIDED, Verdict
+from diffproof.derive.vocabulary import built_in_symbols
 from diffproof.proofs.claims.assumptions import Assumptions
 from diffproof.proofs.claims.readings.base import BaseReading, StepState
 from diffproof.proofs.claims.readings.noises import is_noise
@@ -111,7 +112,8 @@ def _user_unknowns(lhs, rhs, assumptions: Assumptions) -> set:
     table = assumptions.table
     free = assumptions.free(lhs) | assumptions.free(rhs)
     return {s for s in free if isinstance(s, sp.Symbol) and not isinstance(s, sp.Dummy)
-            and table.spec(s) is None and not s.is_integer and not is_noise(s)}
+            and table.spec(s) is None and not s.is_integer and not is_noise(s)
+            and s not in built_in_symbols()}
 
 
 def _function_nodes(expr):
