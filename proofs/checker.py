@@ -24,6 +24,7 @@ import sympy as sp
 
 from diffproof.derive.decide.budget import (ERROR as RUN_ERROR, Outcome, library_failure, library_site,
                                   run_each, run_limited)
+from diffproof.derive.decide.cases import decide_by_cases
 from diffproof.derive.decide.inequality import prove_nonnegative
 from diffproof.derive.decide.zero import is_zero
 from diffproof.derive.derivation import Derivation, Step
@@ -191,7 +192,12 @@ def check_relation(lhs: sp.Expr, step: Step, definitions: dict | None = None,
             if probe is not None:
                 return Verdict(FAILS, "numeric", counterexample=probe,
                                seconds=time.perf_counter() - started, evidence=ProbeEvidence(points="probe"))
-        answer, how = is_zero(target.residual, table, options.budget)
+        answer = None
+        if target.residual.has(sp.Min, sp.Max):
+            # a case split on which argument is the extreme one (derive.decide.cases)
+            answer, how = decide_by_cases(target.residual, table, options.budget)
+        if not answer:
+            answer, how = is_zero(target.residual, table, options.budget)
         if answer:
             return Verdict(HOLDS, "symbolic", seconds=time.perf_counter() - started,
                            how=how)
