@@ -5,8 +5,9 @@ named in the returned argument:
 
 - *assumptions*: SymPy's assumptions on the positive parametrization decide it
   (:func:`.sign.sign_known`);
-- *product*: every factor is positive;
-- *power*: a positive base to a real power;
+- *product*: every factor is positive, or negative (its negation positive), and an even number of
+  them negative;
+- *power*: a positive base to a real power (the exponent defined on the whole domain);
 - *affine in a bounded variable*: expr = a + b w with a, b free of w, and w in an interval with
   both ends finite; expr is positive at both ends (recursively), and an affine function on a
   segment lies between its values at the ends, so it is positive on the whole interval;
@@ -31,19 +32,40 @@ MAX_DEPTH = 4
 
 def positive(expr: sp.Expr, table: SymbolTable, depth: int = MAX_DEPTH) -> str | None:
     """An argument that ``expr > 0`` at every point of the domain, or None."""
-    if depth < 0 or not defined(expr, table):
+    if depth < 0:
+        return None
+    if isinstance(expr, sp.Mul):
+        return _product(expr, table, depth)
+    if isinstance(expr, sp.Pow) and expr.exp.is_real and defined(expr.exp, table):
+        # a positive base (defined, by the recursion) to a real exponent defined everywhere
+        inner = positive(expr.base, table, depth - 1)
+        return f"positive base to a real power ({inner})" if inner else None
+    if not defined(expr, table):
         return None
     if sign_known(expr, table, "positive"):
         return f"{expr} > 0 by assumptions"
-    if isinstance(expr, sp.Mul):
-        parts = [positive(factor, table, depth - 1) for factor in expr.args]
-        if all(parts):
-            return "product of positive factors: " + "; ".join(parts)
-        return None
-    if isinstance(expr, sp.Pow) and expr.exp.is_real:
-        inner = positive(expr.base, table, depth - 1)
-        return f"positive base to a real power ({inner})" if inner else None
     return _affine(expr, table, depth) or _ordered(expr, table, depth)
+
+
+def _product(expr: sp.Expr, table: SymbolTable, depth: int) -> str | None:
+    """Every factor positive or negative (each defined, by the recursion), an even number of
+    them negative."""
+    if sign_known(expr, table, "positive"):
+        return f"{expr} > 0 by assumptions"
+    parts, negative = [], 0
+    for factor in expr.args:
+        part = positive(factor, table, depth - 1)
+        if part is None:
+            part = positive(-factor, table, depth - 1)
+            if part is None:
+                return None
+            negative += 1
+            part = f"{factor} < 0: {part}"
+        parts.append(part)
+    if negative % 2:
+        return None
+    return "product of factors of known sign (" + \
+        (f"{negative} negative" if negative else "all positive") + "): " + "; ".join(parts)
 
 
 def _affine(expr: sp.Expr, table: SymbolTable, depth: int) -> str | None:
