@@ -65,6 +65,9 @@ class SymbolTable:
     # satisfying a < b satisfies a <= b), but the index letters of schedule members may be equal
     # (proofs.claims.indices), and messages quote them as stated
     weak: set[tuple[sp.Symbol, sp.Symbol]] = field(default_factory=set)
+    # spec()'s index symbol -> first spec, with the identities of the specs it was built from
+    # (specs is a plain dict that callers change in place: the index is rebuilt when it differs)
+    _index: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     def add(self, key: str, latex: str, meaning: str, domain: Domain = REAL,
             name: str | None = None, assumed: Domain | None = None) -> sp.Symbol:
@@ -122,10 +125,17 @@ class SymbolTable:
         return self.specs[key].symbol
 
     def spec(self, symbol: sp.Symbol) -> SymbolSpec | None:
-        for spec in self.specs.values():
-            if spec.symbol == symbol:
-                return spec
-        return None
+        """The first spec whose symbol equals ``symbol`` (a dict look-up: SymPy's == and hash
+        agree; comparing every spec with == was the prover's hottest loop)."""
+        if not isinstance(symbol, sp.Basic):
+            return next((spec for spec in self.specs.values() if spec.symbol == symbol), None)
+        identities = tuple(map(id, self.specs.values()))
+        if self._index is None or self._index[0] != identities:
+            index: dict = {}
+            for spec in self.specs.values():
+                index.setdefault(spec.symbol, spec)
+            self._index = (identities, index)
+        return self._index[1].get(symbol)
 
     def domain(self, symbol: sp.Symbol) -> Domain:
         spec = self.spec(symbol)
