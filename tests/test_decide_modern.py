@@ -120,3 +120,21 @@ def test_mutated_vdm_identities_are_refuted_by_an_instance(left, right):
 def test_an_identity_wrong_only_at_the_start_is_not_proved():
     answer, _, _ = equal_by_derivative(LOSS_T, LOSS_SNR + 1, t, 0, 1)
     assert answer is False
+
+
+# -- the simple points' order, generated lazily (numeric/points/draws.py) -------------------------
+def test_ranked_indices_are_the_sorted_product():
+    import itertools
+    import random
+
+    from diffproof.numeric.points.draws import COMBINATIONS, ranked_indices
+
+    def sorted_product(sizes):
+        combos = itertools.product(*[range(n) for n in sizes])
+        return sorted(itertools.islice(combos, COMBINATIONS), key=lambda idx: (sum(idx), idx))
+
+    rng = random.Random(16)
+    cases = [[], [1], [3], [0, 2], [5, 1, 4], [30, 30, 30], [30] * 3 + [2], [200, 150], [10] * 6]
+    cases += [[rng.randint(1, 12) for _ in range(rng.randint(1, 5))] for _ in range(60)]
+    for sizes in cases:
+        assert list(ranked_indices(sizes)) == sorted_product(sizes), sizes

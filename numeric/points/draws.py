@@ -31,16 +31,48 @@ def simple_points(symbols: Sequence[sp.Symbol], table: SymbolTable = TABLE, limi
         base = region.base[symbol]
         choices.append([v for v in simple_values(symbol, table) if base.contains(v)]
                        or [pick(base, ())])
-    combos = itertools.product(*[range(len(c)) for c in choices])
-    ranked = sorted(itertools.islice(combos, 20000), key=lambda idx: (sum(idx), idx))
     produced = 0
-    for idx in ranked:
+    for idx in ranked_indices([len(c) for c in choices]):
         point = region.extend({s: choices[i][k] for i, (s, k) in enumerate(zip(symbols, idx))})
         if point is not None:
             yield point
             produced += 1
             if produced >= limit:
                 return
+
+
+COMBINATIONS = 20000     # the first ones of the product (in its order) that are ranked
+
+
+def ranked_indices(sizes: Sequence[int]):
+    """The index tuples of the first COMBINATIONS tuples of product(range(n) for n in sizes),
+    by (sum, tuple): simplest values first.  When the product is no larger, the tuples are
+    generated level by level (sum 0, 1, ...; each level in lexicographic order), lazily: the
+    same order as sorting them all, without building and sorting thousands of tuples of which
+    the callers usually take a dozen."""
+    if math.prod(sizes) > COMBINATIONS:
+        combos = itertools.islice(itertools.product(*[range(n) for n in sizes]), COMBINATIONS)
+        yield from sorted(combos, key=lambda idx: (sum(idx), idx))
+        return
+    if not sizes:
+        yield ()
+        return
+    if min(sizes) <= 0:
+        return
+    for level in range(sum(n - 1 for n in sizes) + 1):
+        yield from _with_sum(level, tuple(sizes))
+
+
+def _with_sum(total: int, sizes: tuple):
+    """The tuples idx with 0 <= idx[i] < sizes[i] and sum total, in lexicographic order."""
+    if len(sizes) == 1:
+        if total < sizes[0]:
+            yield (total,)
+        return
+    room = sum(n - 1 for n in sizes[1:])           # the most the other places can hold
+    for first in range(max(0, total - room), min(total, sizes[0] - 1) + 1):
+        for rest in _with_sum(total - first, sizes[1:]):
+            yield (first,) + rest
 
 
 def _offset(u: float) -> Fraction:
