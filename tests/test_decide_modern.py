@@ -46,6 +46,13 @@ def test_the_case_split_never_proves_a_mutant(lhs, rhs):
     assert answer is None
 
 
+def test_the_case_split_uses_the_orderings_of_the_table():
+    answer, how = zero_by_cases(sp.Min(sigma_max, sigma_min) - sigma_min, TABLE)
+    assert answer is True and "1 empty" in how, how
+    assert zero_by_cases(sp.Min(sigma_max, sigma_min) - sigma_max, TABLE)[0] is None
+    assert zero_by_cases(sp.Max(sigma_max, sigma_min) - sigma_min, TABLE)[0] is None
+
+
 def test_the_case_split_declines_nested_extremes():
     inner = sp.Min(snr, gamma)
     same = inner * (snr + 1) / snr - inner - inner / snr

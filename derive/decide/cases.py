@@ -32,7 +32,7 @@ import sympy as sp
 
 from diffproof.derive.decide.analytic import analytic_in
 from diffproof.derive.decide.budget import ERROR, InternalError, run_limited
-from diffproof.derive.decide.inequality.sign import clear_cache, defined, sign_known
+from diffproof.derive.decide.inequality.sign import clear_cache, defined, positive_form, sign_known
 from diffproof.derive.symbols import SymbolTable
 
 MAX_CASES = 64
@@ -87,23 +87,17 @@ def _ties_nowhere_dense(nodes, table: SymbolTable) -> bool:
 
 
 def _nonzero_somewhere(expr: sp.Expr, table: SymbolTable) -> bool:
-    """expr evaluates exactly to a nonzero number at a rational point of the domain."""
-    symbols = sorted(expr.free_symbols, key=lambda s: s.name)
-    for shift in range(3):
-        point = {}
-        for symbol in symbols:
-            domain = table.domain(symbol)
-            lo = sp.nsimplify(domain.lo) if domain.lo is not None else None
-            hi = sp.nsimplify(domain.hi) if domain.hi is not None else None
-            if lo is not None and hi is not None:
-                point[symbol] = lo + (hi - lo) * sp.Rational(2 + shift, 7)
-            elif lo is not None:
-                point[symbol] = lo + sp.Rational(3 + shift, 4)
-            elif hi is not None:
-                point[symbol] = hi - sp.Rational(3 + shift, 4)
-            else:
-                point[symbol] = sp.Rational(1 + shift, 3)
-        value = sp.nsimplify(sp.cancel(sp.together(expr.xreplace(point))))
+    """expr evaluates exactly to a nonzero number at a rational point of the domain: written in
+    the positive parametrization of its bounded and ordered symbols (every positive value of the
+    parameters is a point of the domain, sigma_min < sigma_max included), at parameter values
+    the table admits."""
+    form = positive_form(expr, table)
+    symbols = sorted(form.free_symbols, key=lambda s: s.name)
+    for shift in range(4):
+        point = {s: sp.Rational(2 + shift + k % 3, 3) for k, s in enumerate(symbols)}
+        if not table.admits(point):
+            continue                # the identity theorem needs a point of the (convex) domain
+        value = sp.nsimplify(sp.cancel(sp.together(form.xreplace(point))))
         if value.is_number and value.is_zero is False:
             return True
     return False
