@@ -4,7 +4,8 @@ For a step ``lhs REL expr``:
 
 1. symbolic: the residual (lhs - expr; for ``propto`` the derivative of the log-ratio in each
    ``wrt`` variable; for inequalities the difference) is reduced by cheap normal forms, then
-   ``simplify`` inside a time budget -> ``holds`` (symbolic);
+   ``simplify`` inside a time budget (a residual with Min/Max: first the case split of
+   derive.decide.cases) -> ``holds`` (symbolic);
 2. numeric: a counterexample search at simple rational points, then at Hypothesis-drawn points,
    evaluated at 50 digits and confirmed at 100 -> ``fails`` with the counterexample, or, when
    nothing was found, ``holds`` (numeric): evidence, not proof, and labelled so.  Points satisfy

@@ -39,7 +39,8 @@ def positive(expr: sp.Expr, table: SymbolTable, depth: int = MAX_DEPTH) -> str |
     if isinstance(expr, sp.Pow) and expr.exp.is_real and defined(expr.exp, table):
         # a positive base (defined, by the recursion) to a real exponent defined everywhere
         inner = positive(expr.base, table, depth - 1)
-        return f"positive base to a real power ({inner})" if inner else None
+        if inner:
+            return f"positive base to a real power ({inner})"
     if not defined(expr, table):
         return None
     if sign_known(expr, table, "positive"):
