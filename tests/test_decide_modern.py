@@ -141,7 +141,8 @@ def test_ranked_indices_are_the_sorted_product():
         return sorted(itertools.islice(combos, COMBINATIONS), key=lambda idx: (sum(idx), idx))
 
     rng = random.Random(16)
-    cases = [[], [1], [3], [0, 2], [5, 1, 4], [30, 30, 30], [30] * 3 + [2], [200, 150], [10] * 6]
+    cases = [[], [1], [3], [0, 2], [5, 1, 4], [30, 30, 30], [30] * 3 + [2], [200, 150], [10] * 6,
+             [3] * 12, [20000], [20001], [141, 142], [2] * 20]
     cases += [[rng.randint(1, 12) for _ in range(rng.randint(1, 5))] for _ in range(60)]
     for sizes in cases:
         assert list(ranked_indices(sizes)) == sorted_product(sizes), sizes

@@ -46,32 +46,39 @@ COMBINATIONS = 20000     # the first ones of the product (in its order) that are
 
 def ranked_indices(sizes: Sequence[int]):
     """The index tuples of the first COMBINATIONS tuples of product(range(n) for n in sizes),
-    by (sum, tuple): simplest values first.  When the product is no larger, the tuples are
-    generated level by level (sum 0, 1, ...; each level in lexicographic order), lazily: the
-    same order as sorting them all, without building and sorting thousands of tuples of which
-    the callers usually take a dozen."""
-    if math.prod(sizes) > COMBINATIONS:
-        combos = itertools.islice(itertools.product(*[range(n) for n in sizes]), COMBINATIONS)
-        yield from sorted(combos, key=lambda idx: (sum(idx), idx))
+    by (sum, tuple): simplest values first.  They are generated level by level (sum 0, 1, ...;
+    each level in lexicographic order), lazily: the same order as sorting them all, without
+    building and sorting thousands of tuples of which the callers usually take a dozen.  The
+    first COMBINATIONS tuples of the product are those lexicographically below the tuple of
+    index COMBINATIONS (its mixed-radix digits), the bound the levels respect."""
+    if any(n <= 0 for n in sizes):
         return
+    bound = None
+    if math.prod(sizes) > COMBINATIONS:
+        digits, rest = [], COMBINATIONS
+        for n in reversed(sizes):
+            rest, digit = divmod(rest, n)
+            digits.append(digit)
+        bound = tuple(reversed(digits))
     if not sizes:
         yield ()
         return
-    if min(sizes) <= 0:
-        return
     for level in range(sum(n - 1 for n in sizes) + 1):
-        yield from _with_sum(level, tuple(sizes))
+        yield from _with_sum(level, tuple(sizes), bound)
 
 
-def _with_sum(total: int, sizes: tuple):
-    """The tuples idx with 0 <= idx[i] < sizes[i] and sum total, in lexicographic order."""
+def _with_sum(total: int, sizes: tuple, bound: tuple | None):
+    """The tuples idx with 0 <= idx[i] < sizes[i], sum total and (with a bound) idx below the
+    bound lexicographically, in lexicographic order."""
     if len(sizes) == 1:
-        if total < sizes[0]:
+        if total < sizes[0] and (bound is None or total < bound[0]):
             yield (total,)
         return
     room = sum(n - 1 for n in sizes[1:])           # the most the other places can hold
-    for first in range(max(0, total - room), min(total, sizes[0] - 1) + 1):
-        for rest in _with_sum(total - first, sizes[1:]):
+    top = min(total, sizes[0] - 1) if bound is None else min(total, bound[0])
+    for first in range(max(0, total - room), top + 1):
+        below = None if bound is None or first < bound[0] else bound[1:]
+        for rest in _with_sum(total - first, sizes[1:], below):
             yield (first,) + rest
 
 
