@@ -159,7 +159,8 @@ def _excluded(point: dict, table: SymbolTable) -> str:
 
 
 _NOT_DECIDED = ("sign not decided symbolically (tried on the domain where every term is provably "
-                "defined: sign by assumptions, convexity, unique critical point, monotonicity)")
+                "defined: sign by assumptions, by structure, convexity, unique critical point, "
+                "monotonicity)")
 
 
 def _show(point: dict) -> str:
