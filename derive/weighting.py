@@ -19,6 +19,7 @@ snr_value = sp.Symbol("v", positive=True)          # the SNR as the variable of 
 snr_min, snr_max = sp.symbols("v_min v_max", positive=True)
 SNR = sp.Function("SNR")                           # a schedule SNR(t), monotone, otherwise general
 mse = sp.Function("mse")                           # ||x - x_hat(z_v, v)||^2 as a function of v
+tau = sp.Symbol("tau", nonnegative=True)           # the time as the variable of integration
 
 
 def squared_error(path: GaussianPath, kind: str) -> sp.Expr:
@@ -47,8 +48,10 @@ def vdm_integrand(schedule: sp.Expr, error: sp.Expr) -> sp.Expr:
 
 
 def vdm_loss_in_t(schedule: sp.Expr, start: sp.Expr = 0, end: sp.Expr = 1) -> sp.Integral:
-    """-1/2 int SNR'(t) mse(SNR(t)) dt: the error depends on t through the SNR only."""
-    return sp.Integral(vdm_integrand(schedule, mse(schedule)), (t, start, end))
+    """-1/2 int_start^end SNR'(tau) mse(SNR(tau)) dtau for a schedule SNR(t) written in t: the
+    error depends on the time through the SNR only.  ``end`` may be t itself (the loss up to t)."""
+    integrand = vdm_integrand(schedule, mse(schedule)).subs(t, tau)
+    return sp.Integral(integrand, (tau, start, end))
 
 
 def vdm_loss_in_snr(low: sp.Expr = snr_min, high: sp.Expr = snr_max) -> sp.Integral:
@@ -61,6 +64,6 @@ def vdm_antiderivative(schedule: sp.Expr, low: sp.Expr = snr_min) -> sp.Expr:
     return sp.Integral(mse(snr_value), (snr_value, low, schedule)) / 2
 
 
-__all__ = ["gamma", "snr_value", "snr_min", "snr_max", "SNR", "mse", "squared_error",
+__all__ = ["gamma", "tau", "snr_value", "snr_min", "snr_max", "SNR", "mse", "squared_error",
            "min_snr_x_weight", "carried_weight", "min_snr_weight", "vdm_integrand",
            "vdm_loss_in_t", "vdm_loss_in_snr", "vdm_antiderivative"]

@@ -4,7 +4,8 @@ For a step ``lhs REL expr``:
 
 1. symbolic: the residual (lhs - expr; for ``propto`` the derivative of the log-ratio in each
    ``wrt`` variable; for inequalities the difference) is reduced by cheap normal forms, then
-   ``simplify`` inside a time budget -> ``holds`` (symbolic);
+   ``simplify`` inside a time budget (a residual with Min/Max: first the case split of
+   derive.decide.cases) -> ``holds`` (symbolic);
 2. numeric: a counterexample search at simple rational points, then at Hypothesis-drawn points,
    evaluated at 50 digits and confirmed at 100 -> ``fails`` with the counterexample, or, when
    nothing was found, ``holds`` (numeric): evidence, not proof, and labelled so.  Points satisfy
@@ -25,6 +26,7 @@ import sympy as sp
 
 from diffproof.derive.decide.budget import (ERROR as RUN_ERROR, Outcome, library_failure, library_site,
                                   run_limited, run_stages)
+from diffproof.derive.decide.cases import decide_by_cases
 from diffproof.derive.decide.inequality import prove_nonnegative
 from diffproof.derive.decide.zero import is_zero
 from diffproof.derive.derivation import Derivation, Step
@@ -193,7 +195,12 @@ def check_relation(lhs: sp.Expr, step: Step, definitions: dict | None = None,
             if probe is not None:
                 return Verdict(FAILS, "numeric", counterexample=probe,
                                seconds=time.perf_counter() - started, evidence=ProbeEvidence(points="probe"))
-        answer, how = is_zero(target.residual, table, options.budget)
+        answer = None
+        if target.residual.has(sp.Min, sp.Max):
+            # a case split on which argument is the extreme one (derive.decide.cases)
+            answer, how = decide_by_cases(target.residual, table, options.budget)
+        if not answer:
+            answer, how = is_zero(target.residual, table, options.budget)
         if answer:
             return Verdict(HOLDS, "symbolic", seconds=time.perf_counter() - started,
                            how=how)

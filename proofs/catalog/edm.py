@@ -196,8 +196,10 @@ def rho_schedule(entry):
             Step(-rho * (top + u * (bottom - top)) ** (rho - 1) * (top - bottom),
                  "d sigma/du = -rho (sigma_max^(1/rho) + u (...))^(rho - 1) (sigma_max^(1/rho) - "
                  "sigma_min^(1/rho))", paper(karras("Eq. 5")), lhs=sp.diff(E.rho_schedule(), u)),
-            Step(sp.Integer(0), "< 0: sigma_min^(1/rho) < sigma_max^(1/rho), so the levels decrease "
-                 "strictly", paper(karras("Eq. 5")), relation="<"),
+            Step(sp.Integer(0), "< 0 for every u: rho > 0, the base (1 - u) sigma_max^(1/rho) + u "
+                 "sigma_min^(1/rho) > 0 and sigma_min^(1/rho) < sigma_max^(1/rho) (a product of "
+                 "factors of known sign); u = i/(N - 1) increases with i (N >= 2), so the levels "
+                 "sigma_i decrease strictly in i", paper(karras("Eq. 5")), relation="<"),
             Step(step * (sigma_min - sigma_max),
                  "rho = 1: sigma(u + delta) - sigma(u) = delta (sigma_min - sigma_max) wherever u "
                  "is: a uniform grid", paper(karras("Eq. 5")),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sympy as sp
 
 from diffproof.derive import weighting as W
+from diffproof.derive.decide.integrals import IntegralIdentityCheck
 from diffproof.derive.derivation import Step
 from diffproof.derive.gaussian import Normal, condition
 from diffproof.derive.paths import DDPM, GENERIC, alpha, alpha_dot, sigma_dot
@@ -61,13 +62,14 @@ def vdm_continuous(entry):
     gaussian_error = condition(Normal(x, 0, 1), Normal(z, alpha * x, sigma ** 2)).variance
     lo, hi, v = W.snr_min, W.snr_max, W.snr_value
     in_snr = sp.integrate(1 / (1 + v), (v, lo, hi)) / 2
-    linear, geometric = hi + (lo - hi) * t, hi * (lo / hi) ** t
-    losses = [_log_form(sp.integrate(W.vdm_integrand(S, 1 / (1 + S)), (t, 0, 1)))
-              for S in (linear, geometric)]
+    geometric = hi * (lo / hi) ** t
+    S_t, S_0 = W.SNR(t), W.SNR(0)
+    loss = _log_form(sp.integrate(W.vdm_integrand(geometric, 1 / (1 + geometric)), (t, 0, 1)))
     return entry.derivation(
-        conditions=("SNR(t) strictly decreasing from SNR(0) = SNR_max to SNR(1) = SNR_min (the "
-                    "closed forms hold for any positive ends); at one instant alpha, sigma > 0 with "
-                    "time derivatives alpha_dot, sigma_dot",),
+        conditions=("SNR(t) continuously differentiable and strictly decreasing from SNR(0) = "
+                    "SNR_max to SNR(1) = SNR_min; the error ||x - x_hat(z_v, v)||^2 a continuous "
+                    "function mse(v) of the SNR v (the closed forms hold for any positive ends); "
+                    "at one instant alpha, sigma > 0 with time derivatives alpha_dot, sigma_dot",),
         steps=[
             Step(-e * (alpha * alpha_dot / sigma ** 2 - alpha ** 2 * sigma_dot / sigma ** 3),
                  "dv = SNR'(t) dt with SNR = alpha^2/sigma^2: the integrand "
@@ -79,12 +81,17 @@ def vdm_continuous(entry):
                  lhs=gaussian_error),
             Step(sp.log((1 + hi) / (1 + lo)) / 2, "1/2 int_{SNR_min}^{SNR_max} dv/(1 + v)",
                  paper(f"{KINGMA}, Sec. 5"), lhs=in_snr),
-            Step(in_snr, "SNR(t) linear between the ends: -1/2 int_0^1 SNR'(t)/(1 + SNR(t)) dt, "
-                 "integrated in t, is the integral over the SNR", paper(f"{KINGMA}, Sec. 5"),
-                 lhs=losses[0]),
-            Step(in_snr, "SNR(t) geometric between the same ends: the same loss (the schedule "
-                 "between the endpoints does not matter)", paper(f"{KINGMA}, Sec. 5"),
-                 lhs=losses[1]),
+            Step(W.vdm_loss_in_snr(S_t, S_0),
+                 "any schedule SNR(t): the loss up to t, -1/2 int_0^t SNR'(tau) ||x - "
+                 "x_hat(z_tau, tau)||^2 dtau, is 1/2 int_{SNR(t)}^{SNR(0)} ||x - x_hat(z_v, v)||^2 "
+                 "dv (dv = SNR'(tau) dtau); at t = 1 it depends on the schedule only through "
+                 "SNR_min = SNR(1) and SNR_max = SNR(0)", paper(f"{KINGMA}, Sec. 5"),
+                 lhs=W.vdm_loss_in_t(S_t, 0, t), symbolic=False,
+                 checks=[IntegralIdentityCheck(W.vdm_loss_in_t(S_t, 0, t),
+                                               W.vdm_loss_in_snr(S_t, S_0), t, 0, 1)]),
+            Step(in_snr, "an example, x ~ N(0, 1) and SNR(t) geometric between the ends: "
+                 "-1/2 int_0^1 SNR'(t)/(1 + SNR(t)) dt, integrated in t, is the integral over the "
+                 "SNR", paper(f"{KINGMA}, Sec. 5"), lhs=loss),
         ],
     )
 

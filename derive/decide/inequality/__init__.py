@@ -5,6 +5,9 @@ Methods, each reported by name in ``InequalityProof.how``:
 1. *identically zero*: the difference normalizes to 0 (this refutes a strict inequality);
 2. *sign by assumptions*: SymPy's assumptions decide the sign after the positive parametrization
    of bounded symbols (e.g. a sum of squares over positive denominators);
+   (2b) *positive by structure* (:mod:`.structure`): a product of factors of known sign, a
+   positive base to a real power, an affine function of a bounded variable positive at both ends,
+   a difference 0 at the tie of an ordering lo < hi and increasing in hi;
 3. *nonnegative terms split off*: the terms of a sum that are nonnegative by (2) are dropped and
    the rest is proved by (4) or (5) (a + b >= 0 when a >= 0 and b >= 0);
 4. *convexity*: h is convex in one variable u on its interval (h'' >= 0 there, by (2)) and has a
@@ -156,7 +159,8 @@ def _excluded(point: dict, table: SymbolTable) -> str:
 
 
 _NOT_DECIDED = ("sign not decided symbolically (tried on the domain where every term is provably "
-                "defined: sign by assumptions, convexity, unique critical point, monotonicity)")
+                "defined: sign by assumptions, by structure, convexity, unique critical point, "
+                "monotonicity)")
 
 
 def _show(point: dict) -> str:

@@ -12,6 +12,7 @@ import sympy as sp
 
 from diffproof.derive.decide.inequality.sign import (defined, domain_of, in_interval, outside, positive_form,
                                            sign_known)
+from diffproof.derive.decide.inequality.structure import positive
 from diffproof.derive.symbols import SymbolTable
 
 MAX_DEPTH = 4
@@ -46,6 +47,9 @@ def prove(expr: sp.Expr, table: SymbolTable, depth: int, fixed: frozenset,
         return "identically 0"
     if sign_known(expr, table, "positive" if strict else "nonnegative"):
         return "sign decided by SymPy's assumptions on the domain"
+    structure = positive(expr, table)
+    if structure is not None:
+        return f"positive by structure: {structure}"
     if depth <= 0:
         return None
     candidates = _candidates(expr, table, fixed)

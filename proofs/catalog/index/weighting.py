@@ -18,8 +18,8 @@ DERIVATIONS = (
           (paper(f"{HANG}, Appendix B"), paper(f"{KINGMA}, Sec. 2"))),
     Entry("weight-vdm-continuous",
           "the continuous-time VDM loss -1/2 int_0^1 SNR'(t) ||x - x_hat||^2 dt is 1/2 "
-          "int_{SNR_min}^{SNR_max} ||x - x_hat(z_v, v)||^2 dv: dv = SNR'(t) dt; for Gaussian data two "
-          "schedules with the same ends give the same loss",
+          "int_{SNR_min}^{SNR_max} ||x - x_hat(z_v, v)||^2 dv for any schedule SNR(t): dv = "
+          "SNR'(t) dt; the loss depends on the schedule only through its ends",
           (paper(f"{KINGMA}, Sec. 5"),)),
 )
 
