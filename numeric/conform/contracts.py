@@ -261,6 +261,10 @@ _add(Contract("ddim-sigma", "sigma = eta sqrt((1 - abar_s)/(1 - abar_t)) sqrt(1 
               lambda: ((abar_t, abar_tm1, eta), D.sigma_eta(eta))))
 
 
+from diffproof.numeric.conform import contracts_sigma  # noqa: E402  (sigma samplers)
+contracts_sigma.register(_add, Contract)
+
+
 def get(name: str) -> Contract:
     """The contract ``name``; an unknown name raises KeyError listing the known ones."""
     try:

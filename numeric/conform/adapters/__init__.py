@@ -7,6 +7,7 @@ import importlib
 ADAPTERS = {
     "DDPMScheduler": "diffusers_ddpm",
     "DDIMScheduler": "diffusers_ddim",
+    "EulerDiscreteScheduler": "diffusers_euler",
 }
 
 
