@@ -3,7 +3,8 @@ float64 computation that the real classes' cast to float32 prevents.  Each wraps
 code (no formula is copied): it changes what the code reads, then calls it."""
 import numpy as np
 import torch
-from diffusers import EulerDiscreteScheduler, HeunDiscreteScheduler
+from diffusers import (EDMEulerScheduler, EulerAncestralDiscreteScheduler, EulerDiscreteScheduler,
+                       HeunDiscreteScheduler)
 
 
 class _Keep64(torch.Tensor):
@@ -14,12 +15,21 @@ class _Keep64(torch.Tensor):
         return super().to(*args, **kwargs)
 
 
-class EulerFloat64(EulerDiscreteScheduler):
-    """The real step, with its sample left in float64 (no formula changed)."""
-    def step(self, model_output, timestep, sample, *args, **kwargs):
-        out = super().step(model_output, timestep, sample.as_subclass(_Keep64), *args, **kwargs)
-        out.prev_sample = out.prev_sample.as_subclass(torch.Tensor)
-        return out
+def keep_float64(base):
+    """``base`` with its real step, the sample left in float64 (no formula changed)."""
+    class Float64(base):
+        def step(self, model_output, timestep, sample, *args, **kwargs):
+            out = super().step(model_output, timestep, sample.as_subclass(_Keep64), *args,
+                               **kwargs)
+            out.prev_sample = out.prev_sample.as_subclass(torch.Tensor)
+            return out
+    Float64.__name__ = Float64.__qualname__ = base.__name__.replace("Scheduler", "Float64")
+    return Float64
+
+
+EulerFloat64 = keep_float64(EulerDiscreteScheduler)
+EulerAncestralFloat64 = keep_float64(EulerAncestralDiscreteScheduler)
+EDMEulerFloat64 = keep_float64(EDMEulerScheduler)
 
 
 class EulerKarrasLastTwice(EulerDiscreteScheduler):

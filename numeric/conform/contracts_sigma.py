@@ -31,6 +31,13 @@ def _contracts(Contract):
     yield Contract("edm-c-in", "c_in x = x / sqrt(sigma^2 + sigma_data^2)", f"{KARRAS}, Table 1",
                    ("sigma", "sigma_data", "x"),
                    lambda: ((sigma, edm.sigma_data, S.point), edm.table_c_in() * S.point))
+    yield Contract("edm-c-noise", "c_noise = log(sigma)/4", f"{KARRAS}, Table 1", ("sigma",),
+                   lambda: ((sigma,), edm.table_c_noise()))
+    yield Contract("edm-f-target", "F = (D - c_skip x)/c_out: the network output whose "
+                   "preconditioned denoiser is D", f"{KARRAS}, Sec. 5 and App. B.6 (F_target)",
+                   ("sigma", "sigma_data", "x", "D"),
+                   lambda: ((sigma, edm.sigma_data, S.point, edm.D), edm.effective_target().xreplace(
+                       {edm.n: S.point - edm.y}).xreplace({edm.y: edm.D})))
     for name, kind in KINDS.items():
         yield Contract(f"euler-sigma-step-{name}", "x + (sigma_next - sigma) (x - D)/sigma, D = x_0 "
                        f"of the {name} prediction at x_t = x/sqrt(sigma^2 + 1)",

@@ -143,7 +143,7 @@ class SigmaAdapter(DiscreteAdapter):
         if config.get("call") == "scale_model_input":
             t = self.at(sched, index)
             got = sched.scale_model_input(x, t).detach().double().numpy()
-            sigma = float(self.levels(sched)[self.position(index)])
+            sigma = self.sigma_pair(sched, index)[0]
             return StepCase("scale-model-input", {"sigma": sigma, "x": x}, got, float(t))
         return self.case(sched, config, index, x, output, noise)
 
@@ -163,11 +163,16 @@ class SigmaAdapter(DiscreteAdapter):
             sigma = self.sigma_pair(sched, index)[0]
             a = float(contract("abar-of-sigma").evaluate(sigma=sigma))
             x = contract("sigma-noising").evaluate(sigma=sigma, x_0=x0, eps=eps)
-            output = {"epsilon": eps, "sample": x0,
-                      "v_prediction": contract("v-target").evaluate(abar_t=a, x_0=x0, eps=eps)}[kind]
-            as_t = [torch.from_numpy(np.asarray(v)).to(torch_dtype(dtype)) for v in (x, output, noise)]
+            output = prediction(kind, a, x0, eps=eps)
+            extra = self.invariance_extra(kind, noise)
+            as_t = [torch.from_numpy(np.asarray(v)).to(torch_dtype(dtype)) for v in (x, output)]
+            as_t.append(extra if callable(extra) else torch.from_numpy(extra).to(torch_dtype(dtype)))
             cases.append(self.case(sched, cfg, index, *as_t))
         return cases
+
+    def invariance_extra(self, kind: str, noise: np.ndarray):
+        """The third argument of ``case`` in property 2: the noise (Heun: its second output)."""
+        return noise
 
     # -- property 3 ----------------------------------------------------------------------------
     def sampling_config(self) -> dict:
@@ -190,12 +195,22 @@ class SigmaAdapter(DiscreteAdapter):
             sigma = float(self.levels(sched)[sched.step_index])
             a = float(contract("abar-of-sigma").evaluate(sigma=sigma))
             x0 = mixture.denoiser(x_t, a ** 0.5, 1 - a)
-            output = {"sample": lambda: x0,
-                      "epsilon": lambda: contract("eps-from-sample").evaluate(
-                          abar_t=a, x_t=x_t, model_output=x0),
-                      "v_prediction": lambda: contract("v-target").evaluate(
-                          abar_t=a, x_0=x0, eps=contract("eps-from-sample").evaluate(
-                              abar_t=a, x_t=x_t, model_output=x0))}[kind]()
-            output = torch.as_tensor(np.asarray(output), dtype=torch.float64)
+            output = torch.as_tensor(prediction(kind, a, x0, x_t=x_t), dtype=torch.float64)
             x = sched.step(output, t, x, generator=generator).prev_sample
         return x.numpy()
+
+
+def prediction(kind: str, a: float, x0, eps=None, x_t=None) -> np.ndarray:
+    """The prediction of kind ``kind`` (diffusers' name) of the denoiser x0 at abar = a: eps given,
+    or solved from the network's input x_t (contracts eps-from-sample and v-target)."""
+    if eps is None:
+        eps = contract("eps-from-sample").evaluate(abar_t=a, x_t=x_t, model_output=x0)
+    if kind == "sample":
+        return np.asarray(_numpy(x0))
+    if kind == "epsilon":
+        return np.asarray(_numpy(eps))
+    return contract("v-target").evaluate(abar_t=a, x_0=x0, eps=eps)
+
+
+def _numpy(value):
+    return value.detach().double().numpy() if hasattr(value, "detach") else value
