@@ -21,6 +21,9 @@ def _contracts(Contract):
                    lambda: ((sigma,), S.abar_of_sigma(sigma)))
     yield Contract("sigma-noising", "x = y + sigma n", f"{KARRAS}, Sec. 2 (s = 1; derive/paths.py EDM)",
                    ("sigma", "x_0", "eps"), lambda: ((sigma, x_0, eps_0), S.sigma_noising(x_0, eps_0)))
+    yield Contract("denoiser-from-epsilon", "D = x - sigma eps", f"{KARRAS}, Eq. 3 and Table 1 (VP); "
+                   "derive/sigma_steps.py denoiser", ("sigma", "x", "model_output"),
+                   lambda: ((sigma, S.point, S.value), S.denoiser("eps")))
     yield Contract("rho-schedule", "sigma_i = (sigma_max^(1/rho) + u (sigma_min^(1/rho) - "
                    "sigma_max^(1/rho)))^rho, u = i/(N - 1)", f"{KARRAS}, Eq. 5",
                    ("sigma_max", "sigma_min", "rho", "u"),

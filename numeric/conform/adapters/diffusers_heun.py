@@ -5,8 +5,8 @@ heun-step-*); the last step, to sigma_N = 0, is Euler's alone (Algorithm 1, line
 
 diffusers stores the levels doubled (s_0, s_1, s_1, ..., s_{n-1}, s_{n-1}, 0) and the timesteps
 likewise; the grid of property 4 is every other entry.  Families: timestep_spacing x
-use_karras_sigmas.  Property 2's second output is one exact denoiser (a second data draw) at the
-Euler point each parametrization reached.
+use_karras_sigmas.  Property 2's second output is one exact denoiser at the Euler point each
+parametrization reached (its noise a second draw).
 """
 from __future__ import annotations
 
@@ -51,13 +51,14 @@ class HeunAdapter(SigmaAdapter):
                         got.detach().double().numpy(), float(t))
 
     def invariance_extra(self, kind: str, noise: np.ndarray):
-        """The exact denoiser with x_0 = ``noise`` at the Euler point, in prediction ``kind``."""
+        """The second output: the exact denoiser at the Euler point x' whose noise is ``noise``
+        (eps_2 = noise, x_0 = x' - sigma_next eps_2), in prediction ``kind``."""
         import torch
 
         def second(point, level):
             a = float(contract("abar-of-sigma").evaluate(sigma=level))
-            x_t = contract("scale-model-input").evaluate(sigma=level, x=point)
-            return torch.from_numpy(prediction(kind, a, noise, x_t=x_t)).to(point.dtype)
+            x0 = contract("denoiser-from-epsilon").evaluate(sigma=level, x=point, model_output=noise)
+            return torch.from_numpy(prediction(kind, a, x0, eps=noise)).to(point.dtype)
         return second
 
 
