@@ -48,3 +48,10 @@ def test_real_edm_initial_noise_is_the_vp_value_not_sigma_max():
     from diffusers import EDMEulerScheduler
     got = float(EDMEulerScheduler(sigma_max=80.0).init_noise_sigma)
     assert got == pytest.approx(math.sqrt(80.0 ** 2 + 1)) and got != 80.0
+
+
+def test_real_edm_euler_reaches_the_data_law():
+    """Property 3 with the exact mixture denoiser handed as the network output F whose
+    preconditioned D is E[y | x] (contract edm-f-target)."""
+    row = run.sampling_row(get("EDMEulerScheduler"))
+    assert row.status == "holds", row.report()

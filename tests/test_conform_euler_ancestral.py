@@ -45,3 +45,8 @@ def test_real_ancestral_casts_a_float64_sample_to_float32_and_holds_without_the_
     rows = [run.search(fixed, p, {"timestep_spacing": "leading"}, 0, EXAMPLES)
             for p in ("step", "invariance")]
     assert all(r.status == "holds" for r in rows), "\n\n".join(r.report() for r in rows)
+
+
+def test_real_ancestral_sampling_reaches_the_data_law():
+    row = run.sampling_row(get("EulerAncestralDiscreteScheduler"))
+    assert row.status == "holds", row.report()

@@ -53,6 +53,18 @@ class EDMEulerAdapter(SigmaAdapter):
                               c.budget(TOLERANCE_DTYPE, sigma=levels[:n]), "edm-c-noise")
         return problems
 
+    def sampling_config(self) -> dict:
+        return dict(sigma_min=0.002, sigma_max=80.0, sigma_data=0.5, rho=7.0,
+                    prediction_type="epsilon", num_inference_steps=100, index=0, shape=(1, 2),
+                    seed=0, call="step", **self.families[0])
+
+    def exact_output(self, config, mixture, x, x_t, sigma, kind):
+        """The network output F whose preconditioned denoiser is the exact E[y | x] at sigma."""
+        denoised = mixture.denoiser(x, 1.0, sigma ** 2)
+        f = contract("edm-f-target").evaluate(sigma=sigma, sigma_data=config["sigma_data"], x=x,
+                                              D=denoised)
+        return f if kind == "epsilon" else -f
+
     def step_case(self, sched, config, index, rng, dtype) -> StepCase:
         case = super().step_case(sched, config, index, rng, dtype)
         if case.contract == "scale-model-input":

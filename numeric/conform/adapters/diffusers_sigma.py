@@ -10,6 +10,8 @@ made with ``set_begin_index(index)``, the scheduler's own way to start mid-grid.
 """
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 from hypothesis import strategies as st
 
@@ -192,14 +194,20 @@ class SigmaAdapter(DiscreteAdapter):
         kind = config["prediction_type"]
         x = torch.from_numpy(rng.standard_normal((n, mixture.dim))) * float(sched.init_noise_sigma)
         generator = torch.Generator().manual_seed(int(rng.integers(2 ** 62)))
+        extra = {"generator": generator} if "generator" in inspect.signature(sched.step).parameters \
+            else {}
         for t in sched.timesteps:
             x_t = sched.scale_model_input(x, t)
-            sigma = float(self.levels(sched)[sched.step_index])
-            a = float(contract("abar-of-sigma").evaluate(sigma=sigma))
-            x0 = mixture.denoiser(x_t, a ** 0.5, 1 - a)
-            output = torch.as_tensor(prediction(kind, a, x0, x_t=x_t), dtype=torch.float64)
-            x = sched.step(output, t, x, generator=generator).prev_sample
+            sigma = float(sched.sigmas[sched.step_index])      # the level of this call's sample
+            output = self.exact_output(config, mixture, x, x_t, sigma, kind)
+            x = sched.step(torch.as_tensor(np.asarray(output), dtype=torch.float64), t, x,
+                           **extra).prev_sample
         return x.numpy()
+
+    def exact_output(self, config: dict, mixture, x, x_t, sigma: float, kind: str):
+        """The exact denoiser's prediction at (x, sigma), for a network given x_t."""
+        a = float(contract("abar-of-sigma").evaluate(sigma=sigma))
+        return prediction(kind, a, mixture.denoiser(x_t, a ** 0.5, 1 - a), x_t=x_t)
 
 
 def prediction(kind: str, a: float, x0, eps=None, x_t=None) -> np.ndarray:
