@@ -135,3 +135,16 @@ def test_planted_scale_model_input_by_sigma_is_caught():
     assert "contract: scale-model-input: x_t = x / sqrt(sigma^2 + 1)" in report
     assert "Table 1" in report and row.failure.diff > 1e3 * row.failure.budget
     assert len(report.splitlines()) <= 12
+
+
+def test_real_trailing_grid_of_61_steps_has_62_and_a_timestep_minus_one():
+    """As for DDIM/DDPM (np.arange(1000, 0, -1000/61) has 62 elements; exact count 61 by mpmath):
+    the sigma schedulers get timesteps ..., 15, -1 and 63 levels; np.interp clamps t = -1 to
+    sigma_0, so the extra step goes 0.1195 -> 0.0292 before the final 0."""
+    with mpmath.workdps(50):
+        assert sum(mpmath.mpf(1000) - k * mpmath.mpf(1000) / 61 > 0 for k in range(100)) == 61
+    config = {**BASE, "timestep_spacing": "trailing", "num_inference_steps": 61}
+    for name in ("EulerDiscreteScheduler", "HeunDiscreteScheduler"):
+        failure = run.replay(get(name), "grid", config)
+        assert failure.message == "63 levels for num_inference_steps = 61 (n and a final 0)"
+        assert failure.notes == ["timesteps outside [0, 999]: [-1.0]"]
