@@ -6,6 +6,8 @@ The parts:
   prediction conversions, the DDPM posterior mean/variance and step, the DDIM step of Eqs. 12/16),
   built from the SymPy expressions of ``derive/`` and lambdified by ``derive.codegen``; each
   states its error budget, n_ops * u * (|f| + sum |x_i df/dx_i|), from the expression;
+- ``contracts_sigma.py``: the contracts of the samplers in sigma (Euler, Euler ancestral, Heun,
+  EDM Euler; formulas of derive/sigma_steps.py and derive/edm.py), registered into the same table;
 - ``adapters/``: one module per implementation, each with ``ADAPTER``, an instance of a subclass
   of ``adapters.base.Adapter`` (the interface and what each method must return are documented
   there);

@@ -272,6 +272,8 @@ _add(Contract("beta-cosine", "beta_i = min(1 - abar(i)/abar(i - 1), 0.999), abar
               "Nichol & Dhariwal 2021, Eq. 17 and the clip of Sec. 3.2", ("i", "n"),
               lambda: ((_i, _n), sp.Min(1 - DS.cosine_alphabar(_i, _n) / DS.cosine_alphabar(_i - 1, _n),
                                         sp.Rational(999, 1000)))))
+from diffproof.numeric.conform import contracts_sigma  # noqa: E402  (sigma samplers)
+contracts_sigma.register(_add, Contract)
 
 
 def get(name: str) -> Contract:

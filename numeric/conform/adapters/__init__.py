@@ -7,6 +7,10 @@ import importlib
 ADAPTERS = {
     "DDPMScheduler": "diffusers_ddpm",
     "DDIMScheduler": "diffusers_ddim",
+    "EulerDiscreteScheduler": "diffusers_euler",
+    "HeunDiscreteScheduler": "diffusers_heun",
+    "EulerAncestralDiscreteScheduler": "diffusers_euler_ancestral",
+    "EDMEulerScheduler": "diffusers_edm_euler",
 }
 
 
