@@ -2,10 +2,12 @@
 error budgets, and the public API diffproof.conform with the pytest plugin's fixture."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
-from importlib import metadata
+import tomllib
+from pathlib import Path
 
 import mpmath
 import numpy as np
@@ -179,14 +181,17 @@ def test_the_plugin_gives_the_fixture_in_a_user_test_file(tmp_path):
         def test_step(conformance):
             conformance.check("ddim-step-epsilon", step, **NAMES)
     """))
-    installed = any(e.value == "diffproof.pytest_plugin"
-                    for e in metadata.entry_points(group="pytest11"))
-    plugin = [] if installed else ["-p", "diffproof.pytest_plugin"]
-    done = subprocess.run([sys.executable, "-m", "pytest", *plugin, "-q", "-p",
-                           "no:cacheprovider", "--conform-examples", "20", str(tmp_path)],
-                          capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    # the plugin named explicitly, nothing auto-loaded: the same run whether or not this
+    # environment's metadata already lists the entry point (pyproject.toml declares it)
+    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "diffproof.pytest_plugin", "-q",
+                           "-p", "no:cacheprovider", "--conform-examples", "20", str(tmp_path)],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=300, env=env)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "ddim-step-epsilon does not hold" in done.stdout
+    project = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())
+    assert project["project"]["entry-points"]["pytest11"] == {
+        "diffproof": "diffproof.pytest_plugin"}            # installed, pytest loads it itself
     assert "Traceback" not in done.stdout
 
 
@@ -196,3 +201,17 @@ def test_conform_without_the_extra_says_what_to_install(monkeypatch, capsys, mis
     monkeypatch.setitem(sys.modules, missing, None)          # import raises ImportError
     assert main(["conform"]) == 2
     assert "pip install 'diffproof[diffusers]'" in capsys.readouterr().err
+
+
+def test_an_exception_of_diffproofs_own_code_is_an_internal_error_not_a_failure():
+    """properties._guard: the implementation under test raising is its failure (a report); an
+    adapter or contract of diffproof raising is a bug, raised again (exit 3 from the command)."""
+    from diffproof.numeric.conform import properties as P
+
+    def implementation():                 # user code (this file is not diffproof's source)
+        return {}["beta_schedule"]
+
+    value, failure = P._guard(implementation, "step")
+    assert value is None and failure.message.startswith("raised KeyError")
+    with pytest.raises(KeyError, match="no contract"):
+        P._guard(lambda: C.get("no-such-contract"), "step")

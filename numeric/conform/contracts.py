@@ -6,15 +6,21 @@ there, never retyped), the paper and equation it comes from, and the names of it
 evaluated in float64 by :func:`derive.codegen.safe_lambdify` (numpy), elementwise over arrays, and
 states its **error budget**, also computed from the expression:
 
-    budget(x) = n_ops * u * ( |f(x)| + sum_i |x_i df/dx_i (x)| )
+    budget(x) = n_ops * u * ( |f(x)| + sum_i |x_i df/dx_i (x)| + sum_v |v(x) df/dv (x)| )
 
 - ``u`` is the unit roundoff of the precision the implementation computes in (2**-53 for float64,
   2**-24 for float32);
 - ``sum_i |x_i df/dx_i|`` is the formula's absolute condition (the relative condition number
   sum_i |x_i f_i| / |f| times |f|; Higham 2002, Sec. 1.6), with the partial derivatives taken by
-  SymPy: a relative perturbation u of every input, or of every intermediate quantity computed
-  from the inputs, moves f by at most about u sum_i |x_i df/dx_i| (first order).  Written
-  absolutely, the budget stays meaningful where f = 0;
+  SymPy: a relative perturbation u of every input moves f by at most about that (first order).
+  Written absolutely, the budget stays meaningful where f = 0;
+- ``sum_v |v df/dv|`` runs over the intermediate quantities v of the formula as the paper writes
+  it (every compound subexpression of the SymPy expression; df/dv: f with v replaced by a
+  symbol, differentiated in it): the rounding of each computed intermediate, a relative error
+  <= u, moves f by about |v df/dv| (the standard first-order forward error of an evaluation).
+  It matters where intermediates cancel: Karras et al.'s Euler step x + (sigma' - sigma)(x - D)/sigma
+  to sigma' = 0 equals D, whose input condition is small, but the step computes x - (x - D) and
+  commits about u |x|;
 - ``n_ops`` (SymPy's ``count_ops`` of the expression, at least 1) is the op-count factor: each
   operation of an evaluation commits a relative error <= u, and n operations accumulate at most
   gamma_n ~ n u (Higham 2002, Sec. 3.1).  The factor is the formula's, not the implementation's:
@@ -88,6 +94,20 @@ class Contract:
         partials = [safe_lambdify(symbols, sp.diff(expr, s)) for s in symbols]
         return value, partials
 
+    @cached_property
+    def _intermediates(self) -> list:
+        """(v, df/dv) compiled, for every compound subexpression v other than f itself."""
+        symbols, expr = self._built
+        nodes = {node for node in sp.preorder_traversal(expr)
+                 if node is not expr and node.args and not node.is_number}
+        slot = sp.Dummy("v")
+        compiled = []
+        for node in sorted(nodes, key=sp.default_sort_key):
+            partial = sp.diff(expr.xreplace({node: slot}), slot).xreplace({slot: node})
+            if partial != 0:
+                compiled.append((safe_lambdify(symbols, node), safe_lambdify(symbols, partial)))
+        return compiled
+
     def _arrays(self, values: dict) -> list[np.ndarray]:
         missing = [name for name in self.inputs if name not in values]
         if missing:
@@ -118,6 +138,11 @@ class Contract:
                 if bad.any():
                     term = np.where(bad, self._perturbed(arrays, i, u, f), term)
                 scale = scale + term
+            for node, partial in self._intermediates:
+                term = np.abs(np.broadcast_to(np.asarray(node(*arrays), dtype=np.float64), f.shape)
+                              * np.broadcast_to(np.asarray(partial(*arrays), dtype=np.float64),
+                                                f.shape))
+                scale = scale + np.where(np.isfinite(term), term, 0.0)
         return self.n_ops * u * scale
 
     def _perturbed(self, arrays, i: int, u: float, f: np.ndarray) -> np.ndarray:

@@ -17,6 +17,9 @@ case of properties 1, 2 and 6; property 5 names it.
 """
 from __future__ import annotations
 
+import os
+import traceback
+
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -94,13 +97,33 @@ def _rng(config: dict) -> np.random.Generator:
 
 
 def _guard(call, prop: str):
-    """An implementation that raises is a failure, reported by its exception."""
+    """An implementation that raises is a failure, reported by its exception; an exception raised
+    in diffproof's own code (an adapter's bug) is raised again: an internal error, not a
+    verdict."""
     try:
         return call(), None
     except (Singular, NotACase):
         raise
     except Exception as error:  # noqa: BLE001 - the implementation's error is the finding
+        if raised_by_diffproof(error):
+            raise
         return None, Failure(prop, f"raised {type(error).__name__}: {str(error)[:200]}")
+
+
+_OWN = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def raised_by_diffproof(error: BaseException) -> bool:
+    """Whether the frame that raised ``error`` is in diffproof's own source (derive/, numeric/,
+    proofs/, diffproof/), not in the implementation under test or a library it calls."""
+    frames = traceback.extract_tb(error.__traceback__)
+    if not frames:
+        return False
+    raised = os.path.abspath(frames[-1].filename)
+    if os.path.basename(_OWN) == "diffproof":           # installed: the package is ours
+        return raised.startswith(_OWN + os.sep)
+    return any(raised.startswith(os.path.join(_OWN, part) + os.sep)   # a source tree: not tests/
+               for part in ("derive", "numeric", "proofs", "diffproof"))
 
 
 def step(adapter, config: dict, dtype: str = "float64", prop: str = "step") -> Failure | None:

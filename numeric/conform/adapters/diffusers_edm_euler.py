@@ -22,6 +22,8 @@ class EDMEulerAdapter(SigmaAdapter):
     name = "EDMEulerScheduler"
     families = ({"sigma_schedule": "karras", "final_sigmas_type": "zero"},)
     predictions = ("epsilon", "v_prediction")
+    # no betas: its noise levels are the rho schedule itself (checked by property 4)
+    properties = tuple(p for p in SigmaAdapter.properties if p != "schedule")
 
     def draw_config(self, draw, family: dict) -> dict:
         config = {"sigma_min": draw(st.sampled_from([0.002, 0.02])),
