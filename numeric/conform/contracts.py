@@ -275,3 +275,5 @@ def unit_roundoff(dtype) -> float:
 
 __all__ = ["CONTRACTS", "Contract", "PREDICTION_KINDS", "UNIT_ROUNDOFF", "get", "unit_roundoff",
            "model_output", "noise", "eta", "math"]
+
+from diffproof.numeric.conform import contracts_solvers as _solvers  # noqa: E402,F401  (registers the solver contracts)
