@@ -21,8 +21,11 @@ import sympy as sp
 
 from diffproof.derive import dpm_solver as DS
 from diffproof.derive import flow_matching as FM
-from diffproof.derive.paths import FLOW
-from diffproof.derive.sde import reverse_diffusion_step
+from diffproof.derive.paths import DDPM, FLOW
+from diffproof.derive.sde import VE, reverse_diffusion_step
+from diffproof.derive.symbols import abar_t
+from diffproof.derive.symbols import sigma_max as VE_SIGMA_MAX
+from diffproof.derive.symbols import sigma_min as VE_SIGMA_MIN
 from diffproof.derive.symbols import t as _time
 from diffproof.numeric.conform.contracts import (PREDICTION_KINDS, Contract, _add, model_output,
                                                  noise)
@@ -32,7 +35,7 @@ sigma_next = sp.Symbol("sigma_next", nonnegative=True)
 sigma_prev = sp.Symbol("sigma_prev", positive=True)
 x_t = sp.Symbol("x_t", real=True)
 x0_prev = sp.Symbol("x0_prev", real=True)
-level = sp.Symbol("t", positive=True)
+level = sp.Symbol("t", nonnegative=True)
 shift = sp.Symbol("shift", positive=True)
 mu = sp.Symbol("mu", real=True)
 
@@ -107,6 +110,21 @@ for _diffusers, _kind in PREDICTION_KINDS.items():
                   "multistep_2m)",
                   ("sigma_prev", "sigma", "sigma_next", "x_t", "model_output", "x0_prev"),
                   _dpm_2m(_kind)))
+    _add(Contract(f"{_diffusers}-at-noise-level",
+                  f"the {_diffusers} prediction equivalent to an x_0 prediction at x_t, on the "
+                  f"path's instant of noise level sigma; {LEVEL}",
+                  "Salimans & Ho 2022, Sec. 4 (derive/paths.py convert)",
+                  ("sigma", "x_t", "x_0"),
+                  (lambda k: lambda: ((sigma_now, x_t, _X0), sp.simplify(
+                      _instants()[0].convert(_X0, "x", k, x_t))))(_kind)))
+_add(Contract("forward-at-noise-level", f"x_t = alpha x_0 + sigma_path eps; {LEVEL}",
+              "Ho et al. 2020, Eq. 4 at the noise level sigma (derive/paths.py)",
+              ("sigma", "x_0", "eps"),
+              lambda: ((sigma_now, _X0, noise), _instants()[0].sample(_X0, noise))))
+_add(Contract("noise-level", "sigma = sqrt((1 - abar)/abar)",
+              "the VE/EDM noise level of the DDPM path, sigma_path/alpha_path (Karras et al. "
+              "2022, Table 1; derive/paths.py DDPM)", ("abar_t",),
+              lambda: ((abar_t,), sp.simplify(DDPM.sigma / DDPM.alpha))))
 _add(Contract("flow-euler-step", "x_next = x + (sigma_next - sigma) v",
               "Euler's method on the flow ODE dx/dsigma = v, x = (1 - sigma) x_0 + sigma eps "
               "(Esser et al. 2024, Sec. 2; derive/flow_matching.py euler_step)",
@@ -122,6 +140,9 @@ _add(Contract("time-shift", "S(t) = shift t / (1 + (shift - 1) t)",
 _add(Contract("flux-time-shift", "S(t) = e^mu / (e^mu + (1/t - 1))",
               "Flux (derive/flow_matching.py flux_time_shift; the SD3 shift with shift = e^mu)",
               ("t", "mu"), lambda: ((level, mu), FM.flux_time_shift(level, mu))))
+_add(Contract("ve-sigma", "sigma(t) = sigma_min (sigma_max/sigma_min)^t",
+              "Song et al. 2021, Eq. 30 (derive/sde.py VESDE.sigma)", ("t", "sigma_min", "sigma_max"),
+              lambda: ((level, VE_SIGMA_MIN, VE_SIGMA_MAX), VE.sigma(level))))
 _add(Contract("ve-reverse-diffusion",
               "x_next = x + (sigma^2 - sigma_next^2) s + sqrt(sigma^2 - sigma_next^2) z",
               "Song et al. 2021, App. E Eq. 47 (reverse diffusion predictor; derive/sde.py "

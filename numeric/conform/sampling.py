@@ -58,7 +58,10 @@ def default_config(adapter) -> dict:
 
 def sample(adapter, config: dict, mixture: DiagonalGaussianMixture, rng: np.random.Generator,
            n: int) -> np.ndarray:
-    """n samples of the scheduler's loop with the exact denoiser, float64."""
+    """n samples of the scheduler's loop with the exact denoiser, float64 (an adapter with its own
+    ``sample_loop`` runs it)."""
+    if hasattr(adapter, "sample_loop"):
+        return adapter.sample_loop(config, mixture, rng, n)
     import torch
     sched = adapter.make(config, "float64")
     abar = adapter.abar(sched)

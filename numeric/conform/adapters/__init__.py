@@ -7,6 +7,9 @@ import importlib
 ADAPTERS = {
     "DDPMScheduler": "diffusers_ddpm",
     "DDIMScheduler": "diffusers_ddim",
+    "DPMSolverMultistepScheduler": "diffusers_dpmsolver",
+    "FlowMatchEulerDiscreteScheduler": "diffusers_flow_match_euler",
+    "ScoreSdeVeScheduler": "diffusers_score_sde_ve",
 }
 
 
