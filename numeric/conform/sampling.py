@@ -45,7 +45,10 @@ def data() -> DiagonalGaussianMixture:
 
 def default_config(adapter) -> dict:
     """The config of property 3 in ``diffproof conform``: the scheduler's defaults, a leading grid
-    of STEPS steps, eta = 0 and fixed_small where they apply, epsilon prediction."""
+    of STEPS steps, eta = 0 and fixed_small where they apply, epsilon prediction; an adapter with
+    its own ``sampling_config()`` states it there."""
+    if hasattr(adapter, "sampling_config"):
+        return adapter.sampling_config()
     config = dict(beta_schedule="linear", num_train_timesteps=1000, beta_start=1e-4,
                   beta_end=0.02, prediction_type="epsilon", clip_sample=False,
                   rescale_betas_zero_snr=False, steps_offset=0, timestep_spacing="leading",

@@ -26,7 +26,8 @@ from diffproof.numeric.conform.adapters.base import StepCase
 from diffproof.numeric.conform.adapters.diffusers_common import (PREDICTIONS, SPACINGS,
                                                                  DiscreteAdapter, torch_dtype)
 from diffproof.numeric.conform.adapters.solvers_common import (RUN_KEYS, SolverAdapter, as_numpy,
-                                                               decreasing_problems)
+                                                               decreasing_problems,
+                                                               downcast_note)
 from diffproof.numeric.conform.contracts import get as contract
 
 
@@ -141,7 +142,8 @@ class DPMSolverAdapter(SolverAdapter, DiscreteAdapter):
                   "model_output": output}
         if order == 2:
             inputs.update(sigma_prev=sigmas[index - 1], x0_prev=previous)
-        return StepCase(f"dpmsolver++{'1' if order == 1 else '2m'}-{kind}", inputs, got, t)
+        return downcast_note(StepCase(f"dpmsolver++{'1' if order == 1 else '2m'}-{kind}", inputs,
+                                      got, t), dtype)
 
     def step_case(self, sched, config: dict, index: int, rng, dtype: str) -> StepCase:
         x_t, output = self.tensors(rng, config["shape"], dtype, 2)

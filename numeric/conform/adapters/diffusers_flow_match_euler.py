@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 
 from diffproof.numeric.conform.adapters.base import StepCase
 from diffproof.numeric.conform.adapters.solvers_common import (SolverAdapter, as_numpy,
-                                                               decreasing_problems, drawn_noise,
-                                                               generator)
+                                                               decreasing_problems, downcast_note,
+                                                               drawn_noise, generator)
 from diffproof.numeric.conform.contracts import get as contract
 
 
@@ -104,8 +104,9 @@ class FlowMatchEulerAdapter(SolverAdapter):
                   "model_output": velocity}
         if config.get("stochastic_sampling"):
             inputs["noise"] = drawn_noise(config["shape"], torch.float32)
-            return StepCase("flow-stochastic-step", inputs, as_numpy(out), float(t))
-        return StepCase("flow-euler-step", inputs, as_numpy(out), float(t))
+            return downcast_note(StepCase("flow-stochastic-step", inputs, as_numpy(out),
+                                          float(t)), dtype)
+        return downcast_note(StepCase("flow-euler-step", inputs, as_numpy(out), float(t)), dtype)
 
     def invariance_cases(self, config, index, rng, dtype):      # pragma: no cover - no kinds
         return []
