@@ -30,6 +30,8 @@ def baseline(adapter, calls: int) -> float:
                   index=10, shape=(1, 2), seed=0, **adapter.families[0])
     if adapter.name == "DDIMScheduler":
         config["set_alpha_to_one"] = True
+    if hasattr(adapter, "example_config"):
+        config = adapter.example_config()
     rng = np.random.default_rng(0)
     started = time.perf_counter()
     for _ in range(calls):

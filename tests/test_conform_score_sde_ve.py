@@ -74,3 +74,12 @@ def test_planted_sum_of_squares_is_caught():
     assert "contract: ve-reverse-diffusion: x_next = x + (sigma^2 - sigma_next^2) s" in report
     assert "Song et al. 2021, App. E Eq. 47" in report and row.failure.diff > 100 * row.failure.budget
     assert run.replay(get(NAME), "step", row.config) is None
+
+
+@pytest.mark.slow
+def test_the_real_predictor_loop_reaches_the_mixture():
+    """100 reverse-diffusion steps from N(0, 20^2 I) with the exact score; the last step's mean
+    is the sample, as the pipeline returns it."""
+    row = run.sampling_row(get(NAME), seed=0)
+    assert row.status == "holds", row.report()
+    assert len(row.notes) == 2 and all("false-fail 1e-06" in n for n in row.notes)

@@ -33,6 +33,25 @@ class ScoreSdeVeAdapter(SolverAdapter):
                   "sampling_eps": draw(st.sampled_from([1e-5, 1e-3, 0.0])), **family}
         return self.draw_run(draw, config)
 
+    def sampling_config(self) -> dict:
+        """Property 3's config: sigma_max = 20 (the data's scale is 1), 100 predictor steps."""
+        return {"sigma_min": 0.01, "sigma_max": 20.0, "sampling_eps": 1e-5,
+                "num_inference_steps": 100, "index": 0, "shape": (1, 2), "seed": 0}
+
+    def sample_loop(self, config: dict, mixture, rng: np.random.Generator, n: int) -> np.ndarray:
+        """n samples of the predictor loop from N(0, sigma_max^2 I) with the exact score of the
+        mixture at each step's level (numeric/torchdiff/oracle.py), float64; the last step's
+        mean is the sample (as the pipeline returns it)."""
+        import torch
+        sched = self.make(config, "float64")
+        x = torch.from_numpy(rng.standard_normal((n, mixture.dim)) * config["sigma_max"])
+        noise = torch.Generator().manual_seed(int(rng.integers(2 ** 62)))
+        for i, t in enumerate(sched.timesteps):
+            level = self.levels(sched, i)[0]
+            out = sched.step_pred(mixture.score(x, 1.0, level ** 2), t, x, generator=noise)
+            x = out.prev_sample
+        return out.prev_sample_mean.numpy()
+
     def init_kwargs(self, config: dict) -> dict:
         keys = ("sigma_min", "sigma_max", "sampling_eps", "snr", "num_train_timesteps")
         return {k: config[k] for k in keys if k in config}

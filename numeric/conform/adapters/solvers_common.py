@@ -47,6 +47,11 @@ class SolverAdapter(Adapter):
     def init_kwargs(self, config: dict) -> dict:
         return {k: v for k, v in config.items() if k not in RUN_KEYS}
 
+    def example_config(self) -> dict:
+        """A typical config (the benchmark's baseline): property 3's where the adapter has it,
+        at 50 steps, index 10."""
+        return {**self.sampling_config(), "num_inference_steps": 50, "index": 10}
+
     def tensors(self, rng: np.random.Generator, shape, dtype: str, count: int):
         import torch
         return [torch.from_numpy(rng.standard_normal(shape)).to(torch_dtype(dtype))
