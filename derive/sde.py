@@ -161,6 +161,17 @@ def reverse_diffusion_step(x: sp.Expr, score: sp.Expr, level: sp.Expr, level_nex
     return sp.simplify(sde.reverse_euler_maruyama(x, score, t, step, noise))
 
 
+def langevin_corrector_step(x: sp.Expr, score: sp.Expr, noise: sp.Expr, snr: sp.Expr,
+                            noise_norm: sp.Expr, score_norm: sp.Expr) -> sp.Expr:
+    """One corrector step of Song et al. 2021, Algorithm 4 (PC sampling, VE; alpha_i = 1):
+    a Langevin MCMC step x + eps s + sqrt(2 eps) z (Welling & Teh 2011; the Euler-Maruyama step of
+    dx = s dt + sqrt(2) dw) with the step size eps = 2 (r ||z|| / ||s||)^2 set by the target
+    signal-to-noise ratio r (``snr``); the norms are given (score_sde's code takes the batch mean
+    of the per-sample norms)."""
+    step = 2 * (snr * noise_norm / score_norm) ** 2
+    return x + step * score + sp.sqrt(2 * step) * noise
+
+
 class VPSDE(LinearSDE):
     """Variance preserving: f = -beta(t)/2, g = sqrt(beta(t)), linear beta(t)."""
 

@@ -45,9 +45,13 @@ def test_the_contract_is_eq_47(sigma, ratio, x, score, z):
     assert float(got) == pytest.approx(float(want), rel=1e-12, abs=1e-12 * sigma ** 2)
 
 
+PREDICTOR = {"update": "predictor", "sampling_eps": 1e-5}
+CORRECTOR = {"update": "corrector", "sampling_eps": 1e-5}
+
+
 def test_the_real_predictor_holds_with_its_noise_recovered():
     for prop in ("step", "float32", "endpoints"):
-        row = run.search(get(NAME), prop, {}, 0, EXAMPLES)
+        row = run.search(get(NAME), prop, PREDICTOR, 0, EXAMPLES)
         assert row.status == "holds", row.report()
     for n in (1, 2, 7, 30):
         assert run.replay(get(NAME), "grid", {**BASE, "num_inference_steps": n}) is None
@@ -67,13 +71,25 @@ def test_real_sampling_eps_0_steps_from_the_wrong_level():
 
 
 def test_planted_sum_of_squares_is_caught():
-    row = run.search(ScoreSdeVeAdapter(VESumOfSquares), "step", {}, 0, EXAMPLES)
+    row = run.search(ScoreSdeVeAdapter(VESumOfSquares), "step", PREDICTOR, 0, EXAMPLES)
     assert row.status == "fails"
     report = row.report()
-    assert "VESumOfSquares (all configs): property 1" in report
+    assert "VESumOfSquares update=predictor, sampling_eps=1e-05: property 1" in report
     assert "contract: ve-reverse-diffusion: x_next = x + (sigma^2 - sigma_next^2) s" in report
     assert "Song et al. 2021, App. E Eq. 47" in report and row.failure.diff > 100 * row.failure.budget
     assert run.replay(get(NAME), "step", row.config) is None
+
+
+def test_the_corrector_is_a_langevin_step_with_float32_noise():
+    """step_correct (Song et al. 2021, Algorithm 4) holds in float32 and at the endpoints; in
+    float64 it is float32-accurate: randn_tensor is called without a dtype, so the noise and its
+    norm (in the step size) are float32."""
+    for prop in ("float32", "endpoints"):
+        row = run.search(get(NAME), prop, CORRECTOR, 0, EXAMPLES)
+        assert row.status == "holds", row.report()
+    failure = run.replay(get(NAME), "step", {**BASE, **CORRECTOR, "num_inference_steps": 1})
+    assert failure.contract == "ve-langevin-corrector" and failure.diff < 1e-6
+    assert any("draws its noise in float32" in n for n in failure.notes)
 
 
 @pytest.mark.slow

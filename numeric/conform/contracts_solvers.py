@@ -22,7 +22,7 @@ import sympy as sp
 from diffproof.derive import dpm_solver as DS
 from diffproof.derive import flow_matching as FM
 from diffproof.derive.paths import DDPM, FLOW
-from diffproof.derive.sde import VE, reverse_diffusion_step
+from diffproof.derive.sde import VE, langevin_corrector_step, reverse_diffusion_step
 from diffproof.derive.symbols import abar_t
 from diffproof.derive.symbols import sigma_max as VE_SIGMA_MAX
 from diffproof.derive.symbols import sigma_min as VE_SIGMA_MIN
@@ -150,3 +150,11 @@ _add(Contract("ve-reverse-diffusion",
               ("sigma", "sigma_next", "x_t", "model_output", "noise"),
               lambda: ((sigma_now, sigma_next, x_t, model_output, noise),
                        reverse_diffusion_step(x_t, model_output, sigma_now, sigma_next, noise))))
+_SNR, _NZ, _NS = (sp.Symbol(n, positive=True) for n in ("snr", "noise_norm", "score_norm"))
+_add(Contract("ve-langevin-corrector",
+              "x_next = x + eps s + sqrt(2 eps) z, eps = 2 (snr ||z|| / ||s||)^2 (norms: batch mean "
+              "of per-sample norms)",
+              "Song et al. 2021, Algorithm 4 (corrector; derive/sde.py langevin_corrector_step)",
+              ("snr", "noise_norm", "score_norm", "x_t", "model_output", "noise"),
+              lambda: ((_SNR, _NZ, _NS, x_t, model_output, noise),
+                       langevin_corrector_step(x_t, model_output, noise, _SNR, _NZ, _NS))))

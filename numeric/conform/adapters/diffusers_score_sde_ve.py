@@ -17,20 +17,21 @@ from hypothesis import strategies as st
 from diffproof.numeric.conform.adapters.base import StepCase
 from diffproof.numeric.conform.adapters.diffusers_common import torch_dtype
 from diffproof.numeric.conform.adapters.solvers_common import (SolverAdapter, as_numpy,
-                                                               decreasing_problems, drawn_noise,
-                                                               generator)
+                                                               decreasing_problems, downcast_note,
+                                                               drawn_noise, generator)
 from diffproof.numeric.conform.contracts import get as contract
 
 
 class ScoreSdeVeAdapter(SolverAdapter):
     name = "ScoreSdeVeScheduler"
-    families = ({},)
+    families = ({"update": "predictor"}, {"update": "corrector"})
     properties = ("step", "grid", "endpoints", "float32")
 
     def draw_config(self, draw, family: dict) -> dict:
         config = {"sigma_min": draw(st.sampled_from([0.01, 0.002])),
                   "sigma_max": draw(st.sampled_from([1348.0, 50.0, 1.0])),
-                  "sampling_eps": draw(st.sampled_from([1e-5, 1e-3, 0.0])), **family}
+                  "sampling_eps": draw(st.sampled_from([1e-5, 1e-3, 0.0])),
+                  "snr": draw(st.sampled_from([0.15, 0.16, 0.075])), **family}
         return self.draw_run(draw, config)
 
     def sampling_config(self) -> dict:
@@ -102,11 +103,29 @@ class ScoreSdeVeAdapter(SolverAdapter):
     def step_case(self, sched, config: dict, index: int, rng, dtype: str) -> StepCase:
         x_t, score = self.tensors(rng, config["shape"], dtype, 2)
         t = sched.timesteps[index]
+        if config.get("update") == "corrector":
+            return self.corrector_case(sched, config, x_t, score, dtype, float(t))
         out = sched.step_pred(score, t, x_t, generator=generator()).prev_sample
         sigma, sigma_next = self.levels(sched, index)
         inputs = {"sigma": sigma, "sigma_next": sigma_next, "x_t": x_t, "model_output": score,
                   "noise": drawn_noise(config["shape"], torch_dtype(dtype))}
         return StepCase("ve-reverse-diffusion", inputs, as_numpy(out), float(t))
+
+    def corrector_case(self, sched, config: dict, x_t, score, dtype: str, t: float) -> StepCase:
+        """step_correct with its noise recovered (it draws float32 noise: randn_tensor without a
+        dtype) and the norms of score_sde's code (batch mean of per-sample norms)."""
+        import torch
+        out = sched.step_correct(score, x_t, generator=generator()).prev_sample
+        noise = drawn_noise(config["shape"], torch.float32)
+
+        def norm(a) -> float:
+            a = as_numpy(a)
+            return float(np.linalg.norm(a.reshape(a.shape[0], -1), axis=1).mean())
+        inputs = {"snr": config.get("snr", 0.15), "noise_norm": norm(noise),
+                  "score_norm": norm(score), "x_t": x_t, "model_output": score, "noise": noise}
+        return downcast_note(StepCase("ve-langevin-corrector", inputs, as_numpy(out), t), dtype,
+                             "step_correct draws its noise in float32 (randn_tensor without a "
+                             "dtype) and takes its norm there")
 
     def invariance_cases(self, config, index, rng, dtype):      # pragma: no cover - no kinds
         return []

@@ -80,17 +80,20 @@ class SolverAdapter(Adapter):
         return i, float(expected[i]), float(stored[i])
 
 
-def downcast_note(case, dtype: str):
+CAST = "step() casts the sample to float32 (sample.to(torch.float32)), so a float64 step is " \
+    "float32-accurate"
+
+
+def downcast_note(case, dtype: str, why: str = CAST):
     """The case, with a note when a float64 step misses its float64 budget but meets the float32
-    one: these schedulers' step() casts the sample to float32 first."""
+    one, saying ``why`` (by default: step() casts the sample to float32 first)."""
     if dtype != "float64":
         return case
     c = contract(case.contract)
     diff = np.abs(np.asarray(case.got, dtype=np.float64) - c.evaluate(**case.inputs))
     if np.any(diff > c.budget("float64", **case.inputs)) and \
             np.all(diff <= c.budget("float32", **case.inputs)):
-        case.notes.append("within the float32 budget: step() casts the sample to float32 "
-                          "(sample.to(torch.float32)), so a float64 step is float32-accurate")
+        case.notes.append(f"within the float32 budget: {why}")
     return case
 
 
