@@ -41,6 +41,14 @@ class DPMInvertedRatio(DPMSolverMultistepScheduler):
         return super().multistep_dpm_solver_second_order_update(changed, *args, **kwargs)
 
 
+class DPMTimestepsOneLow(DPMSolverMultistepScheduler):
+    """Planted (an off-by-one of the steps_offset kind): the timesteps handed to the model are one
+    below the ones whose noise levels the sigmas hold."""
+    def set_timesteps(self, *args, **kwargs):
+        super().set_timesteps(*args, **kwargs)
+        self.timesteps = self.timesteps - 1
+
+
 class VESumOfSquares(ScoreSdeVeScheduler):
     """Planted: the reverse-diffusion step with g^2 dt = sigma_t^2 + sigma_{t-1}^2.  diffusers' own
     step_pred computes sigma^2 - adjacent^2 from the levels it reads; the current level is raised

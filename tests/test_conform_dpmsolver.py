@@ -5,7 +5,6 @@ inverted ratio r caught with a readable report."""
 from __future__ import annotations
 
 import mpmath
-import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -16,7 +15,7 @@ from diffproof.numeric.conform import contracts as C  # noqa: E402
 from diffproof.numeric.conform import run  # noqa: E402
 from diffproof.numeric.conform.adapters import get  # noqa: E402
 from diffproof.numeric.conform.adapters.diffusers_dpmsolver import DPMSolverAdapter  # noqa: E402
-from tests.conform_planted_solvers import DPMInvertedRatio  # noqa: E402
+from tests.conform_planted_solvers import DPMInvertedRatio, DPMTimestepsOneLow  # noqa: E402
 
 NAME = "DPMSolverMultistepScheduler"
 BASE = dict(num_train_timesteps=1000, beta_schedule="linear", beta_start=1e-4, beta_end=0.02,
@@ -116,6 +115,17 @@ def test_planted_inverted_ratio_is_caught():
     assert "contract: dpmsolver++2m-" in report and "Lu et al. 2022b (DPM-Solver++), Algorithm 2" in report
     assert row.failure.diff > 100 * row.failure.budget and len(report.splitlines()) <= 12
     assert run.replay(get(NAME), "float32", row.config) is None       # the real class holds there
+
+
+def test_planted_timesteps_one_below_their_sigmas_are_caught_by_the_grid():
+    row = run.search(DPMSolverAdapter(DPMTimestepsOneLow), "grid", {"solver_order": 2}, 0,
+                     EXAMPLES)
+    assert row.status == "fails"
+    report = row.report()
+    assert "property 4 the timestep grid: fails" in report
+    assert "first timestep 499, the leading spacing starts at 500" in report
+    assert "sigma 0 is 3.44296741; timestep 499's noise level sqrt((1 - abar)/abar) is 3.42413683" \
+        in report
 
 
 @pytest.mark.slow

@@ -19,7 +19,6 @@ from diffproof.numeric.conform.adapters.diffusers_common import torch_dtype
 from diffproof.numeric.conform.adapters.solvers_common import (SolverAdapter, as_numpy,
                                                                decreasing_problems, downcast_note,
                                                                drawn_noise, generator)
-from diffproof.numeric.conform.contracts import get as contract
 
 
 class ScoreSdeVeAdapter(SolverAdapter):

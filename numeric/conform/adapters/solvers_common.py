@@ -65,7 +65,7 @@ class SolverAdapter(Adapter):
             raise NotACase(f"timestep {grid[index]} repeats (property 4)")
 
     @staticmethod
-    def grid_against(name: str, stored, dtype: str = "float32", label: str = "sigma",
+    def grid_against(name: str, stored, dtype: str = "float32",
                      **inputs) -> tuple[int, float, float] | None:
         """The first element of ``stored`` off the contract ``name`` evaluated at ``inputs`` by
         more than its budget in ``dtype`` (the precision the grid is stored in): (index, derived,
