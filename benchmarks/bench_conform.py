@@ -30,7 +30,9 @@ def baseline(adapter, calls: int) -> float:
                   index=10, shape=(1, 2), seed=0, **adapter.families[0])
     if adapter.name == "DDIMScheduler":
         config["set_alpha_to_one"] = True
-    if hasattr(adapter, "sampling_config"):          # an adapter with its own config keys
+    if hasattr(adapter, "example_config"):            # an adapter with its own config keys
+        config = adapter.example_config()
+    elif hasattr(adapter, "sampling_config"):
         config = {**adapter.sampling_config(), "num_inference_steps": 50, "index": 10}
     rng = np.random.default_rng(0)
     started = time.perf_counter()

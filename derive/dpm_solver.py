@@ -25,8 +25,8 @@ from functools import cache
 
 import sympy as sp
 
-from diffproof.derive.paths import GENERIC, GaussianPath, alpha, alpha_dot, sigma_dot
-from diffproof.derive.symbols import abar_tm1, epshat, sigma, t, xhat
+from diffproof.derive.paths import DDPM, GENERIC, GaussianPath, alpha, alpha_dot, sigma_dot
+from diffproof.derive.symbols import abar_t, abar_tm1, epshat, sigma, t, xhat
 
 KINDS = ("eps", "x")
 
@@ -162,6 +162,17 @@ def local_error_2m_leading() -> sp.Expr:
     return sp.expand(sp.series(error, h, 0, 4).removeO())
 
 
+def noise_level_instant(name: str, level: sp.Expr) -> GaussianPath:
+    """The instant of the DDPM (variance-preserving) path whose noise level, as the VE/EDM
+    sigma = sigma_path/alpha_path = e^{-lambda}, is ``level``: abar solved from SNR = abar/(1 -
+    abar) = 1/level^2 (so alpha = 1/sqrt(1 + level^2), Karras et al. 2022, Table 1, VP's s).
+    Schedulers that store this sigma (diffusers' DPMSolverMultistepScheduler) step between such
+    instants; at level 0 the instant is the data (alpha = 1, sigma = 0)."""
+    (abar,) = sp.solve(sp.Eq(DDPM.snr, 1 / level ** 2), abar_t)
+    return GaussianPath(name, sp.simplify(DDPM.alpha.xreplace({abar_t: abar})),
+                        sp.simplify(DDPM.sigma.xreplace({abar_t: abar})), time=None)
+
+
 def coefficients(kind: str) -> tuple[sp.Expr, sp.Expr]:
     """(c_x, c_pred) with first_order(kind) = c_x x_s + c_pred prediction (the torch twin's)."""
     prediction = sp.Symbol("prediction", real=True)
@@ -182,4 +193,4 @@ __all__ = ["KINDS", "alpha_s", "sigma_s", "alpha_e", "sigma_e", "alpha_p", "sigm
            "DDPM_PREVIOUS", "x_s", "x0_now", "x0_prev", "integral", "h",
            "slope", "exact_solution", "solution_rate", "solution_at_start", "step",
            "first_order", "multistep_2m", "multistep_estimate", "local_error_2m",
-           "local_error_2m_leading", "coefficients", "probability_flow"]
+           "local_error_2m_leading", "noise_level_instant", "coefficients", "probability_flow"]

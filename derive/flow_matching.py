@@ -22,6 +22,7 @@ from functools import cache
 
 import sympy as sp
 
+from diffproof.derive.edm import euler_step as _euler
 from diffproof.derive.gaussian import Normal, condition
 from diffproof.derive.paths import FLOW, GaussianPath
 from diffproof.derive.symbols import m, s, sigma_min, t, x_1, z
@@ -101,6 +102,16 @@ def time_of_noise_ratio(ratio: sp.Expr = noise_ratio) -> sp.Expr:
     return sp.factor(solution)
 
 
+def euler_step(value: sp.Expr, point: sp.Expr, level: sp.Expr, level_next: sp.Expr) -> sp.Expr:
+    """One Euler step of the probability-flow ODE of the flow path (alpha = 1 - t, sigma = t;
+    ``paths.FLOW``) from t = level to t = level_next, with the model's velocity ``value``: the
+    path's ODE dz/dt with a velocity prediction (derive.paths) stepped by derive.edm.euler_step
+    (Esser et al. 2024, Sec. 2; Euler's method).  The sampling direction is level_next < level."""
+    def field(z_now: sp.Expr, time: sp.Expr) -> sp.Expr:
+        return FLOW.probability_flow(value, "velocity", z_now).xreplace({t: time})
+    return sp.simplify(_euler(field, point, level, level_next - level))
+
+
 def shifted_log_snr(time: sp.Expr) -> sp.Expr:
     """lambda = log(alpha/sigma) of the path alpha = 1 - t, sigma = t at a shifted time."""
     return FLOW.log_snr_half.subs(t, time)
@@ -108,5 +119,5 @@ def shifted_log_snr(time: sp.Expr) -> sp.Expr:
 
 __all__ = ["OT", "OT_RECTIFIED", "v_model", "shift", "mu_shift", "conditional_velocity",
            "data_law", "kernel", "posterior", "marginal_velocity", "marginal_law",
-           "marginal_score", "loss_gap", "time_shift", "flux_time_shift", "noise_ratio",
-           "time_of_noise_ratio", "shifted_log_snr"]
+           "marginal_score", "loss_gap", "euler_step", "time_shift", "flux_time_shift",
+           "noise_ratio", "time_of_noise_ratio", "shifted_log_snr"]

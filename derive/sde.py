@@ -132,6 +132,46 @@ class VESDE(LinearSDE):
         return sp.simplify(sp.powsimp((self.code_variance(time) - exact) / exact))
 
 
+class StepAveragedVE(LinearSDE):
+    """VE over one step from noise level ``level`` down to ``level_next`` (taking time ``step``),
+    with g^2 = d sigma^2/dt replaced by its average over the step: (1/step) int g^2 dt =
+    (level^2 - level_next^2)/step, the SMLD increment variance of :meth:`VESDE.smld_increment_variance`
+    (the integral is exact because g^2 is the derivative of sigma^2; tests check it by SymPy)."""
+
+    name = "VE, one step"
+
+    def __init__(self, level: sp.Expr, level_next: sp.Expr, step: sp.Expr):
+        self.level, self.level_next, self.step = level, level_next, step
+
+    def f(self, time):
+        return sp.Integer(0)
+
+    def g(self, time):
+        return sp.sqrt((self.level ** 2 - self.level_next ** 2) / self.step)
+
+
+def reverse_diffusion_step(x: sp.Expr, score: sp.Expr, level: sp.Expr, level_next: sp.Expr,
+                           noise: sp.Expr) -> sp.Expr:
+    """The reverse-diffusion predictor of Song et al. 2021 (App. E, Eq. 47, for SMLD/VE):
+    x + (sigma_i^2 - sigma_{i-1}^2) score + sqrt(sigma_i^2 - sigma_{i-1}^2) z, obtained as the
+    reverse Euler-Maruyama step (:meth:`LinearSDE.reverse_euler_maruyama`) of
+    :class:`StepAveragedVE`; the step length cancels."""
+    step = sp.Symbol("Delta_t", positive=True)
+    sde = StepAveragedVE(level, level_next, step)
+    return sp.simplify(sde.reverse_euler_maruyama(x, score, t, step, noise))
+
+
+def langevin_corrector_step(x: sp.Expr, score: sp.Expr, noise: sp.Expr, snr: sp.Expr,
+                            noise_norm: sp.Expr, score_norm: sp.Expr) -> sp.Expr:
+    """One corrector step of Song et al. 2021, Algorithm 4 (PC sampling, VE; alpha_i = 1):
+    a Langevin MCMC step x + eps s + sqrt(2 eps) z (Welling & Teh 2011; the Euler-Maruyama step of
+    dx = s dt + sqrt(2) dw) with the step size eps = 2 (r ||z|| / ||s||)^2 set by the target
+    signal-to-noise ratio r (``snr``); the norms are given (score_sde's code takes the batch mean
+    of the per-sample norms)."""
+    step = 2 * (snr * noise_norm / score_norm) ** 2
+    return x + step * score + sp.sqrt(2 * step) * noise
+
+
 class VPSDE(LinearSDE):
     """Variance preserving: f = -beta(t)/2, g = sqrt(beta(t)), linear beta(t)."""
 

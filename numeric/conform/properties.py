@@ -74,7 +74,7 @@ def compare(case: StepCase, dtype: str, prop: str) -> Failure | None:
     return Failure(prop, f"{c.name} off by more than its {dtype} budget", case.timestep, c.name,
                    c.formula, c.source, float(expected[worst]), float(got[worst]),
                    float(abs(got[worst] - expected[worst])), float(budget[worst]),
-                   tuple(int(i) for i in worst))
+                   tuple(int(i) for i in worst), notes=list(case.notes))
 
 
 def singular(case: StepCase) -> str:

@@ -11,6 +11,9 @@ ADAPTERS = {
     "HeunDiscreteScheduler": "diffusers_heun",
     "EulerAncestralDiscreteScheduler": "diffusers_euler_ancestral",
     "EDMEulerScheduler": "diffusers_edm_euler",
+    "DPMSolverMultistepScheduler": "diffusers_dpmsolver",
+    "FlowMatchEulerDiscreteScheduler": "diffusers_flow_match_euler",
+    "ScoreSdeVeScheduler": "diffusers_score_sde_ve",
 }
 
 

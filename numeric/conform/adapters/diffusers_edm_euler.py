@@ -13,7 +13,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from diffproof.numeric.conform.adapters.base import StepCase
-from diffproof.numeric.conform.adapters.diffusers_common import SHAPES
+from diffproof.numeric.conform.adapters.diffusers_common import SHAPES, torch_dtype
 from diffproof.numeric.conform.adapters.diffusers_sigma import TOLERANCE_DTYPE, SigmaAdapter
 from diffproof.numeric.conform.contracts import get as contract
 
@@ -86,7 +86,6 @@ class EDMEulerAdapter(SigmaAdapter):
         """One exact denoiser D (a draw) given as the network output F of each prediction type:
         F = (D - c_skip x)/c_out (edm-f-target), negated for v_prediction."""
         import torch
-        from diffproof.numeric.conform.adapters.diffusers_common import torch_dtype
         x, denoised = (rng.standard_normal(config["shape"]) for _ in range(2))
         cases = []
         for kind, sign in (("epsilon", 1.0), ("v_prediction", -1.0)):
