@@ -140,3 +140,45 @@ def test_stages_never_change_this_process_and_need_a_positive_limit():
     assert {r[0].value for r in results} - {os.getpid()} and state["n"] == 0
     with pytest.raises(ValueError):
         run_stages([lambda: [bump]], 2, float("inf"))
+
+
+def _pid():
+    return os.getpid()
+
+
+def _spin_forever():
+    while True:
+        pass
+
+
+def _fail():
+    raise ZeroDivisionError("in the server")
+
+
+def test_the_persistent_worker_is_reused_only_while_every_task_finishes_cleanly():
+    """run_limited(persistent=True): one forked server answers call after call (no fork each);
+    an overrun kills it and an exception retires it, and the next call gets a new one; a task
+    that cannot be pickled runs in a child forked for it."""
+    first = run_limited(_pid, 5, persistent=True)
+    again = run_limited(_pid, 5, persistent=True)
+    assert first.kind == OK and first.value == again.value != os.getpid()
+    overrun = run_limited(_spin_forever, 0.2, persistent=True)
+    assert overrun.kind == CPU and "0.2 s of CPU time" in overrun.describe()
+    fresh = run_limited(_pid, 5, persistent=True).value
+    assert fresh not in (first.value, os.getpid())
+    failed = run_limited(_fail, 5, persistent=True)
+    assert failed.kind == ERROR and failed.message.startswith("ZeroDivisionError")
+    assert run_limited(_pid, 5, persistent=True).value not in (fresh, os.getpid())
+    state = {"n": 0}
+    unpicklable = run_limited(lambda: state.update(n=1) or os.getpid(), 5, persistent=True)
+    assert unpicklable.kind == OK and unpicklable.value != os.getpid() and state["n"] == 0
+
+
+def test_the_zero_test_gives_the_same_answers_in_the_persistent_worker():
+    from diffproof.derive.decide.zero import is_zero
+
+    x = sp.Symbol("x", positive=True)
+    assert is_zero(sp.sqrt(x ** 2) - x)[0] is True
+    assert is_zero((x + 1) ** 2 - x ** 2 - 2 * x - 1)[0] is True
+    assert is_zero(sp.Integer(3) / 7 - sp.Rational(2, 5))[0] is False
+    assert is_zero(sp.sin(x) - x)[0] is None

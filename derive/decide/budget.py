@@ -296,9 +296,119 @@ class _StageWorker:
 
 
 def run_limited(func: Callable[[], Any], cpu_seconds: float,
-                memory: int | None = DEFAULT_MEMORY) -> Outcome:
-    """Run ``func()`` in a worker with ``cpu_seconds`` of CPU time and ``memory`` extra bytes."""
+                memory: int | None = DEFAULT_MEMORY, persistent: bool = False) -> Outcome:
+    """Run ``func()`` in a worker with ``cpu_seconds`` of CPU time and ``memory`` extra bytes.
+
+    ``persistent``: in this process's persistent worker (:class:`_Server`, forked once and kept
+    for the next calls, with its SymPy caches) rather than a child forked for this call alone:
+    the same limits, without a fork per call (a fork of a large process costs more than most
+    normal forms).  ``func`` must then be picklable (a module-level function and its
+    arguments); one that is not runs in a forked child as without ``persistent``."""
+    if persistent and worker_method() == "fork":
+        outcome = _Server.run(func, cpu_seconds, memory)
+        if outcome is not None:
+            return outcome
     return run_each([func], cpu_seconds, memory)[0]
+
+
+class _Server:
+    """A process's persistent limited worker (see :func:`run_limited`): forked on first use,
+    it reads pickled tasks from a pipe and answers each with a frame, each task under its own
+    CPU limit (ITIMER_PROF kills it on overrun).  A worker whose task overran, died, failed or
+    raised is discarded, and the next call forks a new one: only a worker whose every task
+    finished cleanly is reused.  It exits when this process closes its pipe (or exits)."""
+
+    _current: dict = {}                # (owner pid, memory) -> server
+
+    def __init__(self, memory: int | None):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        task_read, self.task_write = os.pipe()
+        self.result_read, result_write = os.pipe()
+        gc.freeze()
+        pid = os.fork()
+        if pid == 0:
+            os.close(self.task_write)
+            os.close(self.result_read)
+            _serve(task_read, result_write, memory)
+        gc.unfreeze()
+        os.close(task_read)
+        os.close(result_write)
+        self.pid = pid
+
+    @classmethod
+    def run(cls, func, cpu_seconds: float, memory: int | None) -> Outcome | None:
+        """The outcome of ``func()`` in the server; None when ``func`` cannot be pickled."""
+        try:
+            request = pickle.dumps((func, cpu_seconds), protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # noqa: BLE001 - not picklable: the caller forks for it instead
+            return None
+        key = (os.getpid(), memory)
+        server = cls._current.get(key)
+        if server is None:
+            server = cls._current[key] = cls(memory)
+        try:
+            view = memoryview(len(request).to_bytes(8, "little") + request)
+            while view:
+                view = view[os.write(server.task_write, view):]
+        except OSError:                                  # the server is gone: a fresh one
+            server.discard()
+            server = cls._current[key] = cls(memory)
+            return cls.run(func, cpu_seconds, memory)
+        reader = _FrameReader(server.result_read, max(WALL_MIN, WALL_FACTOR * cpu_seconds))
+        frame = next(iter(reader), None)
+        if frame is not None:
+            kind, value, message, trace, library = frame
+            outcome = Outcome(kind, value, cpu_seconds, message, trace, library)
+            if outcome.kind != OK:                       # SymPy may be left half-way: not reused
+                server.discard()
+            return outcome
+        if reader.stalled:
+            _kill(server.pid)
+        server.close()
+        _, status = _wait(server.pid)
+        cls._current.pop(key, None)
+        return _death(status, reader.stalled, cpu_seconds)
+
+    def close(self) -> None:
+        for fd in (self.task_write, self.result_read):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    def discard(self) -> None:
+        self.close()
+        _kill(self.pid)
+        _wait(self.pid)
+        for key, server in list(self._current.items()):
+            if server is self:
+                del self._current[key]
+
+
+def _serve(task_read: int, result_write: int, memory: int | None) -> None:
+    """The persistent worker's loop: a task (8 length bytes, a pickle of (func, cpu_seconds)) in,
+    its frame out, until the owner closes the pipe."""
+    try:
+        signal.signal(signal.SIGPROF, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        limit_memory(memory)
+        _Server._current.clear()                       # the owner's servers are not this one's
+        buffer = bytearray()
+        while True:
+            while len(buffer) < 8 or len(buffer) < 8 + int.from_bytes(buffer[:8], "little"):
+                data = os.read(task_read, 1 << 20)
+                if not data:
+                    return
+                buffer += data
+            size = int.from_bytes(buffer[:8], "little")
+            func, cpu_seconds = pickle.loads(bytes(buffer[8:8 + size]))
+            del buffer[:8 + size]
+            view = memoryview(run_task(func, cpu_seconds))
+            while view:
+                view = view[os.write(result_write, view):]
+    finally:
+        os._exit(0)
 
 
 def _run_batch(tasks: Sequence[Callable[[], Any]], cpu_seconds: float,

@@ -71,7 +71,7 @@ def is_zero(expr: sp.Expr, table: SymbolTable = TABLE, budget: float = 2.0) -> t
               ("simplify", partial(_simplified_answer, positive),
                f"symbolic simplification exceeded its {budget:g} s CPU budget"))
     for how, work, overrun in stages:
-        outcome = run_limited(work, budget)
+        outcome = run_limited(work, budget, persistent=True)
         if outcome.ok and outcome.value is not None:
             return outcome.value, how
         if outcome.kind == CPU:
