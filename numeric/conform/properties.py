@@ -35,6 +35,7 @@ PROPERTIES = {
     "float32": "6 one step in float32 within budget",
     "sampling": "3 the sampling loop reaches the data law",
     "schedule": "the stored betas are the derived schedule (float32)",
+    "add_noise": "1 add_noise is the forward noising of the path (float64)",
 }
 
 
@@ -220,5 +221,18 @@ def schedule(adapter, config: dict) -> Failure | None:
     return failure or compare(case, "float32", "schedule")
 
 
+def add_noise(adapter, config: dict) -> Failure | None:
+    """``add_noise(x_0, eps, t)`` at the grid's ``index``-th timestep against the forward noising
+    of the scheduler's path at its own stored level (float64)."""
+    def run():
+        sched = adapter.make(config, "float64")
+        return adapter.add_noise_case(sched, config, config["index"], _rng(config), "float64")
+    try:
+        case, failure = _guard(run, "add_noise")
+    except NotACase:
+        return None
+    return failure or compare(case, "float64", "add_noise")
+
+
 CHECKS = {"step": step, "invariance": invariance, "grid": grid, "endpoints": endpoints,
-          "float32": float32, "schedule": schedule}
+          "float32": float32, "schedule": schedule, "add_noise": add_noise}

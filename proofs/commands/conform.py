@@ -19,7 +19,8 @@ from diffproof.proofs.output import say
 
 MISSING = ("diffproof conform needs torch and diffusers: pip install 'diffproof[diffusers]' "
            "(torch's CPU build: see README 'Set-up')")
-PROPERTY_NAMES = ("step", "invariance", "grid", "endpoints", "float32", "schedule", "sampling")
+PROPERTY_NAMES = ("step", "invariance", "grid", "endpoints", "float32", "schedule", "add_noise",
+                  "sampling")
 
 
 def register(subparsers) -> None:

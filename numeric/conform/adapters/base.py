@@ -57,7 +57,7 @@ class Adapter:
     name = "?"
     families: tuple[dict, ...] = ({},)
     properties: tuple[str, ...] = ("step", "invariance", "grid", "endpoints", "float32",
-                                   "schedule")
+                                   "schedule", "add_noise")
 
     def __init__(self, scheduler_class=None, label: str | None = None):
         self._class = scheduler_class

@@ -211,6 +211,21 @@ class DiscreteAdapter(Adapter):
     def case(self, sched, config, index, x_t, output, noise) -> StepCase:   # pragma: no cover
         raise NotImplementedError
 
+    # -- add_noise ------------------------------------------------------------------------------
+    def add_noise_case(self, sched, config: dict, index: int, rng: np.random.Generator,
+                       dtype: str) -> StepCase:
+        """add_noise(x_0, eps, t) at the grid's index-th timestep: x_t = sqrt(abar_t) x_0 +
+        sqrt(1 - abar_t) eps with the stored abar_t (Ho et al. 2020, Eq. 4)."""
+        import torch
+        t = self.grid(sched)[index]
+        if not 0 <= t < len(self.abar(sched)):
+            raise NotACase(f"timestep {t} is outside the schedule (property 4 reports it)")
+        x_0, eps = self.tensors(rng, config["shape"], dtype, 2)
+        got = sched.add_noise(x_0, eps, torch.tensor([t])).detach().double().numpy()
+        inputs = {"abar_t": float(self.abar(sched)[t]), "x_0": x_0.double().numpy(),
+                  "eps": eps.double().numpy()}
+        return StepCase("forward-noising", inputs, got, t)
+
 
 def _order(key: str) -> tuple:
     first = ("beta_schedule", "num_train_timesteps", "beta_start", "beta_end", "timestep_spacing",

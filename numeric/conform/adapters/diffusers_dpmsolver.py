@@ -34,6 +34,8 @@ from diffproof.numeric.conform.contracts import get as contract
 class DPMSolverAdapter(SolverAdapter, DiscreteAdapter):
     name = "DPMSolverMultistepScheduler"
     families = ({"solver_order": 1}, {"solver_order": 2})
+    # add_noise reads its float32-stored sigmas (not checked here: see docs/conformance.md)
+    properties = ("step", "invariance", "grid", "endpoints", "float32", "schedule")
     DATA = 0.7                                     # the point mass x_0* of the exact denoiser
 
     def draw_config(self, draw, family: dict) -> dict:

@@ -151,6 +151,17 @@ class SigmaAdapter(DiscreteAdapter):
             return StepCase("scale-model-input", {"sigma": sigma, "x": x}, got, float(t))
         return self.case(sched, config, index, x, output, noise)
 
+    def add_noise_case(self, sched, config: dict, index: int, rng: np.random.Generator,
+                       dtype: str) -> StepCase:
+        """add_noise(x_0, eps, t) at the grid's index-th timestep: x = x_0 + sigma eps with the
+        scheduler's own level there (Karras et al. 2022, Sec. 2: the sigma-parametrized path)."""
+        t = self.at(sched, index)
+        x_0, eps = self.tensors(rng, config["shape"], dtype, 2)
+        got = sched.add_noise(x_0, eps, t.reshape(1)).detach().double().numpy()
+        inputs = {"sigma": self.sigma_pair(sched, index)[0], "x_0": x_0.double().numpy(),
+                  "eps": eps.double().numpy()}
+        return StepCase("sigma-noising", inputs, got, float(t))
+
     def sigma_pair(self, sched, index: int) -> tuple[float, float]:
         levels = self.levels(sched)
         return float(levels[self.position(index)]), float(levels[self.position(index) + 1])
