@@ -26,21 +26,32 @@ class DDPMNoiseByVariance(diffusers.DDPMScheduler):
                                  timesteps)
 
 
-class EulerNoiseAtNextLevel(diffusers.EulerDiscreteScheduler):
-    """Planted: add_noise reads the level one step further along the grid."""
+class _NextLevel:
+    """Planted: add_noise (flow: scale_noise) reads the level one step further along the grid."""
 
-    def add_noise(self, original_samples, noise, timesteps):
+    def _one_further(self, method, *args):
         begin = self.begin_index
         self.set_begin_index((begin or 0) + 1)
         try:
-            return super().add_noise(original_samples, noise, timesteps)
+            return method(*args)
         finally:
             self.set_begin_index(begin)
 
 
+class EulerNoiseAtNextLevel(_NextLevel, diffusers.EulerDiscreteScheduler):
+    def add_noise(self, original_samples, noise, timesteps):
+        return self._one_further(super().add_noise, original_samples, noise, timesteps)
+
+
+class FlowNoiseAtNextLevel(_NextLevel, diffusers.FlowMatchEulerDiscreteScheduler):
+    def scale_noise(self, sample, timestep, noise=None):
+        return self._one_further(super().scale_noise, sample, timestep, noise)
+
+
 @pytest.mark.parametrize("name", ["DDPMScheduler", "DDIMScheduler", "EulerDiscreteScheduler",
                                   "HeunDiscreteScheduler", "EulerAncestralDiscreteScheduler",
-                                  "EDMEulerScheduler"])
+                                  "EDMEulerScheduler", "DPMSolverMultistepScheduler",
+                                  "FlowMatchEulerDiscreteScheduler"])
 def test_real_add_noise_is_the_forward_noising(name):
     adapter = get(name)
     assert "add_noise" in adapter.properties
@@ -65,7 +76,15 @@ def test_planted_level_one_step_off_is_caught():
     assert row.failure.diff > 1e3 * row.failure.budget
 
 
-def test_the_solver_adapters_do_not_claim_add_noise():
-    for name in ("DPMSolverMultistepScheduler", "FlowMatchEulerDiscreteScheduler",
-                 "ScoreSdeVeScheduler"):
-        assert "add_noise" not in get(name).properties
+def test_planted_flow_level_one_step_off_is_caught():
+    from diffproof.numeric.conform.adapters.diffusers_flow_match_euler import FlowMatchEulerAdapter
+
+    family = {"use_dynamic_shifting": False, "stochastic_sampling": False}
+    row = run.search(FlowMatchEulerAdapter(FlowNoiseAtNextLevel), "add_noise", family, 0,
+                     EXAMPLES)
+    assert row.status == "fails" and "contract: flow-noising" in row.report()
+    assert row.failure.diff > 1e3 * row.failure.budget
+
+
+def test_score_sde_ve_has_no_add_noise_to_check():
+    assert "add_noise" not in get("ScoreSdeVeScheduler").properties

@@ -134,6 +134,11 @@ _add(Contract("flow-stochastic-step",
               "the flow path's forward relation at sigma_next (Lipman et al. 2023, Eq. 20 with "
               "sigma_min = 0; derive/paths.py FLOW)",
               ("sigma", "sigma_next", "x_t", "model_output", "noise"), _flow_stochastic))
+_add(Contract("flow-noising", "x = (1 - sigma) x_0 + sigma eps",
+              "the flow path z_t = alpha x + sigma eps with alpha = 1 - t, sigma = t at t = sigma "
+              "(Lipman et al. 2023, Eq. 20 with sigma_min = 0; derive/paths.py FLOW)",
+              ("sigma", "x_0", "eps"),
+              lambda: ((sigma_now, _X0, noise), FLOW.sample(_X0, noise).xreplace({_time: sigma_now}))))
 _add(Contract("time-shift", "S(t) = shift t / (1 + (shift - 1) t)",
               "Esser et al. 2024, Sec. 5.3.2 (derive/flow_matching.py time_shift)",
               ("t", "shift"), lambda: ((level, shift), FM.time_shift(level, shift))))

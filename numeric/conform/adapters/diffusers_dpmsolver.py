@@ -34,8 +34,6 @@ from diffproof.numeric.conform.contracts import get as contract
 class DPMSolverAdapter(SolverAdapter, DiscreteAdapter):
     name = "DPMSolverMultistepScheduler"
     families = ({"solver_order": 1}, {"solver_order": 2})
-    # add_noise reads its float32-stored sigmas (not checked here: see docs/conformance.md)
-    properties = ("step", "invariance", "grid", "endpoints", "float32", "schedule")
     DATA = 0.7                                     # the point mass x_0* of the exact denoiser
 
     def draw_config(self, draw, family: dict) -> dict:
@@ -146,6 +144,18 @@ class DPMSolverAdapter(SolverAdapter, DiscreteAdapter):
             inputs.update(sigma_prev=sigmas[index - 1], x0_prev=previous)
         return downcast_note(StepCase(f"dpmsolver++{'1' if order == 1 else '2m'}-{kind}", inputs,
                                       got, t), dtype)
+
+    def add_noise_case(self, sched, config: dict, index: int, rng, dtype: str) -> StepCase:
+        """add_noise(x_0, eps, t) at the grid's index-th timestep: alpha x_0 + sigma_path eps at
+        the scheduler's stored noise level sigma there (alpha = 1/sqrt(1 + sigma^2))."""
+        grid = self.grid(sched)
+        self.no_repeat(grid, index)
+        sched.set_begin_index(index)
+        x_0, eps = self.tensors(rng, config["shape"], dtype, 2)
+        got = sched.add_noise(x_0, eps, sched.timesteps[index].reshape(1))
+        inputs = {"sigma": float(as_numpy(sched.sigmas)[index]), "x_0": as_numpy(x_0),
+                  "eps": as_numpy(eps)}
+        return StepCase("forward-at-noise-level", inputs, as_numpy(got), grid[index])
 
     def step_case(self, sched, config: dict, index: int, rng, dtype: str) -> StepCase:
         x_t, output = self.tensors(rng, config["shape"], dtype, 2)

@@ -31,7 +31,7 @@ class FlowMatchEulerAdapter(SolverAdapter):
     families = ({"use_dynamic_shifting": False, "stochastic_sampling": False},
                 {"use_dynamic_shifting": True, "stochastic_sampling": False},
                 {"use_dynamic_shifting": False, "stochastic_sampling": True})
-    properties = ("step", "grid", "endpoints", "float32")
+    properties = ("step", "grid", "endpoints", "float32", "add_noise")
 
     def draw_config(self, draw, family: dict) -> dict:
         config = {"num_train_timesteps": draw(st.sampled_from([1000, 100, 37])), **family}
@@ -107,6 +107,18 @@ class FlowMatchEulerAdapter(SolverAdapter):
             return downcast_note(StepCase("flow-stochastic-step", inputs, as_numpy(out),
                                           float(t)), dtype)
         return downcast_note(StepCase("flow-euler-step", inputs, as_numpy(out), float(t)), dtype)
+
+    def add_noise_case(self, sched, config: dict, index: int, rng, dtype: str) -> StepCase:
+        """scale_noise(x_0, t, eps), the flow scheduler's add_noise, at the grid's index-th time:
+        the flow path at the scheduler's stored sigma there."""
+        grid = self.grid(sched)
+        self.no_repeat(grid, index)
+        sched.set_begin_index(index)
+        x_0, eps = self.tensors(rng, config["shape"], dtype, 2)
+        got = sched.scale_noise(x_0, sched.timesteps[index].reshape(1), eps)
+        inputs = {"sigma": float(as_numpy(sched.sigmas)[index]), "x_0": as_numpy(x_0),
+                  "eps": as_numpy(eps)}
+        return StepCase("flow-noising", inputs, as_numpy(got), grid[index])
 
     def invariance_cases(self, config, index, rng, dtype):      # pragma: no cover - no kinds
         return []
