@@ -34,12 +34,12 @@ def simplest_first(sizes: Sequence[int], cap: int = COMBINATIONS):
         if position == count:
             yield prefix
             return
-        for value in range(min(sizes[position] - 1, left) + 1):
+        # the rest can hold at most room[position + 1]: smaller values cannot reach ``left``
+        for value in range(max(0, left - room[position + 1]), min(sizes[position] - 1, left) + 1):
             if rank + value * place[position] >= cap:
                 return
-            if left - value <= room[position + 1]:
-                yield from with_sum(position + 1, left - value, rank + value * place[position],
-                                    prefix + (value,))
+            yield from with_sum(position + 1, left - value, rank + value * place[position],
+                                prefix + (value,))
 
     for total in range(room[0] + 1):
         yield from with_sum(0, total, 0, ())
