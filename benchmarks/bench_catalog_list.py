@@ -2,7 +2,7 @@
 
 Each run is a fresh Python process, so both pay the same start-up costs:
 
-- lazy: ``python -m proofs list`` and ``python -m proofs check <mistyped id>`` as shipped (they read
+- lazy: ``python -m diffproof list`` and ``python -m diffproof check <mistyped id>`` as shipped (they read
   the catalog's index only; SymPy is not imported);
 - eager (the baseline, what both commands did before the catalog was lazy): the same commands after
   building every derivation and erratum of the catalog in that process.
@@ -28,7 +28,7 @@ EAGER = ("import sys; from diffproof.proofs import catalog; catalog.derivations(
 
 def timed(argv: list[str], eager: bool) -> tuple[float, str]:
     """Wall seconds and stdout of one fresh process running ``diffproof argv``."""
-    command = [sys.executable, "-c", EAGER, *argv] if eager else [sys.executable, "-m", "proofs", *argv]
+    command = [sys.executable, "-c", EAGER, *argv] if eager else [sys.executable, "-m", "diffproof", *argv]
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
     elapsed = time.perf_counter() - started

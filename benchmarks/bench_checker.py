@@ -26,7 +26,7 @@ CAP = 30.0
 
 def checker_run(ids: list[str]) -> tuple[float, dict]:
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "proofs", "check", *ids, "--no-numeric",
+    done = subprocess.run([sys.executable, "-m", "diffproof", "check", *ids, "--no-numeric",
                            "--no-checks", "--json"], capture_output=True, text=True, cwd=ROOT)
     elapsed = time.perf_counter() - started
     if done.returncode not in (0, 1):

@@ -2,7 +2,7 @@
 
 Two passes, each in fresh processes (no SymPy cache carried from one pass to the other):
 
-1. ``diffproof check --json`` (every derivation of the catalog; ``python -m proofs`` when the
+1. ``diffproof check --json`` (every derivation of the catalog; ``python -m diffproof`` when the
    ``diffproof`` script is not on PATH);
 2. every file of ``tests/claims/`` through :func:`proofs.claims.run.check_file_text` (what
    ``diffproof claim --json --file F`` runs, in one process for all files instead of one process
@@ -64,7 +64,7 @@ def run_catalog(ids: list[str]) -> tuple[dict, str]:
     """{(derivation id, step index): (status, method)} from ``diffproof check --json`` (exit 1
     is a failing or undecided step, 3 an internal error: both still print the JSON)."""
     program = [shutil.which("diffproof") or sys.executable] + \
-        ([] if shutil.which("diffproof") else ["-m", "proofs"])
+        ([] if shutil.which("diffproof") else ["-m", "diffproof"])
     report, error = json_of([*program, "check", *ids, "--json"], "diffproof check",
                             codes=(0, 1, 3))
     verdicts = {}
