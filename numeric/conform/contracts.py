@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import numpy as np
 import sympy as sp
 
 from diffproof.derive import ddim as D
@@ -15,7 +16,7 @@ from diffproof.derive import formulas as F
 from diffproof.derive.paths import DDPM
 from diffproof.derive.symbols import abar_t, abar_tm1, alpha_t, eps_0, epshat, x_0, x_t
 from diffproof.numeric.conform.contract import (CONTRACTS, PREDICTION_KINDS, UNIT_ROUNDOFF, Contract,
-                                                add as _add, get, model_output, noise,
+                                                _float64, add as _add, get, model_output, noise,
                                                 unit_roundoff)
 
 eta = D.eta
@@ -151,6 +152,16 @@ _add(Contract("beta-cosine", "beta_i = min(1 - abar(i)/abar(i - 1), 0.999), abar
               "Nichol & Dhariwal 2021, Eq. 17 and the clip of Sec. 3.2", ("i", "n"),
               lambda: ((_i, _n), sp.Min(1 - DS.cosine_alphabar(_i, _n) / DS.cosine_alphabar(_i - 1, _n),
                                         sp.Rational(999, 1000)))))
+def as_prediction(kind: str, abar: float, x_0, eps):
+    """The network output of diffusers' ``prediction_type`` ``kind`` for a point x_t =
+    sqrt(abar) x_0 + sqrt(1 - abar) eps (the contracts forward-noising and v-target): numpy
+    float64.  Returns (x_t, output)."""
+    x_t = CONTRACTS["forward-noising"].evaluate(abar_t=abar, x_0=x_0, eps=eps)
+    if kind == "v_prediction":
+        return x_t, CONTRACTS["v-target"].evaluate(abar_t=abar, x_0=x_0, eps=eps)
+    return x_t, np.asarray(_float64({"epsilon": eps, "sample": x_0}[kind]), dtype=np.float64)
+
+
 from diffproof.numeric.conform import contracts_sigma  # noqa: E402  (sigma samplers)
 from diffproof.numeric.conform import contracts_solvers  # noqa: E402,F401  (registers its contracts)
 
@@ -158,4 +169,4 @@ contracts_sigma.register(_add, Contract)
 
 
 __all__ = ["CONTRACTS", "Contract", "PREDICTION_KINDS", "UNIT_ROUNDOFF", "get", "unit_roundoff",
-           "model_output", "noise", "eta", "ddim_in_predictions"]
+           "model_output", "noise", "eta", "ddim_in_predictions", "as_prediction"]

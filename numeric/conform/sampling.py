@@ -28,6 +28,7 @@ import math
 import numpy as np
 
 from diffproof.derive.verdict import HOLDS, Verdict
+from diffproof.numeric.conform import contracts as C
 from diffproof.numeric.montecarlo import MCSettings, decide
 from diffproof.numeric.torchdiff.oracle import DiagonalGaussianMixture
 
@@ -74,9 +75,8 @@ def sample(adapter, config: dict, mixture: DiagonalGaussianMixture, rng: np.rand
     for t in adapter.grid(sched):
         a = float(abar[t])
         x0 = mixture.denoiser(x, math.sqrt(a), 1 - a)
-        eps = (x - math.sqrt(a) * x0) / math.sqrt(1 - a)
-        output = {"epsilon": eps, "sample": x0,
-                  "v_prediction": math.sqrt(a) * eps - math.sqrt(1 - a) * x0}[kind]
+        eps = C.get("eps-from-sample").evaluate(abar_t=a, x_t=x, model_output=x0)
+        output = torch.from_numpy(C.as_prediction(kind, a, x0, eps)[1])
         x = adapter.loop_step(sched, config, t, output, x, generator)
     return x.numpy()
 

@@ -7,6 +7,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from diffproof.numeric.conform.adapters.base import Adapter, NotACase, StepCase, load_diffusers
+from diffproof.numeric.conform.contracts import as_prediction
 
 SPACINGS = ("leading", "trailing", "linspace")
 PREDICTIONS = ("epsilon", "sample", "v_prediction")
@@ -194,10 +195,7 @@ class DiscreteAdapter(Adapter):
             sched = self.make(cfg, dtype)
             self.check_case(sched, cfg, index)
             t = self.grid(sched)[index]
-            a = float(self.abar(sched)[t])
-            x_t = np.sqrt(a) * x0 + np.sqrt(1 - a) * eps
-            output = {"epsilon": eps, "sample": x0,
-                      "v_prediction": np.sqrt(a) * eps - np.sqrt(1 - a) * x0}[kind]
+            x_t, output = as_prediction(kind, float(self.abar(sched)[t]), x0, eps)
             as_t = [torch.from_numpy(v).to(torch_dtype(dtype)) for v in (x_t, output, noise)]
             cases.append(self.case(sched, cfg, index, as_t[0], as_t[1], as_t[2]))
         return cases
